@@ -1,0 +1,1 @@
+"""The Qt-free engine: config, data, models, losses, floors, training loop and run store."""

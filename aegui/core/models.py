@@ -1,0 +1,94 @@
+"""Linear and MLP autoencoders, stored as K independent copies stacked on a leading axis.
+
+One code path serves a single run (K = 1) and a seed band (K = N): each layer is a weight of
+shape (K, in, out) applied with ``torch.baddbmm``, so N copies cost one kernel per layer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import RunConfig
+
+_ACTIVATIONS = {
+    "identity": lambda x, slope: x,
+    "relu": lambda x, slope: torch.relu(x),
+    "leaky_relu": lambda x, slope: torch.nn.functional.leaky_relu(x, slope),
+    "tanh": lambda x, slope: torch.tanh(x),
+    "sigmoid": lambda x, slope: torch.sigmoid(x),
+}
+
+
+def layer_sizes(config: RunConfig) -> tuple[list[int], int]:
+    """Widths from input to output, and the index of the code layer in that list."""
+    d, k, h = config.data.features, config.encoding_dim, config.hidden
+    if config.model.kind == "linear":
+        return [d, k, d], 1
+    depth = config.model.depth
+    sizes = [d] + [h] * depth + [k] + [h] * depth + [d]
+    return sizes, depth + 1
+
+
+class StackedAutoencoder(nn.Module):
+    """K copies of one autoencoder; copy i is initialised from seeds[i] exactly as nn.Linear would be."""
+
+    def __init__(self, config: RunConfig, seeds: list[int]):
+        super().__init__()
+        self.copies = len(seeds)
+        self.sizes, self.code_index = layer_sizes(config)
+        self.activation = _ACTIVATIONS[config.model.activation if config.model.kind == "mlp" else "identity"]
+        self.slope = config.model.slope
+        self.sigmoid_output = config.model.output == "sigmoid"
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
+        ws = [torch.empty(self.copies, i, o) for i, o in pairs]
+        bs = [torch.empty(self.copies, 1, o) for i, o in pairs]
+        for c, seed in enumerate(seeds):
+            gen = torch.Generator().manual_seed(int(seed))
+            for (i, o), w, b in zip(pairs, ws, bs):
+                # nn.Linear's default: kaiming_uniform(a=√5) on W and U(±1/√fan_in) on b, both = U(±1/√in).
+                bound = 1.0 / math.sqrt(i)
+                w[c] = (torch.rand(o, i, generator=gen) * 2 - 1).mul_(bound).T
+                b[c, 0] = (torch.rand(o, generator=gen) * 2 - 1).mul_(bound)
+        for w, b in zip(ws, bs):
+            self.weights.append(nn.Parameter(w))
+            self.biases.append(nn.Parameter(b))
+
+    def _layers(self, h: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        last = len(self.weights) - 1
+        for j in range(start, stop):
+            h = torch.baddbmm(self.biases[j], h, self.weights[j])
+            # The code layer and the final layer are linear; hidden layers take the activation.
+            if j != last and j + 1 != self.code_index:
+                h = self.activation(h, self.slope)
+        return h
+
+    def _stack(self, x: torch.Tensor) -> torch.Tensor:
+        return x.expand(self.copies, *x.shape) if x.dim() == 2 else x
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes (K, B, encoding_dim) for inputs (B, d) shared by all copies, or (K, B, d)."""
+        return self._layers(self._stack(x), 0, self.code_index)
+
+    def decode_raw(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder's last affine output, before any output activation (logits for BCE)."""
+        return self._layers(z, self.code_index, len(self.weights))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """What the loss sees: the sigmoid output, or the raw (identity) output / logits."""
+        out = self.decode_raw(self.encode(x))
+        return torch.sigmoid(out) if self.sigmoid_output else out
+
+    def copy_state(self, index: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Copy index's (W, b) per layer in nn.Linear's layout (out × in, out)."""
+        return [(w[index].detach().T.clone(), b[index, 0].detach().clone())
+                for w, b in zip(self.weights, self.biases)]
+
+
+def build(config: RunConfig, seeds: list[int] | None = None) -> StackedAutoencoder:
+    """The model the config describes, with one copy per seed (default: the config's seed)."""
+    return StackedAutoencoder(config, seeds if seeds is not None else [config.training.seed])

@@ -1,0 +1,265 @@
+"""The training loop as a generator: the caller drives it and sees every batch, epoch and the end.
+
+    for record in train(config, cancel):
+        ...  # RunStart, then BatchRecord / EpochSummary, then one RunEnd
+
+No Qt here: the GUI worker, the CLI and the tests all drive this same loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+import numpy as np
+import torch
+
+from . import data as data_mod
+from . import losses
+from .config import ConfigError, Problem, RunConfig, check
+from .floors import Floor, floor_for
+from .models import StackedAutoencoder, build
+
+STOP_REASONS = ("tol", "max_epochs", "diverged", "cancelled")
+FLUSH_BATCHES = 256     # at most this many losses wait on the device before one fetch
+FLUSH_SECONDS = 0.05    # ... or this long, so a slow model still streams 20 times a second
+WARMUP_BATCHES = 20     # excluded from the steady-state batches/s
+SAMPLE_ROWS = 1000      # the fixed sample kept for reconstruction views
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated config with its data on the host, its floor and the device it will train on."""
+
+    config: RunConfig
+    x: np.ndarray
+    floor: Floor
+    device: torch.device
+    device_note: str
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """First record: what is about to train, where, and the lowest loss its data allows."""
+
+    config: RunConfig
+    device: str
+    device_note: str
+    floor: Floor
+    samples: int
+    batches_per_epoch: int
+    copies: int
+    model: StackedAutoencoder = field(repr=False, compare=False)
+    sample: torch.Tensor = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One optimizer step: its 0-based global step, epoch and batch, and its loss (median over copies)."""
+
+    step: int
+    epoch: int
+    batch: int
+    loss: float
+    copy_losses: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class EpochSummary:
+    """The seed's fit() printout for one finished epoch: epoch mean and recent mean."""
+
+    epoch: int
+    epoch_mean: float
+    recent_mean: float
+    batches: int
+    seconds: float
+    copy_means: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """Last record: why training stopped and the figures a report needs."""
+
+    stop_reason: str
+    epochs: int
+    batches: int
+    final_loss: float
+    min_epoch_loss: float
+    seconds: float
+    batches_per_s: float
+    copy_final: np.ndarray | None = None
+
+
+Record = Union[RunStart, BatchRecord, EpochSummary, RunEnd]
+
+
+def resolve_device(asked: str) -> tuple[torch.device, str]:
+    """The torch device for 'auto' / 'cpu' / 'cuda', and a note when auto fell back to the CPU."""
+    has_cuda = torch.cuda.is_available()
+    if asked == "cuda" and not has_cuda:
+        raise ConfigError([Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto")])
+    if asked == "cuda" or (asked == "auto" and has_cuda):
+        return torch.device("cuda"), ""
+    return torch.device("cpu"), ("CUDA not available: running on the CPU" if asked == "auto" else "")
+
+
+def prepare(config: RunConfig) -> Prepared:
+    """Validate the config, build its data and check it against the loss; raise ConfigError if unusable."""
+    check(config)
+    x = data_mod.generate(config.data, config.training.seed)
+    data_mod.check_targets(x, config.loss.kind, config.data.kind)
+    n, d = x.shape
+    problems = []
+    if config.training.batch_size > n:
+        problems.append(Problem("training.batch_size", config.training.batch_size, f"must be at most the {n} samples"))
+    if d != config.data.features:
+        # A file decides its own width; keep the config honest so floors and models agree with the data.
+        from dataclasses import replace
+        config = replace(config, data=replace(config.data, features=d, samples=n))
+    if problems:
+        raise ConfigError(problems)
+    device, note = resolve_device(config.training.device)
+    return Prepared(config, x, floor_for(config, x), device, note)
+
+
+def _optimizer(config: RunConfig, params, device: torch.device) -> torch.optim.Optimizer:
+    o = config.optimizer
+    # fused kernels update every parameter in one call: per-step overhead dominates these tiny models.
+    if o.kind == "adam":
+        return torch.optim.Adam(params, lr=o.lr, fused=True)
+    return torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, fused=True)
+
+
+def train(config: RunConfig | Prepared, cancel: threading.Event | None = None, *,
+          copies: int = 1, threads: int | None = None) -> Iterator[Record]:
+    """Train config's model and yield its records; stop at tol, max_epochs, divergence or cancel."""
+    prep = config if isinstance(config, Prepared) else prepare(config)
+    if threads:
+        torch.set_num_threads(threads)  # applies to the calling thread only
+    return _loop(prep, cancel or threading.Event(), copies)
+
+
+def _loop(prep: Prepared, cancel: threading.Event, copies: int) -> Iterator[Record]:
+    cfg, t = prep.config, prep.config.training
+    t0 = time.perf_counter()
+    x = torch.from_numpy(prep.x).to(prep.device)
+    n = x.shape[0]
+    seeds = [t.seed + i for i in range(copies)]
+    model = build(cfg, seeds).to(prep.device)
+    opt = _optimizer(cfg, model.parameters(), prep.device)
+    order = torch.Generator().manual_seed(t.seed + 7919)  # the batch order's own stream
+    sample_idx = torch.randperm(n, generator=torch.Generator().manual_seed(t.seed + 104729))[:SAMPLE_ROWS]
+    nb = (n + t.batch_size - 1) // t.batch_size
+    yield RunStart(cfg, str(prep.device), prep.device_note, prep.floor, n, nb, copies, model,
+                   x[sample_idx.to(prep.device)])
+    stats = _Stats(t0)
+    reason = "max_epochs"
+    for epoch in range(t.epochs):
+        perm = torch.randperm(n, generator=order).to(prep.device)
+        xs = x[perm]
+        epoch_losses: list[np.ndarray] = []
+        reason = yield from _epoch(cfg, model, opt, xs, epoch, stats, epoch_losses, cancel)
+        if reason is not None:
+            if reason == "cancelled" and epoch_losses and stats.last_partial is None:
+                stats.last_partial = np.concatenate(epoch_losses).mean(axis=0)
+            break
+        summary = _summary(epoch, epoch_losses, t.recent_window, stats)
+        yield summary
+        if t.tol > 0 and float(np.max(stats.epoch_means[-1])) < t.tol:
+            reason = "tol"
+            break
+    else:
+        reason = "max_epochs"
+    yield stats.end(reason)
+
+
+class _Stats:
+    """Running totals for the end-of-run figures."""
+
+    def __init__(self, t0: float):
+        self.t0 = t0
+        self.batches = 0
+        self.epochs = 0
+        self.warm_t: float | None = None
+        self.epoch_means: list[np.ndarray] = []
+        self.last_partial: np.ndarray | None = None
+
+    def count(self, k: int) -> None:
+        self.batches += k
+        if self.warm_t is None and self.batches >= WARMUP_BATCHES:
+            self.warm_t, self.warm_b = time.perf_counter(), self.batches
+
+    def end(self, reason: str) -> RunEnd:
+        now = time.perf_counter()
+        seconds = now - self.t0
+        if self.warm_t is not None and self.batches - self.warm_b >= WARMUP_BATCHES and now > self.warm_t:
+            rate = (self.batches - self.warm_b) / (now - self.warm_t)
+        else:
+            rate = self.batches / seconds if seconds > 0 else 0.0
+        means = self.epoch_means or ([self.last_partial] if self.last_partial is not None else [])
+        final = means[-1] if means else np.array([float("nan")])
+        medians = [float(np.median(m)) for m in means]
+        finite = [m for m in medians if np.isfinite(m)]
+        return RunEnd(reason, self.epochs, self.batches, float(np.median(final)),
+                      min(finite) if finite else float("nan"), seconds, rate,
+                      final if final.size > 1 else None)
+
+
+def _epoch(cfg, model, opt, xs, epoch, stats: _Stats, epoch_losses: list, cancel) -> Iterator[Record]:
+    """One pass over the shuffled data; returns a stop reason, or None when the epoch completed."""
+    bs, kind = cfg.training.batch_size, cfg.loss.kind
+    n = xs.shape[0]
+    pending: list[torch.Tensor] = []
+    first_batch = 0
+    last_flush = time.perf_counter()
+    for b, start in enumerate(range(0, n, bs)):
+        if cancel.is_set():
+            yield from _flush(pending, epoch, first_batch, stats, epoch_losses)
+            return "cancelled"
+        xb = xs[start:start + bs]
+        per_copy = losses.per_copy(kind, model(xb), xb)
+        opt.zero_grad(set_to_none=True)
+        per_copy.sum().backward()  # sum of per-copy means: each copy gets its own mean's gradient
+        opt.step()
+        pending.append(per_copy.detach())  # stays on the device: no host sync per batch on CUDA
+        now = time.perf_counter()
+        if len(pending) >= FLUSH_BATCHES or now - last_flush >= FLUSH_SECONDS:
+            diverged = yield from _flush(pending, epoch, first_batch, stats, epoch_losses)
+            first_batch, last_flush = b + 1, now
+            if diverged:
+                return "diverged"
+    diverged = yield from _flush(pending, epoch, first_batch, stats, epoch_losses)
+    return "diverged" if diverged else None
+
+
+def _flush(pending: list, epoch: int, first_batch: int, stats: _Stats, epoch_losses: list) -> Iterator[Record]:
+    """Fetch the pending losses in one transfer and yield them; True when one is not finite."""
+    if not pending:
+        return False
+    block = torch.stack(pending).cpu().numpy().astype(np.float64)  # (m, K)
+    pending.clear()
+    bad = ~np.isfinite(block).all(axis=1)
+    stop = int(np.argmax(bad)) + 1 if bad.any() else len(block)
+    block = block[:stop]  # keep the curve up to and including the first non-finite loss
+    many = block.shape[1] > 1
+    for i, row in enumerate(block):
+        step = stats.batches + i
+        yield BatchRecord(step, epoch, first_batch + i, float(np.median(row)), row if many else None)
+    stats.count(len(block))
+    epoch_losses.append(block)
+    if bad.any():
+        finite = np.concatenate(epoch_losses)[:-1]
+        stats.last_partial = finite.mean(axis=0) if len(finite) else None
+    return bool(bad.any())
+
+
+def _summary(epoch: int, epoch_losses: list, window: int, stats: _Stats) -> EpochSummary:
+    block = np.concatenate(epoch_losses)
+    means = block.mean(axis=0)
+    recent = block[-window:].mean(axis=0)
+    stats.epochs = epoch + 1
+    stats.epoch_means.append(means)
+    return EpochSummary(epoch, float(np.median(means)), float(np.median(recent)), stats.batches,
+                        time.perf_counter() - stats.t0, means if means.size > 1 else None)
