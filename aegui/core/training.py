@@ -183,11 +183,14 @@ class _Stats:
         self.batches = 0
         self.epochs = 0
         self.warm_t: float | None = None
+        self.first_t: float | None = None  # after the first block: the first optimizer step's lazy imports
         self.epoch_means: list[np.ndarray] = []
         self.last_partial: np.ndarray | None = None
 
     def count(self, k: int) -> None:
         self.batches += k
+        if self.first_t is None:
+            self.first_t, self.first_b = time.perf_counter(), self.batches
         if self.warm_t is None and self.batches >= WARMUP_BATCHES:
             self.warm_t, self.warm_b = time.perf_counter(), self.batches
 
@@ -196,6 +199,8 @@ class _Stats:
         seconds = now - self.t0
         if self.warm_t is not None and self.batches - self.warm_b >= WARMUP_BATCHES and now > self.warm_t:
             rate = (self.batches - self.warm_b) / (now - self.warm_t)
+        elif self.first_t is not None and self.batches > self.first_b and now > self.first_t:
+            rate = (self.batches - self.first_b) / (now - self.first_t)
         else:
             rate = self.batches / seconds if seconds > 0 else 0.0
         means = self.epoch_means or ([self.last_partial] if self.last_partial is not None else [])
