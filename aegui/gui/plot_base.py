@@ -1,0 +1,250 @@
+"""Shared parts of the loss plots: theme, palette, log clamping, smoothing, floors and view controls."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+# Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
+INK, MUTED, GRID_ALPHA = "#2b2b2b", "#8a8a8a", 0.18
+CLAMP_COLOUR = "#C0392B"
+X_AXES = ("batch", "epoch", "seconds")
+REDRAW_MS = 33  # ≤ 30 redraws a second, however fast chunks arrive
+UNITS = {"bce": "loss (nats)", "bce_logits": "loss (nats)", "mse": "loss (mean squared error)",
+         "l1": "loss (mean absolute error)"}
+
+
+def clamp_level(y: np.ndarray) -> float:
+    """Where values ≤ 0 are drawn on a log scale: a decade under the smallest positive value."""
+    pos = y[(y > 0) & np.isfinite(y)]
+    return max(float(pos.min()) / 10.0, 1e-12) if pos.size else 1e-12
+
+
+def clamp_for_log(y: np.ndarray, tiny: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """y with values ≤ 0 raised to tiny (default clamp_level(y)), and the mask of those points."""
+    low = (y <= 0) & np.isfinite(y)
+    if not low.any():
+        return y, low
+    return np.where(low, clamp_level(y) if tiny is None else tiny, y), low
+
+
+def rolling_mean(y: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over the last `window` finite values at each point (non-finite values are skipped)."""
+    if window <= 1 or y.size == 0:
+        return y
+    ok = np.isfinite(y)
+    sums = np.concatenate(([0.0], np.cumsum(np.where(ok, y, 0.0))))
+    counts = np.concatenate(([0], np.cumsum(ok)))
+    hi = np.arange(1, y.size + 1)
+    lo = np.maximum(hi - window, 0)
+    n = counts[hi] - counts[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (sums[hi] - sums[lo]) / np.maximum(n, 1), np.nan)
+
+
+def floor_text(value: float | None, exact: bool) -> str:
+    """'floor 0.5000 (exact)' or '(bound)' for a lower bound."""
+    if value is None or not math.isfinite(value):
+        return "no floor"
+    return f"floor {value:.4f} ({'exact' if exact else 'bound'})"
+
+
+def pen(colour: str, width: float = 1.5, dashed: bool = False) -> QtGui.QPen:
+    """A cosmetic pen; dashed for floors."""
+    p = pg.mkPen(colour, width=width)
+    if dashed:
+        p.setStyle(QtCore.Qt.PenStyle.DashLine)
+    return p
+
+
+class _Growable:
+    """A numpy array that grows by doubling, so appends stay O(1) amortised."""
+
+    def __init__(self, dtype, columns: int = 0):
+        self._shape = (columns,) if columns else ()
+        self._a = np.empty((1024, *self._shape), dtype=dtype)
+        self.n = 0
+
+    def extend(self, values) -> None:
+        """Append values (one row per leading index)."""
+        values = np.asarray(values, dtype=self._a.dtype).reshape(-1, *self._shape)
+        need = self.n + len(values)
+        if need > len(self._a):
+            bigger = np.empty((max(need, 2 * len(self._a)), *self._shape), dtype=self._a.dtype)
+            bigger[: self.n] = self._a[: self.n]
+            self._a = bigger
+        self._a[self.n:need] = values
+        self.n = need
+
+    def view(self) -> np.ndarray:
+        """The filled part (a view: copy before keeping it)."""
+        return self._a[: self.n]
+
+
+class PlotBase(QtWidgets.QWidget):
+    """A themed PlotItem with log / excess / x-axis / smoothing controls and a hover readout."""
+
+    sigViewChanged = QtCore.Signal()
+
+    def __init__(self, parent=None, controls: bool = True, smoothing: int = 1):
+        super().__init__(parent)
+        self.log, self.excess, self.x_axis, self.smoothing = True, False, "batch", smoothing
+        self.y_unit = "loss"
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_item = self.plot_widget.getPlotItem()
+        self._style_plot()
+        self.readout = QtWidgets.QLabel(" ")
+        self.readout.setStyleSheet(f"color: {MUTED};")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        if controls:
+            layout.addLayout(self._build_controls())
+        layout.addWidget(self.plot_widget, 1)
+        self._mouse = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+
+    def _style_plot(self) -> None:
+        pi = self.plot_item
+        pi.setDownsampling(auto=True, mode="peak")  # must be set here: plot() keywords are overridden
+        pi.setClipToView(True)
+        pi.setLogMode(x=False, y=True)
+        pi.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+        font = QtGui.QFont()
+        font.setPointSizeF(9.5)
+        for name in ("left", "bottom"):
+            axis = pi.getAxis(name)
+            axis.setPen(pg.mkPen(MUTED))
+            axis.setTextPen(pg.mkPen(INK))
+            axis.setTickFont(font)
+            axis.enableAutoSIPrefix(False)  # "(x0.001)" on a loss axis reads as an error
+        self.legend = pi.addLegend(offset=(-12, 12), brush=pg.mkBrush(255, 255, 255, 225),
+                                   pen=pg.mkPen("#d0d0d0"), labelTextColor=INK, labelTextSize="9.5pt")
+        self._update_labels()
+
+    def _build_controls(self) -> QtWidgets.QHBoxLayout:
+        row = QtWidgets.QHBoxLayout()
+        row.setContentsMargins(6, 2, 6, 0)
+        self.log_box = QtWidgets.QCheckBox("Log y")
+        self.log_box.setToolTip("Log scale shows the slow last decades of convergence; zeros are clamped and marked.")
+        self.excess_box = QtWidgets.QCheckBox("Excess over floor")
+        self.excess_box.setToolTip("Plot loss − floor: a run sitting on its floor has converged, even at 0.5.")
+        self.x_combo = QtWidgets.QComboBox()
+        self.x_combo.addItems(X_AXES)
+        self.smooth_spin = QtWidgets.QSpinBox()
+        self.smooth_spin.setRange(1, 100_000)
+        self.smooth_spin.setPrefix("smooth ")
+        self.smooth_spin.setSuffix(" batches")
+        self.smooth_spin.setToolTip("Window of the rolling mean; 1 shows raw batches.")
+        self._sync_controls()
+        self.log_box.toggled.connect(self.set_log)
+        self.excess_box.toggled.connect(self.set_excess)
+        self.x_combo.currentTextChanged.connect(self.set_x_axis)
+        self.smooth_spin.valueChanged.connect(self.set_smoothing)
+        for w in (self.log_box, self.excess_box, QtWidgets.QLabel("x:"), self.x_combo, self.smooth_spin):
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(self.readout)
+        return row
+
+    def _sync_controls(self) -> None:
+        if not hasattr(self, "log_box"):
+            return
+        for w, setter, value in ((self.log_box, "setChecked", self.log), (self.excess_box, "setChecked", self.excess),
+                                 (self.x_combo, "setCurrentText", self.x_axis),
+                                 (self.smooth_spin, "setValue", self.smoothing)):
+            w.blockSignals(True)
+            getattr(w, setter)(value)
+            w.blockSignals(False)
+
+    def set_log(self, on: bool) -> None:
+        """Log (True) or linear (False) y axis."""
+        self.log = bool(on)
+        self.plot_item.setLogMode(x=False, y=self.log)
+        self._changed()
+
+    def set_excess(self, on: bool) -> None:
+        """Plot loss − floor (True) or the loss itself (False)."""
+        self.excess = bool(on)
+        self._changed()
+
+    def set_x_axis(self, axis: str) -> None:
+        """Show batch, epoch or seconds on the x axis."""
+        if axis not in X_AXES:
+            raise ValueError(f"x axis {axis!r}: must be one of {', '.join(X_AXES)}")
+        self.x_axis = axis
+        self._changed()
+
+    def set_smoothing(self, window: int) -> None:
+        """Window (batches) of the rolling mean drawn; 1 for none."""
+        self.smoothing = max(1, int(window))
+        self._changed()
+
+    def _changed(self) -> None:
+        self._sync_controls()
+        self._update_labels()
+        self.redraw()
+        self.plot_item.enableAutoRange()
+        self.sigViewChanged.emit()
+
+    def _update_labels(self) -> None:
+        style = {"color": INK, "font-size": "11pt"}
+        left = f"{self.y_unit} − floor" if self.excess else self.y_unit
+        self.plot_item.setLabel("left", left, **style)
+        bottom = {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis]
+        self.plot_item.setLabel("bottom", bottom, **style)
+
+    def transform(self, y: np.ndarray, floor: float | None, tiny: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Display values of y for the current mode, and the mask of points clamped for the log scale."""
+        y = self.shifted(y, floor)
+        if self.log:
+            return clamp_for_log(y, tiny)
+        return y, np.zeros(y.shape, dtype=bool)
+
+    def shifted(self, y: np.ndarray, floor: float | None) -> np.ndarray:
+        """y as float64, minus the floor in excess mode."""
+        y = np.asarray(y, dtype=np.float64)
+        if self.excess and floor is not None and math.isfinite(floor):
+            return y - floor
+        return y
+
+    def floor_line(self, colour: str, label: str | None) -> pg.InfiniteLine:
+        """A dashed horizontal line for a floor, added to the plot."""
+        opts = {"position": 0.03, "color": colour, "anchors": [(0, 1), (0, 1)], "fill": pg.mkBrush(255, 255, 255, 200)}
+        line = pg.InfiniteLine(angle=0, pen=pen(colour, 1.4, dashed=True), movable=False,
+                               label=label, labelOpts=opts if label else None)
+        self.plot_item.addItem(line, ignoreBounds=True)
+        return line
+
+    def place_floor(self, line: pg.InfiniteLine, value: float | None) -> None:
+        """Put a floor line at value in view coordinates; hide it where it has no place (excess, log of 0)."""
+        show = value is not None and math.isfinite(value) and not self.excess and (value > 0 or not self.log)
+        line.setVisible(bool(show))
+        if show:
+            line.setPos(math.log10(value) if self.log else value)
+
+    def clamp_item(self, colour: str = CLAMP_COLOUR, name: str | None = None) -> pg.PlotDataItem:
+        """Markers for points clamped to show on the log scale (so none are silently dropped)."""
+        item = pg.PlotDataItem(pen=None, symbol="t", symbolSize=7, symbolPen=pg.mkPen(colour),
+                               symbolBrush=pg.mkBrush(colour), name=name)
+        self.plot_item.addItem(item)
+        return item
+
+    def _on_mouse(self, event) -> None:
+        pos = event[0]
+        vb = self.plot_item.vb
+        if not self.plot_item.sceneBoundingRect().contains(pos):
+            return
+        p = vb.mapSceneToView(pos)
+        y = 10 ** p.y() if self.log else p.y()
+        self.readout.setText(self.hover_text(p.x(), y))
+
+    def hover_text(self, x: float, y: float) -> str:
+        """Readout for the mouse at view x and data y."""
+        return f"{self.x_axis} {x:.4g} · {'excess' if self.excess else 'loss'} {y:.4g}"
+
+    def redraw(self) -> None:
+        """Push data to the items (subclasses)."""
