@@ -231,8 +231,7 @@ def validate(config: RunConfig) -> list[Problem]:
     _validate_data(config.data, out)
     _validate_model(config.model, config.data.features, out)
     _validate_rest(config, out)
-    if not out:
-        _validate_cross(config, out)
+    _validate_cross(config, out)
     return out
 
 
@@ -335,3 +334,14 @@ def with_changes(config: RunConfig, **dotted: Any) -> RunConfig:
             raise KeyError(path)
         sections[section] = replace(sections[section], **{attr: value})
     return RunConfig(name=name, **sections)
+
+
+def apply_loss(config: RunConfig, loss: str) -> RunConfig:
+    """Switch the loss and the output it needs: bce → sigmoid output, anything else → identity (logits for bce_logits)."""
+    output = "sigmoid" if loss == "bce" else "identity"
+    return with_changes(config, **{"loss.kind": loss, "model.output": output})
+
+
+def apply_data(config: RunConfig, kind: str) -> RunConfig:
+    """Switch the data kind, keeping every other field."""
+    return with_changes(config, **{"data.kind": kind})

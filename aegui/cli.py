@@ -1,0 +1,143 @@
+"""Command line: no subcommand opens the window; run, runs, show, presets, grid and export work headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
+
+# Flags that map one-to-one onto config fields; None means "not given, keep the preset's value".
+RUN_FLAGS = {
+    "data": ("data.kind", str), "file": ("data.file", str), "samples": ("data.samples", int),
+    "features": ("data.features", int), "p": ("data.p", float), "latent_dim": ("data.latent_dim", int),
+    "noise": ("data.noise", float), "model": ("model.kind", str), "depth": ("model.depth", int),
+    "hidden": ("model.hidden", int), "activation": ("model.activation", str), "slope": ("model.slope", float),
+    "encoding_dim": ("model.encoding_dim", int), "output": ("model.output", str), "loss": ("loss.kind", str),
+    "optimizer": ("optimizer.kind", str), "lr": ("optimizer.lr", float), "momentum": ("optimizer.momentum", float),
+    "batch_size": ("training.batch_size", int), "epochs": ("training.epochs", int), "tol": ("training.tol", float),
+    "seed": ("training.seed", int), "device": ("training.device", str), "name": ("name", str),
+}
+
+
+class UsageError(Exception):
+    """Invalid input: each line of the message is one problem, printed without a traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kw):
+        kw.setdefault("allow_abbrev", False)  # --p must never be read as --preset
+        super().__init__(**kw)
+
+    def error(self, message: str):  # argparse's own errors also exit 2, but in our one-line form
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
+    """The flags shared by `run` and `grid`; they override the preset and the config file."""
+    from .core import config as c
+    # For a grid, --loss and --data take comma-separated lists: one cell per combination.
+    lists = {"type": str} if grid else {}
+    p.add_argument("--preset", help="start from a named preset (see `aegui presets`)")
+    p.add_argument("--config", help="start from a config JSON file")
+    p.add_argument("--name", help="a display name for the run")
+    g = p.add_argument_group("data")
+    g.add_argument("--data", **(lists or {"choices": c.DATA_KINDS}))
+    g.add_argument("--file", help="CSV or .npy matrix, rows are samples (with --data file)")
+    for flag, typ in (("--samples", int), ("--features", int), ("--p", float), ("--latent-dim", int),
+                      ("--noise", float)):
+        g.add_argument(flag, type=typ)
+    g = p.add_argument_group("model")
+    g.add_argument("--model", choices=c.MODEL_KINDS)
+    g.add_argument("--activation", choices=c.ACTIVATIONS)
+    g.add_argument("--output", choices=c.OUTPUTS)
+    for flag, typ in (("--depth", int), ("--hidden", int), ("--slope", float), ("--encoding-dim", int)):
+        g.add_argument(flag, type=typ)
+    g = p.add_argument_group("loss, optimizer and training")
+    g.add_argument("--loss", **(lists or {"choices": c.LOSSES}))
+    g.add_argument("--optimizer", choices=c.OPTIMIZERS)
+    g.add_argument("--device", choices=c.DEVICES)
+    for flag, typ in (("--lr", float), ("--momentum", float), ("--batch-size", int), ("--epochs", int),
+                      ("--tol", float), ("--seed", int)):
+        g.add_argument(flag, type=typ)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The aegui argument parser."""
+    from . import __version__
+    p = _Parser(prog="aegui", description="Why won't my autoencoder's loss go to zero? Run the experiment.")
+    p.add_argument("--version", action="version", version=f"aegui {__version__}")
+    p.add_argument("--data-dir", help="where runs are stored (default: AEGUI_DATA_DIR or the user data folder)")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    run = sub.add_parser("run", help="train one run headless and store it")
+    add_run_flags(run)
+    run.add_argument("--seeds", type=int, default=1, help="train N seeds at once as one batched model (1-64)")
+    run.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
+    grid = sub.add_parser("grid", help="train every loss × data combination (--loss mse,bce --data uniform,bernoulli)")
+    add_run_flags(grid, grid=True)
+    grid.add_argument("--seeds", type=int, default=1, help="seeds per cell, trained as one batched model")
+    grid.add_argument("--out", help="save the grid of plots as a PNG or SVG")
+    grid.add_argument("--json", action="store_true")
+    runs = sub.add_parser("runs", help="list stored runs")
+    runs.add_argument("--json", action="store_true")
+    show = sub.add_parser("show", help="show one stored run with its epoch means")
+    show.add_argument("run_id", type=int)
+    show.add_argument("--json", action="store_true")
+    sub.add_parser("presets", help="list the presets and the claim each one demonstrates")
+    exp = sub.add_parser("export", help="save runs' curves as PNG, SVG or CSV")
+    exp.add_argument("run_ids", type=int, nargs="+")
+    exp.add_argument("--out", required=True)
+    exp.add_argument("--width", type=int, default=1600)
+    for sp in (run, grid, runs, show, exp):
+        sp.add_argument("--data-dir", default=argparse.SUPPRESS, help="where runs are stored")
+    return p
+
+
+def config_from_args(args: argparse.Namespace):
+    """The run config: defaults, then the preset, then the config file, then explicit flags."""
+    from .core import config as c
+    from .core.presets import PRESETS
+    base = c.RunConfig()
+    if args.preset:
+        if args.preset not in PRESETS:
+            raise UsageError(f"--preset = {args.preset!r}: must be one of " + ", ".join(PRESETS))
+        base = PRESETS[args.preset].config
+    if args.config:
+        base = c.load(args.config)
+    changes = {path: getattr(args, flag) for flag, (path, _) in RUN_FLAGS.items()
+               if getattr(args, flag, None) is not None}
+    if changes.get("data.file") and "data.kind" not in changes:
+        changes["data.kind"] = "file"
+    return c.check(c.with_changes(base, **changes))
+
+
+def finite(v):
+    """JSON-safe number: NaN and infinities become null."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def print_json(obj) -> None:
+    """One JSON document on stdout."""
+    print(json.dumps(obj, indent=2, default=finite, allow_nan=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `aegui` command."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            from .gui.app import main as gui_main
+            return gui_main(argv, data_dir=args.data_dir)
+        from . import commands
+        return getattr(commands, f"cmd_{args.command}")(args)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

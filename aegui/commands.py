@@ -1,0 +1,211 @@
+"""The headless subcommands behind `aegui run|grid|runs|show|presets|export`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+
+from .cli import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
+from .core.config import ConfigError, to_dict
+
+MAX_SEEDS = 64
+
+
+@contextmanager
+def _usage_errors():
+    """Turn the engine's and the store's input errors into one-line-per-problem usage errors."""
+    from .core.store import StoreError
+    try:
+        yield
+    except ConfigError as exc:
+        raise UsageError("\n".join(f"error: {p}" for p in exc.problems)) from None
+    except StoreError as exc:
+        raise UsageError(f"error: {exc}") from None
+
+
+def open_store(args):
+    """The run store named by --data-dir, AEGUI_DATA_DIR or the default folder."""
+    from .core.store import RunStore
+    with _usage_errors():
+        store = RunStore.open(getattr(args, "data_dir", None))
+    if store.notice:
+        print(f"warning: {store.notice}", file=sys.stderr)
+    return store
+
+
+def _check_seeds(n: int) -> None:
+    if not 1 <= n <= MAX_SEEDS:
+        raise UsageError(f"error: --seeds = {n}: must be a whole number from 1 to {MAX_SEEDS}")
+
+
+@contextmanager
+def _ctrl_c_cancels(cancel: threading.Event):
+    """First Ctrl-C asks the loop to stop after this batch; the run is then stored as cancelled."""
+    def handler(signum, frame):
+        cancel.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        old = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+
+
+def train_and_store(prep, store, copies: int, quiet: bool = False, group_name: str | None = None) -> dict:
+    """Train one prepared config, storing it as it goes; return the run's summary dict."""
+    from .core.recorder import RunRecorder
+    from .core.training import BatchRecord, EpochSummary, RunEnd, RunStart, train
+    from .progress import Progress
+    cancel = threading.Event()
+    rec = RunRecorder(store, group_name=group_name)
+    progress = Progress(prep.config.training.epochs, prep.config.label())
+    start = end = None
+    with _ctrl_c_cancels(cancel):
+        try:
+            for r in train(prep, cancel, copies=copies):
+                rec.feed(r)
+                if quiet:
+                    continue
+                if isinstance(r, BatchRecord):
+                    progress.batch(r.epoch, r.step, r.loss)
+                elif isinstance(r, EpochSummary):
+                    progress.epoch(r.epoch, r.epoch_mean, r.recent_mean)
+                elif isinstance(r, RunStart) and r.device_note:
+                    progress.note(r.device_note)
+                if isinstance(r, RunStart):
+                    start = r
+                elif isinstance(r, RunEnd):
+                    end = r
+        except BaseException as exc:
+            rec.fail(f"{type(exc).__name__}: {exc}")
+            raise
+    return summary_dict(rec.run_id, start, end, copies)
+
+
+def summary_dict(run_id, start, end, copies: int) -> dict:
+    """The --json result of one run."""
+    out = {"run_id": run_id, "config": to_dict(start.config), "status":
+           "cancelled" if end.stop_reason == "cancelled" else "finished", "stop_reason": end.stop_reason,
+           "epochs": end.epochs, "batches": end.batches, "final_loss": finite(end.final_loss),
+           "min_epoch_loss": finite(end.min_epoch_loss), "floor": start.floor.value,
+           "floor_exact": start.floor.exact, "floor_basis": start.floor.basis,
+           "gap": finite(end.final_loss - start.floor.value), "batches_per_s": end.batches_per_s,
+           "seconds": end.seconds, "device": start.device, "copies": copies}
+    if copies > 1:
+        out["copy_final_loss"] = [finite(float(v)) for v in end.copy_final]
+        out["model_steps_per_s"] = end.batches_per_s * copies
+    return out
+
+
+def cmd_run(args) -> int:
+    """Train one run (or a seed band) and store it."""
+    from .core.training import prepare
+    _check_seeds(args.seeds)
+    with _usage_errors():
+        prep = prepare(config_from_args(args))  # an invalid run is refused before it is stored
+    store = open_store(args)
+    result = train_and_store(prep, store, args.seeds)
+    if args.json:
+        print_json(result)
+    else:
+        print(f"run {result['run_id']}: {result['stop_reason']} after {result['batches']} batches, "
+              f"final loss {result['final_loss']:.6g}, floor {result['floor']:.6g}"
+              f"{'' if result['floor_exact'] else ' (reference)'}", file=sys.stderr)
+    return EXIT_INTERRUPTED if result["stop_reason"] == "cancelled" else 0
+
+
+def cmd_runs(args) -> int:
+    """List stored runs."""
+    store = open_store(args)
+    rows = store.list_runs()
+    if args.json:
+        print_json([run_json(r) for r in rows])
+        return 0
+    print(f"{'id':>5}  {'name':28} {'status':11} {'stop':10} {'batches':>8} {'final':>10} {'floor':>10}  created")
+    for r in rows:
+        print(f"{r.run_id:>5}  {r.name[:28]:28} {r.status:11} {r.stop_reason or '-':10} {r.batches:>8} "
+              f"{_num(r.final_loss):>10} {_num(r.floor):>10}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(r.created))}")
+    return 0
+
+
+def _num(v) -> str:
+    return "-" if v is None else f"{v:.4g}"
+
+
+def run_json(r) -> dict:
+    """One stored run as JSON."""
+    return {"run_id": r.run_id, "name": r.name, "status": r.status, "stop_reason": r.stop_reason,
+            "batches": r.batches, "epochs": r.epochs, "final_loss": finite(r.final_loss),
+            "min_epoch_loss": finite(r.min_epoch_loss), "floor": r.floor, "floor_exact": r.floor_exact,
+            "gap": finite(r.gap) if r.gap is not None else None, "created": r.created,
+            "seconds": r.seconds, "device": r.device, "copies": r.copies, "notes": r.notes,
+            "group": r.group_name, "copy_final_loss": r.copy_final, "config": to_dict(r.config)}
+
+
+def cmd_show(args) -> int:
+    """Show one stored run with its epoch means."""
+    store = open_store(args)
+    try:
+        r = store.get_run(args.run_id)
+    except KeyError:
+        raise UsageError(f"error: run_id = {args.run_id}: no such run (see `aegui runs`)") from None
+    epochs = store.epochs(r.run_id)
+    if args.json:
+        print_json({**run_json(r), "epoch_means": [finite(e[1]) for e in epochs],
+                    "recent_means": [finite(e[2]) for e in epochs]})
+        return 0
+    print(f"run {r.run_id}: {r.name}  [{r.status}, {r.stop_reason or '-'}]  device {r.device}")
+    print(f"  batches {r.batches}, epochs {r.epochs}, {r.seconds:.1f} s; final loss {_num(r.final_loss)}, "
+          f"floor {_num(r.floor)} ({'exact' if r.floor_exact else 'reference'})")
+    if r.error:
+        print(f"  error: {r.error}")
+    for e in epochs:
+        print(f"  epoch {e[0] + 1:>4}  epoch loss {e[1]:.6g}  recent loss {e[2]:.6g}")
+    return 0
+
+
+def cmd_presets(args) -> int:
+    """List the presets and their claims."""
+    from .core.presets import PRESETS
+    for p in PRESETS.values():
+        print(f"{p.name:28} {p.claim}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """Save stored runs' curves as PNG, SVG or CSV (works with no display)."""
+    from .gui.export import ExportError, export_runs
+    store = open_store(args)
+    missing = [i for i in args.run_ids if not _exists(store, i)]
+    if missing:
+        raise UsageError("\n".join(f"error: run_id = {i}: no such run (see `aegui runs`)" for i in missing))
+    if not 100 <= args.width <= 20000:
+        raise UsageError(f"error: --width = {args.width}: must be a whole number from 100 to 20000")
+    try:
+        export_runs(store, args.run_ids, args.out, args.width)
+    except ExportError as exc:
+        raise UsageError(f"error: {exc}") from None
+    print(f"saved {args.out}", file=sys.stderr)
+    return 0
+
+
+def _exists(store, run_id: int) -> bool:
+    try:
+        store.get_run(run_id)
+        return True
+    except KeyError:
+        return False
+
+
+def cmd_grid(args) -> int:
+    """Train each loss × data cell and report its final loss beside its floor."""
+    from .grid import run_grid
+    _check_seeds(args.seeds)
+    return run_grid(args)

@@ -1,0 +1,75 @@
+"""`aegui grid`: the seed answer's experimental design, every loss × data cell trained and compared."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from .cli import UsageError, config_from_args, finite, print_json
+from .core.config import LOSSES, DATA_KINDS, ConfigError, apply_data, apply_loss, with_changes
+
+
+def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[str]:
+    items = [s.strip() for s in (text or default).split(",") if s.strip()]
+    bad = [s for s in items if s not in allowed]
+    if bad or not items:
+        raise UsageError(f"error: {flag} = {text!r}: a comma-separated list of " + ", ".join(allowed))
+    return list(dict.fromkeys(items))
+
+
+def grid_configs(base, losses: list[str], datas: list[str]):
+    """The cells' configs, row by row (loss) and column by column (data); ConfigError lists every bad cell."""
+    from .core.training import prepare
+    cells, problems = [], []
+    for loss in losses:
+        for data in datas:
+            cfg = with_changes(apply_data(apply_loss(base, loss), data), name=f"{loss} · {data}")
+            try:
+                cells.append((loss, data, prepare(cfg)))
+            except ConfigError as exc:
+                problems.extend(f"error: cell {loss} × {data}: {p}" for p in exc.problems)
+    if problems:
+        raise UsageError("\n".join(problems))
+    return cells
+
+
+def run_grid(args) -> int:
+    """Validate every cell, then train them one after another into one stored group."""
+    from .commands import open_store, train_and_store
+    losses = _split(args.loss, "mse,bce", LOSSES, "--loss")
+    datas = _split(args.data, "uniform,bernoulli", DATA_KINDS, "--data")
+    args.loss = args.data = None  # the lists are not single-run overrides
+    try:
+        base = config_from_args(args)
+    except ConfigError as exc:
+        raise UsageError("\n".join(f"error: {p}" for p in exc.problems)) from None
+    cells = grid_configs(base, losses, datas)
+    store = open_store(args)
+    group = f"grid {time.strftime('%Y-%m-%d %H:%M:%S')}"
+    results = []
+    for loss, data, prep in cells:
+        print(f"cell {loss} × {data}", file=sys.stderr)
+        res = train_and_store(prep, store, args.seeds, group_name=group)
+        results.append({"loss": loss, "data": data, "run_id": res["run_id"], "final_loss": res["final_loss"],
+                        "floor": res["floor"], "floor_exact": res["floor_exact"], "gap": res["gap"],
+                        "stop_reason": res["stop_reason"], "batches": res["batches"]})
+        if res["stop_reason"] == "cancelled":
+            break
+    if args.out:
+        _save(store, results, args.out)
+    if args.json:
+        print_json({"group": group, "losses": losses, "data": datas, "cells": results})
+    else:
+        for c in results:
+            print(f"{c['loss']:>10} × {c['data']:<10} final {finite(c['final_loss'])}  floor {c['floor']:.4g}")
+    return 130 if results and results[-1]["stop_reason"] == "cancelled" else 0
+
+
+def _save(store, results, out: str) -> None:
+    from .gui.export import ExportError
+    from .gui.grid_figure import save_grid
+    try:
+        save_grid(store, results, out)
+    except ExportError as exc:
+        raise UsageError(f"error: {exc}") from None
+    print(f"saved {out}", file=sys.stderr)

@@ -1,0 +1,300 @@
+"""Config panels: one widget per RunConfig field, flagged inline with the engine's own validate() messages."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from aegui.core import config as cfg
+from aegui.core.config import Problem, RunConfig
+
+INT_MAX = 2**31 - 1
+AS_FEATURES = "= features"  # shown for encoding_dim / hidden = None
+INVALID_STYLE = "border: 1px solid #d32f2f;"
+
+# (dotted field, kind, choices) in display order, grouped; kind: choice, int, optint, float, text
+GROUPS = {
+    "Data": [("data.kind", "choice", cfg.DATA_KINDS), ("data.samples", "int", None),
+             ("data.features", "int", None), ("data.p", "float", None), ("data.latent_dim", "int", None),
+             ("data.noise", "float", None), ("data.file", "text", None)],
+    "Model": [("model.kind", "choice", cfg.MODEL_KINDS), ("model.encoding_dim", "optint", None),
+              ("model.depth", "int", None), ("model.hidden", "optint", None),
+              ("model.activation", "choice", cfg.ACTIVATIONS), ("model.slope", "float", None)],
+    "Loss and output": [("loss.kind", "choice", cfg.LOSSES), ("model.output", "choice", cfg.OUTPUTS)],
+    "Optimizer and training": [("optimizer.kind", "choice", cfg.OPTIMIZERS), ("optimizer.lr", "float", None),
+                               ("optimizer.momentum", "float", None), ("training.batch_size", "int", None),
+                               ("training.epochs", "int", None), ("training.tol", "float", None),
+                               ("training.seed", "int", None), ("training.recent_window", "int", None)],
+    "Device": [("training.device", "choice", ("auto", "cpu"))],  # cuda joins once torch says it exists
+}
+
+# The seed answer's lessons, one line per field.
+TIPS = {
+    "name": "A label for this run in the results table; empty means 'model loss data'.",
+    "data.kind": "uniform: iid U(0,1), MSE's home; bernoulli: 0/1, BCE's home; redundant: copies a "
+                 "bottleneck can compress; gaussian: N(0,1), outside BCE's [0, 1]; file: your CSV/.npy.",
+    "data.samples": "Rows to generate (the seed used 30,000); more rows do not lower the floor.",
+    "data.features": "Columns per row (the seed used 2); iid features are the least compressible data there is.",
+    "data.p": "Chance of a 1 in Bernoulli data: binary targets are what BCE assumes, so its floor is 0.",
+    "data.latent_dim": "Independent factors behind redundant data: a code this wide can reach zero loss.",
+    "data.noise": "Gaussian noise on redundant data: noise is incompressible, so it raises a bottleneck's floor.",
+    "data.file": "A CSV or .npy matrix, rows are samples; BCE needs every value in [0, 1].",
+    "model.kind": "linear: the seed's dirt-simple model, try it first; mlp: deeper and nonlinear, same lessons.",
+    "model.encoding_dim": "Code size; '= features' is no bottleneck, so zero loss is reachable if loss fits data.",
+    "model.depth": "Hidden layers in encoder and decoder (mlp): depth never removes a floor set by data and loss.",
+    "model.hidden": "Hidden width (mlp); '= features' like the seed's ToyAutoEncoder.",
+    "model.activation": "Hidden nonlinearity (mlp); the seed used leaky ReLU.",
+    "model.slope": "Leaky ReLU's negative slope; the seed used 0.1.",
+    "model.output": "Final activation: sigmoid for BCE; identity for MSE, L1 and BCE on logits.",
+    "loss.kind": "mse fits continuous data; bce fits binary data and stalls near 0.5 on uniform data "
+                 "(their entropy); bce_logits is BCE on the logit scale, free of round-off; l1: mean |error|.",
+    "optimizer.kind": "adam: the seed's choice; sgd (with momentum) as a baseline.",
+    "optimizer.lr": "Step size (the seed: 1e-5 for MSE, 1e-4 for BCE); no learning rate moves a floor.",
+    "optimizer.momentum": "SGD momentum (sgd only).",
+    "training.batch_size": "Samples per optimizer step; the seed used 128.",
+    "training.epochs": "Most passes over the data.",
+    "training.tol": "Stop when an epoch's mean loss drops below this; the seed's 1e-5 is unreachable above a floor.",
+    "training.seed": "Seeds data, weights and batch order: the same seed gives the same run.",
+    "training.recent_window": "Batches in the recent-mean curve, like the seed's print_freq.",
+    "training.device": "auto takes CUDA when present; models this small are often faster on the CPU.",
+}
+
+
+def _relevant(c: RunConfig) -> dict[str, bool]:
+    """Fields that matter for this config; the rest are greyed out, not hidden."""
+    mlp, d = c.model.kind == "mlp", c.data.kind
+    return {"data.p": d == "bernoulli", "data.latent_dim": d == "redundant", "data.noise": d == "redundant",
+            "data.file": d == "file", "data.samples": d != "file", "data.features": d != "file",
+            "model.depth": mlp, "model.hidden": mlp, "model.activation": mlp,
+            "model.slope": mlp and c.model.activation == "leaky_relu",
+            "optimizer.momentum": c.optimizer.kind == "sgd"}
+
+
+class _Field:
+    """One editor with its error label; converts between widget text and config values."""
+
+    def __init__(self, path: str, kind: str, choices):
+        self.path, self.kind = path, kind
+        self.widget = self._make(kind, choices)
+        self.widget.setToolTip(TIPS.get(path, ""))
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #d32f2f;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+    @staticmethod
+    def _make(kind: str, choices) -> QWidget:
+        if kind == "choice":
+            w = QComboBox()
+            w.addItems(list(choices))
+            return w
+        if kind in ("int", "optint"):
+            w = QSpinBox()
+            w.setRange(0, INT_MAX)  # wide on purpose: the engine, not the widget, says what is allowed
+            if kind == "optint":
+                w.setSpecialValueText(AS_FEATURES)
+            return w
+        return QLineEdit()
+
+    def value(self):
+        """The widget's value as the config holds it; unparseable text passes through for validate() to name."""
+        w = self.widget
+        if self.kind == "choice":
+            return w.currentText()
+        if self.kind == "int":
+            return w.value()
+        if self.kind == "optint":
+            return w.value() or None
+        text = w.text().strip()
+        if self.kind == "text":
+            return text or (None if self.path == "data.file" else "")
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    def set_value(self, v) -> None:
+        """Show a config value."""
+        w = self.widget
+        if self.kind == "choice":
+            if w.findText(str(v)) < 0:
+                w.addItem(str(v))  # e.g. a loaded 'cuda' config before torch has said CUDA exists
+            w.setCurrentText(str(v))
+        elif self.kind in ("int", "optint"):
+            w.setValue(int(v or 0))
+        elif self.kind == "float":
+            w.setText(repr(float(v)) if isinstance(v, (int, float)) else str(v))
+        else:
+            w.setText("" if v is None else str(v))
+
+    def flag(self, messages: list[str]) -> None:
+        """Red border and the engine's messages, or clear them."""
+        self.widget.setStyleSheet(INVALID_STYLE if messages else "")
+        self.error.setText("\n".join(messages))
+        self.error.setVisible(bool(messages))
+
+    def connect(self, slot) -> None:
+        """Call slot whenever the user edits this field."""
+        w = self.widget
+        sig = {"choice": "currentTextChanged", "int": "valueChanged", "optint": "valueChanged"}.get(
+            self.kind, "textChanged")
+        getattr(w, sig).connect(slot)
+
+
+class ConfigPanels(QWidget):
+    """Every engine field, grouped; config() and set_config() round-trip a RunConfig."""
+
+    sigChanged = Signal(object)       # the current RunConfig (possibly invalid)
+    sigValidity = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.fields: dict[str, _Field] = {}
+        self._cuda: bool | None = None  # unknown until torch has been imported off the GUI thread
+        self._quiet = False
+        self._problems: list[Problem] = []
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._preset_box())
+        layout.addWidget(self._group("Run", [("name", "text", None)]))
+        for title, rows in GROUPS.items():
+            layout.addWidget(self._group(title, rows))
+        layout.addStretch(1)
+        self.set_config(RunConfig())
+
+    def _group(self, title: str, rows) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        for path, kind, choices in rows:
+            f = _Field(path, kind, choices)
+            f.connect(self._edited)
+            self.fields[path] = f
+            label = QLabel(path.split(".")[-1].replace("_", " "))
+            label.setToolTip(f.widget.toolTip())
+            form.addRow(label, f.widget)
+            form.addRow("", f.error)
+        return box
+
+    def _preset_box(self) -> QGroupBox:
+        box = QGroupBox("Preset")
+        lay = QVBoxLayout(box)
+        self.preset_combo = QComboBox()
+        self.preset_combo.setToolTip("The seed answer's experiments; each states the claim it tests.")
+        self.preset_claim = QLabel()
+        self.preset_claim.setWordWrap(True)
+        self.presets = _load_presets()
+        self.preset_combo.addItem("Choose a preset…", None)
+        for key, p in self.presets.items():
+            self.preset_combo.addItem(p.title, key)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, p.claim, Qt.ItemDataRole.ToolTipRole)
+        self.preset_combo.activated.connect(self._preset_chosen)
+        lay.addWidget(self.preset_combo)
+        lay.addWidget(self.preset_claim)
+        box.setVisible(bool(self.presets))
+        return box
+
+    def _preset_chosen(self, index: int) -> None:
+        key = self.preset_combo.itemData(index)
+        if key is not None:
+            self.apply_preset(key)
+
+    def apply_preset(self, key: str) -> None:
+        """Load a preset's config and show its claim."""
+        p = self.presets[key]
+        self.preset_claim.setText(p.claim)
+        self.preset_combo.setCurrentIndex(self.preset_combo.findData(key))
+        self.set_config(p.config)
+
+    # ---- config <-> widgets
+
+    def config(self) -> RunConfig:
+        """The RunConfig the widgets show; it may be invalid (see problems())."""
+        return cfg.with_changes(RunConfig(), **{p: f.value() for p, f in self.fields.items()})
+
+    def set_config(self, config: RunConfig) -> None:
+        """Show config in every widget, then validate once."""
+        self._quiet = True
+        try:
+            for path, f in self.fields.items():
+                f.set_value(_get(config, path))
+        finally:
+            self._quiet = False
+        self._edited()
+
+    def problems(self) -> list[Problem]:
+        """The engine's validate() problems for the shown config, plus CUDA asked for where it is absent."""
+        return list(self._problems)
+
+    def is_valid(self) -> bool:
+        """True when Run may start."""
+        return not self._problems
+
+    def set_cuda_available(self, available: bool) -> None:
+        """Offer 'cuda' as a device once torch (imported off the GUI thread) says whether it exists."""
+        self._cuda = available
+        combo = self.fields["training.device"].widget
+        if available and combo.findText("cuda") < 0:
+            combo.addItem("cuda")
+        self._edited()
+
+    def _edited(self, *_args) -> None:
+        if self._quiet:
+            return
+        c = self.config()
+        self._problems = cfg.validate(c)
+        if c.training.device == "cuda" and self._cuda is False:
+            self._problems.append(Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto"))
+        self._show(c)
+        self.sigChanged.emit(c)
+        self.sigValidity.emit(not self._problems)
+
+    def _show(self, c: RunConfig) -> None:
+        by_field: dict[str, list[str]] = {}
+        for p in self._problems:
+            by_field.setdefault(p.field, []).append(str(p))
+        relevant = _relevant(c)
+        for path, f in self.fields.items():
+            f.flag(by_field.get(path, []))
+            f.widget.setEnabled(relevant.get(path, True) or path in by_field)
+
+    # ---- JSON files
+
+    def load_file(self, path: str) -> None:
+        """Show the config in a JSON file; raises ConfigError with the engine's messages."""
+        self.set_config(cfg.load(path))
+
+    def save_file(self, path: str) -> None:
+        """Write the shown config as JSON, atomically (temporary file, then rename)."""
+        write_atomic(path, cfg.to_json(self.config()) + "\n")
+
+
+def _get(config: RunConfig, path: str):
+    if "." not in path:
+        return getattr(config, path)
+    section, attr = path.split(".")
+    return getattr(getattr(config, section), attr)
+
+
+def _load_presets() -> dict:
+    try:
+        from aegui.core.presets import PRESETS
+    except ImportError:  # presets are optional: the panels work without them
+        return {}
+    return dict(PRESETS)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write text to path through a temporary file in the same folder, so a failure leaves no partial file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".aegui-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
