@@ -1,0 +1,35 @@
+"""GUI tests run offscreen, each with its own data folder and settings, and fail on any Qt warning."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import picks a platform
+
+import pytest  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every GUI test fails on a Qt warning, except the offscreen plugin's harmless size-hint notice."""
+    for item in items:
+        if "tests/gui" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
+            item.add_marker(pytest.mark.qt_log_ignore("propagateSizeHints", "This plugin does not support"))
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """A fresh AEGUI_DATA_DIR, so no test sees another's runs."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("AEGUI_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def settings_dir(tmp_path, qapp):
+    """QSettings written under tmp_path, never the user's real settings."""
+    from PySide6.QtCore import QSettings
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    return folder

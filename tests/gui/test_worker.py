@@ -1,0 +1,193 @@
+"""The training worker on a real QThread: chunks, stop, pause, failure, and what reaches the store."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, QThread, Signal
+
+from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.store import RunStore
+from aegui.gui.worker import CHUNK_INTERVAL, TrainWorker
+
+TINY = RunConfig(name="tiny", data=DataConfig(samples=512),
+                 training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))
+LONG = with_changes(TINY, **{"training.epochs": 100_000})
+
+
+class Collector(QObject):
+    """Lives in the GUI thread, so the worker's signals reach it queued, in order.
+
+    Tests wait on its relayed signals: qtbot's own slots, connected straight to the worker, would run
+    in the worker thread.
+    """
+
+    sigChunk = Signal()
+    sigPaused = Signal(bool)
+    sigFailed = Signal(str)
+    sigDone = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.started, self.chunks, self.epochs, self.ends, self.failures = [], [], [], [], []
+
+    def on_started(self, info):
+        self.started.append(info)
+
+    def on_chunk(self, steps, losses, seconds, epochs):
+        self.chunks.append((steps, losses, seconds, epochs))
+        self.sigChunk.emit()
+
+    def on_paused(self, paused):
+        self.sigPaused.emit(paused)
+
+    def on_done(self):
+        self.sigDone.emit()
+
+    def on_epochs(self, rows):
+        self.epochs.extend(rows)
+
+    def on_finished(self, end):
+        self.ends.append(end)
+
+    def on_failed(self, message):
+        self.failures.append(message)
+        self.sigFailed.emit(message)
+
+    def steps(self):
+        return np.concatenate([c[0] for c in self.chunks]) if self.chunks else np.empty(0, np.int64)
+
+
+@pytest.fixture
+def launch(qtbot, data_dir):
+    """Start workers on QThreads; stop, quit and wait every one at teardown."""
+    running = []
+
+    def start(config):
+        worker = TrainWorker(config, str(data_dir / "runs.sqlite"))
+        thread = QThread()
+        worker.moveToThread(thread)
+        got = Collector()
+        worker.sigStarted.connect(got.on_started)
+        worker.sigChunk.connect(got.on_chunk)
+        worker.sigEpochs.connect(got.on_epochs)
+        worker.sigFinished.connect(got.on_finished)
+        worker.sigFailed.connect(got.on_failed)
+        worker.sigPaused.connect(got.on_paused)
+        worker.sigDone.connect(got.on_done)
+        thread.started.connect(worker.run)
+        running.append((worker, thread, got))
+        thread.start()
+        return worker, got
+
+    yield start
+    for worker, thread, _ in running:
+        worker.stop()
+        thread.quit()
+        assert thread.wait(10_000)
+
+
+def stored(data_dir, run_id):
+    store = RunStore(data_dir / "runs.sqlite")
+    try:
+        return store.get_run(run_id), store.losses(run_id)
+    finally:
+        store.close()
+
+
+def test_tiny_run_delivers_every_batch_once(qtbot, launch, data_dir):
+    worker, got = launch(TINY)
+    with qtbot.waitSignal(got.sigDone, timeout=30_000):
+        pass
+    assert not got.failures
+    end = got.ends[0]
+    assert end.stop_reason == "max_epochs"
+    assert np.array_equal(got.steps(), np.arange(end.batches)) and end.batches == 3 * 8
+    assert [row["epoch"] for row in got.epochs] == [0, 1, 2]
+    assert got.epochs[-1]["step"] == end.batches
+    info = got.started[0]
+    assert info["batches_per_epoch"] == 8 and info["floor"] == 0.0 and info["run_id"] == worker.run_id
+    row, losses = stored(data_dir, worker.run_id)
+    assert row.status == "finished" and len(losses) == end.batches
+    sent = np.concatenate([c[1] for c in got.chunks])
+    assert np.allclose(losses.astype(np.float64), sent, rtol=1e-6)
+
+
+def test_chunks_are_rate_limited(qtbot, launch):
+    worker, got = launch(with_changes(LONG, **{"training.epochs": 60}))
+    with qtbot.waitSignal(got.sigDone, timeout=60_000):
+        pass
+    seconds = got.ends[0].seconds
+    assert len(got.chunks) <= seconds / CHUNK_INTERVAL + 3
+    assert np.array_equal(got.steps(), np.arange(got.ends[0].batches))
+
+
+def test_stop_cancels_and_stores_cancelled(qtbot, launch, data_dir):
+    worker, got = launch(LONG)
+    qtbot.waitUntil(lambda: len(got.chunks) > 0, timeout=30_000)
+    with qtbot.waitSignal(got.sigDone, timeout=5_000):
+        worker.stop()
+    end = got.ends[0]
+    assert end.stop_reason == "cancelled"
+    assert np.array_equal(got.steps(), np.arange(end.batches))
+    row, losses = stored(data_dir, worker.run_id)
+    assert row.status == "cancelled" and len(losses) == end.batches
+
+
+def test_pause_holds_and_resume_continues(qtbot, launch):
+    worker, got = launch(LONG)
+    qtbot.waitUntil(lambda: len(got.chunks) > 0, timeout=30_000)
+    with qtbot.waitSignal(got.sigPaused, timeout=5_000, check_params_cb=lambda p: p is True):
+        worker.pause()
+    assert worker.is_paused()
+    held = len(got.steps())
+    qtbot.assertNotEmitted(got.sigChunk, wait=300)
+    assert len(got.steps()) == held
+    with qtbot.waitSignal(got.sigChunk, timeout=5_000):
+        worker.resume()
+    worker.pause()
+    with qtbot.waitSignal(got.sigDone, timeout=5_000):
+        worker.stop()  # a paused run still stops at once
+    assert got.ends[0].stop_reason == "cancelled"
+    assert np.array_equal(got.steps(), np.arange(got.ends[0].batches))
+
+
+def test_exception_before_training_is_reported_and_stored(qtbot, launch, data_dir, monkeypatch):
+    import aegui.core.training as training
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(training, "train", broken)
+    worker, got = launch(TINY)
+    with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
+        pass
+    assert got.failures == ["RuntimeError: boom"]
+    store = RunStore(data_dir / "runs.sqlite")
+    rows = store.list_runs()
+    store.close()
+    assert [r.status for r in rows] == ["failed"] and "boom" in rows[0].error
+
+
+def test_exception_mid_run_keeps_the_curve(qtbot, launch, data_dir, monkeypatch):
+    import aegui.core.training as training
+    real = training.train
+
+    def dies_after_ten(*args, **kwargs):
+        for i, record in enumerate(real(*args, **kwargs)):
+            if i > 10:
+                raise FloatingPointError("the model blew up")
+            yield record
+
+    monkeypatch.setattr(training, "train", dies_after_ten)
+    worker, got = launch(TINY)
+    with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
+        pass
+    assert got.failures == ["FloatingPointError: the model blew up"] and not got.ends
+    row, losses = stored(data_dir, worker.run_id)
+    assert row.status == "failed" and len(losses) == len(got.steps()) == 9  # RunStart, 8 batches, 1 epoch, 1 batch
+
+
+def test_bad_data_file_fails_with_the_engines_message(qtbot, launch, data_dir):
+    worker, got = launch(with_changes(TINY, **{"data.kind": "file", "data.file": str(data_dir / "missing.csv")}))
+    with qtbot.waitSignal(got.sigDone, timeout=30_000):
+        pass
+    assert len(got.failures) == 1 and "no such file" in got.failures[0] and "data.file" in got.failures[0]
