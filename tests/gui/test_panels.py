@@ -1,0 +1,118 @@
+"""Config panels: round trip with RunConfig, inline engine messages, presets, JSON files."""
+
+import json
+
+import pytest
+
+from aegui.core import config as cfg
+from aegui.core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig, TrainingConfig
+from aegui.gui.panels import TIPS, ConfigPanels
+
+
+@pytest.fixture
+def panels(qtbot):
+    w = ConfigPanels()
+    qtbot.addWidget(w)
+    return w
+
+
+ODD = RunConfig(name="odd one", data=DataConfig(kind="redundant", samples=777, features=5, p=0.25,
+                                                latent_dim=2, noise=0.125),
+                model=ModelConfig(kind="mlp", encoding_dim=2, depth=3, hidden=11, activation="tanh",
+                                  slope=0.2, output="identity"),
+                optimizer=OptimizerConfig(kind="sgd", lr=3.3e-5, momentum=0.9),
+                training=TrainingConfig(batch_size=32, epochs=7, tol=1e-7, seed=42, device="cpu",
+                                        recent_window=25))
+
+
+def test_round_trip_default_and_odd_configs(panels):
+    assert panels.config() == RunConfig()
+    panels.set_config(ODD)
+    assert panels.config() == ODD
+    assert panels.is_valid()
+
+
+def test_none_widths_mean_as_many_as_features(panels):
+    panels.set_config(cfg.with_changes(ODD, **{"model.encoding_dim": None, "model.hidden": None}))
+    assert panels.config().model.encoding_dim is None and panels.config().model.hidden is None
+    assert panels.fields["model.encoding_dim"].widget.text() == "= features"
+
+
+def test_every_field_is_editable_and_explained(panels):
+    paths = set(panels.fields)
+    engine = {"name"} | {f"{s}.{f.name}" for s, c in cfg.SECTIONS.items() for f in cfg.fields(c)}
+    assert paths == engine
+    for path, field in panels.fields.items():
+        assert field.widget.toolTip() == TIPS[path] and len(TIPS[path]) > 20
+
+
+def test_invalid_values_are_flagged_with_the_engines_messages(panels, qtbot):
+    with qtbot.waitSignal(panels.sigValidity, check_params_cb=lambda ok: ok is False):
+        panels.fields["optimizer.lr"].widget.setText("fast")
+    lr = panels.fields["optimizer.lr"]
+    assert lr.error.isVisibleTo(panels) and "optimizer.lr = 'fast'" in lr.error.text()
+    assert "d32f2f" in lr.widget.styleSheet()
+    assert [p.field for p in panels.problems()] == ["optimizer.lr"]
+    lr.widget.setText("1e-4")
+    assert panels.is_valid() and not lr.error.isVisibleTo(panels) and lr.widget.styleSheet() == ""
+    assert panels.config().optimizer.lr == 1e-4
+
+
+def test_cross_field_problem_names_the_reason(panels):
+    panels.set_config(cfg.with_changes(RunConfig(), **{"loss.kind": "bce", "model.output": "sigmoid",
+                                                       "data.kind": "gaussian"}))
+    msgs = panels.fields["data.kind"].error.text()
+    assert not panels.is_valid() and "gaussian" in msgs and "[0, 1]" in msgs
+    panels.set_config(cfg.with_changes(RunConfig(), **{"data.samples": 100}))
+    assert "training.batch_size = 128: must be at most data.samples (100)" in \
+        panels.fields["training.batch_size"].error.text()
+
+
+def test_irrelevant_fields_are_greyed(panels):
+    assert not panels.fields["model.depth"].widget.isEnabled()
+    panels.fields["model.kind"].widget.setCurrentText("mlp")
+    assert panels.fields["model.depth"].widget.isEnabled()
+
+
+def test_cuda_offered_only_when_available(panels):
+    combo = panels.fields["training.device"].widget
+    assert combo.findText("cuda") < 0
+    panels.set_cuda_available(False)
+    assert combo.findText("cuda") < 0
+    panels.set_cuda_available(True)
+    assert combo.findText("cuda") >= 0
+
+
+def test_cuda_config_where_there_is_none_is_flagged(panels):
+    panels.set_cuda_available(False)
+    panels.set_config(cfg.with_changes(RunConfig(), **{"training.device": "cuda"}))
+    assert not panels.is_valid() and "CUDA is not available" in panels.fields["training.device"].error.text()
+
+
+def test_preset_picker_loads_config_and_shows_claim(panels):
+    from aegui.core.presets import PRESETS
+    key, preset = next(iter(PRESETS.items()))
+    combo = panels.preset_combo
+    assert combo.count() == len(PRESETS) + 1
+    panels.apply_preset(key)
+    assert panels.config() == preset.config and panels.preset_claim.text() == preset.claim
+    assert combo.itemData(combo.currentIndex(), 3) == preset.claim  # the claim is the item's tooltip
+
+
+def test_json_export_and_import(panels, tmp_path):
+    panels.set_config(ODD)
+    path = tmp_path / "odd.json"
+    panels.save_file(str(path))
+    assert cfg.from_json(path.read_text()) == ODD
+    assert not list(tmp_path.glob(".aegui-*"))  # the temporary file was renamed, not left behind
+    panels.set_config(RunConfig())
+    panels.load_file(str(path))
+    assert panels.config() == ODD
+
+
+def test_import_of_a_bad_file_raises_the_engines_error(panels, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"loss": {"kind": "hinge"}}))
+    with pytest.raises(cfg.ConfigError, match="loss.kind"):
+        panels.load_file(str(path))
+    assert panels.config() == RunConfig()
