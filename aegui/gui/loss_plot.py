@@ -106,7 +106,7 @@ class LivePlot(PlotBase):
         self.recent_curve.setData(x, self.transform(rolling_mean(losses, self.smoothing), floor, tiny)[0])
         self.recent_curve.opts["name"] = f"recent mean ({self.smoothing} batches)"
         self._redraw_epochs(floor, tiny)
-        self.place_floor(self.floor, floor)
+        self.place_floor(self.floor, floor, x)
         self._relabel_legend()
 
     def _redraw_epochs(self, floor, tiny) -> None:
@@ -146,6 +146,8 @@ class ComparisonPlot(PlotBase):
         self.runs = list(rows_and_losses)
         for item in self._items:
             self.plot_item.removeItem(item)
+            if hasattr(item, "anchor"):
+                self.plot_item.removeItem(item.anchor)
         self.legend.clear()
         self._items, self.curves = [], []
         kinds = {row.config.loss.kind for row, _ in self.runs}
@@ -181,7 +183,7 @@ class ComparisonPlot(PlotBase):
             if lo_y is not None:
                 lo.setData(x, self.transform(lo_y, row.floor, tiny)[0])
                 hi.setData(x, self.transform(hi_y, row.floor, tiny)[0])
-            self.place_floor(floor, row.floor)
+            self.place_floor(floor, row.floor, x)
             self._label_floor(floor, row, labelled)
 
     def _series(self, row, losses) -> tuple:
@@ -209,7 +211,9 @@ class ComparisonPlot(PlotBase):
             return
         labelled.add(key)
         if not hasattr(line, "label"):
-            line.label = pg.InfLineLabel(line, text=floor_text(row.floor, row.floor_exact), position=0.02,
+            # Stagger labels along the line: floors close in value would otherwise print over each other.
+            line.label = pg.InfLineLabel(line, text=floor_text(row.floor, row.floor_exact),
+                                         position=0.02 + 0.22 * ((len(labelled) - 1) % 4),
                                          anchors=[(0, 1), (0, 1)], color=line.pen.color(),
                                          fill=pg.mkBrush(255, 255, 255, 200))
 

@@ -61,6 +61,20 @@ def pen(colour: str, width: float = 1.5, dashed: bool = False) -> QtGui.QPen:
     return p
 
 
+class LossAxis(pg.AxisItem):
+    """A y axis whose log scale labels only decades (and 2, 5 on short spans): minor labels would collide."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        """Labels for log ticks, blank for minor ticks when the view spans many decades."""
+        strings = super().logTickStrings(values, scale, spacing)
+        span = abs(self.range[1] - self.range[0])
+        keep = (1,) if span > 2.5 else (1, 2, 5) if span > 1.2 else None
+        if keep is None:
+            return strings
+        mantissa = [round(10 ** (v - math.floor(v + 1e-9))) for v in values]
+        return [s if m in keep else "" for s, m in zip(strings, mantissa)]
+
+
 class _Growable:
     """A numpy array that grows by doubling, so appends stay O(1) amortised."""
 
@@ -94,7 +108,7 @@ class PlotBase(QtWidgets.QWidget):
         super().__init__(parent)
         self.log, self.excess, self.x_axis, self.smoothing = True, False, "batch", smoothing
         self.y_unit = "loss"
-        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget = pg.PlotWidget(background="w", axisItems={"left": LossAxis("left")})
         self.plot_item = self.plot_widget.getPlotItem()
         self._style_plot()
         self.readout = QtWidgets.QLabel(" ")
@@ -219,12 +233,18 @@ class PlotBase(QtWidgets.QWidget):
         self.plot_item.addItem(line, ignoreBounds=True)
         return line
 
-    def place_floor(self, line: pg.InfiniteLine, value: float | None) -> None:
-        """Put a floor line at value in view coordinates; hide it where it has no place (excess, log of 0)."""
+    def place_floor(self, line: pg.InfiniteLine, value: float | None, x: np.ndarray | None = None) -> None:
+        """Put a floor line at value; hide it where it has no place (excess mode, log of 0); keep it in range."""
         show = value is not None and math.isfinite(value) and not self.excess and (value > 0 or not self.log)
         line.setVisible(bool(show))
         if show:
             line.setPos(math.log10(value) if self.log else value)
+        if not hasattr(line, "anchor"):
+            # InfiniteLine bounds are (0, 0): an invisible two-point curve pulls auto-range to the floor instead.
+            line.anchor = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
+            self.plot_item.addItem(line.anchor)
+        span = x is not None and len(x) > 0 and show
+        line.anchor.setData([x[0], x[-1]] if span else [], [value, value] if span else [])
 
     def clamp_item(self, colour: str = CLAMP_COLOUR, name: str | None = None) -> pg.PlotDataItem:
         """Markers for points clamped to show on the log scale (so none are silently dropped)."""

@@ -1,0 +1,327 @@
+"""Saving comparisons: PNG / SVG figures that carry their runs, CSV curves, atomic writes; shared with the CLI."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..core import config as config_mod
+
+FIGURE_SCHEMA = 1
+META_KEY = "aegui"
+LOGICAL_WIDTH = 1000     # layout width in px: fonts keep their size, the image is scaled to the width asked
+MAX_FIGURE_BYTES = 64 * 1024 * 1024
+MAX_META_BYTES = 2 * 1024 * 1024
+MAX_RUNS = 1000
+_SVG_META = re.compile(rb'<metadata id="aegui-runs"><!\[CDATA\[(.*?)\]\]></metadata>', re.S)
+
+
+class ExportError(RuntimeError):
+    """A figure or CSV could not be written or read; the message names the path and the reason."""
+
+
+def ensure_app():
+    """The running QApplication, or a new one on the offscreen platform (export never shows a window)."""
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        # Offscreen needs no display, so `aegui export` works over ssh and in CI; it is set before Qt starts.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6 import QtWidgets
+    return QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "aegui"])
+
+
+# ---------------------------------------------------------------- metadata
+
+def _finite(v):
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+def run_entry(row) -> dict:
+    """One run's config and summary as JSON-ready data, as embedded in figures."""
+    return {"run_id": row.run_id, "name": row.name, "status": row.status, "stop_reason": row.stop_reason,
+            "config": config_mod.to_dict(row.config),
+            "summary": {"final_loss": _finite(row.final_loss), "min_epoch_loss": _finite(row.min_epoch_loss),
+                        "floor": _finite(row.floor), "floor_exact": bool(row.floor_exact), "gap": _finite(row.gap),
+                        "batches": row.batches, "epochs": row.epochs, "seconds": row.seconds,
+                        "device": row.device, "copies": row.copies}}
+
+
+def figure_json(rows_and_losses) -> str:
+    """The JSON a figure carries: schema version and each run's entry."""
+    runs = [run_entry(row) for row, _ in rows_and_losses]
+    return json.dumps({"aegui_figure": FIGURE_SCHEMA, "runs": runs}, separators=(",", ":"))
+
+
+def _check_figure(raw, path) -> list[dict]:
+    if not isinstance(raw, dict) or raw.get("aegui_figure") != FIGURE_SCHEMA or not isinstance(raw.get("runs"), list):
+        raise ExportError(f"{path}: aegui metadata has an unknown layout (expected schema {FIGURE_SCHEMA})")
+    runs = raw["runs"]
+    if len(runs) > MAX_RUNS:
+        raise ExportError(f"{path}: {len(runs)} runs in the metadata; at most {MAX_RUNS} are read")
+    for i, run in enumerate(runs):
+        if not isinstance(run, dict) or not isinstance(run.get("config"), dict) or \
+                not isinstance(run.get("summary", {}), dict) or not isinstance(run.get("name", ""), str):
+            raise ExportError(f"{path}: run {i} in the metadata is not an object with a config")
+        try:
+            config_mod.from_dict(run["config"])
+        except config_mod.ConfigError as exc:
+            raise ExportError(f"{path}: run {i}'s config is invalid:\n{exc}") from None
+    return runs
+
+
+def _meta_bytes(path: Path, data: bytes) -> bytes | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        from PySide6 import QtCore, QtGui
+        buffer = QtCore.QBuffer()
+        buffer.setData(QtCore.QByteArray(data))
+        reader = QtGui.QImageReader(buffer, b"png")
+        text = reader.text(META_KEY)  # reads the header chunks only; the pixels are not decoded
+        buffer.close()
+        return text.encode("utf-8") if text else None
+    if b"<svg" in data[:4096]:
+        m = _SVG_META.search(data)
+        return m.group(1) if m else None
+    raise ExportError(f"{path}: not a PNG or SVG figure")
+
+
+def read_figure(path) -> list[dict]:
+    """The runs (config + summary dicts) a saved aegui figure carries; never executes anything."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FIGURE_BYTES:
+            raise ExportError(f"{path}: larger than {MAX_FIGURE_BYTES // 2**20} MiB; not read")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = _meta_bytes(path, data)
+    if not text:
+        raise ExportError(f"{path}: this figure has no aegui metadata (it was not saved by aegui)")
+    if len(text) > MAX_META_BYTES:
+        raise ExportError(f"{path}: aegui metadata over {MAX_META_BYTES // 2**20} MiB; not read")
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ExportError(f"{path}: aegui metadata is not valid JSON ({exc})") from None
+    return _check_figure(raw, path)
+
+
+def figure_configs(path) -> list:
+    """The RunConfigs a saved figure carries, ready to rerun."""
+    return [config_mod.from_dict(run["config"]) for run in read_figure(path)]
+
+
+# ---------------------------------------------------------------- atomic writes
+
+def atomic_write(path, write) -> Path:
+    """Call write(tmp_path) on a temporary file beside path, then rename it over path; no partial file on error."""
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make shared figures unreadable to others
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        _discard(tmp)
+        raise
+    return path
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------- CSV
+
+def csv_columns(rows_and_losses) -> tuple[list[str], list[np.ndarray]]:
+    """Header and columns for the curves: step, then one column per run (median, min, max for seed bands)."""
+    header, cols = ["step"], []
+    for row, losses in rows_and_losses:
+        losses = np.asarray(losses, dtype=np.float64)
+        name = f"#{row.run_id} {row.name}"
+        if losses.ndim == 2:
+            with np.errstate(all="ignore"):
+                parts = {"median": np.nanmedian(losses, 1), "min": np.nanmin(losses, 1), "max": np.nanmax(losses, 1)}
+            header += [f"{name} {k}" for k in parts]
+            cols += list(parts.values())
+        else:
+            header.append(name)
+            cols.append(losses)
+    return header, cols
+
+
+def save_csv(rows_and_losses, path) -> Path:
+    """Write the curves as CSV (step column + one per run; shorter runs leave cells empty), atomically."""
+    header, cols = csv_columns(rows_and_losses)
+    n = max((len(c) for c in cols), default=0)
+
+    def write(tmp):
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(header)
+            text = [[f"{v:.9g}" for v in c] + [""] * (n - len(c)) for c in cols]
+            out.writerows(zip(map(str, range(n)), *text))
+    return atomic_write(path, write)
+
+
+# ---------------------------------------------------------------- figures
+
+def caption_html(rows_and_losses, smoothing: int) -> str:
+    """Caption listing each run's config and result, each in its curve's colour."""
+    from .plot_base import PALETTE, floor_text
+    lines = [f"<span style='color:#666'>aegui · curves: rolling mean over {smoothing} batch"
+             f"{'es' if smoothing != 1 else ''} · dashed: each run's loss floor</span>"]
+    for i, (row, _) in enumerate(rows_and_losses):
+        c, colour = row.config, PALETTE[i % len(PALETTE)]
+        final = "—" if row.final_loss is None else f"{row.final_loss:.4f}"
+        parts = [f"data {c.data.kind} ×{c.data.features}, {c.data.samples:,} samples",
+                 f"model {c.model.kind} {c.data.features}→{c.encoding_dim} ({c.model.output} output)",
+                 f"loss {c.loss.kind}", f"{c.optimizer.kind} lr {c.optimizer.lr:g}", f"batch {c.training.batch_size}",
+                 f"epochs {row.epochs}/{c.training.epochs}", f"seed {c.training.seed}",
+                 f"final loss {final}", floor_text(row.floor, row.floor_exact)]
+        lines.append(f"<span style='color:{colour}'>■</span> <b>#{row.run_id} {html.escape(row.name)}</b> — "
+                     + html.escape(" · ".join(parts)))
+    return "<br>".join(lines)
+
+
+def _figure_widget(rows_and_losses, view: dict | None):
+    from PySide6 import QtCore, QtWidgets
+    from .loss_plot import ComparisonPlot
+    fig = QtWidgets.QWidget()
+    fig.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
+    fig.setStyleSheet("background: white;")
+    layout = QtWidgets.QVBoxLayout(fig)
+    layout.setContentsMargins(12, 12, 12, 12)
+    plot = ComparisonPlot(fig, controls=False)
+    for key, setter in (("log", plot.set_log), ("excess", plot.set_excess), ("x_axis", plot.set_x_axis),
+                        ("smoothing", plot.set_smoothing)):
+        if view and key in view:
+            setter(view[key])
+    plot.set_runs(rows_and_losses)
+    caption = QtWidgets.QLabel(caption_html(rows_and_losses, plot.smoothing))
+    caption.setWordWrap(True)
+    caption.setStyleSheet("color: #2b2b2b; font-size: 9pt;")
+    plot_h = int(LOGICAL_WIDTH * 0.56)
+    plot.setFixedHeight(plot_h)
+    layout.addWidget(plot)
+    layout.addWidget(caption)
+    cap_h = caption.heightForWidth(LOGICAL_WIDTH - 24)
+    fig.resize(LOGICAL_WIDTH, plot_h + cap_h + 36)
+    fig.show()
+    QtWidgets.QApplication.processEvents()  # layout, then the ViewBox's auto-range
+    plot.plot_item.vb.updateAutoRange()
+    QtWidgets.QApplication.processEvents()
+    return fig
+
+
+def render_comparison(rows_and_losses, width: int = 1600, view: dict | None = None):
+    """The comparison figure (plot, legend, caption) as a QImage `width` pixels wide."""
+    from PySide6 import QtCore, QtGui
+    ensure_app()
+    if not 200 <= int(width) <= 20000:
+        raise ExportError(f"width {width}: must be from 200 to 20000 pixels")
+    fig = _figure_widget(rows_and_losses, view)
+    try:
+        scale = int(width) / fig.width()
+        image = QtGui.QImage(int(width), round(fig.height() * scale), QtGui.QImage.Format.Format_ARGB32)
+        image.fill(QtGui.QColor("white"))
+        painter = QtGui.QPainter(image)
+        painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
+        painter.scale(scale, scale)
+        fig.render(painter, QtCore.QPoint(0, 0))
+        painter.end()
+    finally:
+        fig.close()
+        fig.deleteLater()
+    image.setText(META_KEY, figure_json(rows_and_losses))
+    return image
+
+
+def _write_svg(rows_and_losses, tmp: str, view: dict | None) -> None:
+    from PySide6 import QtCore, QtGui, QtSvg
+    fig = _figure_widget(rows_and_losses, view)
+    try:
+        gen = QtSvg.QSvgGenerator()
+        gen.setFileName(tmp)
+        gen.setSize(fig.size())
+        gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), fig.size()))
+        gen.setTitle("aegui loss comparison")
+        gen.setDescription("; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses))
+        painter = QtGui.QPainter(gen)
+        fig.render(painter, QtCore.QPoint(0, 0))
+        painter.end()
+    finally:
+        fig.close()
+        fig.deleteLater()
+    _embed_svg_meta(tmp, figure_json(rows_and_losses))
+
+
+def _embed_svg_meta(path: str, text: str) -> None:
+    # '<', '>' and '&' only occur inside JSON strings: escaping them keeps the CDATA section unbreakable.
+    safe = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    data = Path(path).read_bytes()
+    m = re.search(rb"<svg\b[^>]*>", data)
+    if not m:
+        raise ExportError(f"{path}: the SVG writer produced no <svg> element")
+    block = f'\n<metadata id="aegui-runs"><![CDATA[{safe}]]></metadata>'.encode("utf-8")
+    Path(path).write_bytes(data[: m.end()] + block + data[m.end():])
+
+
+def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None) -> Path:
+    """Save the comparison as PNG (width px) or SVG, with runs embedded, atomically; format from the suffix."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise ExportError(f"cannot write {path}: the name must end in .png or .svg")
+    if not rows_and_losses:
+        raise ExportError(f"cannot write {path}: no runs to draw")
+    ensure_app()
+    if suffix == ".svg":
+        return atomic_write(path, lambda tmp: _write_svg(rows_and_losses, tmp, view))
+    image = render_comparison(rows_and_losses, width, view)
+
+    def write(tmp):
+        if not image.save(tmp, "PNG"):
+            raise ExportError(f"cannot write {path}: the PNG encoder failed")
+    return atomic_write(path, write)
+
+
+def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None) -> Path:
+    """Export stored runs (store: RunStore or its file path) to a .png, .svg or .csv file; used by `aegui export`."""
+    from ..core.store import RunStore
+    own = not hasattr(store, "losses")
+    db = RunStore(store) if own else store
+    try:
+        pairs = []
+        for run_id in run_ids:
+            try:
+                pairs.append((db.get_run(int(run_id)), db.losses(int(run_id))))
+            except (KeyError, ValueError):
+                raise ExportError(f"no run {run_id!r} in {db.path}") from None
+    finally:
+        if own:
+            db.close()
+    if Path(out_path).suffix.lower() == ".csv":
+        return save_csv(pairs, out_path)
+    return save_comparison(pairs, out_path, width, view)

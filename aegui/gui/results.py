@@ -1,0 +1,274 @@
+"""The results pane: every stored run in a sortable, filterable table, with rename, notes and delete."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.store import RunStore
+
+Qt = QtCore.Qt
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+STATUS_COLOURS = {"running": "#0072B2", "failed": "#C0392B", "cancelled": "#B8860B", "interrupted": "#B8860B"}
+
+
+def _num(v) -> str:
+    return "—" if v is None or not math.isfinite(v) else f"{v:.4g}"
+
+
+def _duration(s: float) -> str:
+    s = s or 0.0
+    return f"{s:.1f} s" if s < 60 else f"{int(s // 60)} min {int(s % 60):02d} s"
+
+
+def _model(c) -> str:
+    m = c.model
+    shape = f"{c.data.features}→{c.encoding_dim}"
+    return f"{m.kind} {shape}" + (f" ×{m.depth} {m.activation}" if m.kind == "mlp" else "") + \
+        ("" if m.output == "identity" else f" {m.output}")
+
+
+def _key(v):
+    # None sorts after every number either way the column is ordered.
+    return float("inf") if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+# (title, text of a row, sort key of a row)
+COLUMNS = (
+    ("status", lambda r: r.status, lambda r: r.status),
+    ("name", lambda r: r.name, lambda r: r.name.lower()),
+    ("data", lambda r: f"{r.config.data.kind} ×{r.config.data.features}", lambda r: r.config.data.kind),
+    ("model", lambda r: _model(r.config), lambda r: _model(r.config)),
+    ("loss", lambda r: r.config.loss.kind, lambda r: r.config.loss.kind),
+    ("lr", lambda r: f"{r.config.optimizer.lr:g}", lambda r: r.config.optimizer.lr),
+    ("batches", lambda r: f"{r.batches:,}", lambda r: r.batches),
+    ("final loss", lambda r: _num(r.final_loss), lambda r: _key(r.final_loss)),
+    ("min loss", lambda r: _num(r.min_epoch_loss), lambda r: _key(r.min_epoch_loss)),
+    ("floor", lambda r: _num(r.floor) + ("" if r.floor_exact or r.floor is None else " (bound)"),
+     lambda r: _key(r.floor)),
+    ("gap to floor", lambda r: _num(r.gap), lambda r: _key(r.gap)),
+    ("stop reason", lambda r: r.stop_reason or "", lambda r: r.stop_reason or ""),
+    ("duration", lambda r: _duration(r.seconds), lambda r: r.seconds or 0.0),
+    ("device", lambda r: r.device, lambda r: r.device),
+)
+NAME_COLUMN = 1
+
+
+class RunTableModel(QtCore.QAbstractTableModel):
+    """Stored runs as table rows; the name cell is editable and renames the run in the store."""
+
+    def __init__(self, store: RunStore, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.rows: list = []
+
+    def reload(self) -> None:
+        """Read every run's summary from the store (never the loss curves)."""
+        self.beginResetModel()
+        self.rows = self.store.list_runs()
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 (Qt API)
+        """Number of runs."""
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802
+        """Number of columns."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        """Column titles."""
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        """Text, sort key, tooltip and colour of a cell."""
+        row, (_, text, key) = self.rows[index.row()], COLUMNS[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return text(row)
+        if role == SORT_ROLE:
+            return key(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(row)
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0 and row.status in STATUS_COLOURS:
+            return QtGui.QBrush(QtGui.QColor(STATUS_COLOURS[row.status]))
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 5 and index.column() != 11:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index):
+        """The name cell is editable."""
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.column() == NAME_COLUMN else base
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        """Rename the run when its name cell is edited."""
+        name = str(value).strip()
+        if index.column() != NAME_COLUMN or role != Qt.ItemDataRole.EditRole or not name:
+            return False
+        row = self.rows[index.row()]
+        self.store.rename(row.run_id, name)
+        self.rows[index.row()] = dataclasses.replace(row, name=name[:200])
+        self.dataChanged.emit(index, index)
+        return True
+
+
+def _tooltip(row) -> str:
+    lines = [f"#{row.run_id} {row.name} — {row.config.label()}"]
+    if row.copy_final:
+        lines.append("each seed's final loss: " + ", ".join(f"{v:.4g}" for v in row.copy_final))
+    if row.error:
+        lines.append(f"error: {row.error}")
+    if row.notes:
+        lines.append(f"notes: {row.notes}")
+    return "\n".join(lines)
+
+
+class ResultsPane(QtWidgets.QWidget):
+    """The runs table over the store, with filter, rename, notes, delete and load-config actions."""
+
+    sigSelectionChanged = QtCore.Signal(list)
+    sigLoadConfig = QtCore.Signal(object)
+
+    def __init__(self, store_path: str, parent=None):
+        super().__init__(parent)
+        path = Path(store_path)
+        self.store = RunStore.open(path) if path.is_dir() else RunStore(os.fspath(path))
+        self.model = RunTableModel(self.store, self)
+        self.proxy = QtCore.QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterKeyColumn(-1)  # the filter matches any column
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.view = self._build_view()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._build_bar())
+        layout.addWidget(self.view, 1)
+        self.refresh()
+
+    def _build_view(self) -> QtWidgets.QTableView:
+        view = QtWidgets.QTableView(self)
+        view.setModel(self.proxy)
+        view.setSortingEnabled(True)
+        view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the store's order (newest first) until asked
+        view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.DoubleClicked
+                             | QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed)
+        view.setAlternatingRowColors(True)
+        view.verticalHeader().setVisible(False)
+        view.verticalHeader().setDefaultSectionSize(22)
+        view.horizontalHeader().setStretchLastSection(True)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        view.selectionModel().selectionChanged.connect(self._selection_changed)
+        return view
+
+    def _build_bar(self) -> QtWidgets.QHBoxLayout:
+        bar = QtWidgets.QHBoxLayout()
+        self.filter_edit = QtWidgets.QLineEdit(placeholderText="Filter runs (any column)…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        bar.addWidget(self.filter_edit, 1)
+        self.actions_by_name = {}
+        for name, slot, tip in (("Load config", self.load_config, "Put this run's config in the panels to rerun or tweak"),
+                                ("Rename", self.rename_selected, "Edit the run's name (or double-click it)"),
+                                ("Notes…", self.edit_notes, "Write notes on this run"),
+                                ("Delete…", self.delete_selected, "Delete the selected runs, after asking")):
+            action = QtGui.QAction(name, self, toolTip=tip)
+            action.triggered.connect(slot)
+            self.view.addAction(action)
+            self.actions_by_name[name] = action
+            button = QtWidgets.QToolButton(self)
+            button.setDefaultAction(action)
+            bar.addWidget(button)
+        self.actions_by_name["Delete…"].setShortcut(QtGui.QKeySequence.StandardKey.Delete)
+        self.actions_by_name["Delete…"].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        return bar
+
+    def refresh(self) -> None:
+        """Reload the runs from the store, keeping the selection where the runs still exist."""
+        keep = set(self.selected_run_ids())
+        self.model.reload()
+        if len(self.model.rows) <= 200:  # measuring every cell of a big store costs more than it helps
+            self.view.resizeColumnsToContents()
+        if keep:
+            self.select_runs(keep)
+
+    def select_runs(self, run_ids) -> None:
+        """Select exactly these runs."""
+        wanted, sel = set(run_ids), QtCore.QItemSelection()
+        for r, row in enumerate(self.model.rows):
+            if row.run_id in wanted:
+                idx = self.proxy.mapFromSource(self.model.index(r, 0))
+                if idx.isValid():
+                    sel.select(idx, idx)
+        flags = QtCore.QItemSelectionModel.SelectionFlag
+        self.view.selectionModel().select(sel, flags.ClearAndSelect | flags.Rows)
+
+    def selected_rows(self) -> list:
+        """RunRows of the selected runs, in table order."""
+        rows = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [self.model.rows[self.proxy.mapToSource(i).row()] for i in rows]
+
+    def selected_run_ids(self) -> list[int]:
+        """Ids of the selected runs, in table order."""
+        return [r.run_id for r in self.selected_rows()]
+
+    def rows_and_losses(self, run_ids=None) -> list:
+        """(RunRow, losses) for the given (default: selected) runs, as ComparisonPlot.set_runs takes them."""
+        ids = self.selected_run_ids() if run_ids is None else list(run_ids)
+        return [(self.store.get_run(i), self.store.losses(i)) for i in ids]
+
+    def _selection_changed(self, *_):
+        self.sigSelectionChanged.emit(self.selected_run_ids())
+
+    def load_config(self) -> None:
+        """Emit sigLoadConfig with the first selected run's config."""
+        rows = self.selected_rows()
+        if rows:
+            self.sigLoadConfig.emit(rows[0].config)
+
+    def rename_selected(self) -> None:
+        """Start editing the first selected run's name."""
+        idx = self.view.selectionModel().selectedRows(NAME_COLUMN)
+        if idx:
+            self.view.edit(idx[0])
+
+    def edit_notes(self) -> None:
+        """Ask for the first selected run's notes and store them."""
+        rows = self.selected_rows()
+        if not rows:
+            return
+        row = rows[0]
+        text, ok = QtWidgets.QInputDialog.getMultiLineText(self, "Run notes", f"Notes on #{row.run_id} {row.name}:",
+                                                           row.notes)
+        if ok:
+            self.store.set_notes(row.run_id, text)
+            self.refresh()
+
+    def delete_selected(self) -> None:
+        """Delete the selected runs once the user confirms."""
+        rows = self.selected_rows()
+        if not rows:
+            return
+        names = "\n".join(f"#{r.run_id} {r.name}" for r in rows[:10]) + ("\n…" if len(rows) > 10 else "")
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(self, "Delete runs",
+                                                f"Delete {len(rows)} run(s) and their curves? This cannot be undone.\n\n{names}",
+                                                buttons.Yes | buttons.No, buttons.No)
+        if answer != buttons.Yes:
+            return
+        for r in rows:
+            self.store.delete(r.run_id)
+        self.view.clearSelection()
+        self.refresh()
+
+    def close_store(self) -> None:
+        """Close the store connection (call when the pane goes away)."""
+        self.store.close()

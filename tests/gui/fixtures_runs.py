@@ -1,0 +1,48 @@
+"""Stored runs for the results, comparison and export tests: real tiny trainings and synthetic curves."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from aegui.core.config import with_changes, RunConfig
+from aegui.core.floors import Floor
+from aegui.core.store import RunStore
+
+
+def tiny(loss: str = "mse", data: str = "uniform", **changes) -> RunConfig:
+    """A config that trains in well under a second."""
+    output = "sigmoid" if loss == "bce" else "identity"
+    return with_changes(RunConfig(), **{"data.samples": 512, "data.kind": data, "loss.kind": loss,
+                                        "model.output": output, "training.epochs": 2, "training.tol": 0.0,
+                                        "training.batch_size": 64, **changes})
+
+
+def trained(store: RunStore, config: RunConfig) -> int:
+    """Train config through the engine into the store; its run id."""
+    from aegui.core.recorder import RunRecorder
+    from aegui.core.training import train
+    rec = RunRecorder(store)
+    for record in train(config, threads=1):
+        rec.feed(record)
+    return rec.run_id
+
+
+def synthetic(store: RunStore, config: RunConfig, losses: np.ndarray, floor: float = 0.5, exact: bool = True) -> int:
+    """Store a finished run with the given curve ((n,) or (n, copies)), without training."""
+    losses = np.asarray(losses, dtype=np.float32)
+    copies = 1 if losses.ndim == 1 else losses.shape[1]
+    run_id = store.create_run(config, device="cpu", floor=Floor(floor, exact, "test"), copies=copies)
+    store.write_progress(run_id, 0, losses, [(0, float(np.mean(losses)), float(np.mean(losses[-5:])), len(losses), 1.0)], 1.0)
+    end = SimpleNamespace(seconds=1.0, batches=len(losses), epochs=1, batches_per_s=len(losses),
+                          final_loss=float(np.median(losses[-1])), copy_final=losses[-1] if copies > 1 else None)
+    store.finish_run(run_id, "finished", "max_epochs", end)
+    return run_id
+
+
+def decaying(n: int = 400, floor: float = 0.5, seed: int = 0) -> np.ndarray:
+    """A noisy loss curve decaying to floor."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(n)
+    return floor + 0.4 * np.exp(-steps / (n / 5)) + rng.normal(0, 0.004, n)
