@@ -221,7 +221,7 @@ def _validate_cross(c: RunConfig, out: list) -> None:
         out.append(Problem("data.noise", c.data.noise,
                            f"loss '{loss}' needs targets in [0, 1]; noise > 0 pushes redundant data outside it"))
     d, t = c.data, c.training
-    if d.kind != "file" and _is_int(t.batch_size) and _is_int(d.samples) and t.batch_size > d.samples:
+    if d.kind != "file" and _is_int(t.batch_size) and _is_int(d.samples) and 1 <= d.samples < t.batch_size:
         out.append(Problem("training.batch_size", t.batch_size, f"must be at most data.samples ({d.samples})"))
 
 

@@ -1,0 +1,76 @@
+"""The status bar's run readout: progress in epochs, batches/s, elapsed, ETA and device."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+
+def clock(seconds: float) -> str:
+    """'m:ss', or 'h:mm:ss' from an hour; '—' when unknown."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return "—"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class RunStatus:
+    """Permanent status-bar widgets for the current run; fed by the window from the worker's chunks."""
+
+    def __init__(self, bar: QStatusBar):
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.rate = QLabel()
+        self.elapsed = QLabel()
+        self.eta = QLabel()
+        self.device = QLabel()
+        for w, tip in ((self.progress, "Epochs done of the most this run may take (tol can stop it sooner)"),
+                       (self.rate, "Optimizer steps a second, over the whole run so far"),
+                       (self.elapsed, "Time since training started"),
+                       (self.eta, "Time left if the run goes to its last epoch"),
+                       (self.device, "Where the run trains")):
+            w.setToolTip(tip)
+            bar.addPermanentWidget(w)
+        self.epochs = self.batches_per_epoch = 1
+        self.reset()
+
+    def reset(self) -> None:
+        """No run yet."""
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("idle")
+        for w in (self.rate, self.elapsed, self.eta):
+            w.setText("")
+
+    def start(self, info: dict) -> None:
+        """A run began: set the scale from its epochs and batches per epoch."""
+        self.epochs = max(1, int(info.get("epochs", 1)))
+        self.batches_per_epoch = max(1, int(info.get("batches_per_epoch", 1)))
+        self.progress.setRange(0, self.epochs * self.batches_per_epoch)
+        self.progress.setValue(0)
+        self.progress.setFormat(f"epoch 0 of {self.epochs}")
+        note = info.get("device_note") or ""
+        self.device.setText(f"device: {info.get('device', '?')}")
+        self.device.setToolTip(note or "Where the run trains")
+        self.rate.setText("")
+        self.elapsed.setText("elapsed 0:00")
+        self.eta.setText("")
+
+    def update(self, batches: int, seconds: float) -> None:
+        """Show progress after `batches` steps in `seconds`."""
+        total = self.epochs * self.batches_per_epoch
+        self.progress.setValue(min(batches, total))
+        self.progress.setFormat(f"epoch {min(batches // self.batches_per_epoch, self.epochs)} of {self.epochs}")
+        rate = batches / seconds if seconds > 0 else float("nan")
+        self.rate.setText(f"{rate:,.0f} batches/s" if math.isfinite(rate) else "")
+        self.elapsed.setText(f"elapsed {clock(seconds)}")
+        self.eta.setText(f"ETA {clock((total - batches) / rate)}" if rate > 0 else "")
+
+    def end(self, text: str) -> None:
+        """The run ended: say how, and clear the estimate."""
+        self.progress.setFormat(text)
+        self.eta.setText("")

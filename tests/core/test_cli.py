@@ -1,0 +1,125 @@
+"""The headless CLI: exit codes, JSON keys, listing, and Ctrl-C."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from aegui.cli import main
+
+TINY = ["--samples", "512", "--epochs", "2", "--device", "cpu"]
+RUN_KEYS = {"run_id", "config", "stop_reason", "epochs", "batches", "final_loss", "min_epoch_loss", "floor",
+            "floor_exact", "batches_per_s", "seconds"}
+
+
+def run_json(capsys, *argv):
+    assert main(["run", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_run_json_has_every_key(capsys, data_dir):
+    out = run_json(capsys, *TINY)
+    assert RUN_KEYS <= set(out)
+    assert out["stop_reason"] == "max_epochs" and out["batches"] == 8 and out["config"]["data"]["samples"] == 512
+
+
+def test_flags_override_preset(capsys, data_dir):
+    out = run_json(capsys, "--preset", "sigmoid-bce-uniform", *TINY, "--lr", "0.05")
+    assert out["config"]["loss"]["kind"] == "bce" and out["config"]["optimizer"]["lr"] == 0.05
+    assert out["floor"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_config_file_then_flags(capsys, data_dir, tmp_path):
+    from aegui.core.config import RunConfig, to_json, with_changes
+    f = tmp_path / "c.json"
+    f.write_text(to_json(with_changes(RunConfig(), **{"model.kind": "mlp", "data.samples": 256})))
+    out = run_json(capsys, "--config", str(f), "--epochs", "1")
+    assert out["config"]["model"]["kind"] == "mlp" and out["epochs"] == 1
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--samples", "0"], "data.samples = 0"),
+    (["--lr", "-1"], "optimizer.lr = -1.0"),
+    (["--loss", "bce", "--output", "sigmoid", "--data", "gaussian"], "data.kind = 'gaussian'"),
+    (["--loss", "bce"], "model.output = 'identity'"),
+    (["--preset", "nope"], "--preset = 'nope'"),
+    (["--loss", "hinge"], "invalid choice"),
+    (["--epochs", "many"], "invalid int value"),
+    (["--config", "/nonexistent.json"], "cannot be read"),
+    (["--data", "file", "--file", "/nonexistent.csv"], "no such file"),
+    (["--seeds", "0"], "--seeds = 0"),
+])
+def test_invalid_input_exits_2_with_a_clear_line(capsys, data_dir, argv, needle):
+    assert main(["run", *argv]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    assert not (data_dir / "runs.sqlite").exists() or main(["runs", "--json"]) == 0 and \
+        json.loads(capsys.readouterr().out) == []
+
+
+def test_every_problem_gets_its_own_line(capsys, data_dir):
+    assert main(["run", "--samples", "0", "--lr", "0", "--epochs", "0"]) == 2
+    lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("error:")]
+    assert len(lines) == 3
+
+
+def test_runs_and_show(capsys, data_dir):
+    first = run_json(capsys, *TINY)
+    assert main(["runs", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert runs[0]["run_id"] == first["run_id"]
+    assert {"run_id", "name", "status", "stop_reason", "batches", "final_loss", "floor", "created"} <= set(runs[0])
+    assert runs[0]["status"] == "finished"
+    assert main(["show", str(first["run_id"]), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert len(shown["epoch_means"]) == 2
+    assert main(["show", "999"]) == 2 and "no such run" in capsys.readouterr().err
+    assert main(["runs"]) == 0 and "finished" in capsys.readouterr().out
+
+
+def test_presets_lists_claims(capsys):
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    assert "sigmoid-bce-uniform" in out and "0.5" in out
+
+
+def test_seed_band_reports_each_copy(capsys, data_dir):
+    out = run_json(capsys, *TINY, "--seeds", "4")
+    assert len(out["copy_final_loss"]) == 4 and out["model_steps_per_s"] > out["batches_per_s"]
+    assert len(set(out["copy_final_loss"])) == 4
+
+
+def test_data_dir_flag(capsys, tmp_path):
+    d = tmp_path / "elsewhere"
+    assert main(["--data-dir", str(d), "run", *TINY]) == 0
+    assert (d / "runs.sqlite").exists()
+
+
+def test_ctrl_c_exits_130_and_stores_cancelled(tmp_path):
+    env = {**os.environ, "AEGUI_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "aegui", "run", "--samples", "4096", "--epochs", "100000",
+                             "--tol", "0", "--device", "cpu"], stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stderr.readline().startswith(("epoch", "CUDA"))  # training has started
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err
+    out = subprocess.run([sys.executable, "-m", "aegui", "runs", "--json"], capture_output=True, text=True, env=env)
+    runs = json.loads(out.stdout)
+    assert runs[0]["status"] == "cancelled" and runs[0]["stop_reason"] == "cancelled" and runs[0]["batches"] > 0
+
+
+def test_grid_json(capsys, data_dir):
+    assert main(["grid", *TINY, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    cells = {(c["loss"], c["data"]): c for c in out["cells"]}
+    assert set(cells) == {("mse", "uniform"), ("mse", "bernoulli"), ("bce", "uniform"), ("bce", "bernoulli")}
+    assert cells[("bce", "uniform")]["floor"] == pytest.approx(0.5, abs=0.05)
+    assert all("final_loss" in c for c in cells.values())
+
+
+def test_grid_refuses_invalid_cells_before_training(capsys, data_dir):
+    assert main(["grid", *TINY, "--loss", "bce", "--data", "uniform,gaussian"]) == 2
+    assert "cell bce × gaussian" in capsys.readouterr().err

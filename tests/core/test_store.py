@@ -1,0 +1,135 @@
+"""The run store: round trip, concurrent reading, crash safety and damaged files."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from aegui.core.config import with_changes
+from aegui.core.recorder import RunRecorder
+from aegui.core.store import RunStore, StoreError
+from aegui.core.training import BatchRecord, train
+
+
+def record(store, cfg, **kw):
+    rec = RunRecorder(store, **kw)
+    losses = []
+    for r in train(cfg):
+        rec.feed(r)
+        if isinstance(r, BatchRecord):
+            losses.append(r.loss)
+    return rec.run_id, np.array(losses, dtype=np.float32)
+
+
+def test_round_trip(tmp_path, tiny):
+    store = RunStore.open(tmp_path)
+    run_id, losses = record(store, tiny)
+    row = store.get_run(run_id)
+    assert row.status == "finished" and row.stop_reason == "max_epochs" and row.config == tiny
+    assert row.batches == len(losses) == 8 and row.epochs == 2 and row.device == "cpu"
+    np.testing.assert_array_equal(store.losses(run_id), losses)
+    assert len(store.epoch_means(run_id)) == 2 and row.final_loss == pytest.approx(store.epoch_means(run_id)[-1])
+    assert row.floor == 0.0 and row.floor_exact and set(row.versions) >= {"aegui", "torch", "numpy"}
+
+
+def test_rename_notes_delete(tmp_path, tiny):
+    store = RunStore.open(tmp_path)
+    a, _ = record(store, tiny)
+    b, _ = record(store, tiny)
+    store.rename(a, "first")
+    store.set_notes(a, "looks fine")
+    assert store.get_run(a).name == "first" and store.get_run(a).notes == "looks fine"
+    store.delete(b)
+    assert [r.run_id for r in store.list_runs()] == [a]
+    assert len(store.losses(b)) == 0
+
+
+def test_curve_costs_four_bytes_a_batch(tmp_path, tiny):
+    store = RunStore.open(tmp_path)
+    run_id, losses = record(store, with_changes(tiny, **{"training.epochs": 20}))
+    size = store.db.execute("SELECT SUM(LENGTH(data)) FROM loss_chunks WHERE run_id=?", (run_id,)).fetchone()[0]
+    assert size == 4 * len(losses)
+
+
+def test_reader_lists_while_writer_trains(tmp_path, tiny):
+    writer = RunStore.open(tmp_path)
+    reader = RunStore.open(tmp_path)
+    rec = RunRecorder(writer)
+    cfg = with_changes(tiny, **{"training.epochs": 3})
+    for r in train(cfg):
+        rec.feed(r)
+        if isinstance(r, BatchRecord) and r.step == 2:
+            rec.flush()
+            rows = reader.list_runs()
+            assert rows[0].status == "running" and len(reader.losses(rows[0].run_id)) == 3
+    assert reader.list_runs()[0].status == "finished"
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from aegui.core.config import RunConfig, with_changes
+    from aegui.core.store import RunStore
+    from aegui.core.recorder import RunRecorder
+    from aegui.core.training import train, BatchRecord
+    store = RunStore.open(sys.argv[1])
+    cfg = with_changes(RunConfig(), **{"data.samples": 4096, "training.epochs": 100000, "training.tol": 0.0})
+    rec = RunRecorder(store)
+    for r in train(cfg):
+        rec.feed(r)
+        if isinstance(r, BatchRecord) and r.step == 300:
+            print("training", flush=True)
+""")
+
+
+def test_kill_minus_nine_leaves_an_interrupted_run(tmp_path, tiny):
+    store = RunStore.open(tmp_path)
+    earlier, earlier_losses = record(store, tiny)
+    store.close()
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "training"
+    deadline = time.monotonic() + 30
+    probe = RunStore.open(tmp_path)
+    while time.monotonic() < deadline and len(probe.losses(earlier + 1)) < 600:
+        time.sleep(0.05)  # polling a file another process writes: there is no signal to wait on
+    probe.close()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    store = RunStore.open(tmp_path)
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    np.testing.assert_array_equal(store.losses(earlier), earlier_losses)
+    killed = store.get_run(earlier + 1)
+    assert killed.status == "interrupted"
+    assert killed.batches >= 600 and len(store.losses(killed.run_id)) == killed.batches
+    assert killed.final_loss is not None
+
+
+def test_corrupt_database_is_moved_aside(tmp_path, tiny):
+    db = tmp_path / "runs.sqlite"
+    db.write_bytes(b"this is not a database" * 100)
+    store = RunStore.open(tmp_path)
+    assert "moved to" in store.notice
+    aside = [p for p in os.listdir(tmp_path) if ".corrupt-" in p]
+    assert len(aside) == 1 and (tmp_path / aside[0]).read_bytes().startswith(b"this is not")
+    record(store, tiny)
+    assert len(store.list_runs()) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_read_only_folder_is_a_clear_message(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    with pytest.raises(StoreError, match="not writable"):
+        RunStore.open(ro)
+
+
+def test_read_only_folder_as_root_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with pytest.raises(StoreError, match="not writable"):
+        RunStore.open(tmp_path)
