@@ -1,0 +1,171 @@
+"""The live and comparison plots hold exactly what they were given, clamp and mark what log scale cannot show."""
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from aegui.gui.loss_plot import ComparisonPlot, LivePlot
+from aegui.gui.plot_base import clamp_for_log, rolling_mean
+from tests.gui.fixtures_runs import tiny
+
+INFO = {"floor": 0.5, "floor_exact": True, "label": "mlp bce uniform", "batches_per_epoch": 100, "loss": "bce"}
+
+
+@pytest.fixture
+def plot(qtbot):
+    p = LivePlot()
+    qtbot.addWidget(p)
+    p.resize(800, 500)
+    p.show()
+    p.start_run(INFO)
+    return p
+
+
+def feed(plot, losses, chunk=37):
+    """Append losses in uneven chunks, as the worker does."""
+    n = len(losses)
+    steps = np.arange(n, dtype=np.int64)
+    for s in range(0, n, chunk):
+        sl = slice(s, s + chunk)
+        plot.append(steps[sl], losses[sl], steps[sl] * 0.01, steps[sl] // 100)
+    return steps
+
+
+def held(item):
+    x, y = item.getOriginalDataset()
+    return (np.array([]), np.array([])) if x is None else (x, y)
+
+
+def test_plot_holds_exactly_the_appended_points(qtbot, plot):
+    losses = 0.5 + np.exp(-np.arange(1000) / 200.0)
+    steps = feed(plot, losses)
+    qtbot.waitUntil(lambda: len(held(plot.raw_curve)[0]) == 1000, timeout=5000)
+    x, y = held(plot.raw_curve)
+    np.testing.assert_array_equal(x, steps)
+    np.testing.assert_allclose(y, losses)
+    assert plot.point_count() == 1000
+    np.testing.assert_array_equal(plot.data()[1], losses)
+    assert len(held(plot.clamped)[0]) == 0
+
+
+def test_zeros_and_negatives_are_clamped_and_marked_not_dropped(qtbot, plot):
+    losses = np.full(300, 0.7)
+    losses[[10, 50, 51]] = 0.0
+    losses[200] = -1e-3
+    feed(plot, losses)
+    qtbot.waitUntil(lambda: len(held(plot.raw_curve)[0]) == 300, timeout=5000)
+    _, y = held(plot.raw_curve)
+    assert (y > 0).all() and np.isfinite(np.log10(y)).all()
+    mx, my = held(plot.clamped)
+    np.testing.assert_array_equal(mx, [10, 50, 51, 200])
+    assert (my > 0).all()
+    np.testing.assert_array_equal(plot.data()[1], losses)  # the originals are kept as given
+
+
+def test_floor_is_a_dashed_labelled_line(qtbot, plot):
+    plot.redraw()
+    assert plot.floor.isVisible()
+    assert plot.floor.value() == pytest.approx(math.log10(0.5))  # view coordinates on a log axis
+    assert plot.floor.label.format == "floor 0.5000 (exact)"
+    assert plot.floor.pen.style() == pg.QtCore.Qt.PenStyle.DashLine
+    plot.set_log(False)
+    assert plot.floor.value() == pytest.approx(0.5)
+
+
+def test_excess_mode_plots_loss_minus_floor(qtbot, plot):
+    losses = 0.5 + np.geomspace(0.3, 1e-4, 400)
+    feed(plot, losses)
+    plot.set_excess(True)
+    x, y = held(plot.raw_curve)
+    np.testing.assert_allclose(y, losses - 0.5, rtol=1e-9, atol=1e-12)
+    assert not plot.floor.isVisible()
+    assert "− floor" in plot.plot_item.getAxis("left").labelText
+    assert plot.excess_box.isChecked()
+
+
+def test_excess_below_floor_is_marked(qtbot, plot):
+    losses = np.array([0.6, 0.5, 0.49, 0.55])
+    feed(plot, losses)
+    plot.set_excess(True)
+    mx, _ = held(plot.clamped)
+    np.testing.assert_array_equal(mx, [1, 2])
+
+
+def test_x_axis_batch_epoch_seconds(qtbot, plot):
+    steps = feed(plot, np.linspace(1, 0.6, 250))
+    plot.add_epoch(0, 0.8, 0.7, 100, 1.0)
+    plot.set_x_axis("epoch")
+    np.testing.assert_allclose(held(plot.raw_curve)[0], (steps + 1) / 100)
+    assert held(plot.epoch_curve)[0][0] == 1
+    plot.set_x_axis("seconds")
+    np.testing.assert_allclose(held(plot.raw_curve)[0], steps * 0.01)
+    assert plot.plot_item.getAxis("bottom").labelText == "seconds"
+    with pytest.raises(ValueError, match="x axis"):
+        plot.set_x_axis("minutes")
+
+
+def test_downsampling_and_clip_to_view_are_set_on_the_plotitem(plot):
+    ds, auto, mode = plot.plot_item.downsampleMode()
+    assert auto and mode == "peak"
+    assert plot.plot_item.clipToViewMode()
+    assert plot.plot_item.ctrl.logYCheck.isChecked()
+
+
+def test_recent_mean_follows_the_smoothing_control(qtbot, plot):
+    losses = np.arange(10, dtype=float) + 1
+    feed(plot, losses)
+    plot.set_smoothing(4)
+    np.testing.assert_allclose(held(plot.recent_curve)[1], rolling_mean(losses, 4))
+    assert plot.smooth_spin.value() == 4
+
+
+def test_hover_readout_names_the_nearest_step(qtbot, plot):
+    feed(plot, np.linspace(1, 0.6, 50))
+    plot.redraw()
+    text = plot.hover_text(20.2, 0.8)
+    assert text.startswith("step 20 ") and "loss" in text
+
+
+def test_clear_forgets_points(qtbot, plot):
+    feed(plot, np.ones(10))
+    plot.clear()
+    assert plot.point_count() == 0 and len(held(plot.raw_curve)[0]) == 0
+
+
+def test_rolling_mean_and_clamp_helpers():
+    y = np.array([1.0, np.nan, 3.0, 5.0])
+    np.testing.assert_allclose(rolling_mean(y, 2), [1.0, 1.0, 3.0, 4.0])
+    clamped, low = clamp_for_log(np.array([1.0, 0.0, 0.01, -2.0]))
+    np.testing.assert_array_equal(low, [False, True, False, True])
+    assert clamped[1] == clamped[3] == pytest.approx(0.001)
+
+
+class Row:
+    """A RunRow stand-in with what the comparison plot reads."""
+
+    def __init__(self, run_id, name, floor=0.5, copies=1, loss="bce"):
+        self.run_id, self.name, self.floor, self.floor_exact, self.copies = run_id, name, floor, True, copies
+        self.config = tiny(loss)
+        self.seconds, self.batches, self.epochs, self.final_loss = 2.0, 300, 2, 0.51
+
+
+def test_comparison_overlays_runs_with_legend_colours_and_seed_bands(qtbot):
+    plot = ComparisonPlot(smoothing=1)
+    qtbot.addWidget(plot)
+    rng = np.random.default_rng(0)
+    band = 0.5 + rng.uniform(0.01, 0.2, size=(300, 8))
+    plot.set_runs([(Row(1, "a"), np.linspace(0.9, 0.51, 300)), (Row(2, "b", copies=8), band)])
+    names = [label.text for _, label in plot.legend.items]
+    assert names == ["#1 a", "#2 b, median of 8 seeds"]
+    colours = {c.opts["pen"].color().name() for c in plot.curves}
+    assert len(colours) == 2
+    np.testing.assert_allclose(held(plot.curves[1])[1], np.median(band, axis=1))
+    fills = [i for i in plot.plot_item.items if isinstance(i, pg.FillBetweenItem)]
+    assert [f.isVisible() for f in fills] == [False, True]
+    floors = [i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]
+    assert len(floors) == 2 and all(f.pen.style() == pg.QtCore.Qt.PenStyle.DashLine for f in floors)
+    plot.set_runs([(Row(3, "c"), np.ones(5))])
+    assert len(plot.legend.items) == 1
+    assert len([i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]) == 1
