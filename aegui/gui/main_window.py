@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QThread, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QMainWindow, QMessageBox, QScrollArea, QSplitter, QToolBar)
 
 from aegui.core import config as cfg
@@ -13,40 +13,16 @@ from .loss_plot import ComparisonPlot, LivePlot
 from .panels import ConfigPanels
 from .results import ResultsPane
 from .run_status import RunStatus
+from .toggles import DATA_TOGGLES, LOSS_TOGGLES, sync_toggles, toggle_group, toggled_config
 from .worker import TrainWorker
 
-LOSS_TOGGLES = (("mse", "MSE"), ("bce", "BCE"), ("bce_logits", "BCE on logits"))
-DATA_TOGGLES = (("uniform", "Uniform"), ("bernoulli", "Bernoulli"), ("redundant", "Redundant"),
-                ("gaussian", "Gaussian"))
-OUTPUT_FOR_LOSS = {"bce": "sigmoid", "bce_logits": "identity"}  # what keeps each loss valid
 SPLITTERS = ("main_split", "right_split", "bottom_split")
-TOGGLE_TIPS = {
-    "mse": "Matches continuous data; reaches ~0 on uniform data.",
-    "bce": "Sets the sigmoid output; stalls near 0.5 on uniform data, reaches 0 on Bernoulli.",
-    "bce_logits": "Sets the identity output; BCE on the logit scale, free of round-off.",
-    "uniform": "iid U(0,1): MSE's home; BCE's floor here is the data's entropy.",
-    "bernoulli": "0/1 values: BCE reaches zero here.",
-    "redundant": "Copied features: a bottleneck can still reach zero.",
-    "gaussian": "N(0,1): outside [0, 1], so BCE refuses it.",
-}
-
-
-def toggled_config(config: cfg.RunConfig, path: str, value: str) -> tuple[cfg.RunConfig, list[str]]:
-    """config with one toggle applied and the output kept valid; plus the problems the toggle would add."""
-    changes = {path: value}
-    if path == "loss.kind":
-        if value in OUTPUT_FOR_LOSS:
-            changes["model.output"] = OUTPUT_FOR_LOSS[value]
-        elif config.loss.kind == "bce":
-            changes["model.output"] = "identity"  # the sigmoid was BCE's; MSE and L1 fit raw outputs
-    new = cfg.with_changes(config, **changes)
-    before = {str(p) for p in cfg.validate(config)}
-    return new, [str(p) for p in cfg.validate(new) if str(p) not in before]
 
 
 class MainWindow(QMainWindow):
     """aegui's window: configure, toggle, run, watch, compare, save."""
 
+    sigProgress = Signal(int)  # batches shown so far in the live plot
     sigRunEnded = Signal(str)  # finished / cancelled / failed, once the worker's thread has been joined
 
     def __init__(self, data_dir: str | None = None):
@@ -121,21 +97,8 @@ class MainWindow(QMainWindow):
                              "Save the selected runs' curves as PNG, SVG or CSV")
         self.quit_action = a("Quit", self.close, QKeySequence.StandardKey.Quit, "Close aegui")
         self.about_action = a("About aegui", self.show_about, None, "Versions and where runs are stored")
-        self.loss_actions = self._toggle_group(LOSS_TOGGLES, "loss.kind", "Loss")
-        self.data_actions = self._toggle_group(DATA_TOGGLES, "data.kind", "Data")
-
-    def _toggle_group(self, items, path: str, what: str) -> dict[str, QAction]:
-        group = QActionGroup(self)
-        group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)  # 'file' data checks none
-        actions = {}
-        for value, text in items:
-            action = QAction(text, self, checkable=True)
-            action.setData((path, value))
-            action.setToolTip(f"{what}: {text}. {TOGGLE_TIPS[value]}")
-            group.addAction(action)
-            actions[value] = action
-        group.triggered.connect(self._toggle_triggered)
-        return actions
+        self.loss_actions = toggle_group(self, LOSS_TOGGLES, "loss.kind", "Loss", self._toggle_triggered)
+        self.data_actions = toggle_group(self, DATA_TOGGLES, "data.kind", "Data", self._toggle_triggered)
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -233,6 +196,7 @@ class MainWindow(QMainWindow):
     def _on_chunk(self, steps, losses, seconds, epochs) -> None:
         self.live.append(steps, losses, seconds, epochs)
         self.status.update(int(steps[-1]) + 1, float(seconds[-1]))
+        self.sigProgress.emit(self.live.point_count())
 
     def _on_epochs(self, rows: list) -> None:
         for row in rows:
@@ -286,9 +250,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _sync_toggles(self, config) -> None:
-        for actions, current in ((self.loss_actions, config.loss.kind), (self.data_actions, config.data.kind)):
-            for value, action in actions.items():
-                action.setChecked(value == current)
+        sync_toggles(self.loss_actions, config.loss.kind)
+        sync_toggles(self.data_actions, config.data.kind)
 
     def _validity_changed(self, ok: bool) -> None:
         self.run_action.setEnabled(ok and not self.is_running())

@@ -1,0 +1,56 @@
+"""The toolbar's one-click loss and data toggles, and the rule that keeps a toggled config valid."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QActionGroup
+
+from aegui.core import config as cfg
+
+LOSS_TOGGLES = (("mse", "MSE"), ("bce", "BCE"), ("bce_logits", "BCE on logits"))
+DATA_TOGGLES = (("uniform", "Uniform"), ("bernoulli", "Bernoulli"), ("redundant", "Redundant"),
+                ("gaussian", "Gaussian"))
+OUTPUT_FOR_LOSS = {"bce": "sigmoid", "bce_logits": "identity"}  # what keeps each loss valid
+TOGGLE_TIPS = {
+    "mse": "Matches continuous data; reaches ~0 on uniform data.",
+    "bce": "Sets the sigmoid output; stalls near 0.5 on uniform data, reaches 0 on Bernoulli.",
+    "bce_logits": "Sets the identity output; BCE on the logit scale, free of round-off.",
+    "uniform": "iid U(0,1): MSE's home; BCE's floor here is the data's entropy.",
+    "bernoulli": "0/1 values: BCE reaches zero here.",
+    "redundant": "Copied features: a bottleneck can still reach zero.",
+    "gaussian": "N(0,1): outside [0, 1], so BCE refuses it.",
+}
+
+
+def toggled_config(config: cfg.RunConfig, path: str, value: str) -> tuple[cfg.RunConfig, list[str]]:
+    """config with one toggle applied and the output kept valid; plus the problems the toggle would add."""
+    changes = {path: value}
+    if path == "loss.kind":
+        if value in OUTPUT_FOR_LOSS:
+            changes["model.output"] = OUTPUT_FOR_LOSS[value]
+        elif config.loss.kind == "bce":
+            changes["model.output"] = "identity"  # the sigmoid was BCE's; MSE and L1 fit raw outputs
+    new = cfg.with_changes(config, **changes)
+    before = {str(p) for p in cfg.validate(config)}
+    return new, [str(p) for p in cfg.validate(new) if str(p) not in before]
+
+
+
+def toggle_group(parent, items, path: str, what: str, slot) -> dict[str, QAction]:
+    """Checkable actions, one per value, in a group whose triggered(action) goes to slot."""
+    group = QActionGroup(parent)
+    group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)  # 'file' data checks none
+    actions = {}
+    for value, text in items:
+        action = QAction(text, parent, checkable=True)
+        action.setData((path, value))
+        action.setToolTip(f"{what}: {text}. {TOGGLE_TIPS[value]}")
+        group.addAction(action)
+        actions[value] = action
+    group.triggered.connect(slot)
+    return actions
+
+
+def sync_toggles(actions: dict[str, QAction], current: str) -> None:
+    """Check the action for the current value and no other."""
+    for value, action in actions.items():
+        action.setChecked(value == current)

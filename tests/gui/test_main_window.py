@@ -1,0 +1,233 @@
+"""The main window end to end, offscreen: runs, stop, pause, close mid-run, failures, toggles, settings."""
+
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.store import RunStore
+from aegui.gui.main_window import MainWindow
+
+TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))
+LONG = with_changes(TINY, name="long", **{"training.epochs": 100_000})
+
+
+@pytest.fixture
+def window(qtbot, data_dir):
+    w = MainWindow(data_dir=str(data_dir))
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()  # stops and joins any worker still running
+    assert not w.is_running()
+
+
+def runs(data_dir):
+    store = RunStore(data_dir / "runs.sqlite")
+    try:
+        return {r.run_id: (r, store.losses(r.run_id)) for r in store.list_runs()}
+    finally:
+        store.close()
+
+
+def start(qtbot, window, config):
+    window.panels.set_config(config)
+    assert window.start_run()
+    qtbot.waitUntil(lambda: window.live.point_count() > 0, timeout=30_000)
+
+
+def test_tiny_run_plot_holds_exactly_the_engines_batches(qtbot, window, data_dir):
+    window.panels.set_config(TINY)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=30_000) as ended:
+        window.run_action.trigger()
+    assert ended.args == ["finished"] and not window.is_running()
+    (row, losses), = runs(data_dir).values()
+    assert row.status == "finished" and row.batches == 24 == window.live.point_count()
+    steps, plotted = window.live.data()
+    assert np.array_equal(steps, np.arange(24)) and np.allclose(plotted, losses, rtol=1e-6)
+    assert window.results.model.rowCount() == 1
+    assert window.status.progress.value() == 24 and "3 epochs" in window.status.progress.text()
+    assert window.run_action.isEnabled() and not window.stop_action.isEnabled()
+
+
+def test_stop_stores_the_run_as_cancelled(qtbot, window, data_dir):
+    start(qtbot, window, LONG)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=10_000) as ended:
+        window.stop_action.trigger()
+    assert ended.args == ["cancelled"]
+    (row, losses), = runs(data_dir).values()
+    assert row.status == "cancelled" and len(losses) == window.live.point_count() == row.batches
+
+
+def test_pause_and_resume(qtbot, window):
+    start(qtbot, window, LONG)
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: window.last_message.startswith("Paused"), timeout=5_000)
+    held = window.live.point_count()
+    assert window.pause_action.text() == "Resume"
+    with qtbot.assertNotEmitted(window.sigProgress, wait=300):
+        pass
+    assert window.live.point_count() == held
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: window.live.point_count() > held, timeout=5_000)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=10_000):
+        window.stop_run()
+
+
+def test_closing_mid_run_stops_within_a_second_and_stores_cancelled(qtbot, data_dir):
+    w = MainWindow(data_dir=str(data_dir))
+    w.show()
+    start(qtbot, w, LONG)
+    t0 = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - t0 < 1.0 and not w.is_running()
+    (row, _), = runs(data_dir).values()
+    assert row.status == "cancelled"
+    w.deleteLater()
+
+
+def test_closing_while_paused_still_stops(qtbot, data_dir):
+    w = MainWindow(data_dir=str(data_dir))
+    w.show()
+    start(qtbot, w, LONG)
+    w.pause_action.trigger()
+    w.close()
+    assert not w.is_running()
+    assert [r.status for r, _ in runs(data_dir).values()] == ["cancelled"]
+    w.deleteLater()
+
+
+def test_worker_error_reaches_the_user_and_is_stored_failed(qtbot, window, data_dir, monkeypatch):
+    import aegui.core.training as training
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(training, "train", broken)
+    window.panels.set_config(TINY)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=30_000) as ended:
+        window.start_run()
+    assert ended.args == ["failed"]
+    assert "kaboom" in window.failure_box.text() and window.failure_box.isVisible()
+    window.failure_box.close()
+    (row, _), = runs(data_dir).values()
+    assert row.status == "failed" and "kaboom" in row.error
+
+
+def test_loss_toggles_keep_the_output_valid(window):
+    window.panels.set_config(TINY)
+    window.loss_actions["bce"].trigger()
+    c = window.panels.config()
+    assert (c.loss.kind, c.model.output) == ("bce", "sigmoid") and window.panels.is_valid()
+    window.loss_actions["bce_logits"].trigger()
+    c = window.panels.config()
+    assert (c.loss.kind, c.model.output) == ("bce_logits", "identity") and window.panels.is_valid()
+    window.loss_actions["bce"].trigger()
+    window.loss_actions["mse"].trigger()
+    assert window.panels.config().model.output == "identity"
+
+
+def test_invalid_toggle_is_refused_with_the_reason(window):
+    window.panels.set_config(TINY)
+    window.loss_actions["bce"].trigger()
+    window.data_actions["gaussian"].trigger()
+    assert window.panels.config().data.kind == "uniform"
+    assert window.data_actions["uniform"].isChecked() and not window.data_actions["gaussian"].isChecked()
+    assert "Refused data.kind = gaussian" in window.last_message and "[0, 1]" in window.last_message
+    window.loss_actions["mse"].trigger()
+    window.data_actions["gaussian"].trigger()
+    window.loss_actions["bce"].trigger()
+    assert window.panels.config().loss.kind == "mse" and window.loss_actions["mse"].isChecked()
+
+
+def test_toggles_follow_the_panels(window):
+    window.panels.fields["data.kind"].widget.setCurrentText("bernoulli")
+    assert window.data_actions["bernoulli"].isChecked()
+    window.panels.fields["data.kind"].widget.setCurrentText("file")
+    assert not any(a.isChecked() for a in window.data_actions.values())
+
+
+def test_rerun_on_toggle_stops_the_run_and_starts_the_new_one(qtbot, window, data_dir):
+    window.rerun_action.setChecked(True)
+    start(qtbot, window, LONG)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=10_000) as ended:
+        window.data_actions["bernoulli"].trigger()
+    assert ended.args == ["cancelled"] and window.is_running()
+    qtbot.waitUntil(lambda: window.live.point_count() > 0, timeout=30_000)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=10_000):
+        window.stop_run()
+    stored = sorted((r.run_id, r.config.data.kind, r.status) for r, _ in runs(data_dir).values())
+    assert [s[1:] for s in stored] == [("uniform", "cancelled"), ("bernoulli", "cancelled")]
+
+
+def test_selecting_runs_overlays_them(qtbot, window):
+    for kind in ("uniform", "bernoulli"):
+        window.panels.set_config(with_changes(TINY, **{"data.kind": kind}))
+        with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
+            window.start_run()
+    window.results.view.selectAll()
+    assert len(window.comparison.runs) == 2
+
+
+def test_settings_remember_config_and_rerun_toggle(qtbot, data_dir):
+    first = MainWindow(data_dir=str(data_dir))
+    first.panels.set_config(with_changes(TINY, **{"optimizer.lr": 0.0123}))
+    first.rerun_action.setChecked(True)
+    first.close()
+    second = MainWindow(data_dir=str(data_dir))
+    qtbot.addWidget(second)
+    assert second.panels.config().optimizer.lr == 0.0123 and second.rerun_action.isChecked()
+    first.deleteLater()
+
+
+def test_invalid_config_disables_run(window):
+    window.panels.fields["optimizer.lr"].widget.setText("-1")
+    assert not window.run_action.isEnabled() and not window.start_run()
+    assert "optimizer.lr" in window.last_message
+
+
+def test_shortcuts_and_about_versions(window):
+    from aegui.gui.app import versions
+    assert window.run_action.shortcut().toString() == "Ctrl+R"
+    assert window.stop_action.shortcut().toString() == "Esc"
+    assert window.save_action.shortcut().toString() == "Ctrl+S"
+    assert set(versions()) >= {"aegui", "torch", "numpy", "PySide6", "pyqtgraph"}
+
+
+def test_warm_up_reports_cuda_to_the_panels(qtbot, window):
+    from aegui.gui.app import WarmUp
+    warm = WarmUp()
+    warm.sigReady.connect(window.on_warm_up)
+    with qtbot.waitSignal(warm.sigReady, timeout=60_000):
+        warm.start()
+    warm.wait()
+    import torch
+    combo = window.panels.fields["training.device"].widget
+    assert (combo.findText("cuda") >= 0) == torch.cuda.is_available()
+    assert window.last_message.startswith("torch ")
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(extra)
+    return env
+
+
+def test_no_display_prints_one_line_and_exits_2(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "aegui"], env=_env(XDG_CONFIG_HOME=str(tmp_path)), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "aegui run" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_window_paints_before_torch_is_imported(tmp_path):
+    """The window and everything it imports are torch-free, so it paints before torch loads."""
+    code = ("import sys; from aegui.gui.app import make_app; app = make_app([]);"
+            "from aegui.gui.main_window import MainWindow; w = MainWindow(); w.show(); app.processEvents();"
+            "print('torch' in sys.modules); w.close()")
+    out = subprocess.run([sys.executable, "-c", code], env=_env(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path)),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
