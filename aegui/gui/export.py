@@ -188,11 +188,12 @@ def save_csv(rows_and_losses, path) -> Path:
 
 # ---------------------------------------------------------------- figures
 
-def caption_html(rows_and_losses, smoothing: int) -> str:
+def caption_html(rows_and_losses, smoothing: int, excess: bool = False) -> str:
     """Caption listing each run's config and result, each in its curve's colour."""
     from .plot_base import PALETTE, floor_text
+    shown = "y: loss − each run's floor" if excess else "dashed: each run's loss floor"
     lines = [f"<span style='color:#666'>aegui · curves: rolling mean over {smoothing} batch"
-             f"{'es' if smoothing != 1 else ''} · dashed: each run's loss floor</span>"]
+             f"{'es' if smoothing != 1 else ''} · {shown}</span>"]
     for i, (row, _) in enumerate(rows_and_losses):
         c, colour = row.config, PALETTE[i % len(PALETTE)]
         final = "—" if row.final_loss is None else f"{row.final_loss:.4f}"
@@ -220,7 +221,7 @@ def _figure_widget(rows_and_losses, view: dict | None):
         if view and key in view:
             setter(view[key])
     plot.set_runs(rows_and_losses)
-    caption = QtWidgets.QLabel(caption_html(rows_and_losses, plot.smoothing))
+    caption = QtWidgets.QLabel(caption_html(rows_and_losses, plot.smoothing, plot.excess))
     caption.setWordWrap(True)
     caption.setStyleSheet("color: #2b2b2b; font-size: 9pt;")
     plot_h = int(LOGICAL_WIDTH * 0.56)

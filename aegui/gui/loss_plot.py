@@ -11,6 +11,7 @@ from PySide6 import QtCore
 from .plot_base import (CLAMP_COLOUR, PALETTE, REDRAW_MS, UNITS, PlotBase, _Growable, clamp_level, floor_text,
                         pen, rolling_mean)
 
+MAX_MARKERS = 2000  # markers show where clamping happens; the curve itself keeps every point
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
 
 
@@ -31,6 +32,7 @@ class LivePlot(PlotBase):
         self.clamped = self.clamp_item(CLAMP_COLOUR, name="≤ 0, clamped")
         self.floor = self.floor_line(FLOOR_COLOUR, " ")
         self.floor.setVisible(False)
+        self._smooth, self._smooth_window = _Growable(np.float64), 0
         self._x = np.empty(0)
         self._dirty = False
         self._timer = QtCore.QTimer(self)
@@ -72,7 +74,7 @@ class LivePlot(PlotBase):
 
     def clear(self) -> None:
         """Forget every point."""
-        for buf in (self._steps, self._losses, self._seconds, self._epochs, self._epoch_rows):
+        for buf in (self._steps, self._losses, self._seconds, self._epochs, self._epoch_rows, self._smooth):
             buf.n = 0
         self.redraw()
 
@@ -102,12 +104,22 @@ class LivePlot(PlotBase):
         tiny = float(y[low][0]) if low.any() else None  # smoothed curves clamp to the same level
         self._x = x
         self.raw_curve.setData(x, y)
-        self.clamped.setData(x[low], y[low])
-        self.recent_curve.setData(x, self.transform(rolling_mean(losses, self.smoothing), floor, tiny)[0])
+        self.clamped.setData(*thin_markers(x, y, low))
+        self.recent_curve.setData(x, self.transform(self._recent_mean(losses), floor, tiny)[0])
         self.recent_curve.opts["name"] = f"recent mean ({self.smoothing} batches)"
         self._redraw_epochs(floor, tiny)
         self.place_floor(self.floor, floor, x)
         self._relabel_legend()
+
+    def _recent_mean(self, losses: np.ndarray) -> np.ndarray:
+        # Only the new tail is smoothed each tick: a full rolling mean of 1M points costs 20 ms.
+        if self._smooth_window != self.smoothing:
+            self._smooth.n, self._smooth_window = 0, self.smoothing
+        done = self._smooth.n
+        if done < len(losses):
+            start = max(done - self.smoothing + 1, 0)
+            self._smooth.extend(rolling_mean(losses[start:], self.smoothing)[done - start:])
+        return self._smooth.view()
 
     def _redraw_epochs(self, floor, tiny) -> None:
         rows = self._epoch_rows.view()
@@ -178,7 +190,7 @@ class ComparisonPlot(PlotBase):
             curve, lo, hi, band, clamped, floor = self._items[6 * i: 6 * i + 6]
             y, low = self.transform(mid, row.floor, tiny)
             curve.setData(x, y)
-            clamped.setData(x[low], y[low])
+            clamped.setData(*thin_markers(x, y, low))
             band.setVisible(lo_y is not None)
             if lo_y is not None:
                 lo.setData(x, self.transform(lo_y, row.floor, tiny)[0])
@@ -216,6 +228,14 @@ class ComparisonPlot(PlotBase):
                                          position=0.02 + 0.22 * ((len(labelled) - 1) % 4),
                                          anchors=[(0, 1), (0, 1)], color=line.pen.color(),
                                          fill=pg.mkBrush(255, 255, 255, 200))
+
+
+def thin_markers(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clamped points to mark, evenly thinned to MAX_MARKERS: half a million symbols would stall the GUI."""
+    idx = np.flatnonzero(mask)
+    if len(idx) > MAX_MARKERS:
+        idx = idx[np.linspace(0, len(idx) - 1, MAX_MARKERS).astype(np.int64)]
+    return x[idx], y[idx]
 
 
 def legend_name(row) -> str:
