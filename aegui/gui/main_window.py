@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QThread, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QMainWindow, QMessageBox, QScrollArea, QSplitter, QToolBar)
 
@@ -14,7 +14,7 @@ from .panels import ConfigPanels
 from .results import ResultsPane
 from .run_status import RunStatus
 from .toggles import DATA_TOGGLES, LOSS_TOGGLES, sync_toggles, toggle_group, toggled_config
-from .worker import TrainWorker
+from .runner import RunController
 
 SPLITTERS = ("main_split", "right_split", "bottom_split")
 
@@ -31,10 +31,7 @@ class MainWindow(QMainWindow):
         store = RunStore.open(data_dir)  # creates the folder, or raises StoreError saying why not
         self.store_path = str(store.path)
         store.close()
-        self._thread: QThread | None = None
-        self._worker: TrainWorker | None = None
-        self._pending_start = False
-        self._outcome = ""
+        self.runner = RunController(self.store_path, self)
         self._closed = False
         self.last_message = ""
         self.failure_box: QMessageBox | None = None
@@ -72,6 +69,12 @@ class MainWindow(QMainWindow):
         self.panels.sigValidity.connect(self._validity_changed)
         self.results.sigSelectionChanged.connect(self.show_comparison)
         self.results.sigLoadConfig.connect(self.panels.set_config)
+        r = self.runner
+        for signal, slot in ((r.sigStarted, self._on_started), (r.sigChunk, self._on_chunk),
+                             (r.sigEpochs, self._on_epochs), (r.sigPaused, self._on_paused),
+                             (r.sigFinished, self._on_finished), (r.sigFailed, self._on_failed),
+                             (r.sigEnded, self._on_ended)):
+            signal.connect(slot)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
         action = QAction(text, self)
@@ -125,58 +128,38 @@ class MainWindow(QMainWindow):
 
     def is_running(self) -> bool:
         """True from Run until the worker's thread has been joined."""
-        return self._thread is not None
+        return self.runner.is_running()
 
     def start_run(self) -> bool:
-        """Start training the panels' config on a worker thread; False when the config is invalid or busy."""
-        if self.is_running():
-            return False
+        """Start training the panels' config; False (saying why) when it is invalid or a run is going."""
         problems = self.panels.problems()
         if problems:
             self._say("Cannot run: " + "; ".join(str(p) for p in problems))
             return False
         config = self.panels.config()
+        if not self.runner.start(config):
+            return False
         QSettings().setValue("config", cfg.to_json(config))
-        worker = TrainWorker(config, self.store_path)
-        thread = QThread(self)
-        worker.moveToThread(thread)
-        for signal, slot in ((worker.sigStarted, self._on_started), (worker.sigChunk, self._on_chunk),
-                             (worker.sigEpochs, self._on_epochs), (worker.sigPaused, self._on_paused),
-                             (worker.sigFinished, self._on_finished), (worker.sigFailed, self._on_failed),
-                             (worker.sigDone, self._on_done), (thread.started, worker.run)):
-            signal.connect(slot)
-        self._worker, self._thread, self._outcome = worker, thread, ""
         self.live.clear()
         self._set_running(True)
         self._say(f"Starting {config.label()}…")
-        thread.start()
         return True
 
     def stop_run(self) -> None:
-        """Ask the running worker to stop; it ends within a batch and is stored as cancelled."""
-        if self._worker is not None:
-            self._worker.stop()
+        """Stop the run; it ends within a batch and is stored as cancelled."""
+        self.runner.stop()
 
     def set_paused(self, paused: bool) -> None:
-        """Pause or resume the running worker."""
-        if self._worker is None:
-            return
-        self._worker.pause() if paused else self._worker.resume()
+        """Pause or resume the run."""
+        self.runner.set_paused(paused)
         self.pause_action.setText("Resume" if paused else "Pause")
 
     def rerun(self) -> None:
         """Stop the current run, if any, and start the panels' config once it has ended."""
-        if self.is_running():
-            self._pending_start = True
-            self.stop_run()
-        else:
-            self.start_run()
-
-    def _join_worker(self) -> None:
-        thread, self._thread, self._worker = self._thread, None, None
-        thread.quit()  # thread-safe; a queued quit would wait behind wait() (see NOTES)
-        thread.wait()
-        thread.setParent(None)
+        if self.panels.is_valid():
+            self.runner.restart(self.panels.config())
+            self.live.clear()
+            self._set_running(True)
 
     def _set_running(self, running: bool) -> None:
         self.run_action.setEnabled(not running and self.panels.is_valid())
@@ -186,7 +169,7 @@ class MainWindow(QMainWindow):
             self.pause_action.setChecked(False)
             self.pause_action.setText("Pause")
 
-    # ---------------------------------------------------------------- worker slots (GUI thread)
+    # ---------------------------------------------------------------- run signals (GUI thread)
 
     def _on_started(self, info: dict) -> None:
         self.live.start_run(info)
@@ -206,13 +189,10 @@ class MainWindow(QMainWindow):
         self._say("Paused: Ctrl+P resumes" if paused else "Resumed")
 
     def _on_finished(self, end) -> None:
-        self._outcome = "cancelled" if end.stop_reason == "cancelled" else "finished"
         self.status.end(f"{end.stop_reason}: {end.epochs} epochs")
-        self._say(f"Run {self._outcome} ({end.stop_reason}) after {end.batches:,} batches; "
-                  f"final loss {end.final_loss:.4g}")
+        self._say(f"Run {end.stop_reason} after {end.batches:,} batches; final loss {end.final_loss:.4g}")
 
     def _on_failed(self, message: str) -> None:
-        self._outcome = "failed"
         self.status.end("failed")
         self._say("Run failed: " + message.splitlines()[0])
         if not self._closed:
@@ -220,16 +200,11 @@ class MainWindow(QMainWindow):
                                            QMessageBox.StandardButton.Ok, self)
             self.failure_box.open()  # not exec(): the window keeps running behind it
 
-    def _on_done(self) -> None:
-        if self._thread is None:  # closeEvent already joined it
-            return
-        self._join_worker()
-        self._set_running(False)
-        self.results.refresh()
-        self.sigRunEnded.emit(self._outcome)
-        if self._pending_start:
-            self._pending_start = False
-            self.start_run()
+    def _on_ended(self, outcome: str) -> None:
+        self._set_running(self.runner.is_running())  # a rerun may already have started the next one
+        if not self._closed:
+            self.results.refresh()
+        self.sigRunEnded.emit(outcome)
 
     # ---------------------------------------------------------------- toggles
 
@@ -342,10 +317,7 @@ class MainWindow(QMainWindow):
         """Stop a running worker (stored as cancelled) and join its thread before the window goes."""
         self._closed = True
         self._save_settings()
-        if self._worker is not None:
-            self._pending_start = False
-            self._worker.stop()
-            self._join_worker()
+        self.runner.shutdown()
         self.results.close_store()
         super().closeEvent(event)
 

@@ -1,0 +1,103 @@
+"""RunController: owns one TrainWorker and its QThread at a time, and relays the worker's signals.
+
+It lives in the GUI thread, so the worker's signals reach its bound methods queued and in order
+(a lambda or a foreign callable connected to the worker would run in the worker thread).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from .worker import TrainWorker
+
+
+class RunController(QObject):
+    """Start, stop, pause and rerun training runs; join each worker's thread when it is done."""
+
+    sigStarted = Signal(object)
+    sigChunk = Signal(object, object, object, object)
+    sigEpochs = Signal(object)
+    sigPaused = Signal(bool)
+    sigFinished = Signal(object)
+    sigFailed = Signal(str)
+    sigEnded = Signal(str)  # finished / cancelled / failed, after the thread has been joined
+
+    def __init__(self, store_path: str | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store_path = store_path
+        self._thread: QThread | None = None
+        self._worker: TrainWorker | None = None
+        self._next_config = None
+        self._outcome = ""
+
+    def is_running(self) -> bool:
+        """True from start() until the worker's thread has been joined."""
+        return self._thread is not None
+
+    def start(self, config) -> bool:
+        """Train config on a fresh worker thread; False while another run is still going."""
+        if self.is_running():
+            return False
+        worker = TrainWorker(config, self.store_path)
+        thread = QThread(self)  # parented and referenced: a collected running QThread aborts the process
+        worker.moveToThread(thread)
+        # Signal-to-signal connections are queued to this object's (GUI) thread, like slots.
+        for signal, slot in ((worker.sigStarted, self.sigStarted), (worker.sigChunk, self.sigChunk),
+                             (worker.sigEpochs, self.sigEpochs), (worker.sigPaused, self.sigPaused),
+                             (worker.sigFinished, self._on_finished), (worker.sigFailed, self._on_failed),
+                             (worker.sigDone, self._on_done), (thread.started, worker.run)):
+            signal.connect(slot)
+        self._worker, self._thread, self._outcome = worker, thread, ""
+        thread.start()
+        return True
+
+    def stop(self) -> None:
+        """Ask the run to stop; the engine sees it before its next batch, and it is stored as cancelled."""
+        self._next_config = None
+        if self._worker is not None:
+            self._worker.stop()
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume the run."""
+        if self._worker is not None:
+            self._worker.pause() if paused else self._worker.resume()
+
+    def restart(self, config) -> None:
+        """Stop the current run, if any, and start config as soon as it has ended."""
+        if not self.is_running():
+            self.start(config)
+            return
+        self.stop()
+        self._next_config = config
+
+    def shutdown(self) -> None:
+        """Stop and join now (window closing): blocks for at most about one batch."""
+        self._next_config = None
+        if self._worker is not None:
+            self._worker.stop()
+            self._join()
+
+    def _join(self) -> None:
+        thread, self._thread, self._worker = self._thread, None, None
+        thread.quit()  # quit() directly: a queued quit would wait behind wait() and deadlock (see NOTES)
+        thread.wait()
+        thread.setParent(None)
+
+    # ---- worker slots, run in this (GUI) thread
+
+    def _on_finished(self, end) -> None:
+        self._outcome = "cancelled" if end.stop_reason == "cancelled" else "finished"
+        self.sigFinished.emit(end)
+
+    def _on_failed(self, message: str) -> None:
+        self._outcome = "failed"
+        self.sigFailed.emit(message)
+
+    def _on_done(self) -> None:
+        if self._thread is None:  # shutdown() already joined it
+            return
+        self._join()
+        outcome, config, self._next_config = self._outcome, self._next_config, None
+        if config is not None:
+            self.start(config)  # before sigEnded, so listeners already see the next run going
+        self.sigEnded.emit(outcome)
