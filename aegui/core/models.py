@@ -57,11 +57,14 @@ class StackedAutoencoder(nn.Module):
         for w, b in zip(ws, bs):
             self.weights.append(nn.Parameter(w))
             self.biases.append(nn.Parameter(b))
+        # ParameterList indexing costs microseconds per call; .to() keeps these same Parameter objects.
+        self._pairs = list(zip(self.weights, self.biases))
 
     def _layers(self, h: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-        last = len(self.weights) - 1
+        last = len(self._pairs) - 1
         for j in range(start, stop):
-            h = torch.baddbmm(self.biases[j], h, self.weights[j])
+            w, b = self._pairs[j]
+            h = torch.baddbmm(b, h, w)
             # The code layer and the final layer are linear; hidden layers take the activation.
             if j != last and j + 1 != self.code_index:
                 h = self.activation(h, self.slope)

@@ -21,6 +21,7 @@ from . import losses
 from .config import ConfigError, Problem, RunConfig, check
 from .floors import Floor, floor_for
 from .models import StackedAutoencoder, build
+from .optim import Stepper, make_optimizer
 
 STOP_REASONS = ("tol", "max_epochs", "diverged", "cancelled")
 FLUSH_BATCHES = 256     # at most this many losses wait on the device before one fetch
@@ -124,14 +125,6 @@ def prepare(config: RunConfig) -> Prepared:
     return Prepared(config, x, floor_for(config, x), device, note)
 
 
-def _optimizer(config: RunConfig, params, device: torch.device) -> torch.optim.Optimizer:
-    o = config.optimizer
-    # fused kernels update every parameter in one call: per-step overhead dominates these tiny models.
-    if o.kind == "adam":
-        return torch.optim.Adam(params, lr=o.lr, fused=True)
-    return torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, fused=True)
-
-
 def train(config: RunConfig | Prepared, cancel: threading.Event | None = None, *,
           copies: int = 1, threads: int | None = None) -> Iterator[Record]:
     """Train config's model and yield its records; stop at tol, max_epochs, divergence or cancel."""
@@ -148,7 +141,7 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int) -> Iterator[Reco
     n = x.shape[0]
     seeds = [t.seed + i for i in range(copies)]
     model = build(cfg, seeds).to(prep.device)
-    opt = _optimizer(cfg, model.parameters(), prep.device)
+    opt = Stepper(make_optimizer(cfg, model.parameters()))
     order = torch.Generator().manual_seed(t.seed + 7919)  # the batch order's own stream
     sample_idx = torch.randperm(n, generator=torch.Generator().manual_seed(t.seed + 104729))[:SAMPLE_ROWS]
     nb = (n + t.batch_size - 1) // t.batch_size
@@ -212,7 +205,7 @@ class _Stats:
                       final if final.size > 1 else None)
 
 
-def _epoch(cfg, model, opt, xs, epoch, stats: _Stats, epoch_losses: list, cancel) -> Iterator[Record]:
+def _epoch(cfg, model, opt: Stepper, xs, epoch, stats: _Stats, epoch_losses: list, cancel) -> Iterator[Record]:
     """One pass over the shuffled data; returns a stop reason, or None when the epoch completed."""
     bs, kind = cfg.training.batch_size, cfg.loss.kind
     n = xs.shape[0]
@@ -225,7 +218,7 @@ def _epoch(cfg, model, opt, xs, epoch, stats: _Stats, epoch_losses: list, cancel
             return "cancelled"
         xb = xs[start:start + bs]
         per_copy = losses.per_copy(kind, model(xb), xb)
-        opt.zero_grad(set_to_none=True)
+        opt.opt.zero_grad(set_to_none=True)
         per_copy.sum().backward()  # sum of per-copy means: each copy gets its own mean's gradient
         opt.step()
         pending.append(per_copy.detach())  # stays on the device: no host sync per batch on CUDA

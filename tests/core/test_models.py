@@ -7,7 +7,7 @@ from torch import nn
 from aegui.core import losses
 from aegui.core.config import RunConfig, with_changes
 from aegui.core.models import build, layer_sizes
-from aegui.core.training import _optimizer
+from aegui.core.optim import Stepper, make_optimizer
 
 
 def test_seed_toy_autoencoder_layout():
@@ -46,14 +46,14 @@ def test_band_copy_matches_plain_single_run():
                                        "optimizer.lr": 1e-2})
     band = build(cfg, [10, 11, 12, 13])
     ref = plain_copy(band, 2, cfg.model.slope)
-    opt_band = _optimizer(cfg, band.parameters(), torch.device("cpu"))
+    opt_band = Stepper(make_optimizer(cfg, band.parameters()))
     opt_ref = torch.optim.Adam(ref.parameters(), lr=cfg.optimizer.lr)
     x = torch.rand(200 * 32, 3)
     band_losses, ref_losses = [], []
     for i in range(200):
         xb = x[i * 32:(i + 1) * 32]
         per_copy = losses.per_copy("mse", band(xb), xb)
-        opt_band.zero_grad()
+        opt_band.opt.zero_grad()
         per_copy.sum().backward()
         opt_band.step()
         band_losses.append(per_copy[2].item())
