@@ -231,3 +231,48 @@ def test_window_paints_before_torch_is_imported(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_app_main_paints_then_warms_torch_up_in_the_background(tmp_path):
+    """`aegui` proper: the window is up with torch absent; the warm-up then imports it and reports."""
+    code = """
+import sys
+from PySide6.QtWidgets import QApplication
+import aegui.gui.main_window as mw
+from aegui.gui import app
+real = mw.MainWindow.on_warm_up
+def on_warm_up(self, info):
+    real(self, info)
+    print(self.isVisible(), info.get("torch"), info.get("cuda"))
+    self.close()
+    QApplication.quit()
+mw.MainWindow.on_warm_up = on_warm_up
+shown = mw.MainWindow.show
+def show(self):
+    shown(self)
+    print("torch before paint:", "torch" in sys.modules)
+mw.MainWindow.show = show
+sys.exit(app.main([]))
+"""
+    env = _env(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), AEGUI_DATA_DIR=str(tmp_path / "d"))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "torch before paint: False"
+    visible, torch_version, _cuda = lines[1].split()
+    assert visible == "True" and torch_version != "None"
+
+
+def test_save_comparison_hands_the_selection_to_the_export_dialog(qtbot, window, monkeypatch):
+    import aegui.gui.export as export
+    calls = []
+    monkeypatch.setattr(export, "export_dialog", lambda *args: calls.append(args), raising=False)
+    window.save_action.trigger()
+    assert not calls and "Select one or more runs" in window.last_message
+    window.panels.set_config(TINY)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
+        window.start_run()
+    window.results.view.selectAll()
+    window.save_action.trigger()
+    (parent, store, run_ids), = calls
+    assert parent is window and store is window.results.store and run_ids == window.results.selected_run_ids()
