@@ -50,7 +50,9 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self.panels)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(300)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.panels.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                               + 2 * scroll.frameWidth())
         self.live = LivePlot()
         self.results = ResultsPane(self.store_path)
         self.comparison = ComparisonPlot()
@@ -237,6 +239,8 @@ class MainWindow(QMainWindow):
 
     def show_comparison(self, run_ids: list) -> None:
         """Overlay the given stored runs in the comparison plot."""
+        if self._closed:  # the pane's store is closed; tearing down the table still reports selections
+            return
         self.comparison.set_runs(self.results.rows_and_losses(run_ids))
 
     def import_config(self) -> None:
@@ -295,6 +299,9 @@ class MainWindow(QMainWindow):
             self.restoreState(s.value("state"))
         else:
             self.resize(1400, 860)
+            self.main_split.setSizes([400, 1000])
+            self.right_split.setSizes([480, 380])
+            self.bottom_split.setSizes([560, 480])
         for name in SPLITTERS:
             if s.value(name) is not None:
                 getattr(self, name).restoreState(s.value(name))

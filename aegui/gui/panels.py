@@ -6,8 +6,8 @@ import os
 import tempfile
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from aegui.core import config as cfg
 from aegui.core.config import Problem, RunConfig
@@ -174,16 +174,34 @@ class ConfigPanels(QWidget):
             self.fields[path] = f
             label = QLabel(path.split(".")[-1].replace("_", " "))
             label.setToolTip(f.widget.toolTip())
-            form.addRow(label, f.widget)
+            form.addRow(label, self._with_browse(f.widget) if path == "data.file" else f.widget)
             form.addRow("", f.error)
         return box
+
+    def _with_browse(self, edit: QWidget) -> QWidget:
+        row = QWidget()
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(edit, 1)
+        self.browse_button = QToolButton(text="…", toolTip="Choose a CSV or .npy data file")
+        self.browse_button.clicked.connect(self._browse_data_file)
+        lay.addWidget(self.browse_button)
+        return row
+
+    def _browse_data_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Data file", "", "Data (*.csv *.npy);;All files (*)")
+        if path:
+            self.fields["data.file"].widget.setText(path)
 
     def _preset_box(self) -> QGroupBox:
         box = QGroupBox("Preset")
         lay = QVBoxLayout(box)
         self.preset_combo = QComboBox()
+        # long preset titles must not widen the whole panel; the full title shows when the list opens
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_combo.setMinimumContentsLength(18)
         self.preset_combo.setToolTip("The seed answer's experiments; each states the claim it tests.")
-        self.preset_claim = QLabel()
+        self.preset_claim = QLabel("Pick one of the seed answer's experiments; the claim it tests shows here.")
         self.preset_claim.setWordWrap(True)
         self.presets = _load_presets()
         self.preset_combo.addItem("Choose a preset…", None)
@@ -259,6 +277,7 @@ class ConfigPanels(QWidget):
         for path, f in self.fields.items():
             f.flag(by_field.get(path, []))
             f.widget.setEnabled(relevant.get(path, True) or path in by_field)
+        self.browse_button.setEnabled(self.fields["data.file"].widget.isEnabled())
 
     # ---- JSON files
 

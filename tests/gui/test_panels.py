@@ -72,6 +72,12 @@ def test_irrelevant_fields_are_greyed(panels):
     assert not panels.fields["model.depth"].widget.isEnabled()
     panels.fields["model.kind"].widget.setCurrentText("mlp")
     assert panels.fields["model.depth"].widget.isEnabled()
+    assert not panels.browse_button.isEnabled()
+    panels.fields["data.kind"].widget.setCurrentText("file")
+    assert panels.browse_button.isEnabled() and not panels.fields["data.samples"].widget.isEnabled()
+    assert "data.file = None" in panels.fields["data.file"].error.text()
+    panels.fields["data.file"].widget.setText("/tmp/x.csv")
+    assert panels.config().data.file == "/tmp/x.csv" and panels.is_valid()
 
 
 def test_cuda_offered_only_when_available(panels):
