@@ -1,0 +1,102 @@
+"""Property-based: any generated config or CLI line trains a batch or is refused with a clear message."""
+
+import math
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aegui.cli import main
+from aegui.core import config as c
+from aegui.core.training import BatchRecord, prepare, train
+
+
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+JUNK = st.one_of(st.integers(-3, 0), st.sampled_from([10**9, -1.5, math.nan, math.inf, True, "x", None, ""]))
+
+
+@st.composite
+def raw_configs(draw):
+    """Mostly valid configs, some with a few fields replaced by junk, as a dict for from_dict."""
+    loss = draw(st.sampled_from(c.LOSSES))
+    features = draw(st.integers(1, 8))
+    raw = {
+        "data": {"kind": draw(st.sampled_from(c.DATA_KINDS[:4])), "samples": draw(st.integers(1, 600)),
+                 "features": features, "p": draw(st.floats(0, 1)), "latent_dim": draw(st.integers(1, features)),
+                 "noise": draw(st.sampled_from([0.0, 0.0, 0.1]))},
+        "model": {"kind": draw(st.sampled_from(c.MODEL_KINDS)),
+                  "encoding_dim": draw(st.one_of(st.none(), st.integers(1, 10))), "depth": draw(st.integers(1, 3)),
+                  "hidden": draw(st.one_of(st.none(), st.integers(1, 16))),
+                  "activation": draw(st.sampled_from(c.ACTIVATIONS)), "slope": draw(st.floats(0, 1)),
+                  # usually the output the loss needs, sometimes the wrong one
+                  "output": draw(st.sampled_from(["sigmoid" if loss == "bce" else "identity"] * 3 + list(c.OUTPUTS)))},
+        "loss": {"kind": loss},
+        "optimizer": {"kind": draw(st.sampled_from(c.OPTIMIZERS)), "lr": draw(st.floats(1e-4, 1.0)),
+                      "momentum": draw(st.floats(0, 0.9))},
+        "training": {"batch_size": draw(st.integers(1, 256)), "epochs": draw(st.integers(1, 3)),
+                     "tol": draw(st.floats(0, 1e-3)), "seed": draw(st.integers(0, 10**6)), "device": "cpu"},
+    }
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
+        section = draw(st.sampled_from(sorted(raw)))
+        key = draw(st.sampled_from(sorted(raw[section])))
+        raw[section][key] = draw(JUNK)
+    return raw
+
+
+def one_batch(cfg_or_prep) -> bool:
+    cancel = threading.Event()
+    for r in train(cfg_or_prep, cancel):
+        if isinstance(r, BatchRecord):
+            cancel.set()
+            return True
+    return False
+
+
+@settings(max_examples=1000, **SETTINGS)
+@given(raw=raw_configs())
+def test_generated_config_trains_a_batch_or_is_refused_clearly(raw):
+    try:
+        cfg = c.from_dict(raw)
+        prep = prepare(cfg)
+    except c.ConfigError as exc:
+        assert exc.problems
+        for p in exc.problems:
+            assert p.field and str(p).startswith(p.field) and len(str(p)) < 400
+        return
+    assert one_batch(prep)
+
+
+FLAGS = {"data.kind": "--data", "data.samples": "--samples", "data.features": "--features", "data.p": "--p",
+         "data.latent_dim": "--latent-dim", "data.noise": "--noise", "model.kind": "--model",
+         "model.depth": "--depth", "model.hidden": "--hidden", "model.activation": "--activation",
+         "model.slope": "--slope", "model.encoding_dim": "--encoding-dim", "model.output": "--output",
+         "loss.kind": "--loss", "optimizer.kind": "--optimizer", "optimizer.lr": "--lr",
+         "optimizer.momentum": "--momentum", "training.batch_size": "--batch-size", "training.seed": "--seed"}
+
+
+@st.composite
+def cli_lines(draw):
+    """A command line carrying a generated config's fields (junk included) as flags."""
+    raw = draw(raw_configs())
+    argv = []
+    for path, flag in FLAGS.items():
+        section, key = path.split(".")
+        value = raw[section][key]
+        if value is not None:
+            argv += [flag, str(value)]
+    return argv
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(argv=cli_lines())
+def test_generated_cli_line_runs_or_exits_2(argv, capsys, tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    code = main(["--data-dir", str(d), "run", *argv, "--epochs", "1", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if code == 2:
+        assert err.strip() and all(l.strip() for l in err.strip().splitlines())
+    else:
+        assert code == 0, err
