@@ -69,7 +69,7 @@ def test_codes_histogram_for_k1_scatter_for_k2_hidden_otherwise(view):
     z2 = np.c_[z1[:, 0], -z1[:, 0]]
     view.show_reconstruction(x, xhat, z2)
     assert view.code_kind() == "scatter"
-    np.testing.assert_allclose(np.c_[view.code_points.getData()].T, z2)
+    np.testing.assert_allclose(np.column_stack(view.code_points.getData()), z2)
     view.show_reconstruction(x, xhat, None)
     assert view.code_kind() is None
     view.show_reconstruction(x, xhat, np.zeros((400, 3)))   # a 3-D code has no picture here
