@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self.failure_box: QMessageBox | None = None
         self._build_parts()
+        self._connect_parts()
         self._build_actions()
         self._build_menus_and_toolbar()
         self.status = RunStatus(self.statusBar())
@@ -67,6 +68,8 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.right_split)
         self.main_split.setStretchFactor(1, 1)
         self.setCentralWidget(self.main_split)
+
+    def _connect_parts(self) -> None:
         self.panels.sigChanged.connect(self._sync_toggles)
         self.panels.sigValidity.connect(self._validity_changed)
         self.results.sigSelectionChanged.connect(self.show_comparison)
