@@ -20,7 +20,7 @@ from . import data as data_mod
 from . import losses
 from .config import ConfigError, Problem, RunConfig, check
 from .floors import Floor, floor_for
-from .models import StackedAutoencoder, build
+from .models import StackedAutoencoder, build, layer_sizes
 from .optim import Stepper, make_optimizer
 
 STOP_REASONS = ("tol", "max_epochs", "diverged", "cancelled")
@@ -127,15 +127,35 @@ def prepare(config: RunConfig) -> Prepared:
 
 def train(config: RunConfig | Prepared, cancel: threading.Event | None = None, *,
           copies: int = 1, threads: int | None = None) -> Iterator[Record]:
-    """Train config's model and yield its records; stop at tol, max_epochs, divergence or cancel."""
+    """Train config's model and yield its records; stop at tol, max_epochs, divergence or cancel.
+
+    threads: intra-op threads for this (the consuming) thread; None picks 1 for small models.
+    """
     prep = config if isinstance(config, Prepared) else prepare(config)
+    return _loop(prep, cancel or threading.Event(), copies, threads)
+
+
+SMALL_STEP_FLOPS = 2e8
+
+
+def step_flops(config: RunConfig, copies: int = 1) -> float:
+    """Rough multiply-adds of one training step (forward + backward ≈ 3 × forward)."""
+    sizes, _ = layer_sizes(config)
+    return 3.0 * copies * config.training.batch_size * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def _set_threads(prep: Prepared, copies: int, threads: int | None) -> None:
+    # Small models gain nothing from intra-op threads, and on a busy 2-core machine a second
+    # OpenMP thread that is descheduled stalls every op (seen: 4,100 → 16 batches/s).
+    if threads is None and prep.device.type == "cpu" and step_flops(prep.config, copies) < SMALL_STEP_FLOPS:
+        threads = 1
     if threads:
         torch.set_num_threads(threads)  # applies to the calling thread only
-    return _loop(prep, cancel or threading.Event(), copies)
 
 
-def _loop(prep: Prepared, cancel: threading.Event, copies: int) -> Iterator[Record]:
+def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | None) -> Iterator[Record]:
     cfg, t = prep.config, prep.config.training
+    _set_threads(prep, copies, threads)
     t0 = time.perf_counter()
     x = torch.from_numpy(prep.x).to(prep.device)
     n = x.shape[0]

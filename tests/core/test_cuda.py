@@ -1,0 +1,31 @@
+"""The CUDA path (skipped where no GPU is present)."""
+
+import numpy as np
+import pytest
+import torch
+
+from aegui.core.config import with_changes
+from aegui.core.training import BatchRecord, RunEnd, RunStart, train
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def test_cuda_run_matches_cpu_closely(tiny):
+    gpu = list(train(with_changes(tiny, **{"training.device": "cuda"})))
+    cpu = list(train(tiny))
+    assert isinstance(gpu[0], RunStart) and gpu[0].device.startswith("cuda")
+    g = [r.loss for r in gpu if isinstance(r, BatchRecord)]
+    c = [r.loss for r in cpu if isinstance(r, BatchRecord)]
+    assert len(g) == len(c)
+    np.testing.assert_allclose(g, c, rtol=1e-3)
+    assert gpu[-1].stop_reason == "max_epochs"
+
+
+def test_auto_picks_cuda(tiny):
+    start = next(iter(train(with_changes(tiny, **{"training.device": "auto"}))))
+    assert start.device.startswith("cuda") and start.device_note == ""
+
+
+def test_seed_band_on_cuda(tiny):
+    end = list(train(with_changes(tiny, **{"training.device": "cuda"}), copies=8))[-1]
+    assert isinstance(end, RunEnd) and len(end.copy_final) == 8
