@@ -1,0 +1,266 @@
+"""Grid comparison: small multiples, one plot per loss × data cell on shared log axes, saved as one figure."""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from . import export
+from .grid_cells import CELL_HEIGHT, Cell
+from .loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
+from .plot_base import GRID_ALPHA, INK, MUTED, REDRAW_MS, UNITS, LossAxis, _Growable, floor_text
+
+
+class GridView(QtWidgets.QWidget):
+    """Small multiples of a loss × data grid: rows are losses, columns data kinds; axes shared and linked."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cells: list[Cell] = []
+        self.header = QtWidgets.QLabel()
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.header.setStyleSheet(f"color: {INK}; font-size: 9.5pt; background: white; padding: 4px 8px;")
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground("w")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.layout_widget, 1)
+        self._dirty = False
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self._tick)
+
+    @property
+    def shape(self) -> tuple[list[str], list[str]]:
+        """The losses (rows) and data kinds (columns) shown, in order."""
+        return (list(dict.fromkeys(c.loss for c in self.cells)), list(dict.fromkeys(c.data for c in self.cells)))
+
+    def set_cells(self, cells: list[dict]) -> None:
+        """Show these cells: dicts with loss, data and optionally row (RunRow), losses, floor, floor_exact."""
+        self.layout_widget.clear()
+        self.cells = []
+        losses = list(dict.fromkeys(c["loss"] for c in cells))
+        datas = list(dict.fromkeys(c["data"] for c in cells))
+        for spec in cells:
+            r, c = losses.index(spec["loss"]), datas.index(spec["data"])
+            plot = self._make_plot(r, c, len(losses), spec["loss"])
+            self.layout_widget.addItem(plot, row=r, col=c)
+            self.cells.append(Cell(spec, plot))
+        for cell in self.cells[1:]:
+            cell.plot.setXLink(self.cells[0].plot)
+            cell.plot.setYLink(self.cells[0].plot)
+        self.header.setText(self._header_html())
+        self.redraw()
+
+    def _make_plot(self, r: int, c: int, rows: int, loss: str) -> pg.PlotItem:
+        plot = pg.PlotItem(axisItems={"left": LossAxis("left")})
+        plot.setLogMode(x=False, y=True)
+        plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+        plot.setMenuEnabled(False)
+        font = QtGui.QFont()
+        font.setPointSizeF(9)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen(MUTED))
+            axis.setTextPen(pg.mkPen(INK))
+            axis.setTickFont(font)
+            axis.enableAutoSIPrefix(False)
+        # Shared axes: tick values only on the outer edge, as in any small-multiples figure.
+        plot.getAxis("left").setStyle(showValues=c == 0)
+        plot.getAxis("bottom").setStyle(showValues=r == rows - 1)
+        if c == 0:
+            plot.setLabel("left", UNITS.get(loss, "loss"), color=INK, **{"font-size": "9.5pt"})
+        if r == rows - 1:
+            plot.setLabel("bottom", "batch", color=INK, **{"font-size": "9.5pt"})
+        return plot
+
+    def _header_html(self) -> str:
+        rows = [c.row for c in self.cells if c.row is not None]
+        bands = any(c.values() is not None and c.values().ndim == 2 and c.values().shape[1] > 1 for c in self.cells)
+        legend = (f"<span style='color:{RAW_COLOUR}'>━</span> per-batch loss &nbsp; "
+                  + (f"<span style='color:{RECENT_COLOUR}'>━</span> median over seeds, "
+                     f"<span style='color:#7fb8d8'>█</span> min–max &nbsp; " if bands else "")
+                  + f"<span style='color:{EPOCH_COLOUR}'>●</span> epoch mean &nbsp; "
+                  f"<span style='color:{FLOOR_COLOUR}'>╌</span> lowest loss the data allows (floor)")
+        losses, datas = self.shape
+        title = f"<b>aegui grid</b> · rows: loss ({len(losses)}) · columns: data ({len(datas)}) · shared log axes"
+        if rows:
+            c = rows[0].config
+            title += html.escape(f" · {c.model.kind} {c.data.features}→{c.encoding_dim}, {c.data.samples:,} samples, "
+                                 f"{c.optimizer.kind} lr {c.optimizer.lr:g}, batch {c.training.batch_size}, "
+                                 f"seed {c.training.seed}")
+        return f"{title}<br><span style='color:{INK}'>{legend}</span>"
+
+    def add_live(self, loss: str, data: str, steps, losses) -> None:
+        """Append a chunk of per-batch losses ((m,) or (m, seeds)) to a cell that is still training."""
+        cell = self._cell(loss, data)
+        values = np.asarray(losses, dtype=np.float64)
+        if cell.live is None:
+            cell.live_steps = _Growable(np.int64)
+            cell.live = _Growable(np.float64, columns=values.shape[1] if values.ndim == 2 else 1)
+        cell.live_steps.extend(steps)
+        cell.live.extend(values.reshape(len(values), -1))
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def set_cell(self, spec: dict) -> None:
+        """Replace one cell's data (e.g. a finished run's row and stored losses) in place."""
+        cell = self._cell(spec["loss"], spec["data"])
+        cell.row = spec.get("row")
+        cell.floor = spec.get("floor", getattr(cell.row, "floor", cell.floor))
+        cell.floor_exact = spec.get("floor_exact", getattr(cell.row, "floor_exact", cell.floor_exact))
+        cell.floor_line.label.setFormat(floor_text(cell.floor, cell.floor_exact))
+        cell.losses = None if spec.get("losses") is None else np.asarray(spec["losses"], dtype=np.float64)
+        cell.live = cell.live_steps = None
+        self.header.setText(self._header_html())
+        self.redraw()
+
+    def _cell(self, loss: str, data: str) -> Cell:
+        for cell in self.cells:
+            if (cell.loss, cell.data) == (loss, data):
+                return cell
+        raise KeyError(f"no cell {loss} × {data} in the grid")
+
+    def _tick(self) -> None:
+        if self._dirty:
+            self.redraw()
+        else:
+            self._timer.stop()
+
+    def redraw(self) -> None:
+        """Redraw every cell and set the shared x and log-y ranges from all of them."""
+        self._dirty = False
+        series = [cell.series() for cell in self.cells]
+        values = [np.ravel(a) for s in series for key in ("raw", "band") if key in s for a in s[key][1:]]
+        # A floor of 0 (MSE at full rank) has no place on a log axis and must not stretch the range.
+        values += [np.array([c.floor]) for c in self.cells if c.floor is not None and c.floor > 0]
+        allv = np.concatenate(values) if values else np.array([1.0])
+        pos = allv[np.isfinite(allv) & (allv > 0)]
+        tiny = float(pos.min()) / 10 if pos.size else 1e-3
+        for cell, s in zip(self.cells, series):
+            cell.draw(s, tiny)
+        if not self.cells:
+            return
+        has_zero = bool((allv[np.isfinite(allv)] <= 0).any())
+        lo, hi = (math.log10(tiny if has_zero else pos.min()), math.log10(pos.max())) if pos.size else (-3, 0)
+        xmax = max([len(c.values()) for c in self.cells if c.values() is not None] + [1])
+        self.cells[0].plot.setXRange(0, xmax, padding=0.02)
+        self.cells[0].plot.setYRange(lo, hi, padding=0.06)
+
+    def save(self, path, width: int = 1600) -> Path:
+        """Save the cells shown (those with a stored run) as PNG or SVG; see save_grid."""
+        return save_cells([{"loss": c.loss, "data": c.data, "row": c.row, "losses": c.values()} for c in self.cells],
+                          path, width)
+
+
+# ---------------------------------------------------------------- saving
+
+def cells_from_results(store, results: list[dict]) -> list[dict]:
+    """GridView cells for `aegui grid` results (dicts with loss, data, run_id), read from the store."""
+    cells = []
+    for res in results:
+        try:
+            row = store.get_run(int(res["run_id"]))
+        except (KeyError, ValueError, TypeError):
+            raise export.ExportError(f"no run {res.get('run_id')!r} in {store.path}") from None
+        cells.append({"loss": res["loss"], "data": res["data"], "row": row, "losses": store.losses(row.run_id)})
+    return cells
+
+
+def _figure(cells: list[dict]) -> GridView:
+    view = GridView()
+    view.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
+    view.set_cells(cells)
+    losses, datas = view.shape
+    logical = max(export.LOGICAL_WIDTH, 460 * len(datas))  # wide grids get room; fonts keep their size
+    view.header.setFixedWidth(logical)
+    head = view.header.heightForWidth(logical)
+    view.resize(logical, head + CELL_HEIGHT * len(losses))
+    view.show()
+    QtWidgets.QApplication.processEvents()
+    return view
+
+
+def _stored(cells: list[dict]) -> list[tuple]:
+    return [(c["row"], c["losses"]) for c in cells if c.get("row") is not None]
+
+
+def grid_image(cells: list[dict], width: int = 1600) -> QtGui.QImage:
+    """The grid figure as a QImage `width` px wide, carrying its runs as aegui PNG metadata."""
+    export.ensure_app()
+    if not 200 <= int(width) <= 20000:
+        raise export.ExportError(f"width {width}: must be from 200 to 20000 pixels")
+    view = _figure(cells)
+    try:
+        scale = int(width) / view.width()
+        image = QtGui.QImage(int(width), round(view.height() * scale), QtGui.QImage.Format.Format_ARGB32)
+        image.fill(QtGui.QColor("white"))
+        painter = QtGui.QPainter(image)
+        painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
+        painter.scale(scale, scale)
+        view.render(painter, QtCore.QPoint(0, 0))
+        painter.end()
+    finally:
+        view.close()
+        view.deleteLater()
+    image.setText(export.META_KEY, export.figure_json(_stored(cells)))
+    return image
+
+
+def _write_svg(cells: list[dict], tmp: str) -> None:
+    from PySide6 import QtSvg
+    view = _figure(cells)
+    try:
+        gen = QtSvg.QSvgGenerator()
+        gen.setFileName(tmp)
+        gen.setSize(view.size())
+        gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), view.size()))
+        gen.setTitle("aegui grid comparison")
+        gen.setDescription("; ".join(f"{c['loss']} × {c['data']}" for c in cells))
+        painter = QtGui.QPainter(gen)
+        view.render(painter, QtCore.QPoint(0, 0))
+        painter.end()
+    finally:
+        view.close()
+        view.deleteLater()
+    export._embed_svg_meta(tmp, export.figure_json(_stored(cells)))
+
+
+def save_cells(cells: list[dict], path, width: int = 1600) -> Path:
+    """Save grid cells as PNG (width px) or SVG, with their runs embedded, atomically; format from the suffix."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise export.ExportError(f"cannot write {path}: the name must end in .png or .svg")
+    if not cells:
+        raise export.ExportError(f"cannot write {path}: no grid cells to draw")
+    export.ensure_app()
+    if suffix == ".svg":
+        return export.atomic_write(path, lambda tmp: _write_svg(cells, tmp))
+    image = grid_image(cells, width)
+
+    def write(tmp):
+        if not image.save(tmp, "PNG"):
+            raise export.ExportError(f"cannot write {path}: the PNG encoder failed")
+    return export.atomic_write(path, write)
+
+
+def save_grid(store, results: list[dict], path, width: int = 1600) -> Path:
+    """Save `aegui grid` results (store: RunStore or its file path) as one PNG or SVG figure carrying its runs."""
+    from ..core.store import RunStore
+    own = not hasattr(store, "losses")
+    db = RunStore(store) if own else store
+    try:
+        cells = cells_from_results(db, results)
+    finally:
+        if own:
+            db.close()
+    return save_cells(cells, path, width)
