@@ -1,0 +1,197 @@
+"""Reopening saved figures: list the runs a PNG / SVG carries and rerun one; drag and drop of figure files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from ..core import config as config_mod
+from .export import ExportError, read_figure
+from .plot_base import MUTED
+
+FIGURE_SUFFIXES = (".png", ".svg")
+COLUMNS = ("run", "loss", "data", "final loss", "floor")
+ERROR_STYLE = "color: #B03A2E; background: #FDEDEC; border: 1px solid #F5B7B1; padding: 8px;"
+
+
+def _num(v) -> str:
+    return "—" if not isinstance(v, (int, float)) or not math.isfinite(v) else f"{v:.4g}"
+
+
+def figure_path(mime: QtCore.QMimeData | None) -> str | None:
+    """The first local .png / .svg file in dragged data, or None."""
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in FIGURE_SUFFIXES:
+            return url.toLocalFile()
+    return None
+
+
+def accept_figure_drop(event) -> str | None:
+    """For dragEnter/dragMove/drop events: accept a figure file and return its path, else ignore and return None."""
+    path = figure_path(event.mimeData())
+    if path:
+        event.acceptProposedAction()
+    else:
+        event.ignore()
+    return path
+
+
+class FigureDropFilter(QtCore.QObject):
+    """Event filter giving any widget figure drag and drop: emits sigFigureDropped(path)."""
+
+    sigFigureDropped = QtCore.Signal(str)
+
+    def __init__(self, target: QtWidgets.QWidget):
+        super().__init__(target)
+        target.setAcceptDrops(True)
+        target.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        """Accept figure drags; on drop emit the path. Other drags pass on to the widget."""
+        kind = event.type()
+        if kind in (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove):
+            if figure_path(event.mimeData()) is None:
+                return False
+            event.acceptProposedAction()
+            return True
+        if kind == QtCore.QEvent.Type.Drop:
+            path = figure_path(event.mimeData())
+            if path:
+                event.acceptProposedAction()
+                self.sigFigureDropped.emit(path)
+                return True
+        return False
+
+
+class FigureDialog(QtWidgets.QDialog):
+    """The runs a saved figure carries, each rerunnable: emits sigRerun(RunConfig). Never executes anything."""
+
+    sigRerun = QtCore.Signal(object)
+
+    def __init__(self, path=None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Open figure")
+        self.resize(720, 360)
+        self.runs: list[dict] = []
+        self.configs: list = []
+        self.path_label = QtWidgets.QLabel()
+        self.path_label.setStyleSheet(f"color: {MUTED};")
+        self.path_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.table = self._make_table()
+        self.rerun_button = QtWidgets.QPushButton("Rerun")
+        self.rerun_button.setToolTip("Train this run's config again; the figure's own numbers stay as they were.")
+        self.rerun_button.setDefault(True)
+        self.rerun_button.clicked.connect(self.rerun_selected)
+        close = QtWidgets.QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.rerun_button)
+        buttons.addWidget(close)
+        layout = QtWidgets.QVBoxLayout(self)
+        for w in (self.path_label, self.message, self.table):
+            layout.addWidget(w)
+        layout.addLayout(buttons)
+        self.setAcceptDrops(True)  # dropping another figure onto the dialog opens that one
+        if path is not None:
+            self.open_path(path)
+        else:
+            self._show_error("No figure opened yet: drop a PNG or SVG saved by aegui here.")
+
+    def _make_table(self) -> QtWidgets.QTableWidget:
+        table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        table.setHorizontalHeaderLabels(COLUMNS)
+        table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        table.itemSelectionChanged.connect(self._update_button)
+        table.cellDoubleClicked.connect(lambda *_: self.rerun_selected())
+        return table
+
+    def open_path(self, path) -> bool:
+        """Read a figure's runs and list them; on any problem show why (inline) and return False."""
+        self.path_label.setText(str(path))
+        try:
+            runs = read_figure(path)
+            configs = [config_mod.from_dict(run["config"]) for run in runs]
+        except (ExportError, config_mod.ConfigError, ValueError, TypeError, KeyError) as exc:
+            # A figure is untrusted input: whatever is wrong with it is shown, never raised.
+            self._show_error(str(exc))
+            return False
+        if not runs:
+            self._show_error(f"{path}: the figure's aegui metadata lists no runs")
+            return False
+        self.runs, self.configs = runs, configs
+        self._fill()
+        return True
+
+    def _show_error(self, text: str) -> None:
+        self.runs, self.configs = [], []
+        self.table.setRowCount(0)
+        self.table.setVisible(False)
+        self.message.setText(text)
+        self.message.setVisible(True)
+        self._update_button()
+
+    def _fill(self) -> None:
+        self.message.setVisible(False)
+        self.table.setVisible(True)
+        self.table.setRowCount(len(self.runs))
+        for i, (run, cfg) in enumerate(zip(self.runs, self.configs)):
+            summary = run.get("summary") or {}
+            label = f"#{run.get('run_id', '?')} {run.get('name') or cfg.label()}"
+            floor = _num(summary.get("floor")) + ("" if summary.get("floor_exact", True) else " (bound)")
+            for j, text in enumerate((label, cfg.loss.kind, f"{cfg.data.kind} ×{cfg.data.features}",
+                                      _num(summary.get("final_loss")), floor)):
+                item = QtWidgets.QTableWidgetItem(text)
+                if j:
+                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        self.table.selectRow(0)
+
+    def _update_button(self) -> None:
+        self.rerun_button.setEnabled(self.selected_config() is not None)
+
+    def selected_config(self):
+        """The RunConfig of the selected run, or None."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.configs[rows[0].row()] if rows and self.configs else None
+
+    def rerun_selected(self) -> None:
+        """Emit sigRerun with the selected run's config and close the dialog."""
+        cfg = self.selected_config()
+        if cfg is not None:
+            self.sigRerun.emit(cfg)
+            self.accept()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Accept a dragged figure file."""
+        accept_figure_drop(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Open a dropped figure in this dialog."""
+        path = accept_figure_drop(event)
+        if path:
+            self.open_path(path)
+
+
+def open_figure(parent=None, path=None) -> FigureDialog | None:
+    """File ▸ Open figure: ask for a file when path is None; the dialog (shown, non-modal) or None if cancelled."""
+    if path is None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Open figure", "", "aegui figures (*.png *.svg)")
+        if not path:
+            return None
+    dialog = FigureDialog(path, parent)
+    dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
