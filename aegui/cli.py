@@ -32,7 +32,8 @@ class _Parser(argparse.ArgumentParser):
         kw.setdefault("allow_abbrev", False)  # --p must never be read as --preset
         super().__init__(**kw)
 
-    def error(self, message: str):  # argparse's own errors also exit 2, but in our one-line form
+    def error(self, message: str):
+        """Raise instead of printing usage: argparse's errors become one clear line and exit 2."""
         raise UsageError(f"{self.prog}: {message}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Union
 
 import numpy as np
@@ -96,13 +96,21 @@ class RunEnd:
 Record = Union[RunStart, BatchRecord, EpochSummary, RunEnd]
 
 
-def resolve_device(asked: str) -> tuple[torch.device, str]:
-    """The torch device for 'auto' / 'cpu' / 'cuda', and a note when auto fell back to the CPU."""
+CUDA_MIN_STEP_FLOPS = 1e8  # below this, kernel launches cost more than the arithmetic (H100: 954 vs CPU 2,867 batches/s)
+
+
+def resolve_device(asked: str, step_flops: float | None = None) -> tuple[torch.device, str]:
+    """The torch device for 'auto' / 'cpu' / 'cuda', and a note whenever 'auto' chose the CPU."""
     has_cuda = torch.cuda.is_available()
     if asked == "cuda" and not has_cuda:
         raise ConfigError([Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto")])
-    if asked == "cuda" or (asked == "auto" and has_cuda):
+    if asked == "cuda":
         return torch.device("cuda"), ""
+    if asked == "auto" and has_cuda:
+        if step_flops is None or step_flops >= CUDA_MIN_STEP_FLOPS:
+            return torch.device("cuda"), ""
+        return torch.device("cpu"), (f"auto: this model is small ({step_flops / 1e6:.1f} MFLOP a step), "
+                                     "so the CPU is faster than CUDA; choose cuda to force the GPU")
     return torch.device("cpu"), ("CUDA not available: running on the CPU" if asked == "auto" else "")
 
 
@@ -117,11 +125,10 @@ def prepare(config: RunConfig) -> Prepared:
         problems.append(Problem("training.batch_size", config.training.batch_size, f"must be at most the {n} samples"))
     if d != config.data.features:
         # A file decides its own width; keep the config honest so floors and models agree with the data.
-        from dataclasses import replace
         config = replace(config, data=replace(config.data, features=d, samples=n))
     if problems:
         raise ConfigError(problems)
-    device, note = resolve_device(config.training.device)
+    device, note = resolve_device(config.training.device, step_flops(config))
     return Prepared(config, x, floor_for(config, x), device, note)
 
 

@@ -21,9 +21,13 @@ def test_cuda_run_matches_cpu_closely(tiny):
     assert gpu[-1].stop_reason == "max_epochs"
 
 
-def test_auto_picks_cuda(tiny):
-    start = next(iter(train(with_changes(tiny, **{"training.device": "auto"}))))
+def test_auto_picks_cuda_for_big_models_and_cpu_for_tiny_ones(tiny):
+    big = with_changes(tiny, **{"training.device": "auto", "data.features": 512, "model.kind": "mlp",
+                               "model.hidden": 1024})
+    start = next(iter(train(big)))
     assert start.device.startswith("cuda") and start.device_note == ""
+    small = next(iter(train(with_changes(tiny, **{"training.device": "auto"}))))
+    assert small.device == "cpu" and "CPU is faster" in small.device_note
 
 
 def test_seed_band_on_cuda(tiny):
