@@ -164,16 +164,19 @@ def _choice(out: list, path: str, v: Any, choices: tuple) -> None:
 
 def _validate_data(d: DataConfig, out: list) -> None:
     _choice(out, "data.kind", d.kind, DATA_KINDS)
-    if d.kind == "file":
-        if not isinstance(d.file, str) or not d.file.strip():
-            out.append(Problem("data.file", d.file, "a CSV or .npy path is required when data.kind is 'file'"))
-        return
+    if d.kind == "file" and (not isinstance(d.file, str) or not d.file.strip()):
+        out.append(Problem("data.file", d.file, "a CSV or .npy path is required when data.kind is 'file'"))
+    elif d.file is not None and not isinstance(d.file, str):
+        out.append(Problem("data.file", d.file, "must be a path (text) or null"))
+    # Every field is checked whatever the kind, so a config is valid as a whole (see _validate_model).
     _int_in(out, "data.samples", d.samples, 1, MAX_SAMPLES)
     _int_in(out, "data.features", d.features, 1, MAX_FEATURES)
     _num_in(out, "data.p", d.p, 0.0, 1.0)
     _num_in(out, "data.noise", d.noise, 0.0, 1e6)
     if d.kind == "redundant":
         _int_in(out, "data.latent_dim", d.latent_dim, 1, d.features if _is_int(d.features) else MAX_FEATURES)
+    else:
+        _int_in(out, "data.latent_dim", d.latent_dim, 1, MAX_FEATURES)
     if _is_int(d.samples) and _is_int(d.features) and d.samples * d.features > MAX_ELEMENTS:
         out.append(Problem("data.samples", d.samples,
                            f"samples × features must be at most {MAX_ELEMENTS:,} (got {d.samples * d.features:,})"))
@@ -183,12 +186,13 @@ def _validate_model(m: ModelConfig, features: Any, out: list) -> None:
     _choice(out, "model.kind", m.kind, MODEL_KINDS)
     if m.encoding_dim is not None:
         _int_in(out, "model.encoding_dim", m.encoding_dim, 1, MAX_WIDTH)
-    if m.kind == "mlp":
-        _int_in(out, "model.depth", m.depth, 1, MAX_DEPTH)
-        if m.hidden is not None:
-            _int_in(out, "model.hidden", m.hidden, 1, MAX_WIDTH)
-        _choice(out, "model.activation", m.activation, ACTIVATIONS)
-        _num_in(out, "model.slope", m.slope, 0.0, 1.0)
+    # The MLP's fields are checked for linear models too: a config must be valid as a whole, so that
+    # switching the model kind later never uncovers a hidden bad value.
+    _int_in(out, "model.depth", m.depth, 1, MAX_DEPTH)
+    if m.hidden is not None:
+        _int_in(out, "model.hidden", m.hidden, 1, MAX_WIDTH)
+    _choice(out, "model.activation", m.activation, ACTIVATIONS)
+    _num_in(out, "model.slope", m.slope, 0.0, 1.0)
     _choice(out, "model.output", m.output, OUTPUTS)
 
 

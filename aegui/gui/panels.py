@@ -74,6 +74,15 @@ def _relevant(c: RunConfig) -> dict[str, bool]:
             "optimizer.momentum": c.optimizer.kind == "sgd"}
 
 
+def _spin_value(v) -> int:
+    """A config value as a spin box can show it; junk (NaN, text, huge) shows as 0 and is flagged."""
+    try:
+        n = int(v or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    return min(max(n, 0), INT_MAX)
+
+
 class _Field:
     """One editor with its error label; converts between widget text and config values."""
 
@@ -125,7 +134,7 @@ class _Field:
                 w.addItem(str(v))  # e.g. a loaded 'cuda' config before torch has said CUDA exists
             w.setCurrentText(str(v))
         elif self.kind in ("int", "optint"):
-            w.setValue(int(v or 0))
+            w.setValue(_spin_value(v))
         elif self.kind == "float":
             w.setText(repr(float(v)) if isinstance(v, (int, float)) else str(v))
         else:
