@@ -47,8 +47,12 @@ class FigureDropFilter(QtCore.QObject):
 
     def __init__(self, target: QtWidgets.QWidget):
         super().__init__(target)
-        target.setAcceptDrops(True)
-        target.installEventFilter(self)
+        self.watch(target)
+
+    def watch(self, widget: QtWidgets.QWidget) -> None:
+        """Also take figure drops on widget (e.g. a plot's viewport, which would otherwise swallow them)."""
+        widget.setAcceptDrops(True)
+        widget.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
         """Accept figure drags; on drop emit the path. Other drags pass on to the widget."""
@@ -68,9 +72,10 @@ class FigureDropFilter(QtCore.QObject):
 
 
 class FigureDialog(QtWidgets.QDialog):
-    """The runs a saved figure carries, each rerunnable: emits sigRerun(RunConfig). Never executes anything."""
+    """The runs a saved figure carries: emits sigLoad or sigRerun(RunConfig). Never executes anything."""
 
     sigRerun = QtCore.Signal(object)
+    sigLoad = QtCore.Signal(object)
 
     def __init__(self, path=None, parent=None):
         super().__init__(parent)
@@ -89,10 +94,14 @@ class FigureDialog(QtWidgets.QDialog):
         self.rerun_button.setToolTip("Train this run's config again; the figure's own numbers stay as they were.")
         self.rerun_button.setDefault(True)
         self.rerun_button.clicked.connect(self.rerun_selected)
+        self.load_button = QtWidgets.QPushButton("Load into panels")
+        self.load_button.setToolTip("Put this run's config in the panels, to tweak it before running.")
+        self.load_button.clicked.connect(self.load_selected)
         close = QtWidgets.QPushButton("Close")
         close.clicked.connect(self.reject)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.load_button)
         buttons.addWidget(self.rerun_button)
         buttons.addWidget(close)
         layout = QtWidgets.QVBoxLayout(self)
@@ -161,6 +170,7 @@ class FigureDialog(QtWidgets.QDialog):
 
     def _update_button(self) -> None:
         self.rerun_button.setEnabled(self.selected_config() is not None)
+        self.load_button.setEnabled(self.selected_config() is not None)
 
     def selected_config(self):
         """The RunConfig of the selected run, or None."""
@@ -172,6 +182,13 @@ class FigureDialog(QtWidgets.QDialog):
         cfg = self.selected_config()
         if cfg is not None:
             self.sigRerun.emit(cfg)
+            self.accept()
+
+    def load_selected(self) -> None:
+        """Emit sigLoad with the selected run's config and close the dialog."""
+        cfg = self.selected_config()
+        if cfg is not None:
+            self.sigLoad.emit(cfg)
             self.accept()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)

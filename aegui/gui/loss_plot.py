@@ -13,6 +13,7 @@ from .plot_base import (CLAMP_COLOUR, PALETTE, REDRAW_MS, UNITS, PlotBase, _Grow
 
 MAX_MARKERS = 2000  # markers show where clamping happens; the curve itself keeps every point
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
+BAND_RGBA = (0, 114, 178, 45)
 
 
 class LivePlot(PlotBase):
@@ -24,7 +25,13 @@ class LivePlot(PlotBase):
         self._steps, self._losses = _Growable(np.int64), _Growable(np.float64)
         self._seconds, self._epochs = _Growable(np.float64), _Growable(np.int64)
         self._epoch_rows = _Growable(np.float64, columns=5)  # epoch, epoch_mean, recent_mean, step, seconds
+        self._lo, self._hi = _Growable(np.float64), _Growable(np.float64)  # seed band: min, max over copies
         pi = self.plot_item
+        transparent = pg.mkPen(0, 0, 0, 0)  # not None: FillBetweenItem needs the curves' paths
+        self.band_lo, self.band_hi = pg.PlotDataItem(pen=transparent), pg.PlotDataItem(pen=transparent)
+        self.band = pg.FillBetweenItem(self.band_lo, self.band_hi, brush=pg.mkBrush(*BAND_RGBA))
+        for item in (self.band_lo, self.band_hi, self.band):
+            pi.addItem(item)
         self.raw_curve = pi.plot(pen=pen(RAW_COLOUR, 1.0), name="batch loss")
         self.recent_curve = pi.plot(pen=pen(RECENT_COLOUR, 2.2), name="recent mean")
         self.epoch_curve = pi.plot(pen=pen(EPOCH_COLOUR, 1.6), symbol="o", symbolSize=7,
@@ -46,7 +53,10 @@ class LivePlot(PlotBase):
         self.y_unit = UNITS.get(info.get("loss", ""), "loss")
         if info.get("recent_window"):
             self.smoothing = int(info["recent_window"])
-        self.plot_item.setTitle(info.get("label", ""), color="#2b2b2b", size="11pt")
+        copies = int(info.get("copies", 1) or 1)
+        seeds = f" · median and min–max of {copies} seeds" if copies > 1 else ""
+        self.plot_item.setTitle(info.get("label", "") + seeds, color="#2b2b2b", size="11pt")
+        self.raw_curve.opts["name"] = f"batch loss (median of {copies} seeds)" if copies > 1 else "batch loss"
         floor, exact = info.get("floor"), bool(info.get("floor_exact", False))
         self.floor.label.setFormat(floor_text(floor, exact))
         self._changed()
@@ -58,6 +68,17 @@ class LivePlot(PlotBase):
         self._seconds.extend(seconds)
         self._epochs.extend(epochs)
         self._schedule()
+
+    def append_copies(self, block) -> None:
+        """Add per-copy losses ((m, copies)) of the chunk about to be appended: the seed band's min and max."""
+        block = np.asarray(block, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            self._lo.extend(np.nanmin(block, axis=1))
+            self._hi.extend(np.nanmax(block, axis=1))
+
+    def band_count(self) -> int:
+        """How many per-batch band (min–max over seeds) points the plot holds."""
+        return self._lo.n
 
     def add_epoch(self, epoch: int, epoch_mean: float, recent_mean: float, step: int, seconds: float) -> None:
         """Add one finished epoch's mean; step is the number of batches done at its end."""
@@ -74,7 +95,8 @@ class LivePlot(PlotBase):
 
     def clear(self) -> None:
         """Forget every point."""
-        for buf in (self._steps, self._losses, self._seconds, self._epochs, self._epoch_rows, self._smooth):
+        for buf in (self._steps, self._losses, self._seconds, self._epochs, self._epoch_rows, self._smooth,
+                    self._lo, self._hi):
             buf.n = 0
         self.redraw()
 
@@ -106,10 +128,17 @@ class LivePlot(PlotBase):
         self.raw_curve.setData(x, y)
         self.clamped.setData(*thin_markers(x, y, low))
         self.recent_curve.setData(x, self.transform(self._recent_mean(losses), floor, tiny)[0])
+        self._redraw_band(x, floor, tiny)
         self.recent_curve.opts["name"] = f"recent mean ({self.smoothing} batches)"
         self._redraw_epochs(floor, tiny)
         self.place_floor(self.floor, floor, x)
         self._relabel_legend()
+
+    def _redraw_band(self, x: np.ndarray, floor, tiny) -> None:
+        n = min(self._lo.n, len(x))
+        self.band.setVisible(n > 0)
+        self.band_lo.setData(x[:n], self.transform(self._lo.view()[:n], floor, tiny)[0])
+        self.band_hi.setData(x[:n], self.transform(self._hi.view()[:n], floor, tiny)[0])
 
     def _recent_mean(self, losses: np.ndarray) -> np.ndarray:
         # Only the new tail is smoothed each tick: a full rolling mean of 1M points costs 20 ms.
@@ -128,8 +157,8 @@ class LivePlot(PlotBase):
 
     def _relabel_legend(self) -> None:
         for sample, label in self.legend.items:
-            if sample.item is self.recent_curve:
-                label.setText(self.recent_curve.opts["name"])
+            if sample.item in (self.recent_curve, self.raw_curve):
+                label.setText(sample.item.opts["name"])
             elif sample.item is self.clamped:
                 label.setText("≤ floor, clamped" if self.excess else "≤ 0, clamped")
 
@@ -170,7 +199,8 @@ class ComparisonPlot(PlotBase):
 
     def _add_run_items(self, row, colour: str) -> None:
         curve = pg.PlotDataItem(pen=pen(colour, 2.0), name=legend_name(row))
-        lo, hi = pg.PlotDataItem(pen=None), pg.PlotDataItem(pen=None)
+        # A transparent pen, not None: with pen=None PlotDataItem builds no path, so the band stays empty.
+        lo, hi = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0)), pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
         band_colour = pg.mkColor(colour)
         band_colour.setAlpha(55)
         band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(band_colour))

@@ -159,6 +159,7 @@ class ConfigPanels(QWidget):
 
     sigChanged = Signal(object)       # the current RunConfig (possibly invalid)
     sigValidity = Signal(bool)
+    sigPresetChosen = Signal(object)  # the Preset whose config was just loaded
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -234,6 +235,7 @@ class ConfigPanels(QWidget):
         self.preset_claim.setText(p.claim)
         self.preset_combo.setCurrentIndex(self.preset_combo.findData(key))
         self.set_config(p.config)
+        self.sigPresetChosen.emit(p)
 
     # ---- config <-> widgets
 

@@ -118,8 +118,26 @@ class PlotBase(QtWidgets.QWidget):
         layout.setSpacing(2)
         if controls:
             layout.addLayout(self._build_controls())
-        layout.addWidget(self.plot_widget, 1)
+        # An empty plot shows meaningless axes (log 2..9): until there is data, a hint says what to do.
+        self.hint_label = QtWidgets.QLabel()
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.hint_label.setStyleSheet(f"background: white; color: {MUTED}; font-size: 12pt; padding: 40px;")
+        self.stack = QtWidgets.QStackedWidget()
+        self.stack.addWidget(self.plot_widget)
+        self.stack.addWidget(self.hint_label)
+        layout.addWidget(self.stack, 1)
         self._mouse = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+
+    def set_hint(self, text: str | None) -> None:
+        """Show a centred hint instead of the plot (empty plot), or the plot again (None)."""
+        if text:
+            self.hint_label.setText(text)
+        self.stack.setCurrentWidget(self.hint_label if text else self.plot_widget)
+
+    def hint(self) -> str | None:
+        """The hint shown instead of the plot, or None while the plot shows."""
+        return self.hint_label.text() if self.stack.currentWidget() is self.hint_label else None
 
     def _style_plot(self) -> None:
         pi = self.plot_item

@@ -37,25 +37,36 @@ def _key(v):
     return float("inf") if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
-# (title, text of a row, sort key of a row)
+def _seeds(r) -> str:
+    return f"{r.copies}" if r.copies > 1 else "1"
+
+
+# (title, text of a row, sort key of a row); what answers "is it at its floor?" comes first, so it shows
+# without scrolling; the rest follows for sorting and detail.
 COLUMNS = (
-    ("status", lambda r: r.status, lambda r: r.status),
     ("name", lambda r: r.name, lambda r: r.name.lower()),
-    ("data", lambda r: f"{r.config.data.kind} ×{r.config.data.features}", lambda r: r.config.data.kind),
-    ("model", lambda r: _model(r.config), lambda r: _model(r.config)),
+    ("status", lambda r: r.status, lambda r: r.status),
     ("loss", lambda r: r.config.loss.kind, lambda r: r.config.loss.kind),
-    ("lr", lambda r: f"{r.config.optimizer.lr:g}", lambda r: r.config.optimizer.lr),
-    ("batches", lambda r: f"{r.batches:,}", lambda r: r.batches),
+    ("data", lambda r: f"{r.config.data.kind} ×{r.config.data.features}", lambda r: r.config.data.kind),
     ("final loss", lambda r: _num(r.final_loss), lambda r: _key(r.final_loss)),
-    ("min loss", lambda r: _num(r.min_epoch_loss), lambda r: _key(r.min_epoch_loss)),
     ("floor", lambda r: _num(r.floor) + ("" if r.floor_exact or r.floor is None else " (bound)"),
      lambda r: _key(r.floor)),
     ("gap to floor", lambda r: _num(r.gap), lambda r: _key(r.gap)),
+    ("seeds", _seeds, lambda r: r.copies),
+    ("model", lambda r: _model(r.config), lambda r: _model(r.config)),
+    ("lr", lambda r: f"{r.config.optimizer.lr:g}", lambda r: r.config.optimizer.lr),
+    ("batches", lambda r: f"{r.batches:,}", lambda r: r.batches),
+    ("min loss", lambda r: _num(r.min_epoch_loss), lambda r: _key(r.min_epoch_loss)),
     ("stop reason", lambda r: r.stop_reason or "", lambda r: r.stop_reason or ""),
     ("duration", lambda r: _duration(r.seconds), lambda r: r.seconds or 0.0),
     ("device", lambda r: r.device, lambda r: r.device),
+    ("group", lambda r: r.group_name or "", lambda r: r.group_name or ""),
 )
-NAME_COLUMN = 1
+TITLES = [c[0] for c in COLUMNS]
+NAME_COLUMN, STATUS_COLUMN = TITLES.index("name"), TITLES.index("status")
+RIGHT_ALIGNED = {TITLES.index(t) for t in ("final loss", "floor", "gap to floor", "seeds", "lr", "batches",
+                                          "min loss", "duration")}
+NAME_WIDTH = 170  # long names are elided (full name in the tooltip) so the numbers stay in view
 
 
 class RunTableModel(QtCore.QAbstractTableModel):
@@ -95,9 +106,9 @@ class RunTableModel(QtCore.QAbstractTableModel):
             return key(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(row)
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0 and row.status in STATUS_COLOURS:
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == STATUS_COLUMN and row.status in STATUS_COLOURS:
             return QtGui.QBrush(QtGui.QColor(STATUS_COLOURS[row.status]))
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 5 and index.column() != 11:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in RIGHT_ALIGNED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -120,6 +131,10 @@ class RunTableModel(QtCore.QAbstractTableModel):
 
 def _tooltip(row) -> str:
     lines = [f"#{row.run_id} {row.name} — {row.config.label()}"]
+    if row.group_name:
+        lines.append(f"group: {row.group_name}")
+    if row.copies > 1:
+        lines.append(f"{row.copies} seeds trained as one batched model; the curve is their median")
     if row.copy_final:
         lines.append("each seed's final loss: " + ", ".join(f"{v:.4g}" for v in row.copy_final))
     if row.error:
@@ -197,6 +212,8 @@ class ResultsPane(QtWidgets.QWidget):
         self.model.reload()
         if len(self.model.rows) <= 200:  # measuring every cell of a big store costs more than it helps
             self.view.resizeColumnsToContents()
+            header = self.view.horizontalHeader()
+            header.resizeSection(NAME_COLUMN, min(header.sectionSize(NAME_COLUMN), NAME_WIDTH))
         if keep:
             self.select_runs(keep)
 

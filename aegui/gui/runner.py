@@ -16,6 +16,8 @@ class RunController(QObject):
 
     sigStarted = Signal(object)
     sigChunk = Signal(object, object, object, object)
+    sigCopies = Signal(object)
+    sigReconstruction = Signal(object, object, object, str)
     sigEpochs = Signal(object)
     sigPaused = Signal(bool)
     sigFinished = Signal(object)
@@ -34,16 +36,17 @@ class RunController(QObject):
         """True from start() until the worker's thread has been joined."""
         return self._thread is not None
 
-    def start(self, config) -> bool:
-        """Train config on a fresh worker thread; False while another run is still going."""
+    def start(self, config, copies: int = 1, group_name: str | None = None) -> bool:
+        """Train config (as `copies` seeded copies) on a fresh worker thread; False while another run is going."""
         if self.is_running():
             return False
-        worker = TrainWorker(config, self.store_path)
+        worker = TrainWorker(config, self.store_path, copies=copies, group_name=group_name)
         thread = QThread(self)  # parented and referenced: a collected running QThread aborts the process
         worker.moveToThread(thread)
         # Signal-to-signal connections are queued to this object's (GUI) thread, like slots.
         for signal, slot in ((worker.sigStarted, self.sigStarted), (worker.sigChunk, self.sigChunk),
                              (worker.sigEpochs, self.sigEpochs), (worker.sigPaused, self.sigPaused),
+                             (worker.sigCopies, self.sigCopies), (worker.sigReconstruction, self.sigReconstruction),
                              (worker.sigFinished, self._on_finished), (worker.sigFailed, self._on_failed),
                              (worker.sigDone, self._on_done), (thread.started, worker.run)):
             signal.connect(slot)
@@ -62,13 +65,13 @@ class RunController(QObject):
         if self._worker is not None:
             self._worker.pause() if paused else self._worker.resume()
 
-    def restart(self, config) -> None:
+    def restart(self, config, copies: int = 1) -> None:
         """Stop the current run, if any, and start config as soon as it has ended."""
         if not self.is_running():
-            self.start(config)
+            self.start(config, copies)
             return
         self.stop()
-        self._next_config = config
+        self._next_config = (config, copies)
 
     def shutdown(self) -> None:
         """Stop and join now (window closing): blocks for at most about one batch."""
@@ -99,5 +102,5 @@ class RunController(QObject):
         self._join()
         outcome, config, self._next_config = self._outcome, self._next_config, None
         if config is not None:
-            self.start(config)  # before sigEnded, so listeners already see the next run going
+            self.start(*config)  # before sigEnded, so listeners already see the next run going
         self.sigEnded.emit(outcome)

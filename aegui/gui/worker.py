@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 CHUNK_INTERVAL = 1 / 30  # at most 30 chunks a second reach the GUI: the plot repaints no faster
+RECON_INTERVAL = 0.25    # reconstruction snapshots a second: enough to watch x̂ move, cheap on ≤ 1,000 points
 
 
 def training_threads() -> int:
@@ -30,6 +31,7 @@ class _Buffer:
         self.losses: list[float] = []
         self.seconds: list[float] = []
         self.epochs: list[int] = []
+        self.copy_losses: list[np.ndarray] = []
         self.epoch_rows: list[dict] = []
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -46,17 +48,23 @@ class TrainWorker(QObject):
     sigStarted = Signal(object)    # dict: run_id, label, floor, floor_exact, batches_per_epoch, epochs, device, …
     sigChunk = Signal(object, object, object, object)  # steps int64, losses, seconds, epochs int64
     sigEpochs = Signal(object)     # list of dicts: epoch, epoch_mean, recent_mean, step, seconds
+    sigCopies = Signal(object)     # (m, copies) per-copy losses of the chunk that follows (seed bands only)
+    sigReconstruction = Signal(object, object, object, str)  # x, x̂, codes or None, loss kind
     sigPaused = Signal(bool)
     sigFinished = Signal(object)   # the engine's RunEnd
     sigFailed = Signal(str)
     sigDone = Signal()             # always last, after sigFinished or sigFailed
 
-    def __init__(self, config, store_path: str | None, *, threads: int | None = None, copies: int = 1):
+    def __init__(self, config, store_path: str | None, *, threads: int | None = None, copies: int = 1,
+                 group_name: str | None = None):
         super().__init__()
         self.config = config
         self.store_path = store_path
         self.threads = threads or training_threads()
         self.copies = copies
+        self.group_name = group_name
+        self._model = self._sample = None
+        self._last_recon = 0.0
         self.run_id: int | None = None
         self._cancel = threading.Event()
         self._running = threading.Event()
@@ -106,7 +114,7 @@ class TrainWorker(QObject):
         from aegui.core.recorder import RunRecorder
         from aegui.core.store import RunStore
         store = RunStore(self.store_path)
-        return store, RunRecorder(store)
+        return store, RunRecorder(store, self.group_name)
 
     def _drive(self, recorder) -> None:
         from aegui.core.training import BatchRecord, EpochSummary, RunEnd, RunStart, train
@@ -122,12 +130,31 @@ class TrainWorker(QObject):
                 self._on_start(record, recorder)
             elif isinstance(record, RunEnd):
                 self._flush()
+                self._reconstruct()  # the final weights, whatever the timer says
                 self.sigFinished.emit(record)
+                continue
+            if time.perf_counter() - self._last_recon >= RECON_INTERVAL:
+                self._reconstruct()
             self._hold_if_paused()
+
+    def _reconstruct(self) -> None:
+        """Emit x, x̂ and codes of copy 0 on the run's fixed sample (between batches, in this thread)."""
+        if self._model is None:
+            return
+        self._last_recon = time.perf_counter()
+        try:
+            from aegui.core.reconstruct import reconstruct
+            x, xhat, codes = reconstruct(self._model, self._sample, self.config.loss.kind)
+        except Exception:  # noqa: BLE001 - a failed snapshot must not end the run it only illustrates
+            traceback.print_exc()
+            self._model = None
+            return
+        self.sigReconstruction.emit(x, xhat, codes, self.config.loss.kind)
 
     def _on_start(self, start, recorder) -> None:
         self._t0 = time.perf_counter()
         self.run_id = getattr(recorder, "run_id", None)
+        self._model, self._sample = start.model, start.sample
         self.sigStarted.emit({
             "run_id": self.run_id, "label": start.config.label(), "config": start.config,
             "floor": float(start.floor.value), "floor_exact": bool(start.floor.exact),
@@ -143,6 +170,8 @@ class TrainWorker(QObject):
         buf.losses.append(rec.loss)
         buf.seconds.append(now - self._t0)
         buf.epochs.append(rec.epoch)
+        if rec.copy_losses is not None:
+            buf.copy_losses.append(rec.copy_losses)
         if now - self._last_emit >= CHUNK_INTERVAL:
             self._flush(now)
 
@@ -156,6 +185,9 @@ class TrainWorker(QObject):
         """Emit what is buffered: one chunk of batches, then the epochs they finished."""
         self._last_emit = time.perf_counter() if now is None else now
         buf = self._buf
+        if buf.copy_losses:
+            block, buf.copy_losses = np.asarray(buf.copy_losses, dtype=np.float64), []
+            self.sigCopies.emit(block)  # before its chunk, so listeners pair them up
         if buf.steps:
             self.sigChunk.emit(*buf.arrays())
         if buf.epoch_rows:

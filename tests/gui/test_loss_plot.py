@@ -169,3 +169,28 @@ def test_comparison_overlays_runs_with_legend_colours_and_seed_bands(qtbot):
     plot.set_runs([(Row(3, "c"), np.ones(5))])
     assert len(plot.legend.items) == 1
     assert len([i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]) == 1
+
+
+def test_comparison_seed_band_fill_has_a_path(qtbot):
+    """The band's edges need a (transparent) pen: with pen=None pyqtgraph builds no path and fills nothing."""
+    plot = ComparisonPlot(smoothing=1)
+    qtbot.addWidget(plot)
+    band = 0.5 + np.random.default_rng(1).uniform(0.01, 0.2, size=(200, 4))
+    plot.set_runs([(Row(1, "band", copies=4), band)])
+    fill, = [i for i in plot.plot_item.items if isinstance(i, pg.FillBetweenItem)]
+    assert fill.isVisible() and not fill.path().isEmpty()
+    rect = fill.boundingRect()
+    assert rect.width() > 0 and rect.height() > 0
+
+
+def test_live_plot_draws_a_seed_band(qtbot):
+    plot = LivePlot()
+    qtbot.addWidget(plot)
+    plot.start_run({"floor": 0.0, "floor_exact": True, "label": "band", "batches_per_epoch": 10, "copies": 3})
+    block = np.array([[0.3, 0.5, 0.4]] * 20) * np.linspace(1, 0.5, 20)[:, None]
+    plot.append_copies(block)
+    plot.append(np.arange(20), np.median(block, 1), np.linspace(0, 1, 20), np.zeros(20, dtype=np.int64))
+    plot.redraw()
+    assert plot.band_count() == 20 and plot.band.isVisible() and not plot.band.path().isEmpty()
+    np.testing.assert_allclose(plot.band_hi.getOriginalDataset()[1], block.max(1))
+    assert "3 seeds" in plot.raw_curve.opts["name"]

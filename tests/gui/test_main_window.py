@@ -261,18 +261,3 @@ sys.exit(app.main([]))
     assert lines[0] == "torch before paint: False"
     visible, torch_version, _cuda = lines[1].split()
     assert visible == "True" and torch_version != "None"
-
-
-def test_save_comparison_hands_the_selection_to_the_export_dialog(qtbot, window, monkeypatch):
-    import aegui.gui.export as export
-    calls = []
-    monkeypatch.setattr(export, "export_dialog", lambda *args: calls.append(args), raising=False)
-    window.save_action.trigger()
-    assert not calls and "Select one or more runs" in window.last_message
-    window.panels.set_config(TINY)
-    with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
-        window.start_run()
-    window.results.view.selectAll()
-    window.save_action.trigger()
-    (parent, store, run_ids), = calls
-    assert parent is window and store is window.results.store and run_ids == window.results.selected_run_ids()

@@ -1,0 +1,105 @@
+"""Save comparison (Ctrl+S): choose a file (PNG, SVG or CSV) and a PNG width; writes atomically, says why on failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from . import export
+
+FORMATS = (("PNG image (*.png)", ".png"), ("SVG image (*.svg)", ".svg"), ("CSV curves (*.csv)", ".csv"))
+DEFAULT_WIDTH = 1600
+
+
+def with_suffix(path: str, chosen_filter: str) -> str:
+    """path with the chosen filter's suffix added when it has no known one (file dialogs often leave it off)."""
+    if Path(path).suffix.lower() in {s for _, s in FORMATS}:
+        return path
+    suffix = dict(FORMATS).get(chosen_filter, ".png")
+    return path + suffix
+
+
+class SaveComparisonDialog(QtWidgets.QDialog):
+    """Where to save the selected runs' comparison, as what, and how wide; emits sigSaved(path) on success."""
+
+    sigSaved = QtCore.Signal(str)
+
+    def __init__(self, rows_and_losses, view: dict, parent=None, folder: str = ""):
+        super().__init__(parent)
+        self.setWindowTitle("Save comparison")
+        self.rows_and_losses, self.view = list(rows_and_losses), dict(view)
+        self.error_box: QtWidgets.QMessageBox | None = None
+        names = ", ".join(f"#{row.run_id}" for row, _ in self.rows_and_losses[:8])
+        more = " …" if len(self.rows_and_losses) > 8 else ""
+        intro = QtWidgets.QLabel(f"{len(self.rows_and_losses)} run(s): {names}{more}. Figures carry the runs' "
+                                 "configs, so File ▸ Open figure can rerun them later.")
+        intro.setWordWrap(True)
+        self.path_edit = QtWidgets.QLineEdit(str(Path(folder or Path.home()) / "comparison.png"))
+        self.path_edit.textChanged.connect(self._update)
+        browse = QtWidgets.QPushButton("Browse…")
+        browse.clicked.connect(self.browse)
+        self.width_spin = QtWidgets.QSpinBox()
+        self.width_spin.setRange(200, 20000)
+        self.width_spin.setSingleStep(100)
+        self.width_spin.setValue(DEFAULT_WIDTH)
+        self.width_spin.setSuffix(" px")
+        self.width_spin.setToolTip("PNG width; fonts scale with it, so the figure looks the same at any size.")
+        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Save
+                                                  | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self._lay_out(intro, browse)
+        self._update()
+
+    def _lay_out(self, intro, browse) -> None:
+        path_row = QtWidgets.QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        form = QtWidgets.QFormLayout()
+        form.addRow("File", path_row)
+        form.addRow("PNG width", self.width_spin)
+        self.hint = QtWidgets.QLabel()
+        self.hint.setStyleSheet("color: #8a8a8a;")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.buttons)
+        self.resize(620, self.sizeHint().height())
+
+    def browse(self) -> None:
+        """The file chooser, with PNG / SVG / CSV filters; the suffix follows the chosen filter."""
+        filters = ";;".join(f for f, _ in FORMATS)
+        current = self.path_edit.text()
+        chosen = next((f for f, s in FORMATS if current.lower().endswith(s)), FORMATS[0][0])
+        path, picked = QtWidgets.QFileDialog.getSaveFileName(self, "Save comparison as", current, filters, chosen)
+        if path:
+            self.path_edit.setText(with_suffix(path, picked or chosen))
+
+    def _update(self, *_args) -> None:
+        suffix = Path(self.path_edit.text()).suffix.lower()
+        self.width_spin.setEnabled(suffix == ".png")
+        self.hint.setText({".png": "PNG: plot, legend and a caption listing each run's config.",
+                           ".svg": "SVG: the same figure as vectors, for papers and slides.",
+                           ".csv": "CSV: one column per curve (median, min, max for seed bands)."}.get(
+            suffix, "The name must end in .png, .svg or .csv."))
+        self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setEnabled(
+            suffix in (".png", ".svg", ".csv"))
+
+    def save(self) -> bool:
+        """Write the file; on failure show why (no partial file is left) and keep the dialog open."""
+        path = self.path_edit.text().strip()
+        try:
+            if Path(path).suffix.lower() == ".csv":
+                export.save_csv(self.rows_and_losses, path)
+            else:
+                export.save_comparison(self.rows_and_losses, path, self.width_spin.value(), self.view)
+        except export.ExportError as exc:
+            self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Cannot save comparison",
+                                                   str(exc), QtWidgets.QMessageBox.StandardButton.Ok, self)
+            self.error_box.open()  # not exec(): tests and the event loop keep running
+            return False
+        self.sigSaved.emit(path)
+        self.accept()
+        return True

@@ -1,0 +1,126 @@
+"""The main window's layout: panels | (live plot + grid tabs, reconstruction) over (results, comparison).
+
+Also its default size and the settings that remember geometry and splitters.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from .grid_run import GridPanel
+from .loss_plot import ComparisonPlot, LivePlot
+from .panels import ConfigPanels
+from .plot_base import MUTED
+from .recon_view import ReconstructionView
+from .results import ResultsPane
+
+SPLITTERS = ("main_split", "right_split", "top_split", "bottom_split")
+MAX_DEFAULT = (1600, 1000)
+LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
+             "The dashed line will show the lowest loss your data allows.")
+COMPARE_HINT = "Select runs in the table to compare them\n(Ctrl- or Shift-click for several)."
+CLAIM_STYLE = ("QLabel { background: #EEF5FB; color: #1d3b53; border: 1px solid #c9dff0; border-radius: 4px;"
+               " padding: 6px 10px; font-size: 10.5pt; }")
+
+
+def _panel_scroll(panels: ConfigPanels) -> QScrollArea:
+    scroll = QScrollArea()
+    scroll.setWidget(panels)
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setMinimumWidth(panels.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                           + 2 * scroll.frameWidth())
+    return scroll
+
+
+def _live_page(w) -> QWidget:
+    """The claim banner (shown once a preset is chosen) above the live plot."""
+    page = QWidget()
+    lay = QVBoxLayout(page)
+    lay.setContentsMargins(0, 4, 0, 0)
+    lay.setSpacing(4)
+    w.claim = QLabel()
+    w.claim.setWordWrap(True)
+    w.claim.setTextFormat(Qt.TextFormat.RichText)
+    w.claim.setStyleSheet(CLAIM_STYLE)
+    w.claim.setVisible(False)
+    lay.addWidget(w.claim)
+    lay.addWidget(w.live, 1)
+    return page
+
+
+def _splitter(orientation, *widgets) -> QSplitter:
+    split = QSplitter(orientation)
+    split.setChildrenCollapsible(False)
+    for widget in widgets:
+        split.addWidget(widget)
+    return split
+
+
+def build_layout(w) -> None:
+    """Create the window's parts as attributes of w (panels, live, recon, grid_panel, results, comparison)."""
+    w.panels = ConfigPanels()
+    w.live = LivePlot()
+    w.live.set_hint(LIVE_HINT)
+    w.recon = ReconstructionView()
+    w.grid_panel = GridPanel(w.save_grid_action)
+    w.tabs = QTabWidget()
+    w.tabs.setDocumentMode(True)
+    w.tabs.addTab(_live_page(w), "Live loss")
+    w.tabs.addTab(w.grid_panel, "Grid")
+    w.results = ResultsPane(w.store_path)
+    w.comparison = ComparisonPlot()
+    w.comparison.set_hint(COMPARE_HINT)
+    w.top_split = _splitter(Qt.Orientation.Horizontal, w.tabs, w.recon)
+    w.bottom_split = _splitter(Qt.Orientation.Horizontal, w.results, w.comparison)
+    w.right_split = _splitter(Qt.Orientation.Vertical, w.top_split, w.bottom_split)
+    w.main_split = _splitter(Qt.Orientation.Horizontal, _panel_scroll(w.panels), w.right_split)
+    w.main_split.setStretchFactor(1, 1)
+    w.setCentralWidget(w.main_split)
+    w.idle_label = QLabel()
+    w.idle_label.setStyleSheet(f"color: {MUTED}; padding-left: 4px;")
+    w.statusBar().addWidget(w.idle_label, 1)  # hidden while a temporary message shows, back after
+
+
+def default_geometry(w) -> None:
+    """About 90% of the screen (at most 1600 × 1000), centred, with splitters giving each part room."""
+    screen = w.screen() or QGuiApplication.primaryScreen()
+    area = screen.availableGeometry()
+    width = min(int(area.width() * 0.9), MAX_DEFAULT[0])
+    height = min(int(area.height() * 0.9), MAX_DEFAULT[1])
+    w.resize(width, height)
+    w.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
+    left = w.main_split.widget(0).minimumWidth()
+    right = width - left
+    w.main_split.setSizes([left, right])
+    w.right_split.setSizes([int(height * 0.52), int(height * 0.48)])
+    w.top_split.setSizes([int(right * 0.62), int(right * 0.38)])
+    w.bottom_split.setSizes([int(right * 0.56), int(right * 0.44)])
+
+
+def restore_settings(w) -> None:
+    """Geometry, splitters and the rerun toggle from QSettings; the default layout when there are none."""
+    s = QSettings()
+    if s.value("geometry") is not None:
+        w.restoreGeometry(s.value("geometry"))
+        w.restoreState(s.value("state"))
+        for name in SPLITTERS:
+            if s.value(name) is not None:
+                getattr(w, name).restoreState(s.value(name))
+    else:
+        default_geometry(w)
+    w.rerun_action.setChecked(s.value("rerun_on_toggle", False, type=bool))
+    w.seeds_spin.setValue(s.value("seeds", 1, type=int))
+
+
+def save_settings(w) -> None:
+    """Store geometry, splitters, the rerun toggle and the seeds count."""
+    s = QSettings()
+    s.setValue("geometry", w.saveGeometry())
+    s.setValue("state", w.saveState())
+    for name in SPLITTERS:
+        s.setValue(name, getattr(w, name).saveState())
+    s.setValue("rerun_on_toggle", w.rerun_action.isChecked())
+    s.setValue("seeds", w.seeds_spin.value())
