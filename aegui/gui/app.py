@@ -8,7 +8,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from PySide6.QtCore import QThread, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal
 
 NO_DISPLAY = ("aegui: no display found (DISPLAY and WAYLAND_DISPLAY are unset); "
               "train and compare runs headless with `aegui run --help`")
@@ -50,6 +50,30 @@ class WarmUp(QThread):
         self.sigReady.emit(info)
 
 
+class AfterFirstPaint(QObject):
+    """Calls back once, right after the window's first paint, or after fallback_ms if it never paints."""
+
+    def __init__(self, window, callback, fallback_ms: int = 1500):
+        super().__init__(window)
+        self.window, self.callback, self.done = window, callback, False
+        QCoreApplication.instance().installEventFilter(self)  # paint events go to the child widgets, so watch them all until the first
+        QTimer.singleShot(fallback_ms, self.fire)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        """Schedule the callback after the first paint of a widget in the window."""
+        if event.type() == QEvent.Type.Paint and obj.isWidgetType() and obj.window() is self.window:
+            QCoreApplication.instance().removeEventFilter(self)
+            QTimer.singleShot(0, self.fire)  # once this paint has been drawn
+        return False
+
+    def fire(self) -> None:
+        """Run the callback, once."""
+        if not self.done:
+            self.done = True
+            QCoreApplication.instance().removeEventFilter(self)
+            self.callback()
+
+
 def versions() -> dict:
     """Versions for the About box, read without importing torch."""
     import numpy
@@ -83,23 +107,50 @@ def make_app(argv: list[str]):
     return app
 
 
+def open_window(data_dir: str | None = None):
+    """The main window, shown; a damaged store is moved aside first and the user told. Raises StoreError."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from aegui.core.store import RunStore
+    from .main_window import MainWindow
+    store = RunStore.open(data_dir)  # moves a damaged file aside before the window opens its own connection
+    notice = store.notice
+    store.close()
+    window = MainWindow(data_dir=data_dir)
+    window.show()
+    if notice:
+        print(f"aegui: warning: {notice}", file=sys.stderr)
+        window.statusBar().showMessage(f"Warning: {notice}")
+        window.store_notice = QMessageBox(QMessageBox.Icon.Warning, "Run store repaired",
+                                          f"{notice}. Nothing was deleted: the damaged file is kept for recovery.",
+                                          QMessageBox.StandardButton.Ok, window)
+        window.store_notice.open()  # not exec(): the window starts behind it
+    return window
+
+
+def say_cannot_start(message: str) -> None:
+    """Tell the user, on stderr and in a message box, why the window cannot open."""
+    from PySide6.QtWidgets import QMessageBox
+    print(f"aegui: {message}", file=sys.stderr)
+    QMessageBox.critical(None, "aegui cannot start", message)
+
+
 def main(argv: list[str] | None = None, data_dir: str | None = None) -> int:
-    """Open the main window and run the event loop; 2 when there is no display to open it on."""
+    """Open the main window and run the event loop; 2 with no display, 1 when the data folder is unusable."""
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     from aegui.core.store import StoreError
-    from .main_window import MainWindow
     app = make_app([] if argv is None else argv)
     try:
-        window = MainWindow(data_dir=data_dir)
+        window = open_window(data_dir)
     except StoreError as exc:
-        print(f"aegui: {exc}", file=sys.stderr)
+        say_cannot_start(str(exc))
         return 1
-    window.show()
     warm = WarmUp()
     warm.sigReady.connect(window.on_warm_up)
-    QTimer.singleShot(0, warm.start)  # after the first paint: the event loop draws the window first
+    # A zero timer can fire before the first paint; torch's import then holds the GIL through it.
+    window.warm_starter = AfterFirstPaint(window, warm.start)
     try:
         return app.exec()
     finally:
