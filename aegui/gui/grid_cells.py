@@ -76,11 +76,13 @@ def epoch_points(config, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[::step], y[::step]
 
 
-def cell_title(loss: str, data: str, row, floor) -> str:
+def cell_title(loss: str, data: str, row, floor, running: bool = True) -> str:
     """'BCE × uniform — final 0.505, floor 0.500' and a muted second line with the gap and stop reason."""
     head = f"<b>{html.escape(LOSS_NAMES.get(loss, loss))} × {html.escape(data)}</b>"
     if row is None:
-        return f"{head} — running…" if floor is not None else f"{head} — not run"
+        if floor is None:
+            return f"{head} — not run"
+        return f"{head} — running…" if running else f"{head} — waiting, floor {fmt(floor)}"
     gap = None if row.final_loss is None or floor is None else row.final_loss - floor
     seeds = f" · median of {row.copies} seeds" if row.copies > 1 else ""
     sub = f"gap {fmt(gap)} · {row.batches:,} batches · {row.stop_reason or row.status}{seeds}"
@@ -153,4 +155,4 @@ class Cell:
         self.floor_line.setVisible(bool(show))
         if show:
             self.floor_line.setPos(math.log10(self.floor))
-        self.plot.setTitle(cell_title(self.loss, self.data, self.row, self.floor), color=INK, size="10.5pt")
+        self.plot.setTitle(cell_title(self.loss, self.data, self.row, self.floor, self.live is not None), color=INK, size="10.5pt")

@@ -127,12 +127,21 @@ class LivePlot(PlotBase):
         self._x = x
         self.raw_curve.setData(x, y)
         self.clamped.setData(*thin_markers(x, y, low))
+        self._legend_clamped(bool(low.any()))
         self.recent_curve.setData(x, self.transform(self._recent_mean(losses), floor, tiny)[0])
         self._redraw_band(x, floor, tiny)
         self.recent_curve.opts["name"] = f"recent mean ({self.smoothing} batches)"
         self._redraw_epochs(floor, tiny)
         self.place_floor(self.floor, floor, x)
         self._relabel_legend()
+
+    def _legend_clamped(self, shown: bool) -> None:
+        # The clamped-marker entry only when something is clamped: an unused entry reads as a warning.
+        listed = any(sample.item is self.clamped for sample, _ in self.legend.items)
+        if shown and not listed:
+            self.legend.addItem(self.clamped, "≤ 0, clamped")
+        elif listed and not shown:
+            self.legend.removeItem(self.clamped)
 
     def _redraw_band(self, x: np.ndarray, floor, tiny) -> None:
         n = min(self._lo.n, len(x))

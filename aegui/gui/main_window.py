@@ -135,6 +135,7 @@ class MainWindow(WindowFiles, QMainWindow):
 
     def _on_started(self, info: dict) -> None:
         self.live.set_hint(None)
+        self.recon_stack.setCurrentIndex(1)
         self.live.start_run(info)
         self.status.start(info)
         seeds = f" × {info['copies']} seeds" if info.get("copies", 1) > 1 else ""

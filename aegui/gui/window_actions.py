@@ -85,11 +85,22 @@ def _muted(text: str) -> QLabel:
     return label
 
 
+class SeedsSpin(QSpinBox):
+    """'Repeat × N seeds', 1 to MAX_SEEDS, with the right plural."""
+
+    def __init__(self):
+        super().__init__()
+        self.setRange(1, MAX_SEEDS)
+        self.setPrefix("Repeat × ")
+        self.valueChanged.connect(self._plural)
+        self._plural(self.value())
+
+    def _plural(self, value: int) -> None:
+        self.setSuffix(" seed" if value == 1 else " seeds")
+
+
 def _seeds_box(w) -> QWidget:
-    spin = QSpinBox()
-    spin.setRange(1, MAX_SEEDS)
-    spin.setPrefix("Repeat × ")
-    spin.setSuffix(" seeds")
+    spin = SeedsSpin()
     spin.setToolTip("Train N copies from N seeds as one batched model: the plot shows their median and "
                     "min–max band, so you can tell a real difference from seed noise.")
     spin.setObjectName("seeds_spin")

@@ -98,8 +98,9 @@ def test_add_live_appends_to_a_running_cell(qapp, qtbot):
     qtbot.addWidget(view)
     view.set_cells([{"loss": "mse", "data": "uniform", "floor": 0.0},
                     {"loss": "bce", "data": "uniform", "floor": 0.5, "floor_exact": True}])
-    assert "running" in view.cells[1].plot.titleLabel.text
+    assert "waiting" in view.cells[1].plot.titleLabel.text
     view.add_live("bce", "uniform", np.arange(50), 0.9 - np.arange(50) / 200)
+    qtbot.waitUntil(lambda: "running" in view.cells[1].plot.titleLabel.text, timeout=3000)
     view.add_live("bce", "uniform", np.arange(50, 80), np.full(30, 0.6))
     def drawn():
         y = view.cells[1].raw.getOriginalDataset()[1]

@@ -42,7 +42,8 @@ def test_seed_band_run_draws_the_band_and_stores_every_copy(qtbot, window, data_
     window.seeds_spin.setValue(3)
     assert run_to_end(qtbot, window, TINY) == "finished"
     assert window.live.band_count() == window.live.point_count() == 16
-    assert window.live.band.isVisible() and not window.live.band.path().isEmpty()
+    # the plot draws at its next tick (≤ 30 Hz), which may come after the run's end
+    qtbot.waitUntil(lambda: window.live.band.isVisible() and not window.live.band.path().isEmpty(), timeout=5_000)
     (row, losses), = stored(data_dir)
     assert row.copies == 3 and losses.shape == (16, 3) and len(row.copy_final) == 3
     from aegui.gui.results import TITLES
