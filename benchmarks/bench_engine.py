@@ -66,23 +66,37 @@ def engine_loop(cfg: RunConfig) -> float:
     return (n - 1) / (time.perf_counter() - t)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--epochs", type=int, default=3)
-    args = ap.parse_args()
+def measure(rounds: int = 5, epochs: int = 3) -> tuple[float, float]:
+    """Median batches/s of the seed loop and of the engine, alternating in this process."""
     torch.set_num_threads(1)
     cfg = with_changes(RunConfig(), **{"model.kind": "mlp", "model.depth": 1, "model.encoding_dim": 2,
-                                       "training.epochs": args.epochs, "training.tol": 0.0,
+                                       "training.epochs": epochs, "training.tol": 0.0,
                                        "training.device": "cpu", "data.samples": 30_000})
     x = torch.rand(30_000, 2)
     seed_loop(x[:1024], 1)  # pay the first Adam's lazy imports outside the timings
     engine_loop(with_changes(cfg, **{"data.samples": 1024, "training.epochs": 1}))
     seed, engine = [], []
-    for _ in range(args.rounds):  # alternate so machine noise hits both alike
-        seed.append(seed_loop(x, args.epochs))
+    for _ in range(rounds):  # alternate so machine noise hits both alike
+        seed.append(seed_loop(x, epochs))
         engine.append(engine_loop(cfg))
-    s, e = statistics.median(seed), statistics.median(engine)
+    return statistics.median(seed), statistics.median(engine)
+
+
+def rows(rounds: int = 5, epochs: int = 3) -> list:
+    """The engine-vs-seed figure as a row for run_all."""
+    from _rows import Row
+    s, e = measure(rounds, epochs)
+    return [Row("engine vs the seed's fit loop (headless, CPU)", e, s, "batches/s", f"≥ {TARGET}× reference",
+                e / s, e / s >= TARGET)]
+
+
+def main() -> None:
+    """Print both rates and their ratio."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=3)
+    args = ap.parse_args()
+    s, e = measure(args.rounds, args.epochs)
     print(f"seed fit loop : {s:9,.0f} batches/s (median of {args.rounds})")
     print(f"aegui engine  : {e:9,.0f} batches/s (median of {args.rounds})")
     print(f"ratio         : {e / s:9.2f}x   (target >= {TARGET}x: {'PASS' if e / s >= TARGET else 'FAIL'})")
