@@ -62,6 +62,7 @@ class MainWindow(WindowFiles, QMainWindow):
         self.panels.sigPresetChosen.connect(self.show_claim)
         self.results.sigSelectionChanged.connect(self.show_comparison)
         self.results.sigLoadConfig.connect(self.panels.set_config)
+        self.tabs.currentChanged.connect(self._tab_changed)
         r = self.runner
         for signal, slot in ((r.sigStarted, self._on_started), (r.sigChunk, self._on_chunk),
                              (r.sigCopies, self.live.append_copies), (r.sigEpochs, self._on_epochs),
@@ -73,6 +74,10 @@ class MainWindow(WindowFiles, QMainWindow):
         for widget in (self.live.plot_widget, self.comparison.plot_widget, self.grid_panel.view.layout_widget):
             self.drops.watch(widget.viewport())  # plots take drags themselves; figures dropped on them count too
         self.drops.sigFigureDropped.connect(self.open_figure)
+
+    def _tab_changed(self, _index: int) -> None:
+        # The grid's small multiples need the width; the reconstruction belongs with the live plot.
+        self.recon_tabs.setVisible(self.tabs.currentWidget() is not self.grid_panel)
 
     def _restore_config(self) -> None:
         text = QSettings().value("config")
@@ -93,13 +98,14 @@ class MainWindow(WindowFiles, QMainWindow):
         if problems:
             self._say("Cannot run: " + "; ".join(str(p) for p in problems))
             return False
-        return self.launch(self.panels.config(), self.seeds_spin.value())
+        config = self.panels.config()
+        QSettings().setValue("config", cfg.to_json(config))  # the panels' config, never a grid cell's
+        return self.launch(config, self.seeds_spin.value())
 
     def launch(self, config, copies: int = 1, group: str | None = None) -> bool:
         """Start config as `copies` seeded copies, stored in group; False while another run is going."""
         if not self.runner.start(config, copies, group):
             return False
-        QSettings().setValue("config", cfg.to_json(config))
         self.live.clear()
         self._set_running(True)
         self._say(f"Starting {config.label()}…")

@@ -23,6 +23,7 @@ class RunStatus:
     def __init__(self, bar: QStatusBar):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
+        self.progress.setMinimumWidth(190)  # 'max_epochs: 20 epochs' on one line
         self.progress.setTextVisible(True)
         self.rate = QLabel()
         self.elapsed = QLabel()

@@ -1,7 +1,7 @@
 """The window's issue-4 features end to end, offscreen: seed bands, live reconstructions, grids, figures, hints."""
 
-import numpy as np
 import pytest
+from PySide6 import QtWidgets
 
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
@@ -80,7 +80,7 @@ def test_grid_dialog_defaults_to_the_seed_design_and_refuses_with_reasons(qtbot)
     assert not dialog.run_button.isEnabled()
 
 
-def test_a_2x2_grid_runs_every_cell_into_one_group(qtbot, window, data_dir):
+def test_a_2x2_grid_runs_every_cell_into_one_group(qtbot, window, data_dir, tmp_path, monkeypatch):
     window.panels.set_config(TINY)
     window.open_grid_dialog()
     cells = window.grid_dialog.accepted_cells()
@@ -95,6 +95,13 @@ def test_a_2x2_grid_runs_every_cell_into_one_group(qtbot, window, data_dir):
     view = window.grid_panel.view
     assert all(c.row is not None and len(c.values()) == 16 for c in view.cells)
     assert view.shape == (["mse", "bce"], ["uniform", "bernoulli"])
+    assert not window.recon_tabs.isVisible()  # the grid takes the width while its tab shows
+    target = tmp_path / "grid"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "PNG image (*.png)")))
+    window.save_grid_action.trigger()
+    assert window.last_message == f"Saved {target}.png"
+    assert {r["run_id"] for r in export.read_figure(f"{target}.png")} == {r.run_id for r, _ in runs}
 
 
 def test_open_figure_then_rerun_loads_the_config_and_runs_it(qtbot, window, data_dir, tmp_path):
