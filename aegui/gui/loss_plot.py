@@ -59,6 +59,8 @@ class LivePlot(PlotBase):
         self.raw_curve.opts["name"] = f"batch loss (median of {copies} seeds)" if copies > 1 else "batch loss"
         floor, exact = info.get("floor"), bool(info.get("floor_exact", False))
         self.floor.label.setFormat(floor_text(floor, exact))
+        # setFormat only redraws a visible label: a line hidden by the last run (floor 0 on log) kept its old text.
+        self.floor.label.setText(floor_text(floor, exact))
         self._changed()
 
     def append(self, steps, losses, seconds, epochs) -> None:

@@ -194,3 +194,14 @@ def test_live_plot_draws_a_seed_band(qtbot):
     assert plot.band_count() == 20 and plot.band.isVisible() and not plot.band.path().isEmpty()
     np.testing.assert_allclose(plot.band_hi.getOriginalDataset()[1], block.max(1))
     assert "3 seeds" in plot.raw_curve.opts["name"]
+
+
+def test_floor_label_follows_each_run_even_after_a_hidden_floor(qtbot):
+    """0.5 → 0 (hidden on log) → 0.5 again: the line returns to the same place, and must not keep '0.0000'."""
+    plot = LivePlot()
+    qtbot.addWidget(plot)
+    for floor in (0.5004, 0.0, 0.5004):
+        plot.start_run({"floor": floor, "floor_exact": True, "label": "run", "batches_per_epoch": 10})
+        plot.append(np.arange(5), np.linspace(0.7, 0.51, 5), np.linspace(0, 1, 5), np.zeros(5, dtype=np.int64))
+        plot.redraw()
+    assert plot.floor.isVisible() and "0.5004" in plot.floor.label.toPlainText()
