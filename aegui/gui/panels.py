@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
@@ -297,8 +296,10 @@ class ConfigPanels(QWidget):
         self.set_config(cfg.load(path))
 
     def save_file(self, path: str) -> None:
-        """Write the shown config as JSON, atomically (temporary file, then rename)."""
-        write_atomic(path, cfg.to_json(self.config()) + "\n")
+        """Write the shown config as JSON, atomically (temporary file, then rename); ExportError says why not."""
+        from .export import atomic_write
+        text = cfg.to_json(self.config()) + "\n"
+        atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def _get(config: RunConfig, path: str):
@@ -314,17 +315,3 @@ def _load_presets() -> dict:
     except ImportError:  # presets are optional: the panels work without them
         return {}
     return dict(PRESETS)
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write text to path through a temporary file in the same folder, so a failure leaves no partial file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".aegui-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

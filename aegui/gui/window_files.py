@@ -35,8 +35,8 @@ class WindowFiles:
         if path:
             try:
                 self.panels.save_file(path)
-            except OSError as exc:
-                QMessageBox.warning(self, "Cannot export config", f"{path}: {exc.strerror or exc}")
+            except export.ExportError as exc:
+                QMessageBox.warning(self, "Cannot export config", str(exc))
 
     # ---------------------------------------------------------------- saving figures
 
