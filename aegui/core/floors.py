@@ -18,12 +18,25 @@ class Floor:
     basis: str
 
 
-def binary_entropy(x: np.ndarray) -> float:
-    """Mean binary entropy in nats of targets in [0, 1], with 0·log 0 = 0."""
+def entropy_elements(x: np.ndarray) -> np.ndarray:
+    """Binary entropy in nats of each target in [0, 1], with 0·log 0 = 0."""
     x = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        h = -(np.where(x > 0, x * np.log(x), 0.0) + np.where(x < 1, (1 - x) * np.log1p(-x), 0.0))
-    return float(h.mean())
+        return -(np.where(x > 0, x * np.log(x), 0.0) + np.where(x < 1, (1 - x) * np.log1p(-x), 0.0))
+
+
+def binary_entropy(x: np.ndarray) -> float:
+    """Mean binary entropy in nats of targets in [0, 1]."""
+    return float(entropy_elements(x).mean())
+
+
+def row_entropy(x: np.ndarray) -> np.ndarray | None:
+    """Each sample's mean binary entropy: a minibatch's BCE floor is the mean of its rows' values.
+
+    BCE(x, x̂) = H(x) + KL(x‖x̂), so loss − floor of the very batch trained on is ≥ 0 exactly; the data
+    set's floor alone would let a lucky low-entropy batch dip below it.
+    """
+    return entropy_elements(x).mean(axis=1).astype(np.float32)
 
 
 def pca_floor(x: np.ndarray, k: int) -> float:

@@ -20,6 +20,7 @@ class RunRecorder:
         self.group_name = group_name
         self.run_id: int | None = None
         self._losses: list = []
+        self._floors: list = []
         self._epochs: list[tuple] = []
         self._written = 0
         self._last_commit = time.monotonic()
@@ -30,6 +31,8 @@ class RunRecorder:
         """Take one record from train(); write when a second's worth has gathered."""
         if isinstance(record, BatchRecord):
             self._losses.append(record.copy_losses if record.copy_losses is not None else record.loss)
+            if record.floor is not None:
+                self._floors.append(record.floor)
         elif isinstance(record, EpochSummary):
             self._epochs.append((record.epoch, record.epoch_mean, record.recent_mean,
                                  record.batches, record.seconds))
@@ -51,9 +54,11 @@ class RunRecorder:
         if self.run_id is None or (not self._losses and not self._epochs):
             return
         block = np.asarray(self._losses, dtype=np.float32)
-        self.store.write_progress(self.run_id, self._written, block, self._epochs, time.monotonic() - self._t0)
+        floors = np.asarray(self._floors, dtype=np.float32) if len(self._floors) == len(block) else None
+        self.store.write_progress(self.run_id, self._written, block, self._epochs, time.monotonic() - self._t0,
+                                  floors)
         self._written += len(block)
-        self._losses, self._epochs = [], []
+        self._losses, self._floors, self._epochs = [], [], []
         self._last_commit = time.monotonic()
 
     def fail(self, message: str) -> None:

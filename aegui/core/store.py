@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS runs(
   batches_per_s REAL, pid INTEGER, host TEXT, error TEXT, group_name TEXT, copy_final TEXT);
 CREATE TABLE IF NOT EXISTS loss_chunks(
   run_id INTEGER NOT NULL, start_step INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY(run_id, start_step)) WITHOUT ROWID;
+  floors BLOB, PRIMARY KEY(run_id, start_step)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS epochs(
   run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, epoch_mean REAL, recent_mean REAL,
   step INTEGER, seconds REAL, PRIMARY KEY(run_id, epoch)) WITHOUT ROWID;
@@ -149,6 +149,7 @@ class RunStore:
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
             db.executescript(_SCHEMA)
+            _migrate(db)
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -196,13 +197,13 @@ class RunStore:
         return int(cur.lastrowid)
 
     def write_progress(self, run_id: int, start_step: int, losses: np.ndarray, epochs: list[tuple],
-                       seconds: float) -> None:
-        """Append a block of per-batch losses and finished epochs in one transaction."""
+                       seconds: float, floors: np.ndarray | None = None) -> None:
+        """Append a block of per-batch losses (and BCE batch floors) and finished epochs in one transaction."""
         with self.db:
             if len(losses):
                 block = np.ascontiguousarray(losses, dtype=np.float32)
-                self.db.execute("INSERT OR REPLACE INTO loss_chunks VALUES(?,?,?,?)",
-                                (run_id, start_step, len(block), block.tobytes()))
+                self.db.execute("INSERT OR REPLACE INTO loss_chunks VALUES(?,?,?,?,?)",
+                                (run_id, start_step, len(block), block.tobytes(), _blob(floors)))
             self.db.executemany("INSERT OR REPLACE INTO epochs VALUES(?,?,?,?,?,?)",
                                 [(run_id, *e) for e in epochs])
             self.db.execute("UPDATE runs SET updated=?, seconds=?, batches=?, epochs=? WHERE run_id=?",
@@ -228,12 +229,14 @@ class RunStore:
 
     def _compact(self, run_id: int, size: int = 65536) -> None:
         # Slow runs commit small blocks; one rewrite at the end keeps the curve near 4 bytes a batch.
-        losses = self.losses(run_id)
+        losses, floors = self.losses(run_id), self.batch_floors(run_id)
         with self.db:
             self.db.execute("DELETE FROM loss_chunks WHERE run_id=?", (run_id,))
             for start in range(0, len(losses), size):
                 block = losses[start:start + size]
-                self.db.execute("INSERT INTO loss_chunks VALUES(?,?,?,?)", (run_id, start, len(block), block.tobytes()))
+                part = floors[start:start + size] if floors is not None else None
+                self.db.execute("INSERT INTO loss_chunks VALUES(?,?,?,?,?)",
+                                (run_id, start, len(block), block.tobytes(), _blob(part)))
 
     def _refresh_summary(self, run_id: int, end=None) -> None:
         means = self.epoch_means(run_id)
@@ -291,6 +294,14 @@ class RunStore:
         flat = np.frombuffer(b"".join(b[0] for b in blobs), dtype=np.float32).copy()
         return flat.reshape(-1, k) if k > 1 else flat
 
+    def batch_floors(self, run_id: int) -> np.ndarray | None:
+        """Each batch's own BCE floor (its targets' mean entropy), float32; None for other losses."""
+        blobs = self.db.execute("SELECT floors FROM loss_chunks WHERE run_id=? ORDER BY start_step",
+                                (run_id,)).fetchall()
+        if not blobs or any(b[0] is None for b in blobs):
+            return None
+        return np.frombuffer(b"".join(b[0] for b in blobs), dtype=np.float32).copy()
+
     def epoch_means(self, run_id: int) -> np.ndarray:
         """Mean loss of each finished epoch."""
         rows = self.db.execute("SELECT epoch_mean FROM epochs WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
@@ -304,6 +315,17 @@ class RunStore:
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+
+def _blob(values) -> bytes | None:
+    return None if values is None else np.ascontiguousarray(values, dtype=np.float32).tobytes()
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a store written by an earlier aegui up to this schema, adding columns only."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(loss_chunks)")}
+    if "floors" not in columns:
+        db.execute("ALTER TABLE loss_chunks ADD COLUMN floors BLOB")
 
 
 def _row(r: tuple) -> RunRow:

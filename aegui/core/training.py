@@ -19,7 +19,7 @@ import torch
 from . import data as data_mod
 from . import losses
 from .config import ConfigError, Problem, RunConfig, check
-from .floors import Floor, floor_for
+from .floors import Floor, floor_for, row_entropy
 from .models import StackedAutoencoder, build, layer_sizes
 from .optim import Stepper, make_optimizer
 
@@ -65,6 +65,7 @@ class BatchRecord:
     batch: int
     loss: float
     copy_losses: np.ndarray | None = None
+    floor: float | None = None  # BCE only: the mean target entropy of this very batch
 
 
 @dataclass(frozen=True)
@@ -175,12 +176,14 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
     yield RunStart(cfg, str(prep.device), prep.device_note, prep.floor, n, nb, copies, model,
                    x[sample_idx.to(prep.device)])
     stats = _Stats(t0)
+    h = torch.from_numpy(row_entropy(prep.x)).to(prep.device) if cfg.loss.kind in ("bce", "bce_logits") else None
     reason = "max_epochs"
     for epoch in range(t.epochs):
         perm = torch.randperm(n, generator=order).to(prep.device)
         xs = x[perm]
         epoch_losses: list[np.ndarray] = []
-        reason = yield from _epoch(cfg, model, opt, xs, epoch, stats, epoch_losses, cancel)
+        hs = h[perm] if h is not None else None
+        reason = yield from _epoch(cfg, model, opt, (xs, hs), epoch, stats, epoch_losses, cancel)
         if reason is not None:
             if reason == "cancelled" and epoch_losses and stats.last_partial is None:
                 stats.last_partial = np.concatenate(epoch_losses).mean(axis=0)
@@ -232,16 +235,18 @@ class _Stats:
                       final if final.size > 1 else None)
 
 
-def _epoch(cfg, model, opt: Stepper, xs, epoch, stats: _Stats, epoch_losses: list, cancel) -> Iterator[Record]:
+def _epoch(cfg, model, opt: Stepper, data, epoch, stats: _Stats, epoch_losses: list, cancel) -> Iterator[Record]:
     """One pass over the shuffled data; returns a stop reason, or None when the epoch completed."""
+    xs, hs = data
     bs, kind = cfg.training.batch_size, cfg.loss.kind
     n = xs.shape[0]
     pending: list[torch.Tensor] = []
+    floors: list[torch.Tensor] | None = [] if hs is not None else None
     first_batch = 0
     last_flush = time.perf_counter()
     for b, start in enumerate(range(0, n, bs)):
         if cancel.is_set():
-            yield from _flush(pending, epoch, first_batch, stats, epoch_losses)
+            yield from _flush(pending, floors, epoch, first_batch, stats, epoch_losses)
             return "cancelled"
         xb = xs[start:start + bs]
         per_copy = losses.per_copy(kind, model(xb), xb)
@@ -249,29 +254,35 @@ def _epoch(cfg, model, opt: Stepper, xs, epoch, stats: _Stats, epoch_losses: lis
         per_copy.sum().backward()  # sum of per-copy means: each copy gets its own mean's gradient
         opt.step()
         pending.append(per_copy.detach())  # stays on the device: no host sync per batch on CUDA
+        if floors is not None:
+            floors.append(hs[start:start + bs].mean())
         now = time.perf_counter()
         if len(pending) >= FLUSH_BATCHES or now - last_flush >= FLUSH_SECONDS:
-            diverged = yield from _flush(pending, epoch, first_batch, stats, epoch_losses)
+            diverged = yield from _flush(pending, floors, epoch, first_batch, stats, epoch_losses)
             first_batch, last_flush = b + 1, now
             if diverged:
                 return "diverged"
-    diverged = yield from _flush(pending, epoch, first_batch, stats, epoch_losses)
+    diverged = yield from _flush(pending, floors, epoch, first_batch, stats, epoch_losses)
     return "diverged" if diverged else None
 
 
-def _flush(pending: list, epoch: int, first_batch: int, stats: _Stats, epoch_losses: list) -> Iterator[Record]:
+def _flush(pending: list, floors: list | None, epoch: int, first_batch: int, stats: _Stats,
+           epoch_losses: list) -> Iterator[Record]:
     """Fetch the pending losses in one transfer and yield them; True when one is not finite."""
     if not pending:
         return False
     block = torch.stack(pending).cpu().numpy().astype(np.float64)  # (m, K)
+    fl = torch.stack(floors).cpu().numpy().astype(np.float64) if floors else None
     pending.clear()
+    if floors:
+        floors.clear()
     bad = ~np.isfinite(block).all(axis=1)
     stop = int(np.argmax(bad)) + 1 if bad.any() else len(block)
     block = block[:stop]  # keep the curve up to and including the first non-finite loss
     many = block.shape[1] > 1
     for i, row in enumerate(block):
-        step = stats.batches + i
-        yield BatchRecord(step, epoch, first_batch + i, float(np.median(row)), row if many else None)
+        yield BatchRecord(stats.batches + i, epoch, first_batch + i, float(np.median(row)), row if many else None,
+                          float(fl[i]) if fl is not None else None)
     stats.count(len(block))
     epoch_losses.append(block)
     if bad.any():

@@ -1,6 +1,7 @@
 """The run store: round trip, concurrent reading, crash safety and damaged files."""
 
 import os
+import sqlite3
 
 import numpy as np
 import pytest
@@ -92,3 +93,27 @@ def test_read_only_folder_as_root_too(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "access", lambda *a, **k: False)
     with pytest.raises(StoreError, match="not writable"):
         RunStore.open(tmp_path)
+
+
+def test_bce_runs_keep_each_batch_floor(tmp_path, tiny):
+    from aegui.core.config import apply_loss
+    store = RunStore.open(tmp_path)
+    cfg = apply_loss(tiny, "bce")
+    rec = RunRecorder(store)
+    records = [r for r in train(cfg) if rec.feed(r) or True]
+    batches = [r for r in records if isinstance(r, BatchRecord)]
+    floors = store.batch_floors(rec.run_id)
+    np.testing.assert_allclose(floors, [b.floor for b in batches], rtol=1e-6)
+    assert (store.losses(rec.run_id) - floors > 0).all()  # BCE = H(x) + KL(x‖x̂) > H(x) batch by batch
+    mse_id, _ = record(store, tiny)
+    assert store.batch_floors(mse_id) is None
+
+
+def test_older_store_gains_the_floors_column(tmp_path):
+    db = sqlite3.connect(tmp_path / "runs.sqlite")
+    db.execute("CREATE TABLE loss_chunks(run_id INTEGER NOT NULL, start_step INTEGER NOT NULL, n INTEGER NOT NULL,"
+               " data BLOB NOT NULL, PRIMARY KEY(run_id, start_step)) WITHOUT ROWID")
+    db.commit()
+    db.close()
+    store = RunStore.open(tmp_path)
+    assert "floors" in {r[1] for r in store.db.execute("PRAGMA table_info(loss_chunks)")}
