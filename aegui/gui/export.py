@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import math
 import os
 import re
-import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from ..core import config as config_mod
+from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
 META_KEY = "aegui"
@@ -29,13 +26,6 @@ class ExportError(RuntimeError):
     """A figure or CSV could not be written or read; the message names the path and the reason."""
 
 
-def ensure_app():
-    """The running QApplication, or a new one on the offscreen platform (export never shows a window)."""
-    if not os.environ.get("QT_QPA_PLATFORM"):
-        # Offscreen needs no display, so `aegui export` works over ssh and in CI; it is set before Qt starts.
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6 import QtWidgets
-    return QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "aegui"])
 
 
 # ---------------------------------------------------------------- metadata
@@ -151,39 +141,6 @@ def _discard(tmp: str) -> None:
         os.unlink(tmp)
     except OSError:
         pass
-
-
-# ---------------------------------------------------------------- CSV
-
-def csv_columns(rows_and_losses) -> tuple[list[str], list[np.ndarray]]:
-    """Header and columns for the curves: step, then one column per run (median, min, max for seed bands)."""
-    header, cols = ["step"], []
-    for row, losses in rows_and_losses:
-        losses = np.asarray(losses, dtype=np.float64)
-        name = f"#{row.run_id} {row.name}"
-        if losses.ndim == 2:
-            with np.errstate(all="ignore"):
-                parts = {"median": np.nanmedian(losses, 1), "min": np.nanmin(losses, 1), "max": np.nanmax(losses, 1)}
-            header += [f"{name} {k}" for k in parts]
-            cols += list(parts.values())
-        else:
-            header.append(name)
-            cols.append(losses)
-    return header, cols
-
-
-def save_csv(rows_and_losses, path) -> Path:
-    """Write the curves as CSV (step column + one per run; shorter runs leave cells empty), atomically."""
-    header, cols = csv_columns(rows_and_losses)
-    n = max((len(c) for c in cols), default=0)
-
-    def write(tmp):
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(header)
-            text = [[f"{v:.9g}" for v in c] + [""] * (n - len(c)) for c in cols]
-            out.writerows(zip(map(str, range(n)), *text))
-    return atomic_write(path, write)
 
 
 # ---------------------------------------------------------------- figures
@@ -311,13 +268,14 @@ def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None 
 def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None) -> Path:
     """Export stored runs (store: RunStore or its file path) to a .png, .svg or .csv file; used by `aegui export`."""
     from ..core.store import RunStore
+    from .curves import stored_curve
     own = not hasattr(store, "losses")
     db = RunStore(store) if own else store
     try:
         pairs = []
         for run_id in run_ids:
             try:
-                pairs.append((db.get_run(int(run_id)), db.losses(int(run_id))))
+                pairs.append(stored_curve(db, int(run_id)))
             except (KeyError, ValueError):
                 raise ExportError(f"no run {run_id!r} in {db.path}") from None
     finally:
@@ -326,3 +284,7 @@ def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None =
     if Path(out_path).suffix.lower() == ".csv":
         return save_csv(pairs, out_path)
     return save_comparison(pairs, out_path, width, view)
+
+
+# The CSV writer lives beside this module; export.save_csv stays its public name.
+from .export_csv import csv_columns, save_csv  # noqa: E402,F401

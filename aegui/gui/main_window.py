@@ -65,7 +65,8 @@ class MainWindow(WindowFiles, QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         r = self.runner
         for signal, slot in ((r.sigStarted, self._on_started), (r.sigChunk, self._on_chunk),
-                             (r.sigCopies, self.live.append_copies), (r.sigEpochs, self._on_epochs),
+                             (r.sigCopies, self.live.append_copies),
+                             (r.sigFloors, self.live.append_floors), (r.sigEpochs, self._on_epochs),
                              (r.sigReconstruction, self.recon.show_reconstruction), (r.sigPaused, self._on_paused),
                              (r.sigFinished, self._on_finished), (r.sigFailed, self._on_failed),
                              (r.sigEnded, self._on_ended)):

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.store import RunStore
+from .curves import stored_curve
 
 Qt = QtCore.Qt
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -238,9 +239,9 @@ class ResultsPane(QtWidgets.QWidget):
         return [r.run_id for r in self.selected_rows()]
 
     def rows_and_losses(self, run_ids=None) -> list:
-        """(RunRow, losses) for the given (default: selected) runs, as ComparisonPlot.set_runs takes them."""
+        """(RunRow, losses) RunCurves (with .floors) for the given (default: selected) runs, as set_runs takes them."""
         ids = self.selected_run_ids() if run_ids is None else list(run_ids)
-        return [(self.store.get_run(i), self.store.losses(i)) for i in ids]
+        return [stored_curve(self.store, i) for i in ids]
 
     def _selection_changed(self, *_):
         self.sigSelectionChanged.emit(self.selected_run_ids())

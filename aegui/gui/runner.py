@@ -17,6 +17,7 @@ class RunController(QObject):
     sigStarted = Signal(object)
     sigChunk = Signal(object, object, object, object)
     sigCopies = Signal(object)
+    sigFloors = Signal(object)  # BCE batch floors of the chunk that follows
     sigReconstruction = Signal(object, object, object, str)
     sigEpochs = Signal(object)
     sigPaused = Signal(bool)
@@ -46,7 +47,8 @@ class RunController(QObject):
         # Signal-to-signal connections are queued to this object's (GUI) thread, like slots.
         for signal, slot in ((worker.sigStarted, self.sigStarted), (worker.sigChunk, self.sigChunk),
                              (worker.sigEpochs, self.sigEpochs), (worker.sigPaused, self.sigPaused),
-                             (worker.sigCopies, self.sigCopies), (worker.sigReconstruction, self.sigReconstruction),
+                             (worker.sigCopies, self.sigCopies),
+                             (worker.sigFloors, self.sigFloors), (worker.sigReconstruction, self.sigReconstruction),
                              (worker.sigFinished, self._on_finished), (worker.sigFailed, self._on_failed),
                              (worker.sigDone, self._on_done), (thread.started, worker.run)):
             signal.connect(slot)

@@ -32,6 +32,7 @@ class _Buffer:
         self.seconds: list[float] = []
         self.epochs: list[int] = []
         self.copy_losses: list[np.ndarray] = []
+        self.floors: list[float] = []  # BCE only: each batch's own floor, one per step
         self.epoch_rows: list[dict] = []
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -49,6 +50,7 @@ class TrainWorker(QObject):
     sigChunk = Signal(object, object, object, object)  # steps int64, losses, seconds, epochs int64
     sigEpochs = Signal(object)     # list of dicts: epoch, epoch_mean, recent_mean, step, seconds
     sigCopies = Signal(object)     # (m, copies) per-copy losses of the chunk that follows (seed bands only)
+    sigFloors = Signal(object)     # (m,) float64 batch floors of the chunk that follows (BCE only)
     sigReconstruction = Signal(object, object, object, str)  # x, x̂, codes or None, loss kind
     sigPaused = Signal(bool)
     sigFinished = Signal(object)   # the engine's RunEnd
@@ -172,6 +174,8 @@ class TrainWorker(QObject):
         buf.epochs.append(rec.epoch)
         if rec.copy_losses is not None:
             buf.copy_losses.append(rec.copy_losses)
+        if rec.floor is not None:
+            buf.floors.append(rec.floor)
         if now - self._last_emit >= CHUNK_INTERVAL:
             self._flush(now)
 
@@ -188,6 +192,10 @@ class TrainWorker(QObject):
         if buf.copy_losses:
             block, buf.copy_losses = np.asarray(buf.copy_losses, dtype=np.float64), []
             self.sigCopies.emit(block)  # before its chunk, so listeners pair them up
+        if buf.floors:
+            # A signal of its own, not a 5th sigChunk argument: every 4-argument chunk slot keeps working.
+            floors, buf.floors = np.asarray(buf.floors, dtype=np.float64), []
+            self.sigFloors.emit(floors)
         if buf.steps:
             self.sigChunk.emit(*buf.arrays())
         if buf.epoch_rows:

@@ -12,7 +12,7 @@ from PySide6 import QtGui
 
 from aegui.core import config as config_mod
 from aegui.core.store import RunStore
-from aegui.gui import export
+from aegui.gui import export, export_csv
 from aegui.gui.export import ExportError, read_figure, save_comparison, save_csv
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
@@ -97,7 +97,7 @@ def test_a_failed_write_leaves_no_partial_file_and_keeps_the_old_one(qapp, store
 def test_a_failed_csv_write_leaves_no_partial_file(stored, tmp_path, monkeypatch):
     def broken(*a, **k):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(export.csv, "writer", broken)
+    monkeypatch.setattr(export_csv.csv, "writer", broken)
     with pytest.raises(ExportError, match="No space left"):
         save_csv(stored[2], tmp_path / "c.csv")
     assert not (tmp_path / "c.csv").exists() and leftovers(tmp_path) == []

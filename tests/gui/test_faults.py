@@ -16,7 +16,7 @@ from aegui import cli
 from aegui.core import training
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
 from aegui.core.store import RunStore
-from aegui.gui import app, export
+from aegui.gui import app, export, export_csv
 from aegui.gui.export import ExportError, save_comparison, save_csv
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
@@ -93,14 +93,14 @@ def test_full_disk_during_export_is_clear_and_leaves_no_partial_file(qapp, store
     elif suffix == "svg":
         monkeypatch.setattr(export, "_embed_svg_meta", _full_disk)  # after Qt has written the SVG itself
     else:
-        monkeypatch.setattr(export.csv, "writer", _full_disk)
+        monkeypatch.setattr(export_csv.csv, "writer", _full_disk)
     with pytest.raises(ExportError, match=f"cannot write .*cmp.{suffix}"):
         (save_csv if suffix == "csv" else save_comparison)(stored[2], target)
     assert target.read_bytes() == b"the previous export" and _leftovers(out) == []
 
 
 def test_cli_export_to_a_full_disk_exits_2_with_a_clear_line(qapp, stored, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(export.csv, "writer", _full_disk)
+    monkeypatch.setattr(export_csv.csv, "writer", _full_disk)
     target = tmp_path / "out.csv"
     code = cli.main(["export", str(stored[1]), "--out", str(target), "--data-dir", str(tmp_path)])
     err = capsys.readouterr().err

@@ -1,0 +1,76 @@
+"""Stored loss curves with their BCE batch floors, and the excess (loss − floor) the plots draw from them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .plot_base import _Growable, rolling_mean
+
+MAX_MARKERS = 2000  # markers show where clamping happens; the curve itself keeps every point
+
+
+class RunCurve(tuple):
+    """A (row, losses) pair that also carries `floors`: each batch's own floor, or None.
+
+    A 2-tuple, so every `for row, losses in pairs` keeps working; code that knows about batch floors
+    reads them with curve_floors().
+    """
+
+    def __new__(cls, row, losses, floors=None):
+        """Pair row and losses; floors ((n,) or None) rides along as an attribute."""
+        obj = super().__new__(cls, (row, losses))
+        obj.floors = floors
+        return obj
+
+
+def curve_floors(item) -> np.ndarray | None:
+    """The batch floors an item of rows_and_losses carries (None for plain tuples and non-BCE runs)."""
+    floors = getattr(item, "floors", None)
+    return None if floors is None else np.asarray(floors, dtype=np.float64)
+
+
+def stored_curve(store, run_id: int) -> RunCurve:
+    """One stored run as a RunCurve: row, losses and (BCE) batch floors."""
+    return RunCurve(store.get_run(run_id), store.losses(run_id), store.batch_floors(run_id))
+
+
+def excess(losses, floors: np.ndarray | None, floor: float | None) -> np.ndarray:
+    """losses − each batch's floor when floors match the losses, else losses − floor (constant)."""
+    y = np.asarray(losses, dtype=np.float64)
+    if floors is not None and len(floors) == len(y):
+        return y - (floors[:, None] if y.ndim == 2 else floors)
+    if floor is not None and math.isfinite(floor):
+        return y - floor
+    return y
+
+
+class RollingMean:
+    """A trailing mean kept up to date by smoothing only the new tail of a growing array."""
+
+    def __init__(self) -> None:
+        self._out, self._window = _Growable(np.float64), 0
+
+    def reset(self) -> None:
+        """Forget what was smoothed (the data were cleared)."""
+        self._out.n = 0
+
+    def update(self, values: np.ndarray, window: int) -> np.ndarray:
+        """The rolling mean of values over window; only points new since the last call are computed."""
+        # A full rolling mean of 1M points costs 20 ms: recomputing the tail keeps each tick cheap.
+        if self._window != window or self._out.n > len(values):
+            self._out.n, self._window = 0, window
+        done = self._out.n
+        if done < len(values):
+            start = max(done - window + 1, 0)
+            self._out.extend(rolling_mean(values[start:], window)[done - start:])
+        return self._out.view()
+
+
+def thin_markers(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clamped points to mark, evenly thinned to MAX_MARKERS: half a million symbols would stall the GUI."""
+    idx = np.flatnonzero(mask)
+    if len(idx) > MAX_MARKERS:
+        idx = idx[np.linspace(0, len(idx) - 1, MAX_MARKERS).astype(np.int64)]
+    return x[idx], y[idx]
