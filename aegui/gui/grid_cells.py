@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pyqtgraph as pg
 
+from .curves import excess
 from .loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
 from .plot_base import INK, MUTED, _Growable, clamp_for_log, floor_text, pen
 
@@ -97,10 +98,12 @@ class Cell:
         self.loss, self.data, self.row, self.plot = spec["loss"], spec["data"], spec.get("row"), plot
         self.floor = spec.get("floor", getattr(self.row, "floor", None))
         self.floor_exact = spec.get("floor_exact", getattr(self.row, "floor_exact", False))
-        losses = spec.get("losses")
+        losses, floors = spec.get("losses"), spec.get("floors")
         self.losses = None if losses is None else np.asarray(losses, dtype=np.float64)
+        self.floors = None if floors is None else np.asarray(floors, dtype=np.float64)  # BCE batch floors
         self.live_steps: _Growable | None = None
         self.live: _Growable | None = None
+        self.live_floors: _Growable | None = None
         self.raw = pg.PlotDataItem(pen=pen(RAW_COLOUR, 1.0))
         # A transparent pen, not None: with pen=None PlotDataItem never builds the path FillBetweenItem fills.
         self.lo, self.hi = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0)), pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
@@ -123,21 +126,32 @@ class Cell:
             return self.live.view()
         return self.losses
 
-    def series(self) -> dict:
-        """Display arrays: per-batch (thinned) or band, epoch means, and every value that sets the y range."""
+    def batch_floors(self) -> np.ndarray | None:
+        """Each held batch's own floor (BCE runs), stored or live; None when there are none."""
+        if self.live is not None:
+            return None if self.live_floors is None else self.live_floors.view()
+        return self.floors
+
+    def series(self, excess_mode: bool = False) -> dict:
+        """Display arrays: per-batch (thinned) or band, epoch means; in excess mode each less its floor."""
         y = self.values()
         if y is None or len(y) == 0:
             return {}
+        raw = y
+        if excess_mode:
+            # Per batch: that batch's own floor where the run recorded one; epoch means: the data set's floor.
+            y = excess(y, self.batch_floors(), self.floor)
         out: dict = {}
         if y.ndim == 2 and y.shape[1] > 1:
             out["band"] = band_series(y)
         else:
             out["raw"] = peak_thin(y.reshape(len(y)))
         if self.row is not None:
-            out["epochs"] = epoch_points(self.row.config, y if y.ndim == 2 else y[:, None])
+            ex, ey = epoch_points(self.row.config, raw if raw.ndim == 2 else raw[:, None])
+            out["epochs"] = (ex, excess(ey, None, self.floor) if excess_mode else ey)
         return out
 
-    def draw(self, s: dict, tiny: float) -> None:
+    def draw(self, s: dict, tiny: float, excess_mode: bool = False) -> None:
         """Push display arrays to the items; values ≤ 0 sit at tiny (a decade under the smallest)."""
         clamp = lambda v: clamp_for_log(np.asarray(v, dtype=np.float64), tiny)[0]  # noqa: E731
         x, y = s.get("raw", ([], []))
@@ -151,7 +165,8 @@ class Cell:
         # Markers help up to a few dozen epochs; beyond that they merge into a smear over the curve.
         self.epochs.setSymbol("o" if len(ex) <= MAX_EPOCH_MARKERS else None)
         self.epochs.setData(ex, clamp(ey))
-        show = self.floor is not None and math.isfinite(self.floor) and self.floor > 0
+        # In excess mode every curve is already measured from its floor: a floor line would only mislead.
+        show = not excess_mode and self.floor is not None and math.isfinite(self.floor) and self.floor > 0
         self.floor_line.setVisible(bool(show))
         if show:
             self.floor_line.setPos(math.log10(self.floor))

@@ -11,17 +11,19 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import export
+from .curves import RunCurve
 from .grid_cells import CELL_HEIGHT, Cell
 from .loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
 from .plot_base import GRID_ALPHA, INK, MUTED, REDRAW_MS, UNITS, LossAxis, _Growable, floor_text
 
 
 class GridView(QtWidgets.QWidget):
-    """Small multiples of a loss × data grid: rows are losses, columns data kinds; axes shared and linked."""
+    """Small multiples of a loss × data grid: rows are losses, columns data kinds; x linked, y linked per row."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.cells: list[Cell] = []
+        self.excess = False
         self.header = QtWidgets.QLabel()
         self.header.setWordWrap(True)
         self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -44,7 +46,7 @@ class GridView(QtWidgets.QWidget):
         return (list(dict.fromkeys(c.loss for c in self.cells)), list(dict.fromkeys(c.data for c in self.cells)))
 
     def set_cells(self, cells: list[dict]) -> None:
-        """Show these cells: dicts with loss, data and optionally row (RunRow), losses, floor, floor_exact."""
+        """Show these cells: dicts with loss, data and optionally row (RunRow), losses, floors, floor, floor_exact."""
         self.layout_widget.clear()
         self.cells = []
         losses = list(dict.fromkeys(c["loss"] for c in cells))
@@ -54,9 +56,28 @@ class GridView(QtWidgets.QWidget):
             plot = self._make_plot(r, c, len(losses), spec["loss"])
             self.layout_widget.addItem(plot, row=r, col=c)
             self.cells.append(Cell(spec, plot))
+        self._link_axes()
+        self.header.setText(self._header_html())
+        self.redraw()
+
+    def _link_axes(self) -> None:
+        # x (batches) means the same in every cell; y only within a row: MSE and BCE losses have different units.
         for cell in self.cells[1:]:
             cell.plot.setXLink(self.cells[0].plot)
-            cell.plot.setYLink(self.cells[0].plot)
+        for row in self._rows():
+            for cell in row[1:]:
+                cell.plot.setYLink(row[0].plot)
+
+    def _rows(self) -> list[list[Cell]]:
+        """The cells grouped by loss (one list per grid row), in row order."""
+        return [[c for c in self.cells if c.loss == loss] for loss in self.shape[0]]
+
+    def set_excess(self, on: bool) -> None:
+        """Draw loss − floor (BCE: each batch's own floor) instead of the loss."""
+        self.excess = bool(on)
+        first = self.shape[1][:1]
+        for cell in (c for c in self.cells if c.data in first):  # the left column carries the y labels
+            cell.plot.setLabel("left", self._y_label(cell.loss), color=INK, **{"font-size": "9.5pt"})
         self.header.setText(self._header_html())
         self.redraw()
 
@@ -77,10 +98,14 @@ class GridView(QtWidgets.QWidget):
         plot.getAxis("left").setStyle(showValues=c == 0)
         plot.getAxis("bottom").setStyle(showValues=r == rows - 1)
         if c == 0:
-            plot.setLabel("left", UNITS.get(loss, "loss"), color=INK, **{"font-size": "9.5pt"})
+            plot.setLabel("left", self._y_label(loss), color=INK, **{"font-size": "9.5pt"})
         if r == rows - 1:
             plot.setLabel("bottom", "batch", color=INK, **{"font-size": "9.5pt"})
         return plot
+
+    def _y_label(self, loss: str) -> str:
+        unit = UNITS.get(loss, "loss")
+        return f"{unit} − floor" if self.excess else unit
 
     def _header_html(self) -> str:
         rows = [c.row for c in self.cells if c.row is not None]
@@ -91,7 +116,9 @@ class GridView(QtWidgets.QWidget):
                   + f"<span style='color:{EPOCH_COLOUR}'>●</span> epoch mean &nbsp; "
                   f"<span style='color:{FLOOR_COLOUR}'>╌</span> lowest loss the data allows (floor)")
         losses, datas = self.shape
-        title = f"<b>aegui grid</b> · rows: loss ({len(losses)}) · columns: data ({len(datas)}) · shared log axes"
+        axes = "log y: loss − floor" if self.excess else "log y"
+        title = (f"<b>aegui grid</b> · rows: loss ({len(losses)}) · columns: data ({len(datas)}) · {axes}, "
+                 "shared along each row")
         if rows:
             c = rows[0].config
             title += html.escape(f" · {c.model.kind} {c.data.features}→{c.encoding_dim}, {c.data.samples:,} samples, "
@@ -99,15 +126,18 @@ class GridView(QtWidgets.QWidget):
                                  f"seed {c.training.seed}")
         return f"{title}<br><span style='color:{INK}'>{legend}</span>"
 
-    def add_live(self, loss: str, data: str, steps, losses) -> None:
-        """Append a chunk of per-batch losses ((m,) or (m, seeds)) to a cell that is still training."""
+    def add_live(self, loss: str, data: str, steps, losses, floors=None) -> None:
+        """Append a chunk of per-batch losses ((m,) or (m, seeds)) and BCE batch floors to a cell still training."""
         cell = self._cell(loss, data)
         values = np.asarray(losses, dtype=np.float64)
         if cell.live is None:
             cell.live_steps = _Growable(np.int64)
             cell.live = _Growable(np.float64, columns=values.shape[1] if values.ndim == 2 else 1)
+            cell.live_floors = None if floors is None else _Growable(np.float64)
         cell.live_steps.extend(steps)
         cell.live.extend(values.reshape(len(values), -1))
+        if floors is not None and cell.live_floors is not None:
+            cell.live_floors.extend(floors)
         self._dirty = True
         if not self._timer.isActive():
             self._timer.start()
@@ -120,7 +150,8 @@ class GridView(QtWidgets.QWidget):
         cell.floor_exact = spec.get("floor_exact", getattr(cell.row, "floor_exact", cell.floor_exact))
         cell.floor_line.label.setFormat(floor_text(cell.floor, cell.floor_exact))
         cell.losses = None if spec.get("losses") is None else np.asarray(spec["losses"], dtype=np.float64)
-        cell.live = cell.live_steps = None
+        cell.floors = None if spec.get("floors") is None else np.asarray(spec["floors"], dtype=np.float64)
+        cell.live = cell.live_steps = cell.live_floors = None
         self.header.setText(self._header_html())
         self.redraw()
 
@@ -137,29 +168,34 @@ class GridView(QtWidgets.QWidget):
             self._timer.stop()
 
     def redraw(self) -> None:
-        """Redraw every cell and set the shared x and log-y ranges from all of them."""
+        """Redraw every cell: one x range for all, a log-y range per row from that row's curves and floors."""
         self._dirty = False
-        series = [cell.series() for cell in self.cells]
+        for row in self._rows():
+            self._redraw_row(row)
+        if not self.cells:
+            return
+        xmax = max([len(c.values()) for c in self.cells if c.values() is not None] + [1])
+        self.cells[0].plot.setXRange(0, xmax, padding=0.02)
+
+    def _redraw_row(self, cells: list[Cell]) -> None:
+        series = [cell.series(self.excess) for cell in cells]
         values = [np.ravel(a) for s in series for key in ("raw", "band") if key in s for a in s[key][1:]]
-        # A floor of 0 (MSE at full rank) has no place on a log axis and must not stretch the range.
-        values += [np.array([c.floor]) for c in self.cells if c.floor is not None and c.floor > 0]
+        if not self.excess:
+            # A floor of 0 (MSE at full rank) has no place on a log axis and must not stretch the range.
+            values += [np.array([c.floor]) for c in cells if c.floor is not None and c.floor > 0]
         allv = np.concatenate(values) if values else np.array([1.0])
         pos = allv[np.isfinite(allv) & (allv > 0)]
         tiny = float(pos.min()) / 10 if pos.size else 1e-3
-        for cell, s in zip(self.cells, series):
-            cell.draw(s, tiny)
-        if not self.cells:
-            return
+        for cell, s in zip(cells, series):
+            cell.draw(s, tiny, self.excess)
         has_zero = bool((allv[np.isfinite(allv)] <= 0).any())
         lo, hi = (math.log10(tiny if has_zero else pos.min()), math.log10(pos.max())) if pos.size else (-3, 0)
-        xmax = max([len(c.values()) for c in self.cells if c.values() is not None] + [1])
-        self.cells[0].plot.setXRange(0, xmax, padding=0.02)
-        self.cells[0].plot.setYRange(lo, hi, padding=0.06)
+        cells[0].plot.setYRange(lo, hi if hi > lo else lo + 1, padding=0.06)
 
     def save(self, path, width: int = 1600) -> Path:
         """Save the cells shown (those with a stored run) as PNG or SVG; see save_grid."""
-        return save_cells([{"loss": c.loss, "data": c.data, "row": c.row, "losses": c.values()} for c in self.cells],
-                          path, width)
+        return save_cells([{"loss": c.loss, "data": c.data, "row": c.row, "losses": c.values(),
+                            "floors": c.batch_floors()} for c in self.cells], path, width, self.excess)
 
 
 # ---------------------------------------------------------------- saving
@@ -172,12 +208,14 @@ def cells_from_results(store, results: list[dict]) -> list[dict]:
             row = store.get_run(int(res["run_id"]))
         except (KeyError, ValueError, TypeError):
             raise export.ExportError(f"no run {res.get('run_id')!r} in {store.path}") from None
-        cells.append({"loss": res["loss"], "data": res["data"], "row": row, "losses": store.losses(row.run_id)})
+        cells.append({"loss": res["loss"], "data": res["data"], "row": row, "losses": store.losses(row.run_id),
+                      "floors": store.batch_floors(row.run_id)})
     return cells
 
 
-def _figure(cells: list[dict]) -> GridView:
+def _figure(cells: list[dict], excess: bool = False) -> GridView:
     view = GridView()
+    view.excess = bool(excess)
     view.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
     view.set_cells(cells)
     losses, datas = view.shape
@@ -191,15 +229,15 @@ def _figure(cells: list[dict]) -> GridView:
 
 
 def _stored(cells: list[dict]) -> list[tuple]:
-    return [(c["row"], c["losses"]) for c in cells if c.get("row") is not None]
+    return [RunCurve(c["row"], c["losses"], c.get("floors")) for c in cells if c.get("row") is not None]
 
 
-def grid_image(cells: list[dict], width: int = 1600) -> QtGui.QImage:
+def grid_image(cells: list[dict], width: int = 1600, excess: bool = False) -> QtGui.QImage:
     """The grid figure as a QImage `width` px wide, carrying its runs as aegui PNG metadata."""
     export.ensure_app()
     if not 200 <= int(width) <= 20000:
         raise export.ExportError(f"width {width}: must be from 200 to 20000 pixels")
-    view = _figure(cells)
+    view = _figure(cells, excess)
     try:
         scale = int(width) / view.width()
         image = QtGui.QImage(int(width), round(view.height() * scale), QtGui.QImage.Format.Format_ARGB32)
@@ -216,9 +254,9 @@ def grid_image(cells: list[dict], width: int = 1600) -> QtGui.QImage:
     return image
 
 
-def _write_svg(cells: list[dict], tmp: str) -> None:
+def _write_svg(cells: list[dict], tmp: str, excess: bool = False) -> None:
     from PySide6 import QtSvg
-    view = _figure(cells)
+    view = _figure(cells, excess)
     try:
         gen = QtSvg.QSvgGenerator()
         gen.setFileName(tmp)
@@ -235,8 +273,8 @@ def _write_svg(cells: list[dict], tmp: str) -> None:
     export._embed_svg_meta(tmp, export.figure_json(_stored(cells)))
 
 
-def save_cells(cells: list[dict], path, width: int = 1600) -> Path:
-    """Save grid cells as PNG (width px) or SVG, with their runs embedded, atomically; format from the suffix."""
+def save_cells(cells: list[dict], path, width: int = 1600, excess: bool = False) -> Path:
+    """Save grid cells as PNG (width px) or SVG (excess: loss − floor), runs embedded, atomically; format from suffix."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".png", ".svg"):
         raise export.ExportError(f"cannot write {path}: the name must end in .png or .svg")
@@ -244,8 +282,8 @@ def save_cells(cells: list[dict], path, width: int = 1600) -> Path:
         raise export.ExportError(f"cannot write {path}: no grid cells to draw")
     export.ensure_app()
     if suffix == ".svg":
-        return export.atomic_write(path, lambda tmp: _write_svg(cells, tmp))
-    image = grid_image(cells, width)
+        return export.atomic_write(path, lambda tmp: _write_svg(cells, tmp, excess))
+    image = grid_image(cells, width, excess)
 
     def write(tmp):
         if not image.save(tmp, "PNG"):

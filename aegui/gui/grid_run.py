@@ -26,8 +26,11 @@ class GridPanel(QtWidgets.QWidget):
         save.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
         bar = QtWidgets.QHBoxLayout()
         bar.setContentsMargins(6, 2, 6, 0)
-        bar.addWidget(self.status, 1)
-        bar.addWidget(save)
+        self.excess_box = QtWidgets.QCheckBox("Excess over floor")
+        self.excess_box.setToolTip("Plot loss − floor (BCE: each batch's own floor); saved grids follow this view.")
+        self.excess_box.toggled.connect(self.view.set_excess)
+        for widget, stretch in ((self.status, 1), (self.excess_box, 0), (save, 0)):
+            bar.addWidget(widget, stretch)
         self.hint = QtWidgets.QLabel(GRID_HINT)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
@@ -60,8 +63,9 @@ class GridRun(QtCore.QObject):
         self.index = -1
         self.run_ids: list[int] = []
         self._run_id: int | None = None
-        self._pending = None
+        self._pending = self._floors = None
         self._links = ((runner.sigStarted, self._on_started), (runner.sigCopies, self._on_copies),
+                       (runner.sigFloors, self._on_floors),
                        (runner.sigChunk, self._on_chunk), (runner.sigEnded, self._on_ended))
 
     def start(self) -> bool:
@@ -80,7 +84,7 @@ class GridRun(QtCore.QObject):
             self._finish("finished")
             return True
         cell = self.cells[self.index]
-        self._run_id, self._pending = None, None
+        self._run_id, self._pending, self._floors = None, None, None
         if not self.launch(cell.config, self.copies, self.group):
             self._finish("failed")
             return False
@@ -93,17 +97,22 @@ class GridRun(QtCore.QObject):
     def _on_copies(self, block) -> None:
         self._pending = block  # the chunk that follows carries the same batches as medians
 
+    def _on_floors(self, floors) -> None:
+        self._floors = floors  # BCE: the batch floors of the chunk that follows
+
     def _on_chunk(self, steps, losses, _seconds, _epochs) -> None:
         cell = self.cells[self.index]
         values, self._pending = (losses if self._pending is None else self._pending), None
-        self.view.add_live(cell.loss, cell.data, steps, values)
+        floors, self._floors = self._floors, None
+        self.view.add_live(cell.loss, cell.data, steps, values, floors)
 
     def _on_ended(self, outcome: str) -> None:
         cell = self.cells[self.index]
         if self._run_id is not None:
             self.run_ids.append(self._run_id)
             self.view.set_cell({"loss": cell.loss, "data": cell.data, "row": self.store.get_run(self._run_id),
-                                "losses": self.store.losses(self._run_id)})
+                                "losses": self.store.losses(self._run_id),
+                                "floors": self.store.batch_floors(self._run_id)})
         if outcome != "finished":
             self._finish(outcome)
         else:
