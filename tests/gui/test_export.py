@@ -135,3 +135,31 @@ def test_export_runs_works_with_no_display(stored, tmp_path):
 def test_export_runs_names_a_missing_run(stored, tmp_path):
     with pytest.raises(ExportError, match="no run 999"):
         export.export_runs(stored[0], [999], tmp_path / "x.csv")
+
+
+def _headless_env():
+    return {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+
+
+def test_cli_export_prints_no_offscreen_size_hint_notice(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = synthetic(store, tiny("bce", name="cli"), decaying(120))
+    store.close()
+    out = tmp_path / "cli.png"
+    done = subprocess.run([sys.executable, "-m", "aegui", "export", str(run_id), "--out", str(out),
+                           "--data-dir", str(tmp_path)], cwd=ROOT, env=_headless_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
+    assert "propagateSizeHints" not in done.stderr and "propagateSizeHints" not in done.stdout
+    assert "saved" in done.stderr
+
+
+def test_headless_app_still_prints_real_qt_warnings():
+    code = ("from aegui.gui.export import ensure_app; from PySide6 import QtCore, QtWidgets; ensure_app(); "
+            "w = QtWidgets.QWidget(); w.show(); QtWidgets.QApplication.processEvents(); "
+            "QtCore.qWarning('a real warning')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_headless_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "a real warning" in done.stderr and "propagateSizeHints" not in done.stderr
