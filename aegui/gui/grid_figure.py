@@ -96,6 +96,8 @@ class GridView(QtWidgets.QWidget):
             axis.enableAutoSIPrefix(False)
         # Shared axes: tick values only on the outer edge, as in any small-multiples figure.
         plot.getAxis("left").setStyle(showValues=c == 0)
+        if c == 0:  # one width for every row's tick labels ("10⁻⁶" vs "0.5"), so the columns line up
+            plot.getAxis("left").setWidth(74)
         plot.getAxis("bottom").setStyle(showValues=r == rows - 1)
         if c == 0:
             plot.setLabel("left", self._y_label(loss), color=INK, **{"font-size": "9.5pt"})
@@ -114,7 +116,8 @@ class GridView(QtWidgets.QWidget):
                   + (f"<span style='color:{RECENT_COLOUR}'>━</span> median over seeds, "
                      f"<span style='color:#7fb8d8'>█</span> min–max &nbsp; " if bands else "")
                   + f"<span style='color:{EPOCH_COLOUR}'>●</span> epoch mean &nbsp; "
-                  f"<span style='color:{FLOOR_COLOUR}'>╌</span> lowest loss the data allows (floor)")
+                  + ("" if self.excess else  # excess mode draws no floor lines: each curve is measured from its own
+                     f"<span style='color:{FLOOR_COLOUR}'>╌</span> lowest loss the data allows (floor)"))
         losses, datas = self.shape
         axes = "log y: loss − floor" if self.excess else "log y"
         title = (f"<b>aegui grid</b> · rows: loss ({len(losses)}) · columns: data ({len(datas)}) · {axes}, "
