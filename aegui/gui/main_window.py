@@ -24,7 +24,8 @@ from .window_files import WindowFiles
 from .window_layout import COMPARE_HINT, build_layout, restore_settings, save_settings
 
 EXPECT = {"zero": "Watch for: the loss falls toward zero.",
-          "floor": "Watch for: the loss stalls on the dashed floor — the lowest loss this data allows, not a bug."}
+          "floor": "Watch for: the loss levels off at or just above the dashed floor, the lowest loss this data "
+                   "allows; 'Excess over floor' shows how close it gets."}
 
 
 class MainWindow(WindowFiles, QMainWindow):
