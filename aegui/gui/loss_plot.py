@@ -1,19 +1,21 @@
-"""Loss plots: the live plot of one training run and the comparison plot of stored runs."""
+"""The live plot of one training run (the comparison plot of stored runs lives in comparison_plot)."""
 
 from __future__ import annotations
 
-import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from .curves import MAX_MARKERS, RollingMean, thin_markers  # noqa: F401 - thin_markers, MAX_MARKERS: old home
-from .plot_base import (CLAMP_COLOUR, PALETTE, REDRAW_MS, UNITS, PlotBase, _Growable, clamp_level, floor_text,
-                        pen, rolling_mean)
+from .curves import MAX_MARKERS, thin_markers  # noqa: F401 - thin_markers, MAX_MARKERS: old home
+from .live_series import LiveSeries
+from .plot_base import CLAMP_COLOUR, REDRAW_MS, UNITS, PlotBase, _Growable, floor_text, pen
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
 BAND_RGBA = (0, 114, 178, 45)
+DUTY = 0.05        # redraw + paint may take at most this share of the GUI thread's time while a run trains
+SLOWEST_MS = 500   # however costly a frame, the plot still moves twice a second
 
 
 class LivePlot(PlotBase):
@@ -22,11 +24,8 @@ class LivePlot(PlotBase):
     def __init__(self, parent=None, controls: bool = True):
         super().__init__(parent, controls=controls, smoothing=50)
         self._info: dict = {}
-        self._steps, self._losses = _Growable(np.int64), _Growable(np.float64)
-        self._seconds, self._epochs = _Growable(np.float64), _Growable(np.int64)
-        self._floors = _Growable(np.float64)  # BCE: each batch's own floor (its targets' entropy)
+        self.series = LiveSeries()
         self._epoch_rows = _Growable(np.float64, columns=5)  # epoch, epoch_mean, recent_mean, step, seconds
-        self._lo, self._hi = _Growable(np.float64), _Growable(np.float64)  # seed band: min, max over copies
         pi = self.plot_item
         transparent = pg.mkPen(0, 0, 0, 0)  # not None: FillBetweenItem needs the curves' paths
         self.band_lo, self.band_hi = pg.PlotDataItem(pen=transparent), pg.PlotDataItem(pen=transparent)
@@ -40,12 +39,14 @@ class LivePlot(PlotBase):
         self.clamped = self.clamp_item(CLAMP_COLOUR, name="≤ 0, clamped")
         self.floor = self.floor_line(FLOOR_COLOUR, " ")
         self.floor.setVisible(False)
-        self._smooth, self._smooth_floors = RollingMean(), RollingMean()
-        self._x = np.empty(0)
+        self.decimated = False  # whether the last redraw drew the min/max envelope rather than every point
+        self.redraw_s = 0.0     # smoothed cost of one frame: redraw() plus the paint it causes
         self._dirty = False
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._tick)
+        # A zoom or pan by the user needs the points of the new span (full resolution when narrow enough).
+        pi.vb.sigXRangeChanged.connect(self._range_changed)
 
     def start_run(self, info: dict) -> None:
         """Clear and set up for a new run: info has floor, floor_exact, label, batches_per_epoch (loss, recent_window)."""
@@ -68,30 +69,31 @@ class LivePlot(PlotBase):
         """Add a chunk of per-batch points (and BCE batch floors); drawn at the next tick (≤ 30 Hz)."""
         if floors is not None:
             self.append_floors(floors)
-        self._steps.extend(steps)
-        self._losses.extend(losses)
-        self._seconds.extend(seconds)
-        self._epochs.extend(epochs)
+        s = self.series
+        s.steps.extend(steps)
+        s.losses.extend(losses)
+        s.seconds.extend(seconds)
+        s.epochs.extend(epochs)
         self._schedule()
 
     def append_floors(self, floors) -> None:
         """Add the batch floors of the chunk about to be appended (BCE runs; the worker's sigFloors)."""
-        self._floors.extend(floors)
+        self.series.floors.extend(floors)
 
     def floor_count(self) -> int:
         """How many per-batch floors the plot holds (0 for runs without them)."""
-        return self._floors.n
+        return self.series.floors.n
 
     def append_copies(self, block) -> None:
         """Add per-copy losses ((m, copies)) of the chunk about to be appended: the seed band's min and max."""
         block = np.asarray(block, dtype=np.float64)
-        with np.errstate(all="ignore"):
-            self._lo.extend(np.nanmin(block, axis=1))
-            self._hi.extend(np.nanmax(block, axis=1))
+        # fmin/fmax skip NaN like nanmin, without its All-NaN warning when every copy has diverged.
+        self.series.lo.extend(np.fmin.reduce(block, axis=1))
+        self.series.hi.extend(np.fmax.reduce(block, axis=1))
 
     def band_count(self) -> int:
         """How many per-batch band (min–max over seeds) points the plot holds."""
-        return self._lo.n
+        return self.series.lo.n
 
     def add_epoch(self, epoch: int, epoch_mean: float, recent_mean: float, step: int, seconds: float) -> None:
         """Add one finished epoch's mean; step is the number of batches done at its end."""
@@ -100,71 +102,90 @@ class LivePlot(PlotBase):
 
     def point_count(self) -> int:
         """How many per-batch points the plot holds."""
-        return self._steps.n
+        return self.series.n
 
     def data(self) -> tuple[np.ndarray, np.ndarray]:
-        """Copies of the held steps and losses, as appended."""
-        return self._steps.view().copy(), self._losses.view().copy()
+        """Copies of the held steps (int64) and losses (float64 of the float32 held), as appended."""
+        return self.series.steps.view().astype(np.int64), self.series.losses.view().astype(np.float64)
 
     def clear(self) -> None:
         """Forget every point."""
-        for buf in (self._steps, self._losses, self._seconds, self._epochs, self._epoch_rows, self._floors,
-                    self._lo, self._hi):
-            buf.n = 0
-        self._smooth.reset()
-        self._smooth_floors.reset()
+        self.series.clear()
+        self._epoch_rows.n = 0
         self.redraw()
+
+    # ---------------------------------------------------------------- when to redraw
 
     def _schedule(self) -> None:
         self._dirty = True
         if not self._timer.isActive():
             self._timer.start()
 
-    def _tick(self) -> None:
-        if self._dirty:
-            self.redraw()
-        else:
-            self._timer.stop()  # idle: no wake-ups while nothing arrives
+    def _range_changed(self, *_args) -> None:
+        if not self.plot_item.vb.autoRangeEnabled()[0]:  # auto-range follows our own redraws: no loop
+            self._schedule()
 
-    def _x_of(self, steps: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-        if self.x_axis == "epoch":
-            return (steps + 1) / max(int(self._info.get("batches_per_epoch") or 1), 1)
-        return seconds if self.x_axis == "seconds" else steps.astype(np.float64)
+    def _hidden(self) -> bool:
+        """True when the window shows but this plot does not (another tab): its redraws can wait."""
+        return self.window().isVisible() and not self.isVisible()
+
+    def _tick(self) -> None:
+        if not self._dirty or self._hidden():
+            self._timer.stop()  # idle or hidden: no wake-ups; showEvent or the next chunk restarts it
+            return
+        self.redraw()
+        # Adaptive rate: frames that cost more come less often, so the GUI thread (and the GIL the
+        # training thread needs between torch ops) is busy at most DUTY of the time.
+        cost = self.redraw_s + getattr(self.plot_widget, "paint_s", 0.0)
+        self._timer.setInterval(int(min(SLOWEST_MS, max(REDRAW_MS, 1000 * cost / DUTY))))
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Catch up on what arrived while hidden."""
+        super().showEvent(event)
+        if self._dirty:
+            self._schedule()
+
+    # ---------------------------------------------------------------- drawing
+
+    def _per_epoch(self) -> int:
+        return max(int(self._info.get("batches_per_epoch") or 1), 1)
+
+    def _x_of(self, idx: np.ndarray) -> np.ndarray:
+        return self.series.x_of(idx, self.x_axis, self._per_epoch())
+
+    def _span(self) -> tuple[int, int]:
+        """Batch indices in view: all while x auto-ranges, else those under the zoomed x range (± 1)."""
+        n, vb = self.series.n, self.plot_item.vb
+        if n == 0 or vb.autoRangeEnabled()[0]:
+            return 0, n
+        x0, x1 = vb.viewRange()[0]
+        at = lambda x: self.series.index_of(x, self.x_axis, self._per_epoch())  # noqa: E731
+        return max(0, at(x0) - 1), min(n, at(x1) + 1)
 
     def redraw(self) -> None:
-        """Push every held point to the curves now."""
+        """Push the points in view to the curves now: every point, or the min/max envelope of long runs."""
+        t0 = time.perf_counter()
         self._dirty = False
-        floor = self._info.get("floor")
-        losses, floors = self._losses.view(), self._batch_floors()
-        x = self._x_of(self._steps.view(), self._seconds.view())
-        y, low = self._shown(losses, floors)
+        s = self.series
+        s.set_window(self.smoothing)
+        per_batch = self.excess and s.has_batch_floors()
+        # loss − each batch's own floor is a KL divergence (≥ 0); otherwise transform() subtracts the run's floor.
+        tag, const = ("_x", None) if per_batch else ("", self._info.get("floor"))
+        span = self._span()
+        x, raw, self.decimated = s.series("loss" + tag, span, self._x_of)
+        y, low = self.transform(raw, const)
         tiny = float(y[low][0]) if low.any() else None  # smoothed curves clamp to the same level
-        self._x = x
         self.raw_curve.setData(x, y)
         self.clamped.setData(*thin_markers(x, y, low))
         self._legend_clamped(bool(low.any()))
-        recent = self._smooth.update(losses, self.smoothing)
-        # The recent mean's floor is the same window's mean of the batch floors, so the two line up.
-        recent_floors = None if floors is None else self._smooth_floors.update(floors, self.smoothing)
-        self.recent_curve.setData(x, self._shown(recent, recent_floors, tiny)[0])
-        self._redraw_band(x, floors, tiny)
+        rx, recent, _ = s.series("recent" + tag, span, self._x_of)
+        self.recent_curve.setData(rx, self.transform(recent, const, tiny)[0])
+        self._redraw_band(span, tag, const, tiny)
         self.recent_curve.opts["name"] = f"recent mean ({self.smoothing} batches)"
-        self._redraw_epochs(floor, tiny)
-        self.place_floor(self.floor, floor, x)
+        self._redraw_epochs(self._info.get("floor"), tiny)
+        self.place_floor(self.floor, self._info.get("floor"), x)
         self._relabel_legend()
-
-    def _batch_floors(self) -> np.ndarray | None:
-        """Per-batch floors to subtract: only in excess mode, and only when there is one for every batch."""
-        if not self.excess or self._floors.n == 0 or self._floors.n != self._losses.n:
-            return None
-        return self._floors.view()
-
-    def _shown(self, values: np.ndarray, floors: np.ndarray | None, tiny=None) -> tuple[np.ndarray, np.ndarray]:
-        """transform() of values, less each batch's own floor when given, else less the run's floor."""
-        if floors is not None:
-            # loss − this batch's targets' entropy is a KL divergence: ≥ 0, so nothing is clamped on log.
-            return self.transform(values - floors[: len(values)], None, tiny)
-        return self.transform(values, self._info.get("floor"), tiny)
+        self.redraw_s = 0.7 * self.redraw_s + 0.3 * (time.perf_counter() - t0)
 
     def _legend_clamped(self, shown: bool) -> None:
         # The clamped-marker entry only when something is clamped: an unused entry reads as a warning.
@@ -174,16 +195,27 @@ class LivePlot(PlotBase):
         elif listed and not shown:
             self.legend.removeItem(self.clamped)
 
-    def _redraw_band(self, x: np.ndarray, floors, tiny) -> None:
-        n = min(self._lo.n, len(x))
-        self.band.setVisible(n > 0)
-        self.band_lo.setData(x[:n], self._shown(self._lo.view()[:n], floors, tiny)[0])
-        self.band_hi.setData(x[:n], self._shown(self._hi.view()[:n], floors, tiny)[0])
+    def _redraw_band(self, span, tag: str, const, tiny) -> None:
+        s = self.series
+        shown = s.available("lo" + tag) > 0
+        self.band.setVisible(shown)
+        if not shown:
+            self.band_lo.setData([], [])
+            self.band_hi.setData([], [])
+            return
+        # The band's edges are the envelope's outer edges: the lowest min and the highest max of each bucket.
+        x, lo, _ = s.series("lo" + tag, span, self._x_of, "min")
+        xh, hi, _ = s.series("hi" + tag, span, self._x_of, "max")
+        self.band_lo.setData(x, self.transform(lo, const, tiny)[0])
+        self.band_hi.setData(xh, self.transform(hi, const, tiny)[0])
 
     def _redraw_epochs(self, floor, tiny) -> None:
         rows = self._epoch_rows.view()
         ex = {"epoch": rows[:, 0] + 1, "seconds": rows[:, 4], "batch": rows[:, 3]}[self.x_axis]
-        self.epoch_curve.setData(ex, self.transform(rows[:, 1], floor, tiny)[0])
+        ey = self.transform(rows[:, 1], floor, tiny)[0]
+        # A diverged epoch's NaN mean has no place on the plot; all-NaN symbols made numpy warn "All-NaN slice".
+        ok = np.isfinite(ey)
+        self.epoch_curve.setData(ex[ok], ey[ok])
 
     def _relabel_legend(self) -> None:
         for sample, label in self.legend.items:
@@ -194,14 +226,16 @@ class LivePlot(PlotBase):
 
     def hover_text(self, x: float, y: float) -> str:
         """Nearest held batch to the mouse: its step, epoch and loss."""
-        if not len(self._x):
+        s = self.series
+        if not s.n:
             return super().hover_text(x, y)
-        i = int(np.clip(np.searchsorted(self._x, x), 0, len(self._x) - 1))
-        if i > 0 and abs(self._x[i - 1] - x) < abs(self._x[i] - x):
-            i -= 1
-        step, loss = int(self._steps.view()[i]), float(self._losses.view()[i])
-        floor = f" · batch floor {self._floors.view()[i]:.5g}" if i < self._floors.n else ""
-        return f"step {step} · epoch {int(self._epochs.view()[i])} · {self._seconds.view()[i]:.1f} s · loss {loss:.5g}{floor}"
+        i = int(np.clip(s.index_of(x, self.x_axis, self._per_epoch()), 0, s.n - 1))
+        if i > 0:
+            before, at = self._x_of(np.array([i - 1, i]))
+            i -= int(abs(before - x) < abs(at - x))
+        step, loss = int(s.steps.view()[i]), float(s.losses.view()[i])
+        floor = f" · batch floor {s.floors.view()[i]:.5g}" if i < s.floors.n else ""
+        return f"step {step} · epoch {int(s.epochs.view()[i])} · {s.seconds.view()[i]:.1f} s · loss {loss:.5g}{floor}"
 
 
 # The comparison plot has its own module; it is still importable from here.

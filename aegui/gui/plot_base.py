@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -99,6 +100,18 @@ class _Growable:
         return self._a[: self.n]
 
 
+class TimedPlotWidget(pg.PlotWidget):
+    """A PlotWidget that remembers how long its last paint took (the live plot paces its redraws by it)."""
+
+    paint_s = 0.0
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Paint, timing it."""
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_s = 0.7 * self.paint_s + 0.3 * (time.perf_counter() - t0)
+
+
 class PlotBase(QtWidgets.QWidget):
     """A themed PlotItem with log / excess / x-axis / smoothing controls and a hover readout."""
 
@@ -108,7 +121,7 @@ class PlotBase(QtWidgets.QWidget):
         super().__init__(parent)
         self.log, self.excess, self.x_axis, self.smoothing = True, False, "batch", smoothing
         self.y_unit = "loss"
-        self.plot_widget = pg.PlotWidget(background="w", axisItems={"left": LossAxis("left")})
+        self.plot_widget = TimedPlotWidget(background="w", axisItems={"left": LossAxis("left")})
         self.plot_item = self.plot_widget.getPlotItem()
         self._style_plot()
         self.readout = QtWidgets.QLabel(" ")

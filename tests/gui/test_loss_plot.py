@@ -24,7 +24,11 @@ def plot(qtbot):
 
 
 def feed(plot, losses, chunk=37):
-    """Append losses in uneven chunks, as the worker does."""
+    """Append losses in uneven chunks, as the worker does.
+
+    The plot holds float32 losses (as the engine computes and the store keeps them), so callers compare with
+    float32 values: f32() below.
+    """
     n = len(losses)
     steps = np.arange(n, dtype=np.int64)
     for s in range(0, n, chunk):
@@ -33,13 +37,18 @@ def feed(plot, losses, chunk=37):
     return steps
 
 
+def f32(values):
+    """values rounded to float32, as the plot holds them."""
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
+
+
 def held(item):
     x, y = item.getOriginalDataset()
     return (np.array([]), np.array([])) if x is None else (x, y)
 
 
 def test_plot_holds_exactly_the_appended_points(qtbot, plot):
-    losses = 0.5 + np.exp(-np.arange(1000) / 200.0)
+    losses = f32(0.5 + np.exp(-np.arange(1000) / 200.0))
     steps = feed(plot, losses)
     qtbot.waitUntil(lambda: len(held(plot.raw_curve)[0]) == 1000, timeout=5000)
     x, y = held(plot.raw_curve)
@@ -51,9 +60,9 @@ def test_plot_holds_exactly_the_appended_points(qtbot, plot):
 
 
 def test_zeros_and_negatives_are_clamped_and_marked_not_dropped(qtbot, plot):
-    losses = np.full(300, 0.7)
+    losses = f32(np.full(300, 0.7))
     losses[[10, 50, 51]] = 0.0
-    losses[200] = -1e-3
+    losses[200] = f32(-1e-3)
     feed(plot, losses)
     qtbot.waitUntil(lambda: len(held(plot.raw_curve)[0]) == 300, timeout=5000)
     _, y = held(plot.raw_curve)
@@ -75,7 +84,7 @@ def test_floor_is_a_dashed_labelled_line(qtbot, plot):
 
 
 def test_excess_mode_plots_loss_minus_floor(qtbot, plot):
-    losses = 0.5 + np.geomspace(0.3, 1e-4, 400)
+    losses = f32(0.5 + np.geomspace(0.3, 1e-4, 400))
     feed(plot, losses)
     plot.set_excess(True)
     x, y = held(plot.raw_curve)
