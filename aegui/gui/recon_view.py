@@ -31,6 +31,13 @@ def _style(plot: pg.PlotItem, bottom: str, left: str) -> None:
         plot.setLabel(name, text, color=INK, **{"font-size": "10.5pt"})
 
 
+def _title(plot: pg.PlotItem, text: str, colour: str = INK) -> None:
+    """Set a plot's title only when it changes: setTitle re-lays out the plot."""
+    if getattr(plot, "_aegui_title", None) != (text, colour):
+        plot._aegui_title = (text, colour)
+        plot.setTitle(text, color=colour, size="10.5pt")
+
+
 def _themed_plot() -> pg.PlotWidget:
     widget = pg.PlotWidget(background="w")
     widget.getPlotItem().setMenuEnabled(False)
@@ -45,6 +52,8 @@ class ReconstructionView(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._x = self._xhat = self._codes = None
+        self._stale = False
+        self._legend_names: tuple = ()
         self.loss_kind = "mse"
         self.feature_spin = QtWidgets.QSpinBox()
         self.feature_spin.setPrefix("feature i = ")
@@ -103,7 +112,24 @@ class ReconstructionView(QtWidgets.QWidget):
             raise ValueError(f"x {x.shape} and x̂ {xhat.shape}: must be the same N × d shape")
         codes = None if codes is None else np.asarray(codes, dtype=np.float64).reshape(len(x), -1)
         self._x, self._xhat, self._codes, self.loss_kind = x, xhat, codes, loss_kind
-        d = x.shape[1]
+        if self._hidden():
+            self._stale = True  # drawn when shown: a hidden view's redraws only cost the training thread the GIL
+            return
+        self._draw_all()
+
+    def _hidden(self) -> bool:
+        """True when the window shows but this view does not (the Grid tab): drawing can wait."""
+        return self.window().isVisible() and not self.isVisible()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Draw the latest snapshot that arrived while hidden."""
+        super().showEvent(event)
+        if self._stale and self._x is not None:
+            self._draw_all()
+
+    def _draw_all(self) -> None:
+        self._stale = False
+        d = self._x.shape[1]
         self.feature_spin.setVisible(d > 2)
         self.feature_spin.blockSignals(True)  # a new snapshot keeps the chosen feature; no extra redraw
         self.feature_spin.setRange(1, max(d, 1))
@@ -121,7 +147,7 @@ class ReconstructionView(QtWidgets.QWidget):
         self.code_points.setData([], [])
         self.feature_spin.setVisible(False)
         self.code_widget.setVisible(False)
-        self.main.getPlotItem().setTitle("reconstruction: no run", color=MUTED, size="10.5pt")
+        _title(self.main.getPlotItem(), "reconstruction: no run", MUTED)
         self.readout.setText(" ")
 
     @property
@@ -158,28 +184,32 @@ class ReconstructionView(QtWidgets.QWidget):
         seg[0::2], seg[1::2] = x, xhat
         self.segments.setData(seg[:, 0], seg[:, 1])
         self.segments.setVisible(True)
-        self.x_points.setData(x[:, 0], x[:, 1])
-        self.xhat_points.setData(xhat[:, 0], xhat[:, 1])
+        self.x_points.setData(*_finite(x[:, 0], x[:, 1]))
+        self.xhat_points.setData(*_finite(xhat[:, 0], xhat[:, 1]))
         self.identity.setData([], [])
         self._relegend(("x", self.x_points), (XHAT, self.xhat_points))
         _style(pi, "x₁", "x₂")
-        pi.setTitle(f"each input x joined to its reconstruction {XHAT}", color=INK, size="10.5pt")
+        _title(pi, f"each input x joined to its reconstruction {XHAT}", INK)
 
     def _draw_feature(self, pi: pg.PlotItem, x: np.ndarray, xhat: np.ndarray, i: int) -> None:
         xi, yi = x[:, i], xhat[:, i]
         self.segments.setData([], [])
         self.segments.setVisible(False)
         self.x_points.setData([], [])
-        self.xhat_points.setData(xi, yi)
+        self.xhat_points.setData(*_finite(xi, yi))
         finite = np.concatenate([xi, yi])
         finite = finite[np.isfinite(finite)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         self.identity.setData([lo, hi], [lo, hi])
         self._relegend((f"{XHAT}{_sub(i + 1)}", self.xhat_points), (f"{XHAT} = x", self.identity))
         _style(pi, f"x{_sub(i + 1)} (input)", f"{XHAT}{_sub(i + 1)} (reconstruction)")
-        pi.setTitle(f"feature {i + 1} of {x.shape[1]}: reconstruction against input", color=INK, size="10.5pt")
+        _title(pi, f"feature {i + 1} of {x.shape[1]}: reconstruction against input", INK)
 
     def _relegend(self, *entries) -> None:
+        names = tuple(name for name, _ in entries)
+        if names == self._legend_names:
+            return  # snapshots arrive twice a second; rebuilding an unchanged legend re-lays it out each time
+        self._legend_names = names
         self.legend.clear()
         for name, item in entries:
             self.legend.addItem(item, name)
@@ -199,18 +229,24 @@ class ReconstructionView(QtWidgets.QWidget):
             self.code_hist.setData(edges, counts)
             self.code_points.setData([], [])
             _style(cp, "code z", "points")
-            cp.setTitle(f"1-D code of {len(codes):,} points", color=INK, size="10.5pt")
+            _title(cp, f"1-D code of {len(codes):,} points", INK)
         else:
             self.code_hist.setData([], [])
-            self.code_points.setData(codes[:, 0], codes[:, 1])
+            self.code_points.setData(*_finite(codes[:, 0], codes[:, 1]))
             _style(cp, "z₁", "z₂")
-            cp.setTitle(f"2-D code of {len(codes):,} points", color=INK, size="10.5pt")
+            _title(cp, f"2-D code of {len(codes):,} points", INK)
 
     def code_kind(self) -> str | None:
         """'histogram', 'scatter' or None: what the code panel shows now."""
         if not self.code_widget.isVisibleTo(self):
             return None
         return "histogram" if self._codes.shape[1] == 1 else "scatter"
+
+
+def _finite(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points where both coordinates are finite: a diverged model's all-NaN x̂ made pyqtgraph warn 'All-NaN slice'."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    return (a, b) if ok.all() else (a[ok], b[ok])
 
 
 def _sub(n: int) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+STATUS_MS = 250  # ≤ 4 status updates a second: each relayouts the bar, and chunks arrive up to 30 times a second
 
 
 def clock(seconds: float) -> str:
@@ -37,10 +40,17 @@ class RunStatus:
             w.setToolTip(tip)
             bar.addPermanentWidget(w)
         self.epochs = self.batches_per_epoch = 1
+        self._pending: tuple[int, float] | None = None
+        self._timer = QTimer(bar)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(STATUS_MS)
+        self._timer.timeout.connect(self._flush)
         self.reset()
 
     def reset(self) -> None:
         """No run yet."""
+        self._timer.stop()
+        self._pending = None
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("idle")
@@ -49,6 +59,8 @@ class RunStatus:
 
     def start(self, info: dict) -> None:
         """A run began: set the scale from its epochs and batches per epoch."""
+        self._timer.stop()
+        self._pending = None
         self.epochs = max(1, int(info.get("epochs", 1)))
         self.batches_per_epoch = max(1, int(info.get("batches_per_epoch", 1)))
         self.progress.setRange(0, self.epochs * self.batches_per_epoch)
@@ -62,7 +74,18 @@ class RunStatus:
         self.eta.setText("")
 
     def update(self, batches: int, seconds: float) -> None:
-        """Show progress after `batches` steps in `seconds`."""
+        """Show progress after `batches` steps in `seconds`: now, or at most STATUS_MS later with the latest."""
+        self._pending = (batches, seconds)
+        if not self._timer.isActive():
+            self._flush()
+            self._timer.start()
+
+    def _flush(self) -> None:
+        if self._pending is not None:
+            self._show(*self._pending)
+            self._pending = None
+
+    def _show(self, batches: int, seconds: float) -> None:
         total = self.epochs * self.batches_per_epoch
         self.progress.setValue(min(batches, total))
         self.progress.setFormat(f"epoch {min(batches // self.batches_per_epoch, self.epochs)} of {self.epochs}")
@@ -73,5 +96,7 @@ class RunStatus:
 
     def end(self, text: str) -> None:
         """The run ended: say how, and clear the estimate."""
+        self._timer.stop()
+        self._flush()  # the last counts first, so the end text is not overwritten by a late update
         self.progress.setFormat(text)
         self.eta.setText("")

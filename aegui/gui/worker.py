@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 CHUNK_INTERVAL = 1 / 30  # at most 30 chunks a second reach the GUI: the plot repaints no faster
-RECON_INTERVAL = 0.25    # reconstruction snapshots a second: enough to watch x̂ move, cheap on ≤ 1,000 points
+RECON_INTERVAL = 0.5     # seconds between reconstruction snapshots: 2 a second shows x̂ move; each costs the run a forward pass
 
 
 def training_threads() -> int:
