@@ -68,9 +68,10 @@ class RollingMean:
         return self._out.view()
 
 
-def thin_markers(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Clamped points to mark, evenly thinned to MAX_MARKERS: half a million symbols would stall the GUI."""
+def thin_markers(x: np.ndarray, y: np.ndarray, mask: np.ndarray,
+                 limit: int = MAX_MARKERS) -> tuple[np.ndarray, np.ndarray]:
+    """Clamped points to mark, evenly thinned to `limit`: half a million symbols would stall the GUI."""
     idx = np.flatnonzero(mask)
-    if len(idx) > MAX_MARKERS:
-        idx = idx[np.linspace(0, len(idx) - 1, MAX_MARKERS).astype(np.int64)]
+    if len(idx) > limit:
+        idx = idx[np.linspace(0, len(idx) - 1, limit).astype(np.int64)]
     return x[idx], y[idx]

@@ -15,6 +15,7 @@ from .plot_base import CLAMP_COLOUR, REDRAW_MS, UNITS, PlotBase, _Growable, floo
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
 BAND_RGBA = (0, 114, 178, 45)
 DUTY = 0.05        # redraw + paint may take at most this share of the GUI thread's time while a run trains
+LIVE_MARKERS = 200  # clamped markers on a decimated (long) run: where clamping happens, not every point
 SLOWEST_MS = 500   # however costly a frame, the plot still moves twice a second
 
 
@@ -176,7 +177,8 @@ class LivePlot(PlotBase):
         y, low = self.transform(raw, const)
         tiny = float(y[low][0]) if low.any() else None  # smoothed curves clamp to the same level
         self.raw_curve.setData(x, y)
-        self.clamped.setData(*thin_markers(x, y, low))
+        # Each symbol costs paint time on every frame: a decimated view marks at most LIVE_MARKERS places.
+        self.clamped.setData(*thin_markers(x, y, low, LIVE_MARKERS if self.decimated else MAX_MARKERS))
         self._legend_clamped(bool(low.any()))
         rx, recent, _ = s.series("recent" + tag, span, self._x_of)
         self.recent_curve.setData(rx, self.transform(recent, const, tiny)[0])
