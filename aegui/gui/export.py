@@ -14,7 +14,7 @@ from ..core import config as config_mod
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
-META_KEY = "aegui"
+from .figure_render import META_KEY  # noqa: E402
 LOGICAL_WIDTH = 1000     # layout width in px: fonts keep their size, the image is scaled to the width asked
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
 MAX_META_BYTES = 2 * 1024 * 1024
@@ -22,8 +22,7 @@ MAX_RUNS = 1000
 _SVG_META = re.compile(rb'<metadata id="aegui-runs"><!\[CDATA\[(.*?)\]\]></metadata>', re.S)
 
 
-class ExportError(RuntimeError):
-    """A figure or CSV could not be written or read; the message names the path and the reason."""
+from .figure_render import ExportError, embed_svg_meta, save_figure, widget_image, with_widget  # noqa: E402,F401
 
 
 
@@ -195,74 +194,19 @@ def _figure_widget(rows_and_losses, view: dict | None):
 
 
 def render_comparison(rows_and_losses, width: int = 1600, view: dict | None = None):
-    """The comparison figure (plot, legend, caption) as a QImage `width` pixels wide."""
-    from PySide6 import QtCore, QtGui
+    """The comparison figure (plot, legend, caption) as a QImage `width` pixels wide, carrying its runs."""
     ensure_app()
-    if not 200 <= int(width) <= 20000:
-        raise ExportError(f"width {width}: must be from 200 to 20000 pixels")
-    fig = _figure_widget(rows_and_losses, view)
-    try:
-        scale = int(width) / fig.width()
-        image = QtGui.QImage(int(width), round(fig.height() * scale), QtGui.QImage.Format.Format_ARGB32)
-        image.fill(QtGui.QColor("white"))
-        painter = QtGui.QPainter(image)
-        painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
-        painter.scale(scale, scale)
-        fig.render(painter, QtCore.QPoint(0, 0))
-        painter.end()
-    finally:
-        fig.close()
-        fig.deleteLater()
+    image = with_widget(lambda: _figure_widget(rows_and_losses, view), lambda w: widget_image(w, width))
     image.setText(META_KEY, figure_json(rows_and_losses))
     return image
 
 
-def _write_svg(rows_and_losses, tmp: str, view: dict | None) -> None:
-    from PySide6 import QtCore, QtGui, QtSvg
-    fig = _figure_widget(rows_and_losses, view)
-    try:
-        gen = QtSvg.QSvgGenerator()
-        gen.setFileName(tmp)
-        gen.setSize(fig.size())
-        gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), fig.size()))
-        gen.setTitle("aegui loss comparison")
-        gen.setDescription("; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses))
-        painter = QtGui.QPainter(gen)
-        fig.render(painter, QtCore.QPoint(0, 0))
-        painter.end()
-    finally:
-        fig.close()
-        fig.deleteLater()
-    _embed_svg_meta(tmp, figure_json(rows_and_losses))
-
-
-def _embed_svg_meta(path: str, text: str) -> None:
-    # '<', '>' and '&' only occur inside JSON strings: escaping them keeps the CDATA section unbreakable.
-    safe = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    data = Path(path).read_bytes()
-    m = re.search(rb"<svg\b[^>]*>", data)
-    if not m:
-        raise ExportError(f"{path}: the SVG writer produced no <svg> element")
-    block = f'\n<metadata id="aegui-runs"><![CDATA[{safe}]]></metadata>'.encode("utf-8")
-    Path(path).write_bytes(data[: m.end()] + block + data[m.end():])
-
-
 def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None) -> Path:
     """Save the comparison as PNG (width px) or SVG, with runs embedded, atomically; format from the suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise ExportError(f"cannot write {path}: the name must end in .png or .svg")
     if not rows_and_losses:
         raise ExportError(f"cannot write {path}: no runs to draw")
-    ensure_app()
-    if suffix == ".svg":
-        return atomic_write(path, lambda tmp: _write_svg(rows_and_losses, tmp, view))
-    image = render_comparison(rows_and_losses, width, view)
-
-    def write(tmp):
-        if not image.save(tmp, "PNG"):
-            raise ExportError(f"cannot write {path}: the PNG encoder failed")
-    return atomic_write(path, write)
+    return save_figure(path, lambda: _figure_widget(rows_and_losses, view), figure_json(rows_and_losses), width,
+                       "aegui loss comparison", "; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses))
 
 
 def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None) -> Path:

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import export
+from .figure_render import save_figure, widget_image, with_widget
 from .curves import RunCurve
 from .grid_cells import CELL_HEIGHT, Cell
 from .loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
@@ -238,60 +239,17 @@ def _stored(cells: list[dict]) -> list[tuple]:
 def grid_image(cells: list[dict], width: int = 1600, excess: bool = False) -> QtGui.QImage:
     """The grid figure as a QImage `width` px wide, carrying its runs as aegui PNG metadata."""
     export.ensure_app()
-    if not 200 <= int(width) <= 20000:
-        raise export.ExportError(f"width {width}: must be from 200 to 20000 pixels")
-    view = _figure(cells, excess)
-    try:
-        scale = int(width) / view.width()
-        image = QtGui.QImage(int(width), round(view.height() * scale), QtGui.QImage.Format.Format_ARGB32)
-        image.fill(QtGui.QColor("white"))
-        painter = QtGui.QPainter(image)
-        painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
-        painter.scale(scale, scale)
-        view.render(painter, QtCore.QPoint(0, 0))
-        painter.end()
-    finally:
-        view.close()
-        view.deleteLater()
+    image = with_widget(lambda: _figure(cells, excess), lambda w: widget_image(w, width))
     image.setText(export.META_KEY, export.figure_json(_stored(cells)))
     return image
 
 
-def _write_svg(cells: list[dict], tmp: str, excess: bool = False) -> None:
-    from PySide6 import QtSvg
-    view = _figure(cells, excess)
-    try:
-        gen = QtSvg.QSvgGenerator()
-        gen.setFileName(tmp)
-        gen.setSize(view.size())
-        gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), view.size()))
-        gen.setTitle("aegui grid comparison")
-        gen.setDescription("; ".join(f"{c['loss']} × {c['data']}" for c in cells))
-        painter = QtGui.QPainter(gen)
-        view.render(painter, QtCore.QPoint(0, 0))
-        painter.end()
-    finally:
-        view.close()
-        view.deleteLater()
-    export._embed_svg_meta(tmp, export.figure_json(_stored(cells)))
-
-
 def save_cells(cells: list[dict], path, width: int = 1600, excess: bool = False) -> Path:
     """Save grid cells as PNG (width px) or SVG (excess: loss − floor), runs embedded, atomically; format from suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise export.ExportError(f"cannot write {path}: the name must end in .png or .svg")
     if not cells:
         raise export.ExportError(f"cannot write {path}: no grid cells to draw")
-    export.ensure_app()
-    if suffix == ".svg":
-        return export.atomic_write(path, lambda tmp: _write_svg(cells, tmp, excess))
-    image = grid_image(cells, width, excess)
-
-    def write(tmp):
-        if not image.save(tmp, "PNG"):
-            raise export.ExportError(f"cannot write {path}: the PNG encoder failed")
-    return export.atomic_write(path, write)
+    return save_figure(path, lambda: _figure(cells, excess), export.figure_json(_stored(cells)), width,
+                       "aegui grid comparison", "; ".join(f"{c['loss']} × {c['data']}" for c in cells))
 
 
 def save_grid(store, results: list[dict], path, width: int = 1600) -> Path:

@@ -16,7 +16,7 @@ from aegui import cli
 from aegui.core import training
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
 from aegui.core.store import RunStore
-from aegui.gui import app, export, export_csv
+from aegui.gui import app, export, export_csv, figure_render
 from aegui.gui.export import ExportError, save_comparison, save_csv
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
@@ -91,7 +91,7 @@ def test_full_disk_during_export_is_clear_and_leaves_no_partial_file(qapp, store
     if suffix == "png":
         monkeypatch.setattr(QtGui.QImage, "save", _half_written_png)
     elif suffix == "svg":
-        monkeypatch.setattr(export, "_embed_svg_meta", _full_disk)  # after Qt has written the SVG itself
+        monkeypatch.setattr(figure_render, "embed_svg_meta", _full_disk)  # after Qt has written the SVG itself
     else:
         monkeypatch.setattr(export_csv.csv, "writer", _full_disk)
     with pytest.raises(ExportError, match=f"cannot write .*cmp.{suffix}"):

@@ -1,0 +1,87 @@
+"""Render a laid-out widget to a PNG or SVG file that carries its runs: shared by comparisons and grids."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+META_KEY = "aegui"
+
+
+class ExportError(RuntimeError):
+    """A figure or CSV could not be written or read; the message names the path and the reason."""
+
+
+def widget_image(widget, width: int):
+    """The widget painted into a QImage `width` px wide (layout size kept, so fonts scale with it)."""
+    from PySide6 import QtCore, QtGui
+    if not 200 <= int(width) <= 20000:
+        raise ExportError(f"width {width}: must be from 200 to 20000 pixels")
+    scale = int(width) / widget.width()
+    image = QtGui.QImage(int(width), round(widget.height() * scale), QtGui.QImage.Format.Format_ARGB32)
+    image.fill(QtGui.QColor("white"))
+    painter = QtGui.QPainter(image)
+    painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
+    painter.scale(scale, scale)
+    widget.render(painter, QtCore.QPoint(0, 0))
+    painter.end()
+    return image
+
+
+def write_svg(widget, path: str, title: str, description: str) -> None:
+    """Paint the widget into an SVG file through QSvgGenerator (pyqtgraph's SVG exporter breaks on Qt ≥ 6.11)."""
+    from PySide6 import QtCore, QtGui, QtSvg
+    gen = QtSvg.QSvgGenerator()
+    gen.setFileName(path)
+    gen.setSize(widget.size())
+    gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()))
+    gen.setTitle(title)
+    gen.setDescription(description)
+    painter = QtGui.QPainter(gen)
+    widget.render(painter, QtCore.QPoint(0, 0))
+    painter.end()
+
+
+def embed_svg_meta(path: str, text: str) -> None:
+    """Insert the runs' JSON as <metadata id="aegui-runs"> right after the <svg> element opens."""
+    # '<', '>' and '&' only occur inside JSON strings: escaping them keeps the CDATA section unbreakable.
+    safe = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    data = Path(path).read_bytes()
+    m = re.search(rb"<svg\b[^>]*>", data)
+    if not m:
+        raise ExportError(f"{path}: the SVG writer produced no <svg> element")
+    block = f'\n<metadata id="aegui-runs"><![CDATA[{safe}]]></metadata>'.encode("utf-8")
+    Path(path).write_bytes(data[: m.end()] + block + data[m.end():])
+
+
+def with_widget(make_widget: Callable, use: Callable):
+    """Build a throwaway figure widget, use it, and always close it."""
+    widget = make_widget()
+    try:
+        return use(widget)
+    finally:
+        widget.close()
+        widget.deleteLater()
+
+
+def save_figure(path, make_widget: Callable, meta_json: str, width: int, title: str, description: str) -> Path:
+    """Save make_widget()'s figure as PNG (width px) or SVG by suffix, its runs embedded, written atomically."""
+    from .export import atomic_write
+    from .headless import ensure_app
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise ExportError(f"cannot write {path}: the name must end in .png or .svg")
+    ensure_app()
+    if suffix == ".svg":
+        def write(tmp):
+            with_widget(make_widget, lambda w: write_svg(w, tmp, title, description))
+            embed_svg_meta(tmp, meta_json)
+        return atomic_write(path, write)
+    image = with_widget(make_widget, lambda w: widget_image(w, width))
+    image.setText(META_KEY, meta_json)
+
+    def write_png(tmp):
+        if not image.save(tmp, "PNG"):
+            raise ExportError(f"cannot write {path}: the PNG encoder failed")
+    return atomic_write(path, write_png)
