@@ -33,3 +33,15 @@ def settings_dir(tmp_path, qapp):
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
     return folder
+
+
+@pytest.fixture
+def window(qtbot, data_dir):
+    """A shown MainWindow over this test's data folder; closing it stops and joins any worker."""
+    from aegui.gui.main_window import MainWindow
+    w = MainWindow(data_dir=str(data_dir))
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+    assert not w.is_running()

@@ -6,7 +6,6 @@ import sys
 import time
 
 import numpy as np
-import pytest
 
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
@@ -14,16 +13,6 @@ from aegui.gui.main_window import MainWindow
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))
 LONG = with_changes(TINY, name="long", **{"training.epochs": 100_000})
-
-
-@pytest.fixture
-def window(qtbot, data_dir):
-    w = MainWindow(data_dir=str(data_dir))
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()  # stops and joins any worker still running
-    assert not w.is_running()
 
 
 def runs(data_dir):

@@ -7,19 +7,9 @@ import pytest
 from PySide6 import QtGui, QtWidgets
 
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
-from aegui.gui.main_window import MainWindow
 from aegui.gui.save_dialog import SaveComparisonDialog, with_suffix
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
-
-
-@pytest.fixture
-def window(qtbot, data_dir):
-    w = MainWindow(data_dir=str(data_dir))
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
 
 
 def _one_run(qtbot, window):

@@ -7,20 +7,9 @@ from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_change
 from aegui.core.store import RunStore
 from aegui.gui import export
 from aegui.gui.grid_dialog import GridDialog
-from aegui.gui.main_window import MainWindow
 from aegui.gui.window_layout import COMPARE_HINT, LIVE_HINT
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
-
-
-@pytest.fixture
-def window(qtbot, data_dir):
-    w = MainWindow(data_dir=str(data_dir))
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()  # stops and joins any worker still running
-    assert not w.is_running()
 
 
 def stored(data_dir):
