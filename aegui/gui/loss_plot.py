@@ -220,11 +220,16 @@ class LivePlot(PlotBase):
         self.epoch_curve.setData(ex[ok], ey[ok])
 
     def _relabel_legend(self) -> None:
+        # setText relayouts the legend, which costs the whole plot another paint: only when the text changes.
         for sample, label in self.legend.items:
             if sample.item in (self.recent_curve, self.raw_curve):
-                label.setText(sample.item.opts["name"])
+                text = sample.item.opts["name"]
             elif sample.item is self.clamped:
-                label.setText("≤ floor, clamped" if self.excess else "≤ 0, clamped")
+                text = "≤ floor, clamped" if self.excess else "≤ 0, clamped"
+            else:
+                continue
+            if label.text != text:
+                label.setText(text)
 
     def hover_text(self, x: float, y: float) -> str:
         """Nearest held batch to the mouse: its step, epoch and loss."""
