@@ -14,7 +14,7 @@ from .plot_base import CLAMP_COLOUR, REDRAW_MS, UNITS, PlotBase, _Growable, floo
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
 BAND_RGBA = (0, 114, 178, 45)
-DUTY = 0.05        # redraw + paint may take at most this share of the GUI thread's time while a run trains
+DUTY = 0.03        # redraw + paint may take at most this share of the GUI thread's time while a run trains
 LIVE_MARKERS = 200  # clamped markers on a decimated (long) run: where clamping happens, not every point
 SLOWEST_MS = 500   # however costly a frame, the plot still moves twice a second
 

@@ -63,6 +63,9 @@ class ReconstructionView(QtWidgets.QWidget):
         self.readout = QtWidgets.QLabel(" ")
         self.readout.setStyleSheet(f"color: {MUTED};")
         self.readout.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        # Its text changes with every snapshot: if its width fed the layout, each snapshot could nudge the
+        # splitter and repaint the live plot beside it too.
+        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         self.main = _themed_plot()
         self.code_widget = _themed_plot()
         self._build_items()
@@ -136,6 +139,9 @@ class ReconstructionView(QtWidgets.QWidget):
         self.feature_spin.blockSignals(False)
         self._draw_main()
         self._draw_codes()
+        # Settle auto-range now rather than while painting, where a range change asks for a second paint.
+        for widget in (self.main, self.code_widget):
+            widget.getPlotItem().vb.prepareForPaint()
 
     def clear(self) -> None:
         """Show nothing (no run, or a run whose weights are gone)."""
