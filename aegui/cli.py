@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_flags(grid, grid=True)
     grid.add_argument("--seeds", type=int, default=1, help="seeds per cell, trained as one batched model")
     grid.add_argument("--out", help="save the grid of plots as a PNG or SVG")
+    grid.add_argument("--excess", action="store_true", help="plot loss − floor in the saved grid")
     grid.add_argument("--json", action="store_true")
     runs = sub.add_parser("runs", help="list stored runs")
     runs.add_argument("--json", action="store_true")

@@ -56,7 +56,7 @@ def run_grid(args) -> int:
         if res["stop_reason"] == "cancelled":
             break
     if args.out:
-        _save(store, results, args.out)
+        _save(store, results, args.out, args.excess)
     if args.json:
         print_json({"group": group, "losses": losses, "data": datas, "cells": results})
     else:
@@ -65,11 +65,11 @@ def run_grid(args) -> int:
     return 130 if results and results[-1]["stop_reason"] == "cancelled" else 0
 
 
-def _save(store, results, out: str) -> None:
+def _save(store, results, out: str, excess: bool) -> None:
     from .gui.export import ExportError
     from .gui.grid_figure import save_grid
     try:
-        save_grid(store, results, out)
+        save_grid(store, results, out, excess=excess)
     except ExportError as exc:
         raise UsageError(f"error: {exc}") from None
     print(f"saved {out}", file=sys.stderr)

@@ -252,7 +252,7 @@ def save_cells(cells: list[dict], path, width: int = 1600, excess: bool = False)
                        "aegui grid comparison", "; ".join(f"{c['loss']} × {c['data']}" for c in cells))
 
 
-def save_grid(store, results: list[dict], path, width: int = 1600) -> Path:
+def save_grid(store, results: list[dict], path, width: int = 1600, excess: bool = False) -> Path:
     """Save `aegui grid` results (store: RunStore or its file path) as one PNG or SVG figure carrying its runs."""
     from ..core.store import RunStore
     own = not hasattr(store, "losses")
@@ -262,4 +262,4 @@ def save_grid(store, results: list[dict], path, width: int = 1600) -> Path:
     finally:
         if own:
             db.close()
-    return save_cells(cells, path, width)
+    return save_cells(cells, path, width, excess)

@@ -140,3 +140,14 @@ def test_grid_image_and_errors(qapp, grid, tmp_path):
         save_grid(store, [{"loss": "mse", "data": "uniform", "run_id": 9999}], tmp_path / "g.png")
     with pytest.raises(ExportError, match="does not exist"):
         save_grid(store, results, tmp_path / "missing" / "g.png")
+
+
+def test_cli_grid_saves_an_excess_figure(tmp_path, capsys):
+    from aegui.cli import main
+    from aegui.gui.export import read_figure
+    out = tmp_path / "grid.png"
+    code = main(["--data-dir", str(tmp_path / "d"), "grid", "--samples", "512", "--epochs", "2", "--device", "cpu",
+                 "--excess", "--out", str(out)])
+    assert code == 0 and out.exists()
+    assert len(read_figure(out)) == 4
+    assert "propagateSizeHints" not in capsys.readouterr().err
