@@ -40,10 +40,6 @@ class LivePlot(PlotBase):
         self.clamped = self.clamp_item(CLAMP_COLOUR, name="≤ 0, clamped")
         self.floor = self.floor_line(FLOOR_COLOUR, " ")
         self.floor.setVisible(False)
-        # An invisible point at the run's planned end: auto-range then spans the whole run from its first
-        # batch, so the x axis stays put while the curve grows (its picture is reused, not rebuilt each
-        # frame) and a run that stops at tol shows how early it stopped.
-        self.extent = pi.plot(pen=transparent)
         self.decimated = False  # whether the last redraw drew the min/max envelope rather than every point
         self.redraw_s = 0.0     # smoothed cost of one frame: redraw() plus the paint it causes
         self._dirty = False
@@ -190,27 +186,11 @@ class LivePlot(PlotBase):
         self.recent_curve.opts["name"] = f"recent mean ({self.smoothing} batches)"
         self._redraw_epochs(self._info.get("floor"), tiny)
         self.place_floor(self.floor, self._info.get("floor"), x)
-        self._place_extent(y)
         self._relabel_legend()
         # Settle auto-range now, not in the scene's paint preparation: a range change there moves the
         # axes and asks for a second paint of the whole plot (seen: ~3 paints per redraw).
         self.plot_item.vb.prepareForPaint()
         self.redraw_s = 0.7 * self.redraw_s + 0.3 * (time.perf_counter() - t0)
-
-    def _planned_x(self) -> float | None:
-        """Where the run will end on the x axis if it runs all its epochs; None for seconds (unknown)."""
-        epochs = int(self._info.get("epochs") or 0)
-        if epochs <= 0 or self.x_axis == "seconds":
-            return None
-        return float(epochs) if self.x_axis == "epoch" else float(epochs * self._per_epoch())
-
-    def _place_extent(self, y: np.ndarray) -> None:
-        end = self._planned_x()
-        finite = y[np.isfinite(y)] if len(y) else y
-        if end is None or not len(finite):
-            self.extent.setData([], [])
-        else:
-            self.extent.setData([end], [finite[-1]])
 
     def _legend_clamped(self, shown: bool) -> None:
         # The clamped-marker entry only when something is clamped: an unused entry reads as a warning.
