@@ -140,6 +140,12 @@ class LivePlot(PlotBase):
         cost = self.redraw_s + getattr(self.plot_widget, "paint_s", 0.0)
         self._timer.setInterval(int(min(SLOWEST_MS, max(REDRAW_MS, 1000 * cost / DUTY))))
 
+    def flush(self) -> None:
+        """Draw what has arrived now, not at the next paced tick: a run's end should show at once."""
+        if self._dirty:
+            self._timer.stop()
+            self.redraw()
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         """Catch up on what arrived while hidden."""
         super().showEvent(event)

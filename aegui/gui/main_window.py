@@ -146,6 +146,7 @@ class MainWindow(WindowFiles, QMainWindow):
         self.recon_stack.setCurrentIndex(1)
         self.live.start_run(info)
         self.status.start(info)
+        self.results.refresh()  # the new run is stored as 'running' already: list it while it trains
         seeds = f" × {info['copies']} seeds" if info.get("copies", 1) > 1 else ""
         self._say(f"Training {info['label']}{seeds} on {info['device']}. {info.get('device_note', '')}".strip())
         self._idle(f"Training {info['label']}{seeds} — Esc stops, Ctrl+P pauses.")
@@ -180,6 +181,7 @@ class MainWindow(WindowFiles, QMainWindow):
     def _on_ended(self, outcome: str) -> None:
         self._set_running(self.runner.is_running())  # a rerun may already have started the next one
         if not self._closed:
+            self.live.flush()
             self.results.refresh()
         self.sigRunEnded.emit(outcome)
 

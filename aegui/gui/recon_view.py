@@ -76,8 +76,10 @@ class ReconstructionView(QtWidgets.QWidget):
         row = QtWidgets.QHBoxLayout()
         row.setContentsMargins(6, 2, 6, 0)
         row.addWidget(self.feature_spin)
-        row.addStretch(1)
-        row.addWidget(self.readout)
+        # The readout takes the stretch: its width is ignored by the layout (see above), so without the
+        # stretch it would get none and vanish.
+        row.addWidget(self.readout, 1)
+        self.readout.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         plots = QtWidgets.QHBoxLayout()
         plots.addWidget(self.main, 3)
         plots.addWidget(self.code_widget, 2)

@@ -138,3 +138,15 @@ def test_default_size_fills_most_of_the_screen(window):
     assert window.height() == max(min(int(area.height() * 0.9), 1000), least.height())
     header = window.results.view.horizontalHeader()
     assert window.results.proxy.headerData(6, header.orientation()) == "gap to floor"
+
+
+def test_run_end_is_drawn_at_once_and_the_run_is_listed_while_it_trains(qtbot, window):
+    listed = []
+    window.runner.sigStarted.connect(lambda _info: listed.append(window.results.model.rowCount()))
+    window.live._timer.setInterval(60_000)  # a paced tick would come far too late to draw this run
+    window.panels.set_config(TINY)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
+        window.start_run()
+    assert listed == [1]  # the running row shows before the first batch is drawn
+    x, _ = window.live.raw_curve.getData()
+    assert len(x) == window.live.point_count() > 0  # drawn by the end signal, not a later paced tick
