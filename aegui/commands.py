@@ -58,7 +58,7 @@ def _ctrl_c_cancels(cancel: threading.Event):
             signal.signal(signal.SIGINT, old)
 
 
-def train_and_store(prep, store, copies: int, quiet: bool = False, group_name: str | None = None) -> dict:
+def train_and_store(prep, store, copies: int, group_name: str | None = None) -> dict:
     """Train one prepared config, storing it as it goes; return the run's summary dict."""
     from .core.recorder import RunRecorder
     from .core.training import BatchRecord, EpochSummary, RunEnd, RunStart, train
@@ -71,8 +71,6 @@ def train_and_store(prep, store, copies: int, quiet: bool = False, group_name: s
         try:
             for r in train(prep, cancel, copies=copies):
                 rec.feed(r)
-                if quiet:
-                    continue
                 if isinstance(r, BatchRecord):
                     progress.batch(r.epoch, r.step, r.loss)
                 elif isinstance(r, EpochSummary):
@@ -83,6 +81,9 @@ def train_and_store(prep, store, copies: int, quiet: bool = False, group_name: s
                     start = r
                 elif isinstance(r, RunEnd):
                     end = r
+        except KeyboardInterrupt:
+            rec.cancel()  # a second Ctrl-C while the first one was being honoured: still the user's stop
+            raise
         except BaseException as exc:
             rec.fail(f"{type(exc).__name__}: {exc}")
             raise
@@ -116,7 +117,7 @@ def cmd_run(args) -> int:
         print_json(result)
     else:
         print(f"run {result['run_id']}: {result['stop_reason']} after {result['batches']} batches, "
-              f"final loss {result['final_loss']:.6g}, floor {result['floor']:.6g}"
+              f"final loss {_num(result['final_loss'])}, floor {_num(result['floor'])}"
               f"{'' if result['floor_exact'] else ' (reference)'}", file=sys.stderr)
     return EXIT_INTERRUPTED if result["stop_reason"] == "cancelled" else 0
 

@@ -123,3 +123,28 @@ def test_grid_json(capsys, data_dir):
 def test_grid_refuses_invalid_cells_before_training(capsys, data_dir):
     assert main(["grid", *TINY, "--loss", "bce", "--data", "uniform,gaussian"]) == 2
     assert "cell bce × gaussian" in capsys.readouterr().err
+
+
+def test_divergence_at_the_first_batch_is_reported_without_json(capsys, data_dir, monkeypatch):
+    from aegui.core import losses
+    real = losses.per_copy
+    monkeypatch.setattr(losses, "per_copy", lambda kind, out, t: real(kind, out, t) * float("nan"))
+    assert main(["run", *TINY]) == 0
+    err = capsys.readouterr().err
+    assert "diverged after 1 batches, final loss -" in err and "Traceback" not in err
+
+
+def test_interrupt_outside_the_loop_still_stores_cancelled(capsys, data_dir, monkeypatch):
+    from aegui.core import training
+    real = training.train
+
+    def interrupted(*args, **kwargs):
+        for r in real(*args, **kwargs):
+            yield r
+            if isinstance(r, training.BatchRecord):
+                raise KeyboardInterrupt  # a second Ctrl-C arrives while the first is being honoured
+    monkeypatch.setattr(training, "train", interrupted)
+    assert main(["run", *TINY]) == 130
+    capsys.readouterr()
+    assert main(["runs", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["status"] == "cancelled"
