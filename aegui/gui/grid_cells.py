@@ -104,6 +104,8 @@ class Cell:
         self.live_steps: _Growable | None = None
         self.live: _Growable | None = None
         self.live_floors: _Growable | None = None
+        self._series: dict[bool, dict] = {}  # series(excess_mode) of the data held now; emptied by invalidate()
+        self.changed = True                   # drawn data out of date: the next redraw draws this cell's row
         self.raw = pg.PlotDataItem(pen=pen(RAW_COLOUR, 1.0))
         # A transparent pen, not None: with pen=None PlotDataItem never builds the path FillBetweenItem fills.
         self.lo, self.hi = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0)), pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
@@ -132,8 +134,21 @@ class Cell:
             return None if self.live_floors is None else self.live_floors.view()
         return self.floors
 
+    def invalidate(self) -> None:
+        """The held data (or its floors) changed: recompute the series and redraw the row at the next redraw."""
+        self._series.clear()
+        self.changed = True
+
     def series(self, excess_mode: bool = False) -> dict:
-        """Display arrays: per-batch (thinned) or band, epoch means; in excess mode each less its floor."""
+        """Display arrays: per-batch (thinned) or band, epoch means; in excess mode each less its floor.
+
+        Cached until invalidate(): a finished cell costs nothing on the ticks of the cell still training."""
+        key = bool(excess_mode)
+        if key not in self._series:
+            self._series[key] = self._compute_series(key)
+        return self._series[key]
+
+    def _compute_series(self, excess_mode: bool) -> dict:
         y = self.values()
         if y is None or len(y) == 0:
             return {}

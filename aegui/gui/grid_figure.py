@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from . import export
 from .figure_render import save_figure, widget_image, with_widget
 from .curves import RunCurve
 from .grid_cells import CELL_HEIGHT, Cell
-from .loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
+from .loss_plot import DUTY, EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR, SLOWEST_MS
 from .plot_base import GRID_ALPHA, INK, MUTED, REDRAW_MS, UNITS, LossAxis, _Growable, floor_text
 
 
@@ -37,6 +38,7 @@ class GridView(QtWidgets.QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.layout_widget, 1)
         self._dirty = False
+        self.redraw_s = 0.0  # smoothed cost of one redraw; paces the live ticks as LivePlot does
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._tick)
@@ -80,6 +82,8 @@ class GridView(QtWidgets.QWidget):
         for cell in (c for c in self.cells if c.data in first):  # the left column carries the y labels
             cell.plot.setLabel("left", self._y_label(cell.loss), color=INK, **{"font-size": "9.5pt"})
         self.header.setText(self._header_html())
+        for cell in self.cells:
+            cell.changed = True  # the y label (and floor lines) change in every row
         self.redraw()
 
     def _make_plot(self, r: int, c: int, rows: int, loss: str) -> pg.PlotItem:
@@ -142,9 +146,8 @@ class GridView(QtWidgets.QWidget):
         cell.live.extend(values.reshape(len(values), -1))
         if floors is not None and cell.live_floors is not None:
             cell.live_floors.extend(floors)
-        self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
+        cell.invalidate()
+        self._schedule()
 
     def set_cell(self, spec: dict) -> None:
         """Replace one cell's data (e.g. a finished run's row and stored losses) in place."""
@@ -156,6 +159,7 @@ class GridView(QtWidgets.QWidget):
         cell.losses = None if spec.get("losses") is None else np.asarray(spec["losses"], dtype=np.float64)
         cell.floors = None if spec.get("floors") is None else np.asarray(spec["floors"], dtype=np.float64)
         cell.live = cell.live_steps = cell.live_floors = None
+        cell.invalidate()
         self.header.setText(self._header_html())
         self.redraw()
 
@@ -165,21 +169,40 @@ class GridView(QtWidgets.QWidget):
                 return cell
         raise KeyError(f"no cell {loss} × {data} in the grid")
 
+    def _schedule(self) -> None:
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _hidden(self) -> bool:
+        """True when the window shows but this view does not (another tab): its redraws can wait."""
+        return self.window().isVisible() and not self.isVisible()
+
     def _tick(self) -> None:
+        if not self._dirty or self._hidden():
+            self._timer.stop()  # idle or hidden: no wake-ups; showEvent or the next chunk restarts it
+            return
+        self.redraw()
+        # As LivePlot: costlier frames come less often, so the GUI thread is busy at most DUTY of the time.
+        self._timer.setInterval(int(min(SLOWEST_MS, max(REDRAW_MS, 1000 * self.redraw_s / DUTY))))
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Catch up on what arrived while hidden."""
+        super().showEvent(event)
         if self._dirty:
-            self.redraw()
-        else:
-            self._timer.stop()
+            self._schedule()
 
     def redraw(self) -> None:
-        """Redraw every cell: one x range for all, a log-y range per row from that row's curves and floors."""
+        """Redraw the rows whose cells changed: one x range for all, a log-y range per row from its curves and floors."""
+        t0 = time.perf_counter()
         self._dirty = False
         for row in self._rows():
-            self._redraw_row(row)
-        if not self.cells:
-            return
-        xmax = max([len(c.values()) for c in self.cells if c.values() is not None] + [1])
-        self.cells[0].plot.setXRange(0, xmax, padding=0.02)
+            if any(cell.changed for cell in row):
+                self._redraw_row(row)
+        if self.cells:
+            xmax = max([len(c.values()) for c in self.cells if c.values() is not None] + [1])
+            self.cells[0].plot.setXRange(0, xmax, padding=0.02)
+        self.redraw_s = 0.7 * self.redraw_s + 0.3 * (time.perf_counter() - t0)
 
     def _redraw_row(self, cells: list[Cell]) -> None:
         series = [cell.series(self.excess) for cell in cells]
@@ -192,6 +215,7 @@ class GridView(QtWidgets.QWidget):
         tiny = float(pos.min()) / 10 if pos.size else 1e-3
         for cell, s in zip(cells, series):
             cell.draw(s, tiny, self.excess)
+            cell.changed = False
         has_zero = bool((allv[np.isfinite(allv)] <= 0).any())
         lo, hi = (math.log10(tiny if has_zero else pos.min()), math.log10(pos.max())) if pos.size else (-3, 0)
         cells[0].plot.setYRange(lo, hi if hi > lo else lo + 1, padding=0.06)

@@ -151,3 +151,37 @@ def test_cli_grid_saves_an_excess_figure(tmp_path, capsys):
     assert code == 0 and out.exists()
     assert len(read_figure(out)) == 4
     assert "propagateSizeHints" not in capsys.readouterr().err
+
+
+def test_finished_cell_is_not_recomputed_while_another_trains(qapp, qtbot, monkeypatch):
+    view = GridView()
+    qtbot.addWidget(view)
+    view.set_cells([{"loss": "mse", "data": "uniform", "floor": 0.0},
+                    {"loss": "mse", "data": "gaussian", "floor": 0.0},
+                    {"loss": "bce", "data": "uniform", "floor": 0.5}])
+    view.set_cell({"loss": "mse", "data": "uniform", "losses": np.linspace(1, 0.1, 500)})
+    finished, running, other_row = view.cells
+    calls = {id(c): 0 for c in view.cells}
+    for cell in view.cells:
+        real = cell._compute_series
+        def counted(excess_mode, cell=cell, real=real):
+            calls[id(cell)] += 1
+            return real(excess_mode)
+        monkeypatch.setattr(cell, "_compute_series", counted)
+    for i in range(3):
+        view.add_live("mse", "gaussian", np.arange(i * 20, i * 20 + 20), np.full(20, 0.5))
+        view.redraw()
+    assert calls[id(running)] == 3
+    assert calls[id(finished)] == 0           # same row: redrawn from its cached series
+    assert calls[id(other_row)] == 0
+    drawn = {id(c): 0 for c in view.cells}
+    for cell in view.cells:
+        monkeypatch.setattr(cell, "draw", lambda *a, cell=cell, **k: drawn.__setitem__(id(cell), drawn[id(cell)] + 1))
+    view.add_live("mse", "gaussian", np.arange(60, 80), np.full(20, 0.5))
+    view.redraw()
+    assert drawn[id(other_row)] == 0          # a row with no change is not redrawn at all
+    view.set_excess(True)
+    assert calls[id(finished)] == 1           # a new mode: computed once, then cached
+    view.set_excess(False)
+    view.set_excess(True)
+    assert calls[id(finished)] == 1
