@@ -110,7 +110,7 @@ def cmd_run(args) -> int:
     from .core.training import prepare
     _check_seeds(args.seeds)
     with _usage_errors():
-        prep = prepare(config_from_args(args))  # an invalid run is refused before it is stored
+        prep = prepare(config_from_args(args), args.seeds)  # an invalid run is refused before it is stored
     store = open_store(args)
     result = train_and_store(prep, store, args.seeds)
     if args.json:

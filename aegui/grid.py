@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .cli import UsageError, config_from_args, finite, print_json
+from .cli import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
 from .core.config import LOSSES, DATA_KINDS, ConfigError, apply_data, apply_loss, with_changes
 
 
@@ -17,7 +17,7 @@ def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[st
     return list(dict.fromkeys(items))
 
 
-def grid_configs(base, losses: list[str], datas: list[str]):
+def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1):
     """The cells' configs, row by row (loss) and column by column (data); ConfigError lists every bad cell."""
     from .core.training import prepare
     cells, problems = [], []
@@ -25,7 +25,7 @@ def grid_configs(base, losses: list[str], datas: list[str]):
         for data in datas:
             cfg = with_changes(apply_data(apply_loss(base, loss), data), name=f"{loss} · {data}")
             try:
-                cells.append((loss, data, prepare(cfg)))
+                cells.append((loss, data, prepare(cfg, copies)))
             except ConfigError as exc:
                 problems.extend(f"error: cell {loss} × {data}: {p}" for p in exc.problems)
     if problems:
@@ -35,15 +35,13 @@ def grid_configs(base, losses: list[str], datas: list[str]):
 
 def run_grid(args) -> int:
     """Validate every cell, then train them one after another into one stored group."""
-    from .commands import open_store, train_and_store
+    from .commands import _usage_errors, open_store, train_and_store
     losses = _split(args.loss, "mse,bce", LOSSES, "--loss")
     datas = _split(args.data, "uniform,bernoulli", DATA_KINDS, "--data")
     args.loss = args.data = None  # the lists are not single-run overrides
-    try:
+    with _usage_errors():
         base = config_from_args(args)
-    except ConfigError as exc:
-        raise UsageError("\n".join(f"error: {p}" for p in exc.problems)) from None
-    cells = grid_configs(base, losses, datas)
+    cells = grid_configs(base, losses, datas, args.seeds)
     store = open_store(args)
     group = f"grid {time.strftime('%Y-%m-%d %H:%M:%S')}"
     results = []
@@ -62,7 +60,7 @@ def run_grid(args) -> int:
     else:
         for c in results:
             print(f"{c['loss']:>10} × {c['data']:<10} final {finite(c['final_loss'])}  floor {c['floor']:.4g}")
-    return 130 if results and results[-1]["stop_reason"] == "cancelled" else 0
+    return EXIT_INTERRUPTED if results and results[-1]["stop_reason"] == "cancelled" else 0
 
 
 def _save(store, results, out: str, excess: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from _rows import Row  # noqa: F401 - sets QT_QPA_PLATFORM before Qt is imported
+import _rows  # noqa: F401 - sets QT_QPA_PLATFORM before Qt is imported
 
 from aegui.core.config import RunConfig, with_changes
 

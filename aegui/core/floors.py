@@ -30,7 +30,7 @@ def binary_entropy(x: np.ndarray) -> float:
     return float(entropy_elements(x).mean())
 
 
-def row_entropy(x: np.ndarray) -> np.ndarray | None:
+def row_entropy(x: np.ndarray) -> np.ndarray:
     """Each sample's mean binary entropy: a minibatch's BCE floor is the mean of its rows' values.
 
     BCE(x, x̂) = H(x) + KL(x‖x̂), so loss − floor of the very batch trained on is ≥ 0 exactly; the data

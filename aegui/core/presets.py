@@ -48,7 +48,7 @@ _LIST = [
            "A 4→2 bottleneck on iid U(0,1) data stalls at the PCA floor (d−k)/(12d) = 1/24: iid data won't compress.",
            _cfg("bottleneck-iid", data=DataConfig(features=4), model=ModelConfig(encoding_dim=2)), "floor"),
     Preset("bottleneck-redundant", "Bottleneck on redundant data",
-           "The same 4→1 bottleneck on redundant rows like [a, a, a, a] trains to zero: redundancy compresses.",
+           "A 4→1 bottleneck on redundant rows like [a, a, a, a] trains to zero: redundancy compresses.",
            _cfg("bottleneck-redundant", data=DataConfig(kind="redundant", features=4, latent_dim=1),
                 model=ModelConfig(encoding_dim=1)), "zero"),
     Preset("question-relu-bce-uniform", "The question: 100-feature ReLU stack, BCE, uniform",

@@ -206,15 +206,14 @@ class RunStore:
                                 (run_id, start_step, len(block), block.tobytes(), _blob(floors)))
             self.db.executemany("INSERT OR REPLACE INTO epochs VALUES(?,?,?,?,?,?)",
                                 [(run_id, *e) for e in epochs])
-            self.db.execute("UPDATE runs SET updated=?, seconds=?, batches=?, epochs=? WHERE run_id=?",
+            self.db.execute("UPDATE runs SET updated=?, seconds=?, batches=?, epochs=MAX(epochs, ?) WHERE run_id=?",
                             (time.time(), seconds, start_step + len(losses),
-                             max([e[0] + 1 for e in epochs], default=0) or self._epochs(run_id), run_id))
-
-    def _epochs(self, run_id: int) -> int:
-        return self.db.execute("SELECT epochs FROM runs WHERE run_id=?", (run_id,)).fetchone()[0]
+                             max([e[0] + 1 for e in epochs], default=0), run_id))
 
     def finish_run(self, run_id: int, status: str, stop_reason: str | None, end=None, error: str | None = None):
         """Record the end of a run and compact its losses into large chunks."""
+        if status not in STATUSES:
+            raise ValueError(f"status {status!r}: must be one of {', '.join(STATUSES)}")
         fields = {"status": status, "stop_reason": stop_reason, "error": error, "updated": time.time()}
         if end is not None:
             fields.update(seconds=end.seconds, batches=end.batches, epochs=end.epochs,

@@ -45,11 +45,14 @@ def test_rename_notes_delete(tmp_path, tiny):
     assert len(store.losses(b)) == 0
 
 
-def test_curve_costs_four_bytes_a_batch(tmp_path, tiny):
+def test_curve_costs_four_bytes_a_batch(tmp_path, tiny, monkeypatch):
+    from aegui.core import recorder
     store = RunStore.open(tmp_path)
+    monkeypatch.setattr(recorder, "COMMIT_SECONDS", 0.0)  # commit every record: many small chunks
     run_id, losses = record(store, with_changes(tiny, **{"training.epochs": 20}))
-    size = store.db.execute("SELECT SUM(LENGTH(data)) FROM loss_chunks WHERE run_id=?", (run_id,)).fetchone()[0]
-    assert size == 4 * len(losses)
+    chunks, size = store.db.execute("SELECT COUNT(*), SUM(LENGTH(data)) FROM loss_chunks WHERE run_id=?",
+                                    (run_id,)).fetchone()
+    assert chunks == 1 and size == 4 * len(losses)  # compacted at the end into one float32 block
 
 
 def test_reader_lists_while_writer_trains(tmp_path, tiny):
