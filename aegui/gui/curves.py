@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 
-from .plot_base import _Growable, rolling_mean
 
 MAX_MARKERS = 2000  # markers show where clamping happens; the curve itself keeps every point
 
@@ -44,28 +43,6 @@ def excess(losses, floors: np.ndarray | None, floor: float | None) -> np.ndarray
     if floor is not None and math.isfinite(floor):
         return y - floor
     return y
-
-
-class RollingMean:
-    """A trailing mean kept up to date by smoothing only the new tail of a growing array."""
-
-    def __init__(self) -> None:
-        self._out, self._window = _Growable(np.float64), 0
-
-    def reset(self) -> None:
-        """Forget what was smoothed (the data were cleared)."""
-        self._out.n = 0
-
-    def update(self, values: np.ndarray, window: int) -> np.ndarray:
-        """The rolling mean of values over window; only points new since the last call are computed."""
-        # A full rolling mean of 1M points costs 20 ms: recomputing the tail keeps each tick cheap.
-        if self._window != window or self._out.n > len(values):
-            self._out.n, self._window = 0, window
-        done = self._out.n
-        if done < len(values):
-            start = max(done - window + 1, 0)
-            self._out.extend(rolling_mean(values[start:], window)[done - start:])
-        return self._out.view()
 
 
 def thin_markers(x: np.ndarray, y: np.ndarray, mask: np.ndarray,

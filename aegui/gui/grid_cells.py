@@ -101,7 +101,6 @@ class Cell:
         losses, floors = spec.get("losses"), spec.get("floors")
         self.losses = None if losses is None else np.asarray(losses, dtype=np.float64)
         self.floors = None if floors is None else np.asarray(floors, dtype=np.float64)  # BCE batch floors
-        self.live_steps: _Growable | None = None
         self.live: _Growable | None = None
         self.live_floors: _Growable | None = None
         self._series: dict[bool, dict] = {}  # series(excess_mode) of the data held now; emptied by invalidate()

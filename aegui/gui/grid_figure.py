@@ -139,10 +139,8 @@ class GridView(QtWidgets.QWidget):
         cell = self._cell(loss, data)
         values = np.asarray(losses, dtype=np.float64)
         if cell.live is None:
-            cell.live_steps = _Growable(np.int64)
             cell.live = _Growable(np.float64, columns=values.shape[1] if values.ndim == 2 else 1)
             cell.live_floors = None if floors is None else _Growable(np.float64)
-        cell.live_steps.extend(steps)
         cell.live.extend(values.reshape(len(values), -1))
         if floors is not None and cell.live_floors is not None:
             cell.live_floors.extend(floors)
@@ -158,7 +156,7 @@ class GridView(QtWidgets.QWidget):
         cell.floor_line.label.setFormat(floor_text(cell.floor, cell.floor_exact))
         cell.losses = None if spec.get("losses") is None else np.asarray(spec["losses"], dtype=np.float64)
         cell.floors = None if spec.get("floors") is None else np.asarray(spec["floors"], dtype=np.float64)
-        cell.live = cell.live_steps = cell.live_floors = None
+        cell.live = cell.live_floors = None
         cell.invalidate()
         self.header.setText(self._header_html())
         self.redraw()

@@ -13,9 +13,6 @@ import numpy as np
 from .decimate import BUCKETS, FULL_POINTS, Track, interleave, peak_reduce, pow2_at_least, rolling_reader
 from .plot_base import _Growable
 
-WHICH = ("both", "min", "max")
-
-
 class LiveSeries:
     """Per-batch columns of one run and the Tracks (loss, recent mean, band; plain and per-batch excess)."""
 

@@ -66,10 +66,8 @@ class LivePlot(PlotBase):
         self.floor.label.setText(floor_text(floor, exact))
         self._changed()
 
-    def append(self, steps, losses, seconds, epochs, floors=None) -> None:
-        """Add a chunk of per-batch points (and BCE batch floors); drawn at the next tick (≤ 30 Hz)."""
-        if floors is not None:
-            self.append_floors(floors)
+    def append(self, steps, losses, seconds, epochs) -> None:
+        """Add a chunk of per-batch points (BCE batch floors come first, by append_floors); drawn at the next tick."""
         s = self.series
         s.steps.extend(steps)
         s.losses.extend(losses)
@@ -137,7 +135,7 @@ class LivePlot(PlotBase):
         self.redraw()
         # Adaptive rate: frames that cost more come less often, so the GUI thread (and the GIL the
         # training thread needs between torch ops) is busy at most DUTY of the time.
-        cost = self.redraw_s + getattr(self.plot_widget, "paint_s", 0.0)
+        cost = self.redraw_s + self.plot_widget.paint_s
         self._timer.setInterval(int(min(SLOWEST_MS, max(REDRAW_MS, 1000 * cost / DUTY))))
 
     def flush(self) -> None:

@@ -16,7 +16,7 @@ from aegui import cli
 from aegui.core import training
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
 from aegui.core.store import RunStore
-from aegui.gui import app, export, export_csv, figure_render
+from aegui.gui import app, export_csv, figure_render
 from aegui.gui.export import ExportError, save_comparison, save_csv
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
