@@ -260,8 +260,6 @@ class MainWindow(WindowFiles, QMainWindow):
         self._closed = True
         save_settings(self)
         QSettings().setValue("config", cfg.to_json(self.panels.config()))
-        if self.grid_run is not None:
-            self.grid_run.cells = self.grid_run.cells[: self.grid_run.index + 1]  # no next cell after this one
         self.runner.shutdown()
         self.results.close_store()
         super().closeEvent(event)
