@@ -37,33 +37,29 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+_CHOICES = {"data": "DATA_KINDS", "model": "MODEL_KINDS", "activation": "ACTIVATIONS", "output": "OUTPUTS",
+            "loss": "LOSSES", "optimizer": "OPTIMIZERS", "device": "DEVICES"}
+_GROUPS = {"data": "data", "model": "model", "loss": "loss, optimizer and training",
+           "optimizer": "loss, optimizer and training", "training": "loss, optimizer and training"}
+_HELP = {"name": "a display name for the run", "file": "CSV or .npy matrix, rows are samples (with --data file)"}
+
+
 def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
-    """The flags shared by `run` and `grid`; they override the preset and the config file."""
+    """The flags shared by `run` and `grid`, built from RUN_FLAGS; they override the preset and the config file."""
     from .core import config as c
-    # For a grid, --loss and --data take comma-separated lists: one cell per combination.
-    lists = {"type": str} if grid else {}
     p.add_argument("--preset", help="start from a named preset (see `aegui presets`)")
     p.add_argument("--config", help="start from a config JSON file")
-    p.add_argument("--name", help="a display name for the run")
-    g = p.add_argument_group("data")
-    g.add_argument("--data", **(lists or {"choices": c.DATA_KINDS}))
-    g.add_argument("--file", help="CSV or .npy matrix, rows are samples (with --data file)")
-    for flag, typ in (("--samples", int), ("--features", int), ("--p", float), ("--latent-dim", int),
-                      ("--noise", float)):
-        g.add_argument(flag, type=typ)
-    g = p.add_argument_group("model")
-    g.add_argument("--model", choices=c.MODEL_KINDS)
-    g.add_argument("--activation", choices=c.ACTIVATIONS)
-    g.add_argument("--output", choices=c.OUTPUTS)
-    for flag, typ in (("--depth", int), ("--hidden", int), ("--slope", float), ("--encoding-dim", int)):
-        g.add_argument(flag, type=typ)
-    g = p.add_argument_group("loss, optimizer and training")
-    g.add_argument("--loss", **(lists or {"choices": c.LOSSES}))
-    g.add_argument("--optimizer", choices=c.OPTIMIZERS)
-    g.add_argument("--device", choices=c.DEVICES)
-    for flag, typ in (("--lr", float), ("--momentum", float), ("--batch-size", int), ("--epochs", int),
-                      ("--tol", float), ("--seed", int)):
-        g.add_argument(flag, type=typ)
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for key, (path, typ) in RUN_FLAGS.items():
+        title = _GROUPS.get(path.split(".")[0])
+        if title and title not in groups:
+            groups[title] = p.add_argument_group(title)
+        target = groups[title] if title else p
+        kind = {"type": typ}
+        # For a grid, --loss and --data take comma-separated lists: one cell per combination.
+        if key in _CHOICES and not (grid and key in ("loss", "data")):
+            kind = {"choices": getattr(c, _CHOICES[key])}
+        target.add_argument("--" + key.replace("_", "-"), help=_HELP.get(key), **kind)
 
 
 def build_parser() -> argparse.ArgumentParser:
