@@ -16,7 +16,7 @@ from .figure_render import save_figure, widget_image, with_widget
 from .curves import RunCurve
 from .grid_cells import CELL_HEIGHT, Cell
 from .loss_plot import DUTY, EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR, SLOWEST_MS
-from .plot_base import GRID_ALPHA, INK, MUTED, REDRAW_MS, UNITS, LossAxis, _Growable, floor_text
+from .plot_base import GRID_ALPHA, INK, REDRAW_MS, UNITS, LossAxis, _Growable, floor_text, style_axes
 
 
 class GridView(QtWidgets.QWidget):
@@ -91,14 +91,7 @@ class GridView(QtWidgets.QWidget):
         plot.setLogMode(x=False, y=True)
         plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
         plot.setMenuEnabled(False)
-        font = QtGui.QFont()
-        font.setPointSizeF(9)
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(MUTED))
-            axis.setTextPen(pg.mkPen(INK))
-            axis.setTickFont(font)
-            axis.enableAutoSIPrefix(False)
+        style_axes(plot, 9)  # a point smaller than the single plots: many cells share the figure
         # Shared axes: tick values only on the outer edge, as in any small-multiples figure.
         plot.getAxis("left").setStyle(showValues=c == 0)
         if c == 0:  # one width for every row's tick labels ("10⁻⁶" vs "0.5"), so the columns line up

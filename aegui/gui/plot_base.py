@@ -112,6 +112,18 @@ class TimedPlotWidget(pg.PlotWidget):
         self.paint_s = 0.7 * self.paint_s + 0.3 * (time.perf_counter() - t0)
 
 
+def style_axes(plot_item: pg.PlotItem, point_size: float) -> None:
+    """The house style of a plot's left and bottom axes: muted lines, ink tick labels of point_size, no SI prefix."""
+    font = QtGui.QFont()
+    font.setPointSizeF(point_size)
+    for name in ("left", "bottom"):
+        axis = plot_item.getAxis(name)
+        axis.setPen(pg.mkPen(MUTED))
+        axis.setTextPen(pg.mkPen(INK))
+        axis.setTickFont(font)
+        axis.enableAutoSIPrefix(False)  # "(x0.001)" on a loss axis reads as an error
+
+
 class PlotBase(QtWidgets.QWidget):
     """A themed PlotItem with log / excess / x-axis / smoothing controls and a hover readout."""
 
@@ -158,18 +170,11 @@ class PlotBase(QtWidgets.QWidget):
         pi.setClipToView(True)
         pi.setLogMode(x=False, y=True)
         pi.showGrid(x=True, y=True, alpha=GRID_ALPHA)
-        font = QtGui.QFont()
-        font.setPointSizeF(9.5)
-        for name in ("left", "bottom"):
-            axis = pi.getAxis(name)
-            axis.setPen(pg.mkPen(MUTED))
-            axis.setTextPen(pg.mkPen(INK))
-            axis.setTickFont(font)
-            axis.enableAutoSIPrefix(False)  # "(x0.001)" on a loss axis reads as an error
-            # Axis text and grid replayed every frame cost ~9 ms each in software: cache the y axis as a pixmap
-            # (pyqtgraph calls update() when the ticks change, which refreshes the cache).
-            if name == "left":  # the x axis changes on every live tick, where a cache only adds a copy
-                axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        style_axes(pi, 9.5)
+        # Axis text and grid replayed every frame cost ~9 ms each in software: cache the y axis as a pixmap
+        # (pyqtgraph calls update() when the ticks change, which refreshes the cache). Not the x axis: it
+        # changes on every live tick, where a cache only adds a copy.
+        pi.getAxis("left").setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend = pi.addLegend(offset=(-12, 12), brush=pg.mkBrush(255, 255, 255, 225),
                                    pen=pg.mkPen("#d0d0d0"), labelTextColor=INK, labelTextSize="9.5pt")
         self._update_labels()
