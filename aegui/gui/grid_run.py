@@ -7,7 +7,7 @@ import time
 from PySide6 import QtCore, QtWidgets
 
 from .grid_figure import GridView
-from .plot_base import MUTED
+from .plot_base import MUTED, hinted_stack
 
 GRID_HINT = ("Run ▸ Grid… (Ctrl+G) trains every loss × data combination — by default the seed answer's "
              "{MSE, BCE} × {uniform, Bernoulli} — and draws them here side by side, each with its floor.")
@@ -31,13 +31,8 @@ class GridPanel(QtWidgets.QWidget):
         self.excess_box.toggled.connect(self.view.set_excess)
         for widget, stretch in ((self.status, 1), (self.excess_box, 0), (save, 0)):
             bar.addWidget(widget, stretch)
-        self.hint = QtWidgets.QLabel(GRID_HINT)
-        self.hint.setWordWrap(True)
-        self.hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet(f"background: white; color: {MUTED}; font-size: 12pt; padding: 40px;")
-        self.stack = QtWidgets.QStackedWidget()
-        self.stack.addWidget(self.hint)
-        self.stack.addWidget(self.view)
+        self.stack = hinted_stack(self.view, GRID_HINT)
+        self.hint = self.stack.hint_label
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -112,6 +112,23 @@ class TimedPlotWidget(pg.PlotWidget):
         self.paint_s = 0.7 * self.paint_s + 0.3 * (time.perf_counter() - t0)
 
 
+HINT_STYLE = f"background: white; color: {MUTED}; font-size: 12pt; padding: 40px;"
+
+
+def hinted_stack(widget: QtWidgets.QWidget, text: str) -> QtWidgets.QStackedWidget:
+    """widget behind a centred hint (index 0, shown first; the label is the stack's hint_label); the caller
+    shows the widget (setCurrentWidget or setCurrentIndex(1)) once it has content."""
+    hint = QtWidgets.QLabel(text)
+    hint.setWordWrap(True)
+    hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+    hint.setStyleSheet(HINT_STYLE)
+    stack = QtWidgets.QStackedWidget()
+    stack.addWidget(hint)
+    stack.addWidget(widget)
+    stack.hint_label = hint
+    return stack
+
+
 def style_axes(plot_item: pg.PlotItem, point_size: float) -> None:
     """The house style of a plot's left and bottom axes: muted lines, ink tick labels of point_size, no SI prefix."""
     font = QtGui.QFont()
@@ -144,13 +161,9 @@ class PlotBase(QtWidgets.QWidget):
         if controls:
             layout.addLayout(self._build_controls())
         # An empty plot shows meaningless axes (log 2..9): until there is data, a hint says what to do.
-        self.hint_label = QtWidgets.QLabel()
-        self.hint_label.setWordWrap(True)
-        self.hint_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.hint_label.setStyleSheet(f"background: white; color: {MUTED}; font-size: 12pt; padding: 40px;")
-        self.stack = QtWidgets.QStackedWidget()
-        self.stack.addWidget(self.plot_widget)
-        self.stack.addWidget(self.hint_label)
+        self.stack = hinted_stack(self.plot_widget, "")
+        self.hint_label = self.stack.hint_label
+        self.stack.setCurrentWidget(self.plot_widget)  # the plot until set_hint asks for the hint
         layout.addWidget(self.stack, 1)
         self._mouse = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .grid_run import GridPanel
 from .loss_plot import ComparisonPlot, LivePlot
 from .panels import ConfigPanels
-from .plot_base import MUTED
+from .plot_base import MUTED, hinted_stack
 from .recon_view import ReconstructionView
 from .results import ResultsPane
 
@@ -22,7 +22,6 @@ LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
              "The dashed line will show the lowest loss your data allows.")
 RECON_HINT = ("While a run trains, each input x is drawn joined to its reconstruction x̂ here, "
               "a few times a second.\n\nWith a bottleneck, the codes show beside it.")
-HINT_STYLE = f"background: white; color: {MUTED}; font-size: 11pt; padding: 30px;"
 COMPARE_HINT = "Select runs in the table to compare them\n(Ctrl- or Shift-click for several)."
 CLAIM_STYLE = ("QLabel { background: #EEF5FB; color: #1d3b53; border: 1px solid #c9dff0; border-radius: 4px;"
                " padding: 6px 10px; font-size: 10.5pt; }")
@@ -54,18 +53,6 @@ def _live_page(w) -> QWidget:
     return page
 
 
-def _hinted(widget: QWidget, text: str) -> QStackedWidget:
-    """widget behind a centred hint; the caller shows the widget (setCurrentIndex(1)) once it has content."""
-    hint = QLabel(text)
-    hint.setWordWrap(True)
-    hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    hint.setStyleSheet(HINT_STYLE)
-    stack = QStackedWidget()
-    stack.addWidget(hint)
-    stack.addWidget(widget)
-    return stack
-
-
 def _splitter(orientation, *widgets) -> QSplitter:
     split = QSplitter(orientation)
     split.setChildrenCollapsible(False)
@@ -85,7 +72,7 @@ def build_layout(w) -> None:
     w.tabs.setDocumentMode(True)
     w.tabs.addTab(_live_page(w), "Live loss")
     w.tabs.addTab(w.grid_panel, "Grid")
-    w.recon_stack = _hinted(w.recon, RECON_HINT)
+    w.recon_stack = hinted_stack(w.recon, RECON_HINT)
     w.recon_tabs = QTabWidget()
     w.recon_tabs.setDocumentMode(True)
     w.recon_tabs.addTab(w.recon_stack, "Reconstruction")
