@@ -36,6 +36,20 @@ def settings_dir(tmp_path, qapp):
 
 
 @pytest.fixture
+def make_live_plot(qtbot):
+    """make_live_plot(info): a shown 800×500 LivePlot started on a run described by info."""
+    def make(info: dict):
+        from aegui.gui.loss_plot import LivePlot
+        plot = LivePlot()
+        qtbot.addWidget(plot)
+        plot.resize(800, 500)
+        plot.show()
+        plot.start_run(info)
+        return plot
+    return make
+
+
+@pytest.fixture
 def window(qtbot, data_dir):
     """A shown MainWindow over this test's data folder; closing it stops and joins any worker."""
     from aegui.gui.main_window import MainWindow

@@ -14,13 +14,8 @@ INFO = {"floor": 0.5, "floor_exact": True, "label": "mlp bce uniform", "batches_
 
 
 @pytest.fixture
-def plot(qtbot):
-    p = LivePlot()
-    qtbot.addWidget(p)
-    p.resize(800, 500)
-    p.show()
-    p.start_run(INFO)
-    return p
+def plot(make_live_plot):
+    return make_live_plot(INFO)
 
 
 def feed(plot, losses, chunk=37):
