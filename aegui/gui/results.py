@@ -210,13 +210,22 @@ class ResultsPane(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Reload the runs from the store, keeping the selection where the runs still exist."""
         keep = set(self.selected_run_ids())
-        self.model.reload()
-        if len(self.model.rows) <= 200:  # measuring every cell of a big store costs more than it helps
-            self.view.resizeColumnsToContents()
-            header = self.view.horizontalHeader()
-            header.resizeSection(NAME_COLUMN, min(header.sectionSize(NAME_COLUMN), NAME_WIDTH))
-        if keep:
-            self.select_runs(keep)
+        # Quietly: a reset and re-select of the same runs would make the window re-read every selected curve.
+        sm = self.view.selectionModel()
+        was = sm.blockSignals(True)
+        try:
+            self.model.reload()
+            if len(self.model.rows) <= 200:  # measuring every cell of a big store costs more than it helps
+                self.view.resizeColumnsToContents()
+                header = self.view.horizontalHeader()
+                header.resizeSection(NAME_COLUMN, min(header.sectionSize(NAME_COLUMN), NAME_WIDTH))
+            if keep:
+                self.select_runs(keep)
+        finally:
+            sm.blockSignals(was)
+        self.view.viewport().update()  # the view missed the blocked signals: repaint the selection
+        if set(self.selected_run_ids()) != keep:  # e.g. a selected run was deleted
+            self._selection_changed()
 
     def select_runs(self, run_ids) -> None:
         """Select exactly these runs."""

@@ -139,3 +139,15 @@ def test_refresh_lists_a_thousand_runs_quickly(qtbot, tmp_path):
     assert pane.proxy.rowCount() == 1000
     print(f"listed 1,000 runs in {elapsed:.3f} s")
     assert elapsed <= 0.5, f"listing 1,000 runs took {elapsed:.3f} s (target 0.5 s)"
+
+
+def test_refresh_keeps_the_selection_without_signalling_it(pane, store_path):
+    ids = store_path[1][:2]
+    pane.select_runs(ids)
+    seen = []
+    pane.sigSelectionChanged.connect(seen.append)
+    pane.refresh()                                   # e.g. after a run ends: same runs selected, nothing re-read
+    assert seen == [] and set(pane.selected_run_ids()) == set(ids)
+    pane.store.delete(ids[0])
+    pane.refresh()                                   # a selected run went: the selection did change
+    assert seen and set(seen[-1]) == {ids[1]}
