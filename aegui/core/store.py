@@ -113,10 +113,18 @@ def _pid_alive(pid: int) -> bool:
 class RunStore:
     """A connection to the run store; use one per thread (sqlite3 connections are not shared)."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, check: bool = True):
+        """Connect to the store file; check=False for another connection to a store this process opened.
+
+        The first open checks the file (quick_check, whose time grows with the file), moves a damaged one
+        aside and marks dead writers' runs interrupted; later connections (a worker thread's) skip both.
+        """
         self.path = Path(path)
         self.notice = ""  # set when a corrupt file was moved aside
-        self._connect()
+        if check:
+            self._connect()
+        else:
+            self.db = self._try_connect(quick_check=False)
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike | None = None) -> "RunStore":
@@ -141,12 +149,12 @@ class RunStore:
             self.db = self._try_connect()
         self._mark_interrupted()
 
-    def _try_connect(self) -> sqlite3.Connection:
+    def _try_connect(self, quick_check: bool = True) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10.0)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives an application crash
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            if quick_check and db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
             db.executescript(_SCHEMA)
             _migrate(db)

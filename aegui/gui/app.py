@@ -113,10 +113,9 @@ def open_window(data_dir: str | None = None):
 
     from aegui.core.store import RunStore
     from .main_window import MainWindow
-    store = RunStore.open(data_dir)  # moves a damaged file aside before the window opens its own connection
+    store = RunStore.open(data_dir)  # moves a damaged file aside; the window keeps this one connection
     notice = store.notice
-    store.close()
-    window = MainWindow(data_dir=data_dir)
+    window = MainWindow(store=store)
     window.show()
     if notice:
         print(f"aegui: warning: {notice}", file=sys.stderr)

@@ -34,12 +34,12 @@ class MainWindow(WindowFiles, QMainWindow):
     sigProgress = Signal(int)  # batches shown so far in the live plot
     sigRunEnded = Signal(str)  # finished / cancelled / failed, once the worker's thread has been joined
 
-    def __init__(self, data_dir: str | None = None):
+    def __init__(self, data_dir: str | None = None, store: RunStore | None = None):
         super().__init__()
         self.setWindowTitle("aegui — why won't my loss go to zero?")
-        store = RunStore.open(data_dir)  # creates the folder, or raises StoreError saying why not
-        self.store_path = str(store.path)
-        store.close()
+        # One checked connection for the GUI thread (the results pane uses it); workers open their own.
+        self.store = store or RunStore.open(data_dir)  # creates the folder, or raises StoreError saying why not
+        self.store_path = str(self.store.path)
         self.runner = RunController(self.store_path, self)
         self._closed = False
         self.last_message = ""

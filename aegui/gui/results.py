@@ -151,10 +151,14 @@ class ResultsPane(QtWidgets.QWidget):
     sigSelectionChanged = QtCore.Signal(list)
     sigLoadConfig = QtCore.Signal(object)
 
-    def __init__(self, store_path: str, parent=None):
+    def __init__(self, store, parent=None):
+        """store: an open RunStore (the window's), or a store file or data folder to open."""
         super().__init__(parent)
-        path = Path(store_path)
-        self.store = RunStore.open(path) if path.is_dir() else RunStore(os.fspath(path))
+        if isinstance(store, RunStore):
+            self.store = store
+        else:
+            path = Path(store)
+            self.store = RunStore.open(path) if path.is_dir() else RunStore(os.fspath(path))
         self.model = RunTableModel(self.store, self)
         self.proxy = QtCore.QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)

@@ -76,7 +76,7 @@ def build_layout(w) -> None:
     w.recon_tabs = QTabWidget()
     w.recon_tabs.setDocumentMode(True)
     w.recon_tabs.addTab(w.recon_stack, "Reconstruction")
-    w.results = ResultsPane(w.store_path)
+    w.results = ResultsPane(w.store)
     w.comparison = ComparisonPlot()
     w.comparison.set_hint(COMPARE_HINT)
     w.top_split = _splitter(Qt.Orientation.Horizontal, w.tabs, w.recon_tabs)

@@ -115,7 +115,7 @@ class TrainWorker(QObject):
         # sqlite connections are per thread: this one is opened, used and closed in the worker thread.
         from aegui.core.recorder import RunRecorder
         from aegui.core.store import RunStore
-        store = RunStore(self.store_path)
+        store = RunStore(self.store_path, check=False)  # the window checked the file when it opened it
         return store, RunRecorder(store, self.group_name)
 
     def _drive(self, recorder) -> None:

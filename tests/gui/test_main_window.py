@@ -250,3 +250,18 @@ sys.exit(app.main([]))
     assert lines[0] == "torch before paint: False"
     visible, torch_version, _cuda = lines[1].split()
     assert visible == "True" and torch_version != "None"
+
+
+def test_the_store_file_is_checked_once_per_window_not_per_run(qtbot, data_dir, monkeypatch):
+    from aegui.core.store import RunStore
+    from aegui.gui.app import open_window
+    checks = []
+    real = RunStore._connect
+    monkeypatch.setattr(RunStore, "_connect", lambda self: (checks.append(self.path), real(self))[1])
+    w = open_window(str(data_dir))
+    qtbot.addWidget(w)
+    w.panels.set_config(TINY)
+    with qtbot.waitSignal(w.sigRunEnded, timeout=30_000):
+        w.start_run()
+    w.close()
+    assert len(checks) == 1  # quick_check's time grows with the file: once at start-up, never per run
