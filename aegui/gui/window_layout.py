@@ -20,7 +20,8 @@ SPLITTERS = ("main_split", "right_split", "top_split", "bottom_split")
 MAX_DEFAULT = (1600, 1000)
 LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
              "The dashed line will show the lowest loss your data allows.")
-RECON_HINT = ("While a run trains, each input x is drawn joined to its reconstruction x̂ here, "
+# Plain words, no x̂: this font draws the combining hat over the wrong letter (seen under Xvfb).
+RECON_HINT = ("While a run trains, each input is drawn here joined to its reconstruction, "
               "a few times a second.\n\nWith a bottleneck, the codes show beside it.")
 COMPARE_HINT = "Select runs in the table to compare them\n(Ctrl- or Shift-click for several)."
 CLAIM_STYLE = ("QLabel { background: #EEF5FB; color: #1d3b53; border: 1px solid #c9dff0; border-radius: 4px;"
