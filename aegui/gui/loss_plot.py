@@ -52,6 +52,8 @@ class LivePlot(PlotBase):
     def start_run(self, info: dict) -> None:
         """Clear and set up for a new run: info has floor, floor_exact, label, batches_per_epoch (loss, recent_window)."""
         self.clear()
+        # A new run's first points should show at once, not at the last run's slowest paced rate.
+        self._timer.setInterval(REDRAW_MS)
         self._info = dict(info)
         self.y_unit = UNITS.get(info.get("loss", ""), "loss")
         if info.get("recent_window"):
