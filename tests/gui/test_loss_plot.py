@@ -218,4 +218,5 @@ def test_a_new_run_draws_at_full_rate_after_a_slow_paced_one(make_live_plot, qtb
     plot.start_run(INFO)
     plot.append(np.arange(3), np.array([0.7, 0.6, 0.55], dtype=np.float32), np.zeros(3), np.zeros(3, dtype=np.int64))
     assert plot._timer.interval() == REDRAW_MS
-    qtbot.waitUntil(lambda: len(plot.raw_curve.getData()[0]) == 3, timeout=REDRAW_MS * 5)
+    qtbot.waitUntil(lambda: len(plot.raw_curve.getData()[0] if plot.raw_curve.getData()[0] is not None else [])
+                    == 3, timeout=REDRAW_MS * 5)
