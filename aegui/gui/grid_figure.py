@@ -15,8 +15,9 @@ from . import export
 from .figure_render import save_figure, widget_image, with_widget
 from .curves import RunCurve
 from .grid_cells import CELL_HEIGHT, Cell
-from .loss_plot import DUTY, EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR, SLOWEST_MS
-from .plot_base import GRID_ALPHA, INK, REDRAW_MS, UNITS, LossAxis, _Growable, floor_text, style_axes
+from .loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
+from .pacing import PacedRedraw
+from .plot_base import GRID_ALPHA, INK, UNITS, LossAxis, _Growable, floor_text, style_axes
 
 
 class GridView(QtWidgets.QWidget):
@@ -37,11 +38,8 @@ class GridView(QtWidgets.QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.header)
         layout.addWidget(self.layout_widget, 1)
-        self._dirty = False
         self.redraw_s = 0.0  # smoothed cost of one redraw; paces the live ticks as LivePlot does
-        self._timer = QtCore.QTimer(self)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self._tick)
+        self.pacing = PacedRedraw(self, self.redraw, lambda: self.redraw_s)
 
     @property
     def shape(self) -> tuple[list[str], list[str]]:
@@ -138,7 +136,7 @@ class GridView(QtWidgets.QWidget):
         if floors is not None and cell.live_floors is not None:
             cell.live_floors.extend(floors)
         cell.invalidate()
-        self._schedule()
+        self.pacing.schedule()
 
     def set_cell(self, spec: dict) -> None:
         """Replace one cell's data (e.g. a finished run's row and stored losses) in place."""
@@ -160,33 +158,15 @@ class GridView(QtWidgets.QWidget):
                 return cell
         raise KeyError(f"no cell {loss} × {data} in the grid")
 
-    def _schedule(self) -> None:
-        self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
-
-    def _hidden(self) -> bool:
-        """True when the window shows but this view does not (another tab): its redraws can wait."""
-        return self.window().isVisible() and not self.isVisible()
-
-    def _tick(self) -> None:
-        if not self._dirty or self._hidden():
-            self._timer.stop()  # idle or hidden: no wake-ups; showEvent or the next chunk restarts it
-            return
-        self.redraw()
-        # As LivePlot: costlier frames come less often, so the GUI thread is busy at most DUTY of the time.
-        self._timer.setInterval(int(min(SLOWEST_MS, max(REDRAW_MS, 1000 * self.redraw_s / DUTY))))
-
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         """Catch up on what arrived while hidden."""
         super().showEvent(event)
-        if self._dirty:
-            self._schedule()
+        self.pacing.shown()
 
     def redraw(self) -> None:
         """Redraw the rows whose cells changed: one x range for all, a log-y range per row from its curves and floors."""
         t0 = time.perf_counter()
-        self._dirty = False
+        self.pacing_cost = 0.0
         for row in self._rows():
             if any(cell.changed for cell in row):
                 self._redraw_row(row)

@@ -6,17 +6,15 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
 
 from .curves import MAX_MARKERS, thin_markers  # noqa: F401 - thin_markers, MAX_MARKERS: old home
 from .live_series import LiveSeries
-from .plot_base import CLAMP_COLOUR, REDRAW_MS, UNITS, PlotBase, _Growable, floor_text, pen
+from .pacing import PacedRedraw
+from .plot_base import CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
 BAND_RGBA = (0, 114, 178, 45)
-DUTY = 0.03        # redraw + paint may take at most this share of the GUI thread's time while a run trains
 LIVE_MARKERS = 200  # clamped markers on a decimated (long) run: where clamping happens, not every point
-SLOWEST_MS = 500   # however costly a frame, the plot still moves twice a second
 
 
 class LivePlot(PlotBase):
@@ -42,10 +40,7 @@ class LivePlot(PlotBase):
         self.floor.setVisible(False)
         self.decimated = False  # whether the last redraw drew the min/max envelope rather than every point
         self.redraw_s = 0.0     # smoothed cost of one frame: redraw() plus the paint it causes
-        self._dirty = False
-        self._timer = QtCore.QTimer(self)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self._tick)
+        self.pacing = PacedRedraw(self, self.redraw, lambda: self.redraw_s + self.plot_widget.paint_s)
         # A zoom or pan by the user needs the points of the new span (full resolution when narrow enough).
         pi.vb.sigXRangeChanged.connect(self._range_changed)
 
@@ -53,7 +48,7 @@ class LivePlot(PlotBase):
         """Clear and set up for a new run: info has floor, floor_exact, label, batches_per_epoch (loss, recent_window)."""
         self.clear()
         # A new run's first points should show at once, not at the last run's slowest paced rate.
-        self._timer.setInterval(REDRAW_MS)
+        self.pacing.reset_rate()
         self._info = dict(info)
         self.y_unit = UNITS.get(info.get("loss", ""), "loss")
         if info.get("recent_window"):
@@ -75,7 +70,7 @@ class LivePlot(PlotBase):
         s.losses.extend(losses)
         s.seconds.extend(seconds)
         s.epochs.extend(epochs)
-        self._schedule()
+        self.pacing.schedule()
 
     def append_floors(self, floors) -> None:
         """Add the batch floors of the chunk about to be appended (BCE runs; the worker's sigFloors)."""
@@ -99,7 +94,7 @@ class LivePlot(PlotBase):
     def add_epoch(self, epoch: int, epoch_mean: float, recent_mean: float, step: int, seconds: float) -> None:
         """Add one finished epoch's mean; step is the number of batches done at its end."""
         self._epoch_rows.extend([[epoch, epoch_mean, recent_mean, step, seconds]])
-        self._schedule()
+        self.pacing.schedule()
 
     def point_count(self) -> int:
         """How many per-batch points the plot holds."""
@@ -117,40 +112,18 @@ class LivePlot(PlotBase):
 
     # ---------------------------------------------------------------- when to redraw
 
-    def _schedule(self) -> None:
-        self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
-
     def _range_changed(self, *_args) -> None:
         if not self.plot_item.vb.autoRangeEnabled()[0]:  # auto-range follows our own redraws: no loop
-            self._schedule()
-
-    def _hidden(self) -> bool:
-        """True when the window shows but this plot does not (another tab): its redraws can wait."""
-        return self.window().isVisible() and not self.isVisible()
-
-    def _tick(self) -> None:
-        if not self._dirty or self._hidden():
-            self._timer.stop()  # idle or hidden: no wake-ups; showEvent or the next chunk restarts it
-            return
-        self.redraw()
-        # Adaptive rate: frames that cost more come less often, so the GUI thread (and the GIL the
-        # training thread needs between torch ops) is busy at most DUTY of the time.
-        cost = self.redraw_s + self.plot_widget.paint_s
-        self._timer.setInterval(int(min(SLOWEST_MS, max(REDRAW_MS, 1000 * cost / DUTY))))
+            self.pacing.schedule()
 
     def flush(self) -> None:
         """Draw what has arrived now, not at the next paced tick: a run's end should show at once."""
-        if self._dirty:
-            self._timer.stop()
-            self.redraw()
+        self.pacing.flush()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         """Catch up on what arrived while hidden."""
         super().showEvent(event)
-        if self._dirty:
-            self._schedule()
+        self.pacing.shown()
 
     # ---------------------------------------------------------------- drawing
 
@@ -172,7 +145,7 @@ class LivePlot(PlotBase):
     def redraw(self) -> None:
         """Push the points in view to the curves now: every point, or the min/max envelope of long runs."""
         t0 = time.perf_counter()
-        self._dirty = False
+        self.pacing.dirty = False
         s = self.series
         s.set_window(self.smoothing)
         per_batch = self.excess and s.has_batch_floors()

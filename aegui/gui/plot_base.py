@@ -14,7 +14,6 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 INK, MUTED, GRID_ALPHA = "#2b2b2b", "#8a8a8a", 0.18
 CLAMP_COLOUR = "#C0392B"
 X_AXES = ("batch", "epoch", "seconds")
-REDRAW_MS = 33  # ≤ 30 redraws a second, however fast chunks arrive
 UNITS = {"bce": "loss (nats)", "bce_logits": "loss (nats)", "mse": "loss (mean squared error)",
          "l1": "loss (mean absolute error)"}
 

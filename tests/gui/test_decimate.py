@@ -77,7 +77,7 @@ def test_zoomed_in_view_shows_full_resolution(qtbot, long_plot):
     losses = np.linspace(1.0, 0.6, 200_000).astype(np.float32)
     feed_long(long_plot, losses)
     long_plot.plot_item.vb.setXRange(50_000, 50_999, padding=0)  # switches x auto-range off
-    qtbot.waitUntil(lambda: not long_plot._dirty, timeout=5000)  # the zoom's own redraw, nothing forced
+    qtbot.waitUntil(lambda: not long_plot.pacing.dirty, timeout=5000)  # the zoom's own redraw, nothing forced
     x, y = shown(long_plot.raw_curve)
     assert not long_plot.decimated
     assert x[0] <= 50_000 and x[-1] >= 50_999 and len(x) < FULL_POINTS

@@ -212,11 +212,11 @@ def test_floor_label_follows_each_run_even_after_a_hidden_floor(qtbot):
 
 
 def test_a_new_run_draws_at_full_rate_after_a_slow_paced_one(make_live_plot, qtbot):
-    from aegui.gui.plot_base import REDRAW_MS
+    from aegui.gui.pacing import REDRAW_MS
     plot = make_live_plot(INFO)
-    plot._timer.setInterval(500)  # where a costly 1M-point frame had paced the last run
+    plot.pacing.timer.setInterval(500)  # where a costly 1M-point frame had paced the last run
     plot.start_run(INFO)
     plot.append(np.arange(3), np.array([0.7, 0.6, 0.55], dtype=np.float32), np.zeros(3), np.zeros(3, dtype=np.int64))
-    assert plot._timer.interval() == REDRAW_MS
+    assert plot.pacing.timer.interval() == REDRAW_MS
     qtbot.waitUntil(lambda: len(plot.raw_curve.getData()[0] if plot.raw_curve.getData()[0] is not None else [])
                     == 3, timeout=REDRAW_MS * 5)

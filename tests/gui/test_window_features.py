@@ -143,7 +143,7 @@ def test_default_size_fills_most_of_the_screen(window):
 def test_run_end_is_drawn_at_once_and_the_run_is_listed_while_it_trains(qtbot, window):
     listed = []
     window.runner.sigStarted.connect(lambda _info: listed.append(window.results.model.rowCount()))
-    window.live._timer.setInterval(60_000)  # a paced tick would come far too late to draw this run
+    window.live.pacing.timer.setInterval(60_000)  # a paced tick would come far too late to draw this run
     window.panels.set_config(TINY)
     with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
         window.start_run()
