@@ -1,5 +1,10 @@
 """The training worker on a real QThread: chunks, stop, pause, failure, and what reaches the store."""
 
+import os
+import signal
+import sys
+import time
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QThread, Signal
@@ -56,13 +61,14 @@ class Collector(QObject):
         return np.concatenate([c[0] for c in self.chunks]) if self.chunks else np.empty(0, np.int64)
 
 
-@pytest.fixture
-def launch(qtbot, data_dir):
-    """Start workers on QThreads; stop, quit and wait every one at teardown."""
+@pytest.fixture(params=["child", "thread"])
+def launch(request, qtbot, data_dir):
+    """Start workers on QThreads, training in a forked child or in the worker's own thread; stop, quit and
+    wait every one at teardown."""
     running = []
 
     def start(config):
-        worker = TrainWorker(config, str(data_dir / "runs.sqlite"))
+        worker = TrainWorker(config, str(data_dir / "runs.sqlite"), in_child=request.param == "child")
         thread = QThread()
         worker.moveToThread(thread)
         got = Collector()
@@ -191,3 +197,67 @@ def test_bad_data_file_fails_with_the_engines_message(qtbot, launch, data_dir):
     with qtbot.waitSignal(got.sigDone, timeout=30_000):
         pass
     assert len(got.failures) == 1 and "no such file" in got.failures[0] and "data.file" in got.failures[0]
+
+
+# ---- the forked training process (Linux): what the thread mode cannot go through
+
+child_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="training forks only on Linux")
+
+
+@child_only
+def test_cpu_runs_train_in_a_child_process_by_default(qtbot, data_dir, monkeypatch):
+    monkeypatch.delenv("AEGUI_TRAIN_IN_THREAD", raising=False)
+    assert TrainWorker(TINY, None).in_child
+    monkeypatch.setenv("AEGUI_TRAIN_IN_THREAD", "1")
+    assert not TrainWorker(TINY, None).in_child
+
+
+@child_only
+@pytest.mark.parametrize("launch", ["child"], indirect=True)
+def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_dir, monkeypatch):
+    import aegui.core.training as training
+    real = training.train
+
+    def killed_after_a_second_of_batches(*args, **kwargs):
+        t0 = None
+        for record in real(*args, **kwargs):
+            yield record
+            t0 = t0 or time.monotonic()
+            if time.monotonic() - t0 > 1.2:  # past one commit (0.5 s), so the store holds part of the curve
+                os.kill(os.getpid(), signal.SIGKILL)  # in the child: the window's process lives on
+
+    monkeypatch.setattr(training, "train", killed_after_a_second_of_batches)
+    worker, got = launch(LONG)
+    with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
+        pass
+    assert "ended unexpectedly" in got.failures[0] and str(-signal.SIGKILL) in got.failures[0]
+    row, losses = stored(data_dir, worker.run_id)
+    assert row.status == "failed" and "ended unexpectedly" in row.error
+    assert 0 < len(losses) <= len(got.steps())  # what was committed before the kill, never more than was shown
+    assert np.allclose(losses, np.concatenate([c[1] for c in got.chunks])[:len(losses)], rtol=1e-6)
+
+
+@child_only
+@pytest.mark.parametrize("launch", ["child"], indirect=True)
+def test_a_child_stuck_in_a_step_is_ended_after_stop_and_stored_cancelled(qtbot, launch, data_dir, monkeypatch):
+    import aegui.core.child as child
+    import aegui.core.training as training
+    real = training.train
+
+    def stuck_after_ten(*args, **kwargs):
+        for i, record in enumerate(real(*args, **kwargs)):
+            yield record
+            if i == 10:
+                time.sleep(3600)  # one step that never returns, and never looks at the stop flag
+
+    monkeypatch.setattr(training, "train", stuck_after_ten)
+    monkeypatch.setattr(child, "KILL_AFTER_S", 0.5)
+    worker, got = launch(LONG)
+    qtbot.waitUntil(lambda: len(got.chunks) > 0, timeout=30_000)
+    t0 = time.monotonic()
+    with qtbot.waitSignal(got.sigDone, timeout=10_000):
+        worker.stop()
+    assert time.monotonic() - t0 < 5
+    assert "did not stop" in got.failures[0]
+    row, _ = stored(data_dir, worker.run_id)
+    assert row.status == "cancelled"

@@ -1,0 +1,148 @@
+"""Runs a RunStream in a forked process, so that training has a GIL of its own.
+
+Why a process: in one process the GUI thread's Python (pyqtgraph's paints, the slots that take each
+chunk) holds the GIL that the training thread needs between torch ops, and on a 2-core machine the
+window cost the run 15–30% of its headless throughput. A forked child trains at the headless rate
+while the parent only draws. Fork, not spawn: the child starts in milliseconds with torch already
+imported (spawn would pay `import torch` again, ~2.4 s, on every Run).
+
+Linux only (macOS frameworks are not fork-safe, Windows has no fork), and CPU only (CUDA does not
+survive a fork once the parent has asked for it): elsewhere the stream runs in the worker's thread.
+"""
+
+from __future__ import annotations
+
+import gc
+import mmap
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from typing import Iterator
+
+from .stream import RunStream
+
+POLL_S = 0.1        # how often a waiting parent checks that its child is still alive
+KILL_AFTER_S = 3.0  # a child that has not ended this long after stop() is killed (a run stops within a batch)
+
+
+class SharedFlag:
+    """A set / clear flag in one byte of shared memory: a forked child sees the parent's writes, and
+    is_set() takes no lock, so the training loop can read it every batch."""
+
+    def __init__(self, memory: mmap.mmap, index: int):
+        self._memory, self._index = memory, index
+
+    def set(self) -> None:
+        """Raise the flag."""
+        self._memory[self._index] = 1
+
+    def clear(self) -> None:
+        """Lower the flag."""
+        self._memory[self._index] = 0
+
+    def is_set(self) -> bool:
+        """True while the flag is raised."""
+        return self._memory[self._index] == 1
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Poll until the flag is raised or timeout seconds pass; return whether it is raised."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+
+def shared_flags() -> tuple[SharedFlag, SharedFlag]:
+    """(cancel, running): lowered and raised, in anonymous shared memory that a fork inherits."""
+    memory = mmap.mmap(-1, 2)  # MAP_SHARED | MAP_ANONYMOUS: shared with children forked after this
+    cancel, running = SharedFlag(memory, 0), SharedFlag(memory, 1)
+    running.set()
+    return cancel, running
+
+
+def fork_available(device: str) -> bool:
+    """Whether a run on device can train in a forked child here (else it trains in a thread)."""
+    if os.environ.get("AEGUI_TRAIN_IN_THREAD") == "1":  # an escape hatch, and a way to compare the two
+        return False
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if device == "cuda":
+        return False
+    if device == "auto":
+        import torch
+        return not torch.cuda.is_available()  # auto may pick CUDA, which a forked child cannot use
+    return True
+
+
+class ChildDied(RuntimeError):
+    """The training process ended without saying done (killed, crashed, or out of memory)."""
+
+
+class TrainingProcess:
+    """One run's forked child: start() it, then iterate messages() until done."""
+
+    def __init__(self, config, store_path: str | None, cancel: SharedFlag, running: SharedFlag, *,
+                 threads: int | None = None, copies: int = 1, group_name: str | None = None):
+        ctx = multiprocessing.get_context("fork")
+        self.cancel = cancel
+        self._conn, child_end = ctx.Pipe(duplex=False)
+        self._child_end = child_end
+        self.process = ctx.Process(
+            target=_child_main, name="aegui-training", daemon=True,  # daemon: never outlives the app
+            args=(child_end, config, store_path, cancel, running, threads, copies, group_name))
+
+    def start(self) -> None:
+        """Fork the child; from here the run is its own."""
+        self.process.start()
+        self._child_end.close()  # the child holds the only write end: its exit is our EOF
+
+    def messages(self) -> Iterator[tuple]:
+        """Each (kind, *payload) the child sends, through done; ChildDied if it ends without done."""
+        stop_seen = None
+        try:
+            while True:
+                if self._conn.poll(POLL_S):
+                    message = self._conn.recv()
+                    yield message
+                    if message[0] == "done":
+                        break
+                    continue
+                if not self.process.is_alive():
+                    raise ChildDied(f"the training process ended unexpectedly (exit code {self.process.exitcode})")
+                if self.cancel.is_set():
+                    stop_seen = stop_seen or time.monotonic()
+                    if time.monotonic() - stop_seen > KILL_AFTER_S:
+                        self.process.kill()  # stuck inside one step: the store keeps what it committed
+        except EOFError:
+            raise ChildDied(f"the training process ended unexpectedly (exit code {self._exit_code()})") from None
+        finally:
+            self._conn.close()
+            self.process.join(timeout=KILL_AFTER_S)
+
+    def _exit_code(self):
+        self.process.join(timeout=1.0)
+        return self.process.exitcode
+
+
+def _child_main(conn, config, store_path, cancel, running, threads, copies, group_name) -> None:
+    """The child's body: train and send every message up the pipe."""
+    # The parent's objects (Qt's among them) came along with the fork: never collect them here, where
+    # their destructors would run against a Qt that has no event loop and no threads.
+    gc.freeze()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the parent's to handle
+
+    def send(kind: str, *payload) -> None:
+        try:
+            conn.send((kind, *payload))
+        except OSError:  # the parent is gone: stop, and the run is stored as cancelled
+            cancel.set()
+
+    try:
+        RunStream(config, store_path, send, cancel, running, threads=threads, copies=copies,
+                  group_name=group_name).run()
+    finally:
+        conn.close()

@@ -1,0 +1,204 @@
+"""Drives train() for a live viewer: stores the run and streams it as messages, in chunks.
+
+Qt-free, so the same stream runs in the window's worker thread or in a forked training process
+(see child.py). A message is a kind and its payload, handed to a `send(kind, *payload)` callable:
+
+    started(info)  copies(block)  floors(array)  chunk(steps, losses, seconds, epochs)  epochs(rows)
+    reconstruction(x, x̂, codes, loss kind)  paused(bool)  finished(RunEnd)  failed(message)  done()
+
+copies and floors come before the chunk they belong to; epochs after the batches that finished them;
+done is always last.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Callable, Protocol
+
+import numpy as np
+
+CHUNK_INTERVAL = 0.1  # 10 chunks a second: each costs the viewer's GUI thread a wake-up; its paced plot draws fewer
+RECON_INTERVAL = 1.0  # seconds between reconstruction snapshots: each costs the run a forward pass and the GUI a draw
+
+
+class Flag(Protocol):
+    """What the stream needs of its cancel and pause flags (threading.Event has it)."""
+
+    def is_set(self) -> bool: ...  # noqa: D102
+
+    def wait(self, timeout: float | None = None) -> bool: ...  # noqa: D102
+
+
+class _Buffer:
+    """Per-batch records gathered between two chunks."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.losses: list[float] = []
+        self.seconds: list[float] = []
+        self.epochs: list[int] = []
+        self.copy_losses: list[np.ndarray] = []
+        self.floors: list[float] = []  # BCE only: each batch's own floor, one per step
+        self.epoch_rows: list[dict] = []
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The batch columns as numpy arrays; the buffer is emptied."""
+        out = (np.asarray(self.steps, dtype=np.int64), np.asarray(self.losses, dtype=np.float64),
+               np.asarray(self.seconds, dtype=np.float64), np.asarray(self.epochs, dtype=np.int64))
+        self.steps, self.losses, self.seconds, self.epochs = [], [], [], []
+        return out
+
+
+class RunStream:
+    """One run of config: train, record into the store at store_path (None: no store), send messages."""
+
+    def __init__(self, config, store_path: str | None, send: Callable[..., None], cancel: Flag, running: Flag,
+                 *, threads: int | None = None, copies: int = 1, group_name: str | None = None):
+        self.config, self.store_path, self.send = config, store_path, send
+        self.cancel, self.running = cancel, running  # running is clear while the viewer holds the run paused
+        self.threads, self.copies, self.group_name = threads, copies, group_name
+        self.run_id: int | None = None
+        self._model = self._sample = None
+        self._last_recon = 0.0
+        self._t0 = time.perf_counter()
+        self._last_emit = 0.0
+        self._buf = _Buffer()
+
+    def run(self) -> None:
+        """Train to the end; every error becomes a failed message and a failed stored run; done comes last."""
+        recorder = store = None
+        try:
+            store, recorder = self._open_store()
+            self._drive(recorder)
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the user, not kill the thread
+            self._fail(recorder, exc)
+        finally:
+            if store is not None:
+                store.close()  # before done: a viewer that reads the store then sees the run's final state
+            self.send("done")
+
+    def _open_store(self):
+        if self.store_path is None:
+            return None, None
+        # sqlite connections are per thread and must not cross a fork: this one is the stream's own.
+        from .recorder import RunRecorder
+        from .store import RunStore
+        store = RunStore(self.store_path, check=False)  # the window checked the file when it opened it
+        return store, RunRecorder(store, self.group_name)
+
+    def _drive(self, recorder) -> None:
+        from . import training  # looked up at call time: tests replace training.train
+        from .training import BatchRecord, EpochSummary, RunEnd, RunStart
+        records = training.train(self.config, self.cancel, copies=self.copies, threads=self.threads)
+        for record in records:
+            if recorder is not None:
+                recorder.feed(record)
+            if isinstance(record, BatchRecord):
+                self._on_batch(record)
+            elif isinstance(record, EpochSummary):
+                self._on_epoch(record)
+            elif isinstance(record, RunStart):
+                self._on_start(record, recorder)
+            elif isinstance(record, RunEnd):
+                self._flush()
+                self._reconstruct()  # the final weights, whatever the timer says
+                self.send("finished", record)
+                continue
+            if time.perf_counter() - self._last_recon >= RECON_INTERVAL:
+                self._reconstruct()
+            self._hold_if_paused()
+
+    def _reconstruct(self) -> None:
+        """Send x, x̂ and codes of copy 0 on the run's fixed sample (between batches)."""
+        if self._model is None:
+            return
+        self._last_recon = time.perf_counter()
+        try:
+            from .reconstruct import reconstruct
+            x, xhat, codes = reconstruct(self._model, self._sample, self.config.loss.kind)
+        except Exception:  # noqa: BLE001 - a failed snapshot must not end the run it only illustrates
+            traceback.print_exc()
+            self._model = None
+            return
+        self.send("reconstruction", x, xhat, codes, self.config.loss.kind)
+
+    def _on_start(self, start, recorder) -> None:
+        self._t0 = time.perf_counter()
+        self.run_id = getattr(recorder, "run_id", None)
+        self._model, self._sample = start.model, start.sample
+        self.send("started", {
+            "run_id": self.run_id, "label": start.config.label(), "config": start.config,
+            "floor": float(start.floor.value), "floor_exact": bool(start.floor.exact),
+            "floor_basis": start.floor.basis, "batches_per_epoch": int(start.batches_per_epoch),
+            "epochs": int(start.config.training.epochs), "samples": int(start.samples),
+            "device": start.device, "device_note": start.device_note, "copies": int(start.copies),
+            "loss": start.config.loss.kind, "recent_window": int(start.config.training.recent_window)})
+
+    def _on_batch(self, rec) -> None:
+        now = time.perf_counter()
+        buf = self._buf
+        buf.steps.append(rec.step)
+        buf.losses.append(rec.loss)
+        buf.seconds.append(now - self._t0)
+        buf.epochs.append(rec.epoch)
+        if rec.copy_losses is not None:
+            buf.copy_losses.append(rec.copy_losses)
+        if rec.floor is not None:
+            buf.floors.append(rec.floor)
+        if now - self._last_emit >= CHUNK_INTERVAL:
+            self._flush(now)
+
+    def _on_epoch(self, summary) -> None:
+        # Epoch rows ride with the next chunk, so the plot never sees an epoch before its batches.
+        self._buf.epoch_rows.append({
+            "epoch": summary.epoch, "epoch_mean": summary.epoch_mean, "recent_mean": summary.recent_mean,
+            "step": summary.batches, "seconds": time.perf_counter() - self._t0})
+
+    def _flush(self, now: float | None = None) -> None:
+        """Send what is buffered: one chunk of batches, then the epochs they finished."""
+        self._last_emit = time.perf_counter() if now is None else now
+        buf = self._buf
+        if buf.copy_losses:
+            block, buf.copy_losses = np.asarray(buf.copy_losses, dtype=np.float64), []
+            self.send("copies", block)  # before its chunk, so listeners pair them up
+        if buf.floors:
+            floors, buf.floors = np.asarray(buf.floors, dtype=np.float64), []
+            self.send("floors", floors)
+        if buf.steps:
+            self.send("chunk", *buf.arrays())
+        if buf.epoch_rows:
+            rows, buf.epoch_rows = buf.epoch_rows, []
+            self.send("epochs", rows)
+
+    def _hold_if_paused(self) -> None:
+        if self.running.is_set() or self.cancel.is_set():
+            return
+        self._flush()  # show everything trained so far before holding
+        self.send("paused", True)
+        while not self.running.wait(0.05) and not self.cancel.is_set():
+            pass  # stop() also sets running; the timeout only guards a flag that cannot wake a waiter
+        self.send("paused", False)
+
+    def _fail(self, recorder, exc: BaseException) -> None:
+        self._flush()
+        message = f"{type(exc).__name__}: {exc}"
+        if type(exc).__name__ in ("ConfigError", "DataError"):
+            message = str(exc)  # the engine's own messages already say field, value and what is allowed
+        else:
+            traceback.print_exc()
+        if recorder is not None:
+            try:
+                store_failure(recorder, self.config, message)
+            except Exception:  # noqa: BLE001 - the store itself may be what failed; the user still hears of it
+                traceback.print_exc()
+        self.send("failed", message)
+
+
+def store_failure(recorder, config, message: str) -> None:
+    """Store the run as failed, creating it first when training failed before its RunStart."""
+    if recorder.run_id is None:
+        from .floors import Floor
+        floor = Floor(float("nan"), False, "not computed: the run failed before training")
+        recorder.run_id = recorder.store.create_run(config, device=config.training.device, floor=floor)
+    recorder.fail(message)
