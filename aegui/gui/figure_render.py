@@ -13,11 +13,27 @@ class ExportError(RuntimeError):
     """A figure or CSV could not be written or read; the message names the path and the reason."""
 
 
+def draw_uncached(widget) -> None:
+    """Turn off the pixmap caches the on-screen plots use, so a file gets vectors and full-resolution text.
+
+    A cached axis (or the view's cached background) is painted from its pixmap: into an SVG that is an
+    embedded PNG, into a wide PNG a blurred one.
+    """
+    from PySide6 import QtWidgets
+    for view in [widget, *widget.findChildren(QtWidgets.QGraphicsView)]:
+        if isinstance(view, QtWidgets.QGraphicsView):
+            view.setCacheMode(QtWidgets.QGraphicsView.CacheModeFlag.CacheNone)
+            if view.scene() is not None:
+                for item in view.scene().items():
+                    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
+
+
 def widget_image(widget, width: int):
     """The widget painted into a QImage `width` px wide (layout size kept, so fonts scale with it)."""
     from PySide6 import QtCore, QtGui
     if not 200 <= int(width) <= 20000:
         raise ExportError(f"width {width}: must be from 200 to 20000 pixels")
+    draw_uncached(widget)
     scale = int(width) / widget.width()
     image = QtGui.QImage(int(width), round(widget.height() * scale), QtGui.QImage.Format.Format_ARGB32)
     image.fill(QtGui.QColor("white"))
@@ -32,6 +48,7 @@ def widget_image(widget, width: int):
 def write_svg(widget, path: str, title: str, description: str) -> None:
     """Paint the widget into an SVG file through QSvgGenerator (pyqtgraph's SVG exporter breaks on Qt ≥ 6.11)."""
     from PySide6 import QtCore, QtGui, QtSvg
+    draw_uncached(widget)
     gen = QtSvg.QSvgGenerator()
     gen.setFileName(path)
     gen.setSize(widget.size())

@@ -63,6 +63,8 @@ def test_svg_has_legend_and_caption_text_and_metadata(qapp, stored, tmp_path):
     assert "bce seeds, median of 4 seeds" in text       # seed band legend entry
     assert "floor 0.5000 (exact)" in text               # caption / floor label
     assert [r["name"] for r in read_figure(out)] == ["mse on uniform", "bce on uniform", "bce seeds"]
+    # All vectors: the on-screen plots' pixmap caches (axes, background) must not reach the file as PNGs.
+    assert "<image" not in text
 
 
 def test_csv_has_a_step_column_and_one_per_curve(stored, tmp_path):
