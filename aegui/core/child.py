@@ -102,13 +102,14 @@ class TrainingProcess:
 
     def messages(self) -> Iterator[tuple]:
         """Each (kind, *payload) the child sends, through done; ChildDied if it ends without done."""
-        stop_seen = None
+        stop_seen, done = None, False
         try:
             while True:
                 if self._conn.poll(POLL_S):
                     message = self._conn.recv()
+                    done = message[0] == "done"
                     yield message
-                    if message[0] == "done":
+                    if done:
                         break
                     continue
                 if not self.process.is_alive():
@@ -121,7 +122,15 @@ class TrainingProcess:
             raise ChildDied(f"the training process ended unexpectedly (exit code {self._exit_code()})") from None
         finally:
             self._conn.close()
-            self.process.join(timeout=KILL_AFTER_S)
+            if not done:
+                self.process.join(timeout=KILL_AFTER_S)
+            # After done the child only exits; tearing down its copy of our memory takes ~15 ms, which
+            # the window would wait out joining this thread. multiprocessing reaps it at the next start.
+
+    def join(self, timeout: float | None = None) -> int | None:
+        """Wait for the child to exit; its exit code (None if still running after timeout)."""
+        self.process.join(timeout)
+        return self.process.exitcode
 
     def _exit_code(self):
         self.process.join(timeout=1.0)

@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .curves import MAX_MARKERS, thin_markers  # noqa: F401 - thin_markers, MAX_MARKERS: old home
+from .follow_range import FollowViewBox
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
 from .plot_base import CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
@@ -19,6 +20,8 @@ LIVE_MARKERS = 200  # clamped markers on a decimated (long) run: where clamping 
 
 class LivePlot(PlotBase):
     """The running run: per-batch loss, its recent (rolling) mean, epoch means and the floor."""
+
+    view_box_class = FollowViewBox
 
     def __init__(self, parent=None, controls: bool = True):
         super().__init__(parent, controls=controls, smoothing=50)

@@ -33,7 +33,7 @@ def test_a_child_streams_a_run_in_order_and_stores_it(tmp_path):
     messages = list(proc.messages())
     kinds = [m[0] for m in messages]
     assert kinds[0] == "started" and kinds[-1] == "done" and kinds[-2] == "finished"
-    assert proc.process.pid != os.getpid() and proc.process.exitcode == 0
+    assert proc.process.pid != os.getpid() and proc.join(10) == 0
     steps = np.concatenate([m[1] for m in messages if m[0] == "chunk"])
     assert np.array_equal(steps, np.arange(8))
     store = RunStore(path)
@@ -54,7 +54,7 @@ def test_the_parents_cancel_flag_stops_the_child():
             cancel.set()
         if message[0] == "finished":
             assert message[1].stop_reason == "cancelled"
-    assert proc.process.exitcode == 0
+    assert proc.join(10) == 0
 
 
 @pytest.mark.parametrize("device, env, expected", [
