@@ -45,9 +45,9 @@ def at_most(figure: str, measured: float, limit: float, unit: str, reference: fl
                measured <= limit)
 
 
-def rss_mb() -> float:
-    """This process's resident set size in MB, from /proc/self/status (VmRSS)."""
-    with open("/proc/self/status") as f:
+def rss_mb(pid: int | str = "self") -> float:
+    """A process's resident set size in MB (this one's by default), from /proc/PID/status (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024.0

@@ -18,11 +18,13 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from typing import Iterator
 
 from .stream import RunStream
 
+FORK_LOCK = threading.Lock()  # held by code that runs torch outside a run (the app's warm-up) while it does
 POLL_S = 0.1        # how often a waiting parent checks that its child is still alive
 KILL_AFTER_S = 3.0  # a child that has not ended this long after stop() is killed (a run stops within a batch)
 
@@ -97,7 +99,11 @@ class TrainingProcess:
 
     def start(self) -> None:
         """Fork the child; from here the run is its own."""
-        self.process.start()
+        # torch whole in this process first (this waits out an import the warm-up thread has begun): a fork
+        # in mid-import leaves the child half a module; and the child starts with torch already loaded.
+        from . import training  # noqa: F401
+        with FORK_LOCK:  # never while another thread is inside torch (warm_up holds it): its locks would fork held
+            self.process.start()
         self._child_end.close()  # the child holds the only write end: its exit is our EOF
 
     def messages(self) -> Iterator[tuple]:

@@ -24,16 +24,18 @@ def has_display(env=os.environ, platform: str = sys.platform) -> bool:
 
 def warm_up() -> dict:
     """Import torch and take one throwaway Adam step, paying the lazy-import costs before the first Run."""
+    from aegui.core.child import FORK_LOCK
     t0 = time.perf_counter()
-    import torch
+    with FORK_LOCK:  # a training process forked meanwhile would inherit torch's locks held by this thread
+        import torch
 
-    from aegui.core import training  # noqa: F401 - its own imports (models, losses) are part of the cost
-    p = torch.zeros(4, requires_grad=True)
-    opt = torch.optim.Adam([p], lr=1e-3, fused=True)  # the engine's optimizer, fused as it uses it
-    (p * p).sum().backward()
-    opt.step()
-    return {"torch": torch.__version__, "cuda": bool(torch.cuda.is_available()),
-            "seconds": time.perf_counter() - t0}
+        from aegui.core import training  # noqa: F401 - its own imports (models, losses) are part of the cost
+        p = torch.zeros(4, requires_grad=True)
+        opt = torch.optim.Adam([p], lr=1e-3, fused=True)  # the engine's optimizer, fused as it uses it
+        (p * p).sum().backward()
+        opt.step()
+        cuda = bool(torch.cuda.is_available())
+    return {"torch": torch.__version__, "cuda": cuda, "seconds": time.perf_counter() - t0}
 
 
 class WarmUp(QThread):

@@ -46,6 +46,7 @@ class TrainWorker(QObject):
         self.copies = copies
         self.group_name = group_name
         self.run_id: int | None = None
+        self.child_pid: int | None = None  # the training process's, while one runs (benchmarks read its memory)
         if in_child is None:
             from aegui.core.child import fork_available
             in_child = fork_available(config.training.device)
@@ -95,6 +96,7 @@ class TrainWorker(QObject):
                                 threads=self.threads, copies=self.copies, group_name=self.group_name)
         try:
             child.start()
+            self.child_pid = child.process.pid
             for kind, *payload in child.messages():
                 self._relay(kind, *payload)
         except ChildDied as exc:
