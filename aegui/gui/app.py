@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal
@@ -78,6 +77,8 @@ class AfterFirstPaint(QObject):
 
 def versions() -> dict:
     """Versions for the About box, read without importing torch."""
+    from importlib import metadata  # here, not at start-up: it costs the first paint ~20 ms
+
     import numpy
     import PySide6
     import pyqtgraph
