@@ -7,7 +7,8 @@ while the parent only draws. Fork, not spawn: the child starts in milliseconds w
 imported (spawn would pay `import torch` again, ~2.4 s, on every Run).
 
 Linux only (macOS frameworks are not fork-safe, Windows has no fork), and CPU only (CUDA does not
-survive a fork once the parent has asked for it): elsewhere the stream runs in the worker's thread.
+survive a fork once the parent has asked for it; 'auto' forks where it picks the CPU, as it does for
+small models even beside a GPU): elsewhere the stream runs in the worker's thread.
 """
 
 from __future__ import annotations
@@ -66,17 +67,23 @@ def shared_flags() -> tuple[SharedFlag, SharedFlag]:
     return cancel, running
 
 
-def fork_available(device: str) -> bool:
-    """Whether a run on device can train in a forked child here (else it trains in a thread)."""
+def fork_available(config, copies: int = 1) -> bool:
+    """Whether config's run can train in a forked child here (else it trains in the worker's thread)."""
     if os.environ.get("AEGUI_TRAIN_IN_THREAD") == "1":  # an escape hatch, and a way to compare the two
         return False
     if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
         return False
+    device = config.training.device
     if device == "cuda":
         return False
     if device == "auto":
-        import torch
-        return not torch.cuda.is_available()  # auto may pick CUDA, which a forked child cannot use
+        if config.data.kind == "file":
+            return False  # the file decides the model's width, and with it whether auto picks CUDA
+        from .training import resolve_device, step_flops
+        try:
+            return resolve_device("auto", step_flops(config, copies))[0].type == "cpu"
+        except Exception:  # noqa: BLE001 - an unusable config fails in the run, with the engine's message
+            return False
     return True
 
 

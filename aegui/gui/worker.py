@@ -49,7 +49,7 @@ class TrainWorker(QObject):
         self.child_pid: int | None = None  # the training process's, while one runs (benchmarks read its memory)
         if in_child is None:
             from aegui.core.child import fork_available
-            in_child = fork_available(config.training.device)
+            in_child = fork_available(config, copies)
         self.in_child = in_child  # whether run() forks a training process (else it trains in this thread)
         if in_child:
             from aegui.core.child import shared_flags

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from aegui.core import child
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig
+from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="training forks only on Linux")
@@ -64,10 +64,18 @@ def test_which_runs_fork(monkeypatch, device, env, expected):
         monkeypatch.delenv("AEGUI_TRAIN_IN_THREAD", raising=False)
     else:
         monkeypatch.setenv("AEGUI_TRAIN_IN_THREAD", env)
-    assert child.fork_available(device) is expected
+    config = with_changes(TINY, **{"training.device": device})
+    assert child.fork_available(config) is expected
 
 
-def test_auto_forks_only_where_it_cannot_pick_cuda(monkeypatch):
+def test_auto_forks_where_it_picks_the_cpu(monkeypatch):
     import torch
+
+    from aegui.core import training
     monkeypatch.delenv("AEGUI_TRAIN_IN_THREAD", raising=False)
-    assert child.fork_available("auto") is (not torch.cuda.is_available())
+    auto = with_changes(TINY, **{"training.device": "auto"})
+    assert child.fork_available(auto) is True  # a tiny model: auto keeps the CPU, with or without a GPU
+    monkeypatch.setattr(training, "CUDA_MIN_STEP_FLOPS", 0.0)
+    assert child.fork_available(auto) is (not torch.cuda.is_available())  # a GPU it would pick: no fork
+    from_file = with_changes(auto, **{"data.kind": "file", "data.file": "x.npy"})
+    assert child.fork_available(from_file) is False  # the file sets the width, and with it the device
