@@ -156,6 +156,9 @@ def _child_main(conn, config, store_path, cancel, running, threads, copies, grou
     # their destructors would run against a Qt that has no event loop and no threads.
     gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the parent's to handle
+    # 'auto' asks torch whether CUDA is there; through NVML that question does not touch the CUDA driver,
+    # which is not fork-safe once the parent has used it (its warm-up asked too).
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
 
     def send(kind: str, *payload) -> None:
         try:
