@@ -27,7 +27,7 @@ from .stream import RunStream
 
 FORK_LOCK = threading.Lock()  # held by code that runs torch outside a run (the app's warm-up) while it does
 POLL_S = 0.1        # how often a waiting parent checks that its child is still alive
-KILL_AFTER_S = 3.0  # a child that has not ended this long after stop() is killed (a run stops within a batch)
+KILL_AFTER_S = 5.0  # after Stop, a child that sends nothing this long is killed (a run stops within a batch)
 
 
 class SharedFlag:
@@ -94,48 +94,71 @@ class ChildDied(RuntimeError):
 class TrainingProcess:
     """One run's forked child: start() it, then iterate messages() until done."""
 
-    def __init__(self, config, store_path: str | None, cancel: SharedFlag, running: SharedFlag, *,
-                 threads: int | None = None, copies: int = 1, group_name: str | None = None):
+    def __init__(self, config, cancel: SharedFlag, running: SharedFlag, *, threads: int | None = None,
+                 copies: int = 1):
         ctx = multiprocessing.get_context("fork")
         self.cancel = cancel
-        self._conn, child_end = ctx.Pipe(duplex=False)
-        self._child_end = child_end
+        self.killed = False    # whether we ended it (stuck after Stop, or its relay failed)
+        self.finished = False  # whether it sent finished (or failed): an end after that is no loss
+        self._conn, self._child_end = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
-            target=_child_main, name="aegui-training", daemon=True,  # daemon: never outlives the app
-            args=(child_end, config, store_path, cancel, running, threads, copies, group_name))
+            target=_child_main, name="aegui-training",
+            daemon=True,  # a normal exit of the app ends it; _WatchParent covers a crash or a kill
+            args=(self._child_end, config, cancel, running, threads, copies, os.getpid()))
 
     def start(self) -> None:
-        """Fork the child; from here the run is its own."""
+        """Fork the child; from here the run is its own.
+
+        Call it from a thread that has not run torch ops itself (the worker's fresh QThread): OpenMP's
+        thread pool does not survive a fork, and a child of a thread that used one hangs in its first
+        multi-threaded op.
+        """
         # torch whole in this process first (this waits out an import the warm-up thread has begun): a fork
         # in mid-import leaves the child half a module; and the child starts with torch already loaded.
         from . import training  # noqa: F401
         with FORK_LOCK:  # never while another thread is inside torch (warm_up holds it): its locks would fork held
-            self.process.start()
+            # Objects that exist now are the parent's (Qt's among them): frozen, the child's collector never
+            # runs their finalizers, not even in multiprocessing's start-up before _child_main.
+            gc.freeze()
+            try:
+                self.process.start()
+            finally:
+                gc.unfreeze()
         self._child_end.close()  # the child holds the only write end: its exit is our EOF
 
     def messages(self) -> Iterator[tuple]:
-        """Each (kind, *payload) the child sends, through done; ChildDied if it ends without done."""
-        stop_seen, done = None, False
+        """Each (kind, *payload) the child sends, through done; ChildDied if it ends without done.
+
+        After Stop, a child that sends nothing for KILL_AFTER_S is killed (it is stuck inside one step).
+        """
+        quiet_since, done = time.monotonic(), False
         try:
             while True:
-                if self._conn.poll(POLL_S):
-                    message = self._conn.recv()
-                    done = message[0] == "done"
-                    yield message
-                    if done:
-                        break
+                if not self._conn.poll(POLL_S) and self.process.is_alive():
+                    if self.cancel.is_set() and not self.finished:
+                        if time.monotonic() - quiet_since > KILL_AFTER_S:
+                            self.killed = True
+                            self.process.kill()
+                    else:
+                        quiet_since = time.monotonic()
                     continue
-                if not self.process.is_alive():
-                    raise ChildDied(f"the training process ended unexpectedly (exit code {self.process.exitcode})")
-                if self.cancel.is_set():
-                    stop_seen = stop_seen or time.monotonic()
-                    if time.monotonic() - stop_seen > KILL_AFTER_S:
-                        self.process.kill()  # stuck inside one step: the store keeps what it committed
-        except EOFError:
-            raise ChildDied(f"the training process ended unexpectedly (exit code {self._exit_code()})") from None
+                try:  # a dead child's last messages are still in the pipe; after them comes EOF
+                    message = self._conn.recv()
+                except EOFError:
+                    raise ChildDied(f"the training process ended unexpectedly "
+                                    f"(exit code {self.join(1.0)})") from None
+                quiet_since = time.monotonic()
+                self.finished = self.finished or message[0] in ("finished", "failed")
+                done = message[0] == "done"
+                yield message
+                if done:
+                    return
         finally:
             self._conn.close()
-            if not done:
+            if not done:  # the caller stopped listening, or the child died: never leave it running
+                if self.process.is_alive():
+                    self.killed = True
+                    self.process.kill()
                 self.process.join(timeout=KILL_AFTER_S)
             # After done the child only exits; tearing down its copy of our memory takes ~15 ms, which
             # the window would wait out joining this thread. multiprocessing reaps it at the next start.
@@ -145,16 +168,29 @@ class TrainingProcess:
         self.process.join(timeout)
         return self.process.exitcode
 
-    def _exit_code(self):
-        self.process.join(timeout=1.0)
-        return self.process.exitcode
+
+class _WatchParent:
+    """The running flag as the child reads it: a parent that died while the run was paused also stops it
+    (a running child learns of it from its next send)."""
+
+    def __init__(self, running: SharedFlag, cancel: SharedFlag, parent_pid: int):
+        self._running, self._cancel, self._parent = running, cancel, parent_pid
+
+    def is_set(self) -> bool:
+        """True while the run may go on."""
+        return self._running.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """As SharedFlag.wait; a dead parent raises cancel and returns True."""
+        if os.getppid() != self._parent:  # re-parented: the window's process is gone
+            self._cancel.set()
+            return True
+        return self._running.wait(timeout)
 
 
-def _child_main(conn, config, store_path, cancel, running, threads, copies, group_name) -> None:
+def _child_main(conn, config, cancel, running, threads, copies, parent_pid) -> None:
     """The child's body: train and send every message up the pipe."""
-    # The parent's objects (Qt's among them) came along with the fork: never collect them here, where
-    # their destructors would run against a Qt that has no event loop and no threads.
-    gc.freeze()
+    gc.freeze()  # and what multiprocessing's start-up made: never collected here either
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the parent's to handle
     # 'auto' asks torch whether CUDA is there; through NVML that question does not touch the CUDA driver,
     # which is not fork-safe once the parent has used it (its warm-up asked too).
@@ -163,11 +199,11 @@ def _child_main(conn, config, store_path, cancel, running, threads, copies, grou
     def send(kind: str, *payload) -> None:
         try:
             conn.send((kind, *payload))
-        except OSError:  # the parent is gone: stop, and the run is stored as cancelled
+        except OSError:  # the parent is gone: stop
             cancel.set()
 
     try:
-        RunStream(config, store_path, send, cancel, running, threads=threads, copies=copies,
-                  group_name=group_name).run()
+        RunStream(config, send, cancel, _WatchParent(running, cancel, parent_pid), threads=threads,
+                  copies=copies).run()
     finally:
         conn.close()

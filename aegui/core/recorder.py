@@ -1,4 +1,5 @@
-"""Feeds training records into the run store, committing at least once a second."""
+"""Stores a run as it trains, committing at least twice a second: from the engine's records (the CLI),
+or from a RunStream's messages (the window)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import time
 
 import numpy as np
 
+from .floors import Floor
 from .store import RunStore
 from .training import BatchRecord, EpochSummary, RunEnd, RunStart
 
@@ -19,7 +21,7 @@ class RunRecorder:
         self.store = store
         self.group_name = group_name
         self.run_id: int | None = None
-        self._losses: list = []
+        self._losses: list = []  # per batch: the loss, or the (copies,) losses of a seed band
         self._floors: list = []
         self._epochs: list[tuple] = []
         self._written = 0
@@ -27,8 +29,10 @@ class RunRecorder:
         self._t0 = time.monotonic()
         self.finished = False
 
+    # ---- from the engine's records
+
     def feed(self, record) -> None:
-        """Take one record from train(); write when a second's worth has gathered."""
+        """Take one record from train(); write when half a second's worth has gathered."""
         if isinstance(record, BatchRecord):
             self._losses.append(record.copy_losses if record.copy_losses is not None else record.loss)
             if record.floor is not None:
@@ -37,15 +41,28 @@ class RunRecorder:
             self._epochs.append((record.epoch, record.epoch_mean, record.recent_mean,
                                  record.batches, record.seconds))
         elif isinstance(record, RunStart):
-            self._t0 = time.monotonic()
-            self.run_id = self.store.create_run(record.config, device=record.device, floor=record.floor,
-                                                copies=record.copies, group_name=self.group_name)
+            self.start(record.config, record.device, record.floor, record.copies)
         elif isinstance(record, RunEnd):
-            self.flush()
-            status = "cancelled" if record.stop_reason == "cancelled" else "finished"
-            self.store.finish_run(self.run_id, status, record.stop_reason, record)
-            self.finished = True
+            self.finish(record)
             return
+        self.commit_if_due()
+
+    # ---- the steps, for a caller that has the run in another shape
+
+    def start(self, config, device: str, floor: Floor, copies: int = 1) -> None:
+        """Create the run in the store, as running."""
+        self._t0 = time.monotonic()
+        self.run_id = self.store.create_run(config, device=device, floor=floor, copies=copies,
+                                            group_name=self.group_name)
+
+    def add(self, losses=(), floors=(), epochs=()) -> None:
+        """Gather batches' losses (or (m, copies) rows), their floors and finished epochs' rows."""
+        self._losses.extend(losses)
+        self._floors.extend(floors)
+        self._epochs.extend(epochs)
+
+    def commit_if_due(self) -> None:
+        """Write what has gathered if the last commit is COMMIT_SECONDS old."""
         if time.monotonic() - self._last_commit >= COMMIT_SECONDS:
             self.flush()
 
@@ -60,6 +77,13 @@ class RunRecorder:
         self._written += len(block)
         self._losses, self._floors, self._epochs = [], [], []
         self._last_commit = time.monotonic()
+
+    def finish(self, end: RunEnd) -> None:
+        """Write the rest and store the run's end: cancelled, or finished with its stop reason."""
+        self.flush()
+        status = "cancelled" if end.stop_reason == "cancelled" else "finished"
+        self.store.finish_run(self.run_id, status, end.stop_reason, end)
+        self.finished = True
 
     def fail(self, message: str) -> None:
         """Store the run as failed with message, keeping the curve gathered so far."""
@@ -76,3 +100,63 @@ class RunRecorder:
         self.flush()
         self.store.finish_run(self.run_id, "cancelled", "cancelled")
         self.finished = True
+
+
+def store_failure(recorder: RunRecorder, config, message: str) -> None:
+    """Store the run as failed, creating it first when training failed before its RunStart."""
+    if recorder.run_id is None:
+        floor = Floor(float("nan"), False, "not computed: the run failed before training")
+        recorder.run_id = recorder.store.create_run(config, device=config.training.device, floor=floor,
+                                                    group_name=recorder.group_name)
+    recorder.fail(message)
+
+
+class StreamRecorder:
+    """Stores a run from a RunStream's messages (see stream.py), as RunRecorder.feed does from records.
+
+    The window records here, in its own process: the training process never opens the store, so it
+    never touches SQLite, whose locks a fork can copy while another thread holds them.
+    """
+
+    def __init__(self, store: RunStore, config, group_name: str | None = None):
+        self.recorder = RunRecorder(store, group_name)
+        self.config = config
+        self._copies = 1
+
+    @property
+    def run_id(self) -> int | None:
+        """The stored run's id, once the run has started."""
+        return self.recorder.run_id
+
+    def take(self, kind: str, *payload) -> None:
+        """Store what one message says; copies and floors wait for their chunk, which commits."""
+        rec = self.recorder
+        if kind == "started":
+            info = payload[0]
+            self._copies = int(info.get("copies", 1))
+            rec.start(info["config"], info["device"],
+                      Floor(info["floor"], info["floor_exact"], info.get("floor_basis", "")), self._copies)
+        elif kind == "copies":
+            rec.add(losses=np.asarray(payload[0], dtype=np.float32))  # a seed band stores every copy's loss
+        elif kind == "floors":
+            rec.add(floors=payload[0])
+        elif kind == "chunk":
+            if self._copies == 1:
+                rec.add(losses=payload[1])
+            rec.commit_if_due()
+        elif kind == "epochs":
+            rec.add(epochs=[(r["epoch"], r["epoch_mean"], r["recent_mean"], r["step"], r["seconds"])
+                            for r in payload[0]])
+        elif kind == "finished":
+            rec.finish(payload[0])
+        elif kind == "failed":
+            store_failure(rec, self.config, payload[0])
+
+    def end_abandoned(self, cancelled: bool, message: str) -> None:
+        """The stream ended without finished or failed (its process died): store it cancelled or failed."""
+        if self.recorder.finished:
+            return
+        if cancelled:
+            self.recorder.cancel()
+        else:
+            store_failure(self.recorder, self.config, message)

@@ -1,7 +1,8 @@
-"""Drives train() for a live viewer: stores the run and streams it as messages, in chunks.
+"""Drives train() for a live viewer and streams the run as messages, in chunks.
 
 Qt-free, so the same stream runs in the window's worker thread or in a forked training process
-(see child.py). A message is a kind and its payload, handed to a `send(kind, *payload)` callable:
+(see child.py). It never opens the store: the viewer records the messages (recorder.StreamRecorder).
+A message is a kind and its payload, handed to a `send(kind, *payload)` callable:
 
     started(info)  copies(block)  floors(array)  chunk(steps, losses, seconds, epochs)  epochs(rows)
     reconstruction(x, x̂, codes, loss kind)  paused(bool)  finished(RunEnd)  failed(message)  done()
@@ -51,14 +52,13 @@ class _Buffer:
 
 
 class RunStream:
-    """One run of config: train, record into the store at store_path (None: no store), send messages."""
+    """One run of config: train and send messages; cancel and running are the viewer's flags."""
 
-    def __init__(self, config, store_path: str | None, send: Callable[..., None], cancel: Flag, running: Flag,
-                 *, threads: int | None = None, copies: int = 1, group_name: str | None = None):
-        self.config, self.store_path, self.send = config, store_path, send
+    def __init__(self, config, send: Callable[..., None], cancel: Flag, running: Flag,
+                 *, threads: int | None = None, copies: int = 1):
+        self.config, self.send = config, send
         self.cancel, self.running = cancel, running  # running is clear while the viewer holds the run paused
-        self.threads, self.copies, self.group_name = threads, copies, group_name
-        self.run_id: int | None = None
+        self.threads, self.copies = threads, copies
         self._model = self._sample = None
         self._last_recon = 0.0
         self._t0 = time.perf_counter()
@@ -66,40 +66,25 @@ class RunStream:
         self._buf = _Buffer()
 
     def run(self) -> None:
-        """Train to the end; every error becomes a failed message and a failed stored run; done comes last."""
-        recorder = store = None
+        """Train to the end; an error becomes a failed message; done comes last."""
         try:
-            store, recorder = self._open_store()
-            self._drive(recorder)
+            self._drive()
         except Exception as exc:  # noqa: BLE001 - any failure must reach the user, not kill the thread
-            self._fail(recorder, exc)
+            self._fail(exc)
         finally:
-            if store is not None:
-                store.close()  # before done: a viewer that reads the store then sees the run's final state
             self.send("done")
 
-    def _open_store(self):
-        if self.store_path is None:
-            return None, None
-        # sqlite connections are per thread and must not cross a fork: this one is the stream's own.
-        from .recorder import RunRecorder
-        from .store import RunStore
-        store = RunStore(self.store_path, check=False)  # the window checked the file when it opened it
-        return store, RunRecorder(store, self.group_name)
-
-    def _drive(self, recorder) -> None:
+    def _drive(self) -> None:
         from . import training  # looked up at call time: tests replace training.train
         from .training import BatchRecord, EpochSummary, RunEnd, RunStart
         records = training.train(self.config, self.cancel, copies=self.copies, threads=self.threads)
         for record in records:
-            if recorder is not None:
-                recorder.feed(record)
             if isinstance(record, BatchRecord):
                 self._on_batch(record)
             elif isinstance(record, EpochSummary):
                 self._on_epoch(record)
             elif isinstance(record, RunStart):
-                self._on_start(record, recorder)
+                self._on_start(record)
             elif isinstance(record, RunEnd):
                 self._flush()
                 self._reconstruct()  # the final weights, whatever the timer says
@@ -123,12 +108,11 @@ class RunStream:
             return
         self.send("reconstruction", x, xhat, codes, self.config.loss.kind)
 
-    def _on_start(self, start, recorder) -> None:
+    def _on_start(self, start) -> None:
         self._t0 = time.perf_counter()
-        self.run_id = getattr(recorder, "run_id", None)
         self._model, self._sample = start.model, start.sample
         self.send("started", {
-            "run_id": self.run_id, "label": start.config.label(), "config": start.config,
+            "label": start.config.label(), "config": start.config,
             "floor": float(start.floor.value), "floor_exact": bool(start.floor.exact),
             "floor_basis": start.floor.basis, "batches_per_epoch": int(start.batches_per_epoch),
             "epochs": int(start.config.training.epochs), "samples": int(start.samples),
@@ -180,25 +164,11 @@ class RunStream:
             pass  # stop() also sets running; the timeout only guards a flag that cannot wake a waiter
         self.send("paused", False)
 
-    def _fail(self, recorder, exc: BaseException) -> None:
+    def _fail(self, exc: BaseException) -> None:
         self._flush()
         message = f"{type(exc).__name__}: {exc}"
         if type(exc).__name__ in ("ConfigError", "DataError"):
             message = str(exc)  # the engine's own messages already say field, value and what is allowed
         else:
             traceback.print_exc()
-        if recorder is not None:
-            try:
-                store_failure(recorder, self.config, message)
-            except Exception:  # noqa: BLE001 - the store itself may be what failed; the user still hears of it
-                traceback.print_exc()
         self.send("failed", message)
-
-
-def store_failure(recorder, config, message: str) -> None:
-    """Store the run as failed, creating it first when training failed before its RunStart."""
-    if recorder.run_id is None:
-        from .floors import Floor
-        floor = Floor(float("nan"), False, "not computed: the run failed before training")
-        recorder.run_id = recorder.store.create_run(config, device=config.training.device, floor=floor)
-    recorder.fail(message)

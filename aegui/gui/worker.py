@@ -1,16 +1,16 @@
-"""A QObject that runs one training run from a QThread and relays its stream as Qt signals.
+"""A QObject that runs one training run from a QThread, stores it, and relays it as Qt signals.
 
 The run itself is a RunStream (aegui.core.stream). On Linux, for CPU runs, the worker forks it into a
-training process (aegui.core.child) and relays the messages that come up the pipe: the child has a
+training process (aegui.core.child) and takes the messages that come up the pipe: the child has a
 GIL of its own, so the window's drawing no longer slows training. Elsewhere the stream runs right
-here, in the worker's thread. Either way cancel and pause are flags the training loop reads between
-batches, because a busy run() never processes queued slot calls in its own thread.
+here, in the worker's thread. Either way the worker stores each message (recorder.StreamRecorder)
+before it relays it, and cancel and pause are flags the training loop reads between batches, because
+a busy run() never processes queued slot calls in its own thread.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import traceback
 
 from PySide6.QtCore import QObject, Signal
@@ -35,33 +35,28 @@ class TrainWorker(QObject):
     sigPaused = Signal(bool)
     sigFinished = Signal(object)   # the engine's RunEnd
     sigFailed = Signal(str)
-    sigDone = Signal()             # always last, after sigFinished or sigFailed
+    sigDone = Signal()             # always last, after sigFinished or sigFailed, with the store written
 
     def __init__(self, config, store_path: str | None, *, threads: int | None = None, copies: int = 1,
                  group_name: str | None = None, in_child: bool | None = None):
         super().__init__()
+        from aegui.core.child import shared_flags
         self.config = config
         self.store_path = store_path
         self.threads = threads or training_threads()
         self.copies = copies
         self.group_name = group_name
+        self.in_child = in_child  # fork a training process? None: run() decides (child.fork_available)
         self.run_id: int | None = None
         self.child_pid: int | None = None  # the training process's, while one runs (benchmarks read its memory)
-        if in_child is None:
-            from aegui.core.child import fork_available
-            in_child = fork_available(config, copies)
-        self.in_child = in_child  # whether run() forks a training process (else it trains in this thread)
-        if in_child:
-            from aegui.core.child import shared_flags
-            self._cancel, self._running = shared_flags()
-        else:
-            self._cancel, self._running = threading.Event(), threading.Event()
-            self._running.set()
-        self._relays = {"started": self._started, "chunk": self.sigChunk.emit, "epochs": self.sigEpochs.emit,
+        # Flags in shared memory serve both modes: a forked child sees them, and so does this thread.
+        self._cancel, self._running = shared_flags()
+        self._recorder = None
+        self._store_error: str | None = None
+        self._relays = {"started": self.sigStarted.emit, "chunk": self.sigChunk.emit, "epochs": self.sigEpochs.emit,
                         "copies": self.sigCopies.emit, "floors": self.sigFloors.emit,
                         "reconstruction": self.sigReconstruction.emit, "paused": self.sigPaused.emit,
-                        "finished": self.sigFinished.emit, "failed": self.sigFailed.emit,
-                        "done": self.sigDone.emit}
+                        "finished": self.sigFinished.emit, "failed": self.sigFailed.emit}
 
     # ---- controls: thread-safe, callable from the GUI thread
 
@@ -85,64 +80,86 @@ class TrainWorker(QObject):
     # ---- the worker thread
 
     def run(self) -> None:
-        """Train to the end, emitting the stream as signals; sigDone is always last."""
-        from aegui.core.stream import RunStream
-        if not self.in_child:
-            RunStream(self.config, self.store_path, self._relay, self._cancel, self._running,
-                      threads=self.threads, copies=self.copies, group_name=self.group_name).run()
-            return
-        from aegui.core.child import ChildDied, TrainingProcess
-        child = TrainingProcess(self.config, self.store_path, self._cancel, self._running,
-                                threads=self.threads, copies=self.copies, group_name=self.group_name)
+        """Train to the end, storing the run and emitting it as signals; sigDone is always last."""
+        store = None
         try:
-            child.start()
-            self.child_pid = child.process.pid
-            for kind, *payload in child.messages():
-                self._relay(kind, *payload)
-        except ChildDied as exc:
-            self._child_died(str(exc))
-        except Exception as exc:  # noqa: BLE001 - a fork or pipe failure must reach the user, not kill the thread
+            store = self._open_store()
+            if self.in_child is None:  # here, not in __init__: it may import torch, off the GUI thread
+                from aegui.core.child import fork_available
+                self.in_child = fork_available(self.config, self.copies)
+            self._run_child() if self.in_child else self._run_here()
+        except Exception as exc:  # noqa: BLE001 - a store, fork or pipe failure must reach the user
             traceback.print_exc()
-            self._child_died(f"{type(exc).__name__}: {exc}")
+            self._abandoned(f"{type(exc).__name__}: {exc}")
+        finally:
+            if store is not None:
+                store.close()  # before sigDone: listeners that read the store see the run's end
+            self.sigDone.emit()
 
-    def _relay(self, kind: str, *payload) -> None:
+    def _open_store(self):
+        if self.store_path is None:
+            return None
+        # sqlite connections are per thread: this one is opened, used and closed in the worker thread.
+        from aegui.core.recorder import StreamRecorder
+        from aegui.core.store import RunStore
+        store = RunStore(self.store_path, check=False)  # the window checked the file when it opened it
+        self._recorder = StreamRecorder(store, self.config, self.group_name)
+        return store
+
+    def _run_here(self) -> None:
+        from aegui.core.stream import RunStream
+        RunStream(self.config, self._take, self._cancel, self._running, threads=self.threads,
+                  copies=self.copies).run()
+
+    def _run_child(self) -> None:
+        from aegui.core.child import ChildDied, TrainingProcess
+        child = TrainingProcess(self.config, self._cancel, self._running, threads=self.threads, copies=self.copies)
+        child.start()
+        self.child_pid = child.process.pid
+        try:
+            for kind, *payload in child.messages():
+                self._take(kind, *payload)
+        except ChildDied as exc:
+            if child.finished:
+                return  # it died after its run had ended and been stored: nothing was lost
+            if child.killed and self.run_id is None:
+                message = f"The run was stopped before training began (its process did not answer for {_kill_s():g} s)."
+            elif child.killed:
+                message = (f"The run did not answer Stop for {_kill_s():g} s, so its process was ended; "
+                           "its curve up to then is stored as cancelled.")
+            else:
+                message = str(exc)[0].upper() + str(exc)[1:] + "; the curve it sent is stored with the run."
+            self._abandoned(message, cancelled=child.killed)
+
+    def _take(self, kind: str, *payload) -> None:
+        """One message from the stream: store it, then relay it (in this thread; signals are queued)."""
+        if kind == "done":
+            return  # run() emits sigDone itself, once the store is closed
+        if self._recorder is not None and self._store_error is None:
+            try:
+                self._recorder.take(kind, *payload)
+            except Exception as exc:  # noqa: BLE001 - a full disk: stop the run, and say so at its end
+                traceback.print_exc()
+                self._store_error = f"The run could not be stored ({type(exc).__name__}: {exc}); it was stopped."
+                self.stop()
+        if kind == "started":
+            self.run_id = self._recorder.run_id if self._recorder is not None else None
+            payload = ({**payload[0], "run_id": self.run_id},)
+        if kind in ("finished", "failed") and self._store_error is not None:
+            self._abandoned(self._store_error if kind == "finished" else f"{payload[0]}\n\n{self._store_error}")
+            return
         self._relays[kind](*payload)
 
-    def _started(self, info: dict) -> None:
-        self.run_id = info.get("run_id")
-        self.sigStarted.emit(info)
-
-    def _child_died(self, message: str) -> None:
-        """The child ended without done: store what it left as cancelled or failed, tell the user, end."""
-        cancelled = self._cancel.is_set()
-        try:
-            _store_end(self.store_path, self.run_id, self.config, self.group_name, message, cancelled)
-        except Exception:  # noqa: BLE001 - the store may be what failed; the user still hears of it
-            traceback.print_exc()
-        if cancelled:
-            from aegui.core import child
-            message = (f"The run did not stop within {child.KILL_AFTER_S:g} s of Stop, so its process was ended; "
-                       "its curve up to then is stored as cancelled.")
+    def _abandoned(self, message: str, cancelled: bool = False) -> None:
+        """The run ended without a stored end of its own: store it cancelled or failed; failed reaches the user."""
+        if self._recorder is not None:
+            try:
+                self._recorder.end_abandoned(cancelled, message)
+            except Exception:  # noqa: BLE001 - the store may be what failed; the user still hears of it
+                traceback.print_exc()
         self.sigFailed.emit(message)
-        self.sigDone.emit()
 
 
-def _store_end(store_path, run_id, config, group_name, message: str, cancelled: bool) -> None:
-    """Finish a run its dead child left `running`: cancelled when a stop was asked for, else failed."""
-    if store_path is None:
-        return
-    from aegui.core.recorder import RunRecorder
-    from aegui.core.store import RunStore
-    from aegui.core.stream import store_failure
-    store = RunStore(store_path, check=False)
-    try:
-        recorder = RunRecorder(store, group_name)
-        recorder.run_id = run_id
-        if run_id is not None and store.get_run(run_id).status != "running":
-            return  # the child had stored the run's end before it died
-        if cancelled:
-            recorder.cancel()
-        else:
-            store_failure(recorder, config, message)
-    finally:
-        store.close()
+def _kill_s() -> float:
+    from aegui.core import child
+    return child.KILL_AFTER_S

@@ -2,12 +2,14 @@
 
 import os
 import sys
+import threading
 
 import numpy as np
 import pytest
 
 from aegui.core import child
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.recorder import StreamRecorder
 from aegui.core.store import RunStore
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="training forks only on Linux")
@@ -24,37 +26,61 @@ def test_flags_start_lowered_and_running_and_wait_times_out():
     assert cancel.is_set() and cancel.wait(0) is True
 
 
-def test_a_child_streams_a_run_in_order_and_stores_it(tmp_path):
+def watched(proc, seconds=60.0):
+    """proc's messages, killing the child if they take longer than seconds (a hang fails, not stalls)."""
+    timer = threading.Timer(seconds, lambda: proc.process.is_alive() and proc.process.kill())
+    timer.start()
+    try:
+        return list(proc.messages())
+    finally:
+        timer.cancel()
+
+
+def test_a_child_streams_a_run_in_order_and_a_stream_recorder_stores_it(tmp_path):
     cancel, running = child.shared_flags()
-    path = str(tmp_path / "runs.sqlite")
-    RunStore(path).close()
-    proc = child.TrainingProcess(TINY, path, cancel, running, threads=1)
+    proc = child.TrainingProcess(TINY, cancel, running, threads=1)
     proc.start()
-    messages = list(proc.messages())
+    messages = watched(proc)
     kinds = [m[0] for m in messages]
-    assert kinds[0] == "started" and kinds[-1] == "done" and kinds[-2] == "finished"
-    assert proc.process.pid != os.getpid() and proc.join(10) == 0
+    assert kinds[0] == "started" and kinds[-2:] == ["finished", "done"] and "failed" not in kinds
+    assert proc.process.pid != os.getpid() and proc.join(10) == 0 and not proc.killed
     steps = np.concatenate([m[1] for m in messages if m[0] == "chunk"])
     assert np.array_equal(steps, np.arange(8))
-    store = RunStore(path)
-    run = store.get_run(messages[0][1]["run_id"])
-    losses = store.losses(run.run_id)
+    store = RunStore(str(tmp_path / "runs.sqlite"))
+    recorder = StreamRecorder(store, TINY)
+    for message in messages:
+        recorder.take(*message)
+    run, losses = store.get_run(recorder.run_id), store.losses(recorder.run_id)
+    epochs = store.epoch_means(recorder.run_id)
     store.close()
     sent = np.concatenate([m[2] for m in messages if m[0] == "chunk"])
-    assert run.status == "finished" and np.allclose(losses, sent, rtol=1e-6)
+    assert run.status == "finished" and run.stop_reason == "max_epochs" and np.allclose(losses, sent, rtol=1e-6)
+    assert len(epochs) == 2 and run.batches == 8
 
 
 def test_the_parents_cancel_flag_stops_the_child():
     cancel, running = child.shared_flags()
     long = RunConfig(name="long", data=TINY.data, training=TrainingConfig(batch_size=64, epochs=100_000, tol=0.0))
-    proc = child.TrainingProcess(long, None, cancel, running, threads=1)
+    proc = child.TrainingProcess(long, cancel, running, threads=1)
     proc.start()
+    seen = []
+    timer = threading.Timer(60, lambda: proc.process.is_alive() and proc.process.kill())
+    timer.start()
     for message in proc.messages():
+        seen.append(message)
         if message[0] == "chunk":
             cancel.set()
-        if message[0] == "finished":
-            assert message[1].stop_reason == "cancelled"
+    timer.cancel()
+    ends = [m[1] for m in seen if m[0] == "finished"]
+    assert len(ends) == 1 and ends[0].stop_reason == "cancelled" and not proc.killed
     assert proc.join(10) == 0
+
+
+def test_a_paused_child_whose_parent_died_stops():
+    cancel, running = child.shared_flags()
+    watch = child._WatchParent(running, cancel, parent_pid=os.getpid() + 10_000_000)  # never our parent
+    running.clear()
+    assert watch.wait(5.0) is True and cancel.is_set()
 
 
 @pytest.mark.parametrize("device, env, expected", [

@@ -67,8 +67,10 @@ def launch(request, qtbot, data_dir):
     wait every one at teardown."""
     running = []
 
-    def start(config):
-        worker = TrainWorker(config, str(data_dir / "runs.sqlite"), in_child=request.param == "child")
+    def start(config, in_child=request.param == "child", before=None):
+        worker = TrainWorker(config, str(data_dir / "runs.sqlite"), in_child=in_child)
+        if before is not None:
+            before(worker)  # e.g. stop() or pause() before the thread, and any fork, has started
         thread = QThread()
         worker.moveToThread(thread)
         got = Collector()
@@ -205,11 +207,58 @@ child_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="tr
 
 
 @child_only
-def test_cpu_runs_train_in_a_child_process_by_default(qtbot, data_dir, monkeypatch):
-    monkeypatch.delenv("AEGUI_TRAIN_IN_THREAD", raising=False)
-    assert TrainWorker(TINY, None).in_child
-    monkeypatch.setenv("AEGUI_TRAIN_IN_THREAD", "1")
-    assert not TrainWorker(TINY, None).in_child
+@pytest.mark.parametrize("launch", ["child"], indirect=True)
+@pytest.mark.parametrize("env, forks", [(None, True), ("1", False)])
+def test_cpu_runs_train_in_a_child_process_unless_told_not_to(qtbot, launch, monkeypatch, env, forks):
+    if env is None:
+        monkeypatch.delenv("AEGUI_TRAIN_IN_THREAD", raising=False)
+    else:
+        monkeypatch.setenv("AEGUI_TRAIN_IN_THREAD", env)
+    worker, got = launch(TINY, in_child=None)
+    with qtbot.waitSignal(got.sigDone, timeout=30_000):
+        pass
+    assert worker.in_child is forks and (worker.child_pid is not None) is forks
+    assert got.ends[0].stop_reason == "max_epochs"
+
+
+def test_stop_asked_before_the_thread_starts_ends_the_run_at_once(qtbot, launch, data_dir):
+    worker, got = launch(LONG, before=lambda w: w.stop())
+    with qtbot.waitSignal(got.sigDone, timeout=30_000):
+        pass
+    assert got.ends[0].stop_reason == "cancelled" and got.ends[0].batches == 0 and not got.failures
+    row, _ = stored(data_dir, worker.run_id)
+    assert row.status == "cancelled"
+
+
+def test_pause_asked_before_the_thread_starts_holds_the_run_from_its_start(qtbot, launch):
+    worker, got = launch(LONG, before=lambda w: w.pause())
+    with qtbot.waitSignal(got.sigPaused, timeout=30_000, check_params_cb=lambda p: p is True):
+        pass
+    held = len(got.steps())
+    assert held <= 1  # the loop holds after its first record
+    with qtbot.waitSignal(got.sigChunk, timeout=5_000):
+        worker.resume()
+    with qtbot.waitSignal(got.sigDone, timeout=5_000):
+        worker.stop()
+    assert got.ends[0].stop_reason == "cancelled"
+
+
+@pytest.mark.parametrize("launch", ["child", "thread"], indirect=True)
+def test_a_run_that_cannot_be_stored_stops_and_says_why(qtbot, launch, data_dir, monkeypatch):
+    real = RunStore.write_progress
+    calls = []
+
+    def disk_full_on_the_second_commit(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) >= 2:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RunStore, "write_progress", disk_full_on_the_second_commit)
+    worker, got = launch(LONG)
+    with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
+        pass
+    assert "could not be stored" in got.failures[0] and "No space left" in got.failures[0] and not got.ends
 
 
 @child_only
@@ -223,7 +272,7 @@ def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_
         for record in real(*args, **kwargs):
             yield record
             t0 = t0 or time.monotonic()
-            if time.monotonic() - t0 > 1.2:  # past one commit (0.5 s), so the store holds part of the curve
+            if time.monotonic() - t0 > 1.2:
                 os.kill(os.getpid(), signal.SIGKILL)  # in the child: the window's process lives on
 
     monkeypatch.setattr(training, "train", killed_after_a_second_of_batches)
@@ -233,8 +282,9 @@ def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_
     assert "ended unexpectedly" in got.failures[0] and str(-signal.SIGKILL) in got.failures[0]
     row, losses = stored(data_dir, worker.run_id)
     assert row.status == "failed" and "ended unexpectedly" in row.error
-    assert 0 < len(losses) <= len(got.steps())  # what was committed before the kill, never more than was shown
-    assert np.allclose(losses, np.concatenate([c[1] for c in got.chunks])[:len(losses)], rtol=1e-6)
+    # The window stores what it was sent: every batch it showed, and nothing else.
+    shown = np.concatenate([c[1] for c in got.chunks])
+    assert len(losses) == len(shown) > 0 and np.allclose(losses, shown, rtol=1e-6)
 
 
 @child_only
@@ -258,6 +308,6 @@ def test_a_child_stuck_in_a_step_is_ended_after_stop_and_stored_cancelled(qtbot,
     with qtbot.waitSignal(got.sigDone, timeout=10_000):
         worker.stop()
     assert time.monotonic() - t0 < 5
-    assert "did not stop" in got.failures[0]
-    row, _ = stored(data_dir, worker.run_id)
-    assert row.status == "cancelled"
+    assert "did not answer Stop for 0.5 s" in got.failures[0]
+    row, losses = stored(data_dir, worker.run_id)
+    assert row.status == "cancelled" and len(losses) == len(got.steps())
