@@ -57,8 +57,9 @@ class RunRecorder:
 
     def add(self, losses=(), floors=(), epochs=()) -> None:
         """Gather batches' losses (or (m, copies) rows), their floors and finished epochs' rows."""
-        self._losses.extend(losses)
-        self._floors.extend(floors)
+        # tolist(): Python floats in one C call, not a numpy scalar object per batch
+        self._losses.extend(np.asarray(losses).tolist())
+        self._floors.extend(np.asarray(floors).tolist())
         self._epochs.extend(epochs)
 
     def commit_if_due(self) -> None:
