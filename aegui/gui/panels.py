@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -276,6 +277,8 @@ class ConfigPanels(QWidget):
         if c.training.device == "cuda" and self._cuda is False:
             self._problems.append(Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto"))
         self._show(c)
+        # An empty name stores the run under its automatic label: show which, in the empty field.
+        self.fields["name"].widget.setPlaceholderText(replace(c, name="").label())
         self.sigChanged.emit(c)
         self.sigValidity.emit(not self._problems)
 

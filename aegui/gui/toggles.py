@@ -22,8 +22,16 @@ TOGGLE_TIPS = {
 
 
 def toggled_config(config: cfg.RunConfig, path: str, value: str) -> tuple[cfg.RunConfig, list[str]]:
-    """config with one toggle applied and the output kept valid; plus the problems the toggle would add."""
+    """config with one toggle applied and the output kept valid; plus the problems the toggle would add.
+
+    A preset's name goes with the toggle: 'sigmoid-bce-bernoulli' on uniform data would mislabel the run
+    (its label falls back to 'linear bce uniform'); a name the user typed is kept.
+    """
+    from aegui.core.presets import PRESETS
     changes = {path: value}
+    section, field = path.split(".")
+    if config.name in PRESETS and getattr(getattr(config, section), field) != value:
+        changes["name"] = ""
     if path == "loss.kind":
         if value in OUTPUT_FOR_LOSS:
             changes["model.output"] = OUTPUT_FOR_LOSS[value]

@@ -120,6 +120,17 @@ def test_loss_toggles_keep_the_output_valid(window):
     assert window.panels.config().model.output == "identity"
 
 
+def test_a_toggle_drops_a_preset_name_that_would_mislabel_the_run_but_keeps_the_users(window):
+    window.panels.apply_preset("sigmoid-bce-bernoulli")
+    window.data_actions["uniform"].trigger()
+    c = window.panels.config()
+    assert c.data.kind == "uniform" and c.name == "" and c.label() == "linear bce uniform"
+    assert window.panels.fields["name"].widget.placeholderText() == "linear bce uniform"  # what it will be called
+    window.panels.set_config(with_changes(TINY, name="my run"))
+    window.loss_actions["bce"].trigger()
+    assert window.panels.config().name == "my run"
+
+
 def test_invalid_toggle_is_refused_with_the_reason(window):
     window.panels.set_config(TINY)
     window.loss_actions["bce"].trigger()
