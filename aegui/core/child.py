@@ -101,10 +101,11 @@ class TrainingProcess:
         self.killed = False    # whether we ended it (stuck after Stop, or its relay failed)
         self.finished = False  # whether it sent finished (or failed): an end after that is no loss
         self._conn, self._child_end = ctx.Pipe(duplex=False)
+        self.started = False   # whether it sent started (a kill after that has a run to store)
         self.process = ctx.Process(
             target=_child_main, name="aegui-training",
-            daemon=True,  # a normal exit of the app ends it; _WatchParent covers a crash or a kill
-            args=(self._child_end, config, cancel, running, threads, copies, os.getpid()))
+            daemon=True,  # a normal exit of the app ends it; a crash or kill of the app: see _child_main
+            args=(self._child_end, self._conn, config, cancel, running, threads, copies, os.getpid()))
 
     def start(self) -> None:
         """Fork the child; from here the run is its own.
@@ -122,32 +123,48 @@ class TrainingProcess:
             gc.freeze()
             try:
                 self.process.start()
+            except BaseException:
+                self._conn.close()
+                raise
             finally:
                 gc.unfreeze()
-        self._child_end.close()  # the child holds the only write end: its exit is our EOF
+                self._child_end.close()  # the child holds the only write end: its exit is our EOF
+
+    def kill(self) -> None:
+        """End the child now (a step that does not return); what it sent is kept."""
+        if self.process.is_alive():
+            self.killed = True
+            self.process.kill()
 
     def messages(self) -> Iterator[tuple]:
         """Each (kind, *payload) the child sends, through done; ChildDied if it ends without done.
 
-        After Stop, a child that sends nothing for KILL_AFTER_S is killed (it is stuck inside one step).
+        After Stop, a training child that sends nothing for KILL_AFTER_S, or three times the longest
+        silence it has kept so far (slow steps), is killed: it is stuck inside one step.
         """
-        quiet_since, done = time.monotonic(), False
+        last, longest, done, paused = time.monotonic(), 0.0, False, False
         try:
             while True:
                 if not self._conn.poll(POLL_S) and self.process.is_alive():
-                    if self.cancel.is_set() and not self.finished:
-                        if time.monotonic() - quiet_since > KILL_AFTER_S:
-                            self.killed = True
-                            self.process.kill()
-                    else:
-                        quiet_since = time.monotonic()
+                    quiet = time.monotonic() - last
+                    if not self.cancel.is_set() or not self.started or self.finished:
+                        if not paused:  # a healthy pace: its silences set the patience
+                            longest = max(longest, quiet)
+                    elif quiet > max(KILL_AFTER_S, 3 * longest):
+                        self.kill()
                     continue
                 try:  # a dead child's last messages are still in the pipe; after them comes EOF
                     message = self._conn.recv()
-                except EOFError:
+                except (EOFError, OSError):  # OSError: it died part-way through a message
                     raise ChildDied(f"the training process ended unexpectedly "
                                     f"(exit code {self.join(1.0)})") from None
-                quiet_since = time.monotonic()
+                now = time.monotonic()
+                if self.started and not paused:
+                    longest = max(longest, now - last)
+                last = now
+                if message[0] == "paused":
+                    paused = bool(message[1])
+                self.started = self.started or message[0] == "started"
                 self.finished = self.finished or message[0] in ("finished", "failed")
                 done = message[0] == "done"
                 yield message
@@ -156,9 +173,7 @@ class TrainingProcess:
         finally:
             self._conn.close()
             if not done:  # the caller stopped listening, or the child died: never leave it running
-                if self.process.is_alive():
-                    self.killed = True
-                    self.process.kill()
+                self.kill()
                 self.process.join(timeout=KILL_AFTER_S)
             # After done the child only exits; tearing down its copy of our memory takes ~15 ms, which
             # the window would wait out joining this thread. multiprocessing reaps it at the next start.
@@ -171,7 +186,7 @@ class TrainingProcess:
 
 class _WatchParent:
     """The running flag as the child reads it: a parent that died while the run was paused also stops it
-    (a running child learns of it from its next send)."""
+    (a running child learns of it from its next send, which fails: the pipe has no reader left)."""
 
     def __init__(self, running: SharedFlag, cancel: SharedFlag, parent_pid: int):
         self._running, self._cancel, self._parent = running, cancel, parent_pid
@@ -188,15 +203,20 @@ class _WatchParent:
         return self._running.wait(timeout)
 
 
-def _child_main(conn, config, cancel, running, threads, copies, parent_pid) -> None:
+def _child_main(conn, parents_end, config, cancel, running, threads, copies, parent_pid) -> None:
     """The child's body: train and send every message up the pipe."""
     gc.freeze()  # and what multiprocessing's start-up made: never collected here either
+    # The fork copied the parent's read end too: closed here, a dead parent is a failed send (the pipe
+    # has no reader left), not a send that blocks forever on a full pipe.
+    parents_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the parent's to handle
     # 'auto' asks torch whether CUDA is there; through NVML that question does not touch the CUDA driver,
     # which is not fork-safe once the parent has used it (its warm-up asked too).
     os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
 
     def send(kind: str, *payload) -> None:
+        if cancel.is_set() and os.getppid() != parent_pid:
+            return  # the parent is gone and the run is stopping: nobody to tell
         try:
             conn.send((kind, *payload))
         except OSError:  # the parent is gone: stop

@@ -81,6 +81,8 @@ class RunRecorder:
 
     def finish(self, end: RunEnd) -> None:
         """Write the rest and store the run's end: cancelled, or finished with its stop reason."""
+        if self.run_id is None:
+            return  # stopped before it was created: nothing to store
         self.flush()
         status = "cancelled" if end.stop_reason == "cancelled" else "finished"
         self.store.finish_run(self.run_id, status, end.stop_reason, end)
@@ -88,18 +90,21 @@ class RunRecorder:
 
     def fail(self, message: str) -> None:
         """Store the run as failed with message, keeping the curve gathered so far."""
-        if self.run_id is None or self.finished:
-            return
-        self.flush()
-        self.store.finish_run(self.run_id, "failed", None, error=message)
-        self.finished = True
+        self._end("failed", None, message)
 
     def cancel(self) -> None:
         """Store the run as cancelled when the generator was abandoned before its RunEnd."""
+        self._end("cancelled", "cancelled", None)
+
+    def _end(self, status: str, stop_reason: str | None, error: str | None) -> None:
         if self.run_id is None or self.finished:
             return
-        self.flush()
-        self.store.finish_run(self.run_id, "cancelled", "cancelled")
+        try:
+            self.flush()
+        except Exception as exc:  # noqa: BLE001 - a full disk: the status must still be written if it can be
+            lost = f"the last {len(self._losses):,} batches could not be stored ({type(exc).__name__}: {exc})"
+            error = f"{error}; {lost}" if error else lost
+        self.store.finish_run(self.run_id, status, stop_reason, error=error)
         self.finished = True
 
 
@@ -148,6 +153,9 @@ class StreamRecorder:
         elif kind == "epochs":
             rec.add(epochs=[(r["epoch"], r["epoch_mean"], r["recent_mean"], r["step"], r["seconds"])
                             for r in payload[0]])
+            rec.commit_if_due()
+        elif kind == "paused" and payload[0]:
+            rec.flush()  # a pause may last: everything shown so far is stored now
         elif kind == "finished":
             rec.finish(payload[0])
         elif kind == "failed":

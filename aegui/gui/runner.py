@@ -11,6 +11,9 @@ from PySide6.QtCore import QObject, QThread, Signal
 from .worker import TrainWorker
 
 
+SHUTDOWN_WAIT_S = 0.8  # closing the window waits this long for Stop before it ends a training process
+
+
 class RunController(QObject):
     """Start, stop, pause and rerun training runs; join each worker's thread when it is done."""
 
@@ -76,10 +79,15 @@ class RunController(QObject):
         self._next_config = (config, copies)
 
     def shutdown(self) -> None:
-        """Stop and join now (window closing): blocks for at most about one batch."""
+        """Stop and join now (window closing): about one batch, and at most SHUTDOWN_WAIT_S plus a poll
+        for a run in a training process (one stuck in a step is ended); a run in a thread can only be
+        waited for."""
         self._next_config = None
         if self._worker is not None:
-            self._worker.stop()
+            worker = self._worker
+            worker.stop()
+            if not worker.ended.wait(SHUTDOWN_WAIT_S):
+                worker.kill()
             self._join()
 
     def _join(self) -> None:

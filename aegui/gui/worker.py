@@ -11,6 +11,9 @@ a busy run() never processes queued slot calls in its own thread.
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import time
 import traceback
 
 from PySide6.QtCore import QObject, Signal
@@ -53,6 +56,10 @@ class TrainWorker(QObject):
         self._cancel, self._running = shared_flags()
         self._recorder = None
         self._store_error: str | None = None
+        self._child = None  # the TrainingProcess, in child mode
+        self._seen = {"batches": 0, "last_loss": float("nan"), "epochs": 0, "min_epoch": float("nan"),
+                      "t0": time.monotonic()}  # what a RunEnd needs, should the child have to be killed
+        self.ended = threading.Event()  # set once run() has returned (sigDone emitted, store closed)
         self._relays = {"started": self.sigStarted.emit, "chunk": self.sigChunk.emit, "epochs": self.sigEpochs.emit,
                         "copies": self.sigCopies.emit, "floors": self.sigFloors.emit,
                         "reconstruction": self.sigReconstruction.emit, "paused": self.sigPaused.emit,
@@ -77,6 +84,11 @@ class TrainWorker(QObject):
         """True while pause() holds the run."""
         return not self._running.is_set()
 
+    def kill(self) -> None:
+        """End a training process that does not answer Stop (closing the window); a thread can only be waited for."""
+        if self._child is not None:
+            self._child.kill()
+
     # ---- the worker thread
 
     def run(self) -> None:
@@ -92,9 +104,12 @@ class TrainWorker(QObject):
             traceback.print_exc()
             self._abandoned(f"{type(exc).__name__}: {exc}")
         finally:
-            if store is not None:
-                store.close()  # before sigDone: listeners that read the store see the run's end
-            self.sigDone.emit()
+            try:
+                if store is not None:
+                    store.close()  # before sigDone: listeners that read the store see the run's end
+            finally:
+                self.sigDone.emit()
+                self.ended.set()
 
     def _open_store(self):
         if self.store_path is None:
@@ -113,7 +128,8 @@ class TrainWorker(QObject):
 
     def _run_child(self) -> None:
         from aegui.core.child import ChildDied, TrainingProcess
-        child = TrainingProcess(self.config, self._cancel, self._running, threads=self.threads, copies=self.copies)
+        child = self._child = TrainingProcess(self.config, self._cancel, self._running, threads=self.threads,
+                                              copies=self.copies)
         child.start()
         self.child_pid = child.process.pid
         try:
@@ -122,14 +138,18 @@ class TrainWorker(QObject):
         except ChildDied as exc:
             if child.finished:
                 return  # it died after its run had ended and been stored: nothing was lost
-            if child.killed and self.run_id is None:
-                message = f"The run was stopped before training began (its process did not answer for {_kill_s():g} s)."
-            elif child.killed:
-                message = (f"The run did not answer Stop for {_kill_s():g} s, so its process was ended; "
-                           "its curve up to then is stored as cancelled.")
-            else:
-                message = str(exc)[0].upper() + str(exc)[1:] + "; the curve it sent is stored with the run."
-            self._abandoned(message, cancelled=child.killed)
+            if child.killed:  # stuck after Stop, or the window closing: the Stop the user asked for
+                print(f"aegui: the training process did not answer Stop and was ended; {exc}", file=sys.stderr)
+                self._take("finished", self._cancelled_end())
+                return
+            self._abandoned(str(exc)[0].upper() + str(exc)[1:] + "; the curve it sent is stored with the run.")
+
+    def _cancelled_end(self):
+        """A RunEnd for a run whose process was killed after Stop, from what it had sent."""
+        from aegui.core.training import RunEnd
+        seen, seconds = self._seen, time.monotonic() - self._seen["t0"]
+        return RunEnd("cancelled", seen["epochs"], seen["batches"], seen["last_loss"], seen["min_epoch"], seconds,
+                      seen["batches"] / seconds if seconds > 0 else 0.0)
 
     def _take(self, kind: str, *payload) -> None:
         """One message from the stream: store it, then relay it (in this thread; signals are queued)."""
@@ -145,6 +165,13 @@ class TrainWorker(QObject):
         if kind == "started":
             self.run_id = self._recorder.run_id if self._recorder is not None else None
             payload = ({**payload[0], "run_id": self.run_id},)
+        elif kind == "chunk" and len(payload[1]):
+            self._seen["batches"] += len(payload[1])
+            self._seen["last_loss"] = float(payload[1][-1])
+        elif kind == "epochs" and payload[0]:
+            self._seen["epochs"] = payload[0][-1]["epoch"] + 1
+            means = [r["epoch_mean"] for r in payload[0]] + [self._seen["min_epoch"]]
+            self._seen["min_epoch"] = float(min((m for m in means if m == m), default=float("nan")))
         if kind in ("finished", "failed") and self._store_error is not None:
             self._abandoned(self._store_error if kind == "finished" else f"{payload[0]}\n\n{self._store_error}")
             return
@@ -158,8 +185,3 @@ class TrainWorker(QObject):
             except Exception:  # noqa: BLE001 - the store may be what failed; the user still hears of it
                 traceback.print_exc()
         self.sigFailed.emit(message)
-
-
-def _kill_s() -> float:
-    from aegui.core import child
-    return child.KILL_AFTER_S

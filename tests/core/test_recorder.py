@@ -4,6 +4,7 @@ import threading
 
 import numpy as np
 
+from aegui.core import recorder as recorder_mod
 from aegui.core.config import RunConfig, with_changes
 from aegui.core.recorder import RunRecorder, StreamRecorder
 from aegui.core.store import RunStore
@@ -18,7 +19,8 @@ def stored(store, run_id):
     return store.get_run(run_id), store.losses(run_id), store.batch_floors(run_id), store.epochs(run_id)
 
 
-def test_a_seed_band_with_batch_floors_is_stored_the_same_from_messages_and_from_records(tmp_path):
+def test_a_seed_band_with_batch_floors_is_stored_the_same_from_messages_and_from_records(tmp_path, monkeypatch):
+    monkeypatch.setattr(recorder_mod, "COMMIT_SECONDS", 0.0)  # a commit at every chunk: copies and floors pair up
     store = RunStore(tmp_path / "runs.sqlite")
     by_records = RunRecorder(store)
     for record in train(BAND, copies=3, threads=1):
@@ -32,7 +34,9 @@ def test_a_seed_band_with_batch_floors_is_stored_the_same_from_messages_and_from
     store.close()
     assert b[0].status == "finished" and b[0].copies == 3 and b[0].batches == a[0].batches == 24
     assert b[1].shape == a[1].shape == (24, 3) and np.array_equal(a[1], b[1])  # same seed, same losses
-    assert b[2] is not None and np.array_equal(a[2], b[2])                       # every batch's own floor
+    # Floors are kept only in blocks whose every batch has one: a commit that split copies and floors from
+    # their chunk would leave None here.
+    assert b[2] is not None and np.array_equal(a[2], b[2])
     assert [e[:4] for e in a[3]] == [e[:4] for e in b[3]]                        # epochs, bar their clocks
 
 
@@ -43,3 +47,23 @@ def test_a_failure_before_training_is_stored_failed_in_its_group(tmp_path):
     row = store.get_run(rec.run_id)
     store.close()
     assert row.status == "failed" and row.error == "data.file: no such file" and row.group_name == "grid 1"
+
+
+def test_a_store_that_cannot_take_the_curve_still_gets_the_runs_end(tmp_path, monkeypatch):
+    store = RunStore(tmp_path / "runs.sqlite")
+    rec = StreamRecorder(store, BAND)
+    RunStream(BAND, lambda kind, *p: rec.take(kind, *p) if kind in ("started", "chunk") else None,
+              threading.Event(), _set(threading.Event()), threads=1).run()
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(RunStore, "write_progress", full)
+    rec.end_abandoned(False, "the disk is full")
+    row = store.get_run(rec.run_id)
+    store.close()
+    assert row.status == "failed" and "the disk is full" in row.error and "could not be stored" in row.error
+
+
+def _set(event):
+    event.set()
+    return event

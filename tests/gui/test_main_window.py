@@ -6,6 +6,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
@@ -76,6 +77,29 @@ def test_closing_mid_run_stops_within_a_second_and_stores_cancelled(qtbot, data_
     assert time.perf_counter() - t0 < 1.0 and not w.is_running()
     (row, _), = runs(data_dir).values()
     assert row.status == "cancelled"
+    w.deleteLater()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only a training process can be ended")
+def test_closing_while_the_run_is_stuck_in_a_step_ends_its_process_and_stores_cancelled(qtbot, data_dir, monkeypatch):
+    import aegui.core.training as training
+    real = training.train
+
+    def stuck_after_ten(*args, **kwargs):
+        for i, record in enumerate(real(*args, **kwargs)):
+            yield record
+            if i == 10:
+                time.sleep(3600)  # one step that never returns, and never looks at the stop flag
+
+    monkeypatch.setattr(training, "train", stuck_after_ten)
+    w = MainWindow(data_dir=str(data_dir))
+    w.show()
+    start(qtbot, w, LONG)
+    t0 = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - t0 < 2.0 and not w.is_running()
+    (row, losses), = runs(data_dir).values()
+    assert row.status == "cancelled" and len(losses) == w.live.point_count() > 0
     w.deleteLater()
 
 
