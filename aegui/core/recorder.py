@@ -161,11 +161,7 @@ class StreamRecorder:
         elif kind == "failed":
             store_failure(rec, self.config, payload[0])
 
-    def end_abandoned(self, cancelled: bool, message: str) -> None:
-        """The stream ended without finished or failed (its process died): store it cancelled or failed."""
-        if self.recorder.finished:
-            return
-        if cancelled:
-            self.recorder.cancel()
-        else:
+    def end_abandoned(self, message: str) -> None:
+        """The stream ended without finished or failed (its process died, the store failed): store it failed."""
+        if not self.recorder.finished:
             store_failure(self.recorder, self.config, message)

@@ -177,11 +177,12 @@ class TrainWorker(QObject):
             return
         self._relays[kind](*payload)
 
-    def _abandoned(self, message: str, cancelled: bool = False) -> None:
-        """The run ended without a stored end of its own: store it cancelled or failed; failed reaches the user."""
+    def _abandoned(self, message: str) -> None:
+        """The run ended without an end of its own (its process died, the store failed): store it as failed
+        and tell the user."""
         if self._recorder is not None:
             try:
-                self._recorder.end_abandoned(cancelled, message)
+                self._recorder.end_abandoned(message)
             except Exception:  # noqa: BLE001 - the store may be what failed; the user still hears of it
                 traceback.print_exc()
         self.sigFailed.emit(message)

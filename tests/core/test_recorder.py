@@ -58,7 +58,7 @@ def test_a_store_that_cannot_take_the_curve_still_gets_the_runs_end(tmp_path, mo
     def full(*a, **k):
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(RunStore, "write_progress", full)
-    rec.end_abandoned(False, "the disk is full")
+    rec.end_abandoned("the disk is full")
     row = store.get_run(rec.run_id)
     store.close()
     assert row.status == "failed" and "the disk is full" in row.error and "could not be stored" in row.error
