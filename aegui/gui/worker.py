@@ -18,8 +18,6 @@ import traceback
 
 from PySide6.QtCore import QObject, Signal
 
-from aegui.core.stream import CHUNK_INTERVAL, RECON_INTERVAL  # noqa: F401 - the stream's pace, named here too
-
 
 def training_threads() -> int:
     """Torch threads for a run: every core but one, which is left to the GUI."""

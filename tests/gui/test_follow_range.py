@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from aegui.gui.follow_range import FollowViewBox, snap_x, snap_y, span_up
-from tests.gui.test_loss_plot import INFO, feed
+from tests.gui.test_loss_plot import INFO
 
 
 @pytest.mark.parametrize("span, expected", [(1, 1), (1.1, 1.25), (7, 8), (8.5, 10), (1234, 1250), (0.03, 0.032)])
