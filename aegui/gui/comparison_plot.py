@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .curves import curve_floors, excess, thin_markers
-from .plot_base import PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean
+from .plot_base import BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean
 
 
 class ComparisonPlot(PlotBase):
@@ -98,7 +98,7 @@ class ComparisonPlot(PlotBase):
             # Stagger labels along the line: floors close in value would otherwise print over each other.
             line.label = pg.InfLineLabel(line, text=floor_text(row.floor, row.floor_exact),
                                          position=0.02 + 0.22 * ((len(labelled) - 1) % 4),
-                                         anchors=[(0, 1), (0, 1)], color=line.pen.color(),
+                                         anchors=BELOW_LINE, color=line.pen.color(),
                                          fill=pg.mkBrush(255, 255, 255, 200))
 
 

@@ -99,6 +99,11 @@ class _Growable:
         return self._a[: self.n]
 
 
+# Floor labels hang below their line: a loss cannot go below its floor, so that is where no curve is
+# (above it, a label's white box hid the curves' first epochs).
+BELOW_LINE = [(0, 0), (0, 0)]
+
+
 class TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that remembers how long its last paint took (the live plot paces its redraws by it)."""
 
@@ -283,9 +288,7 @@ class PlotBase(QtWidgets.QWidget):
 
     def floor_line(self, colour: str, label: str | None) -> pg.InfiniteLine:
         """A dashed horizontal line for a floor, added to the plot."""
-        # The label hangs below the line: a loss cannot go below its floor, so that is where no curve is
-        # (above it, its white box hid the curves' first epochs).
-        opts = {"position": 0.03, "color": colour, "anchors": [(0, 0), (0, 0)], "fill": pg.mkBrush(255, 255, 255, 200)}
+        opts = {"position": 0.03, "color": colour, "anchors": BELOW_LINE, "fill": pg.mkBrush(255, 255, 255, 200)}
         line = pg.InfiniteLine(angle=0, pen=pen(colour, 1.4, dashed=True), movable=False,
                                label=label, labelOpts=opts if label else None)
         self.plot_item.addItem(line, ignoreBounds=True)
