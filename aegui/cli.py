@@ -16,6 +16,7 @@ RUN_FLAGS = {
     "features": ("data.features", int), "p": ("data.p", float), "latent_dim": ("data.latent_dim", int),
     "noise": ("data.noise", float), "model": ("model.kind", str), "depth": ("model.depth", int),
     "hidden": ("model.hidden", int), "activation": ("model.activation", str), "slope": ("model.slope", float),
+    "code_activation": ("model.code_activation", str),
     "encoding_dim": ("model.encoding_dim", int), "output": ("model.output", str), "loss": ("loss.kind", str),
     "optimizer": ("optimizer.kind", str), "lr": ("optimizer.lr", float), "momentum": ("optimizer.momentum", float),
     "batch_size": ("training.batch_size", int), "epochs": ("training.epochs", int), "tol": ("training.tol", float),
@@ -37,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-_CHOICES = {"data": "DATA_KINDS", "model": "MODEL_KINDS", "activation": "ACTIVATIONS", "output": "OUTPUTS",
+_CHOICES = {"data": "DATA_KINDS", "model": "MODEL_KINDS", "activation": "ACTIVATIONS", "code_activation": "ACTIVATIONS", "output": "OUTPUTS",
             "loss": "LOSSES", "optimizer": "OPTIMIZERS", "device": "DEVICES"}
 _GROUPS = {"data": "data", "model": "model", "loss": "loss, optimizer and training",
            "optimizer": "loss, optimizer and training", "training": "loss, optimizer and training"}

@@ -50,6 +50,7 @@ class ModelConfig:
     activation: str = "leaky_relu"
     slope: float = 0.1
     output: str = "identity"
+    code_activation: str = "identity"  # the question's Keras model puts a ReLU on its code layer
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def _validate_model(m: ModelConfig, features: Any, out: list) -> None:
     _choice(out, "model.activation", m.activation, ACTIVATIONS)
     _num_in(out, "model.slope", m.slope, 0.0, 1.0)
     _choice(out, "model.output", m.output, OUTPUTS)
+    _choice(out, "model.code_activation", m.code_activation, ACTIVATIONS)
 
 
 def _validate_rest(c: RunConfig, out: list) -> None:

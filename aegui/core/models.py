@@ -32,6 +32,20 @@ def layer_sizes(config: RunConfig) -> tuple[list[int], int]:
     return sizes, depth + 1
 
 
+def layer_activations(config: RunConfig) -> list[str]:
+    """The activation after each affine layer; the last is 'identity' (the output activation is separate).
+
+    Hidden layers take model.activation (mlp only), the code layer model.code_activation, and the
+    decoder's last layer none: a sigmoid output is applied by forward(), so BCE on logits can skip it.
+    """
+    sizes, code = layer_sizes(config)
+    hidden = config.model.activation if config.model.kind == "mlp" else "identity"
+    acts = [hidden] * (len(sizes) - 1)
+    acts[code - 1] = config.model.code_activation
+    acts[-1] = "identity"
+    return acts
+
+
 class StackedAutoencoder(nn.Module):
     """K copies of one autoencoder; copy i is initialised from seeds[i] exactly as nn.Linear would be."""
 
@@ -39,8 +53,8 @@ class StackedAutoencoder(nn.Module):
         super().__init__()
         self.copies = len(seeds)
         self.sizes, self.code_index = layer_sizes(config)
-        self.activation = _ACTIVATIONS[config.model.activation if config.model.kind == "mlp" else "identity"]
         self.slope = config.model.slope
+        self.activations = layer_activations(config)
         self.sigmoid_output = config.model.output == "sigmoid"
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
@@ -61,13 +75,11 @@ class StackedAutoencoder(nn.Module):
         self._pairs = list(zip(self.weights, self.biases))
 
     def _layers(self, h: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-        last = len(self._pairs) - 1
         for j in range(start, stop):
             w, b = self._pairs[j]
             h = torch.baddbmm(b, h, w)
-            # The code layer and the final layer are linear; hidden layers take the activation.
-            if j != last and j + 1 != self.code_index:
-                h = self.activation(h, self.slope)
+            if self.activations[j] != "identity":
+                h = _ACTIVATIONS[self.activations[j]](h, self.slope)
         return h
 
     def _stack(self, x: torch.Tensor) -> torch.Tensor:

@@ -23,7 +23,8 @@ GROUPS = {
              ("data.noise", "float", None), ("data.file", "text", None)],
     "Model": [("model.kind", "choice", cfg.MODEL_KINDS), ("model.encoding_dim", "optint", None),
               ("model.depth", "int", None), ("model.hidden", "optint", None),
-              ("model.activation", "choice", cfg.ACTIVATIONS), ("model.slope", "float", None)],
+              ("model.activation", "choice", cfg.ACTIVATIONS), ("model.slope", "float", None),
+              ("model.code_activation", "choice", cfg.ACTIVATIONS)],
     "Loss and output": [("loss.kind", "choice", cfg.LOSSES), ("model.output", "choice", cfg.OUTPUTS)],
     "Optimizer and training": [("optimizer.kind", "choice", cfg.OPTIMIZERS), ("optimizer.lr", "float", None),
                                ("optimizer.momentum", "float", None), ("training.batch_size", "int", None),
@@ -49,6 +50,7 @@ TIPS = {
     "model.hidden": "Hidden width (mlp); '= features' like the seed's ToyAutoEncoder.",
     "model.activation": "Hidden nonlinearity (mlp); the seed used leaky ReLU.",
     "model.slope": "Leaky ReLU's negative slope; the seed used 0.1.",
+    "model.code_activation": "Nonlinearity on the code layer; the question's Keras model used ReLU there.",
     "model.output": "Final activation: sigmoid for BCE; identity for MSE, L1 and BCE on logits.",
     "loss.kind": "mse fits continuous data; bce fits binary data and stalls near 0.5 on uniform data "
                  "(their entropy); bce_logits is BCE on the logit scale, free of round-off; l1: mean |error|.",
