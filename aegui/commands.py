@@ -61,12 +61,13 @@ def _ctrl_c_cancels(cancel: threading.Event):
 def train_and_store(prep, store, copies: int, group_name: str | None = None) -> dict:
     """Train one prepared config, storing it as it goes; return the run's summary dict."""
     from .core.recorder import RunRecorder
-    from .core.training import BatchRecord, EpochSummary, RunEnd, RunStart, train
+    from .core.training import BatchRecord, EpochSummary, FloorsUpdate, RunEnd, RunStart, train
     from .progress import Progress
     cancel = threading.Event()
     rec = RunRecorder(store, group_name=group_name)
     progress = Progress(prep.config.training.epochs, prep.config.label())
     start = end = None
+    floors = prep.floors
     with _ctrl_c_cancels(cancel):
         try:
             for r in train(prep, cancel, copies=copies):
@@ -79,6 +80,10 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
                     progress.note(r.device_note)
                 if isinstance(r, RunStart):
                     start = r
+                    if r.solving:
+                        progress.note("solving this model's floor in the background")
+                elif isinstance(r, FloorsUpdate):
+                    floors = r.floors
                 elif isinstance(r, RunEnd):
                     end = r
         except KeyboardInterrupt:
@@ -87,20 +92,21 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
         except BaseException as exc:
             rec.fail(f"{type(exc).__name__}: {exc}")
             raise
-    return summary_dict(rec.run_id, start, end, copies)
+    return summary_dict(rec.run_id, start, end, copies, floors)
 
 
-def summary_dict(run_id, start, end, copies: int) -> dict:
-    """The --json result of one run."""
+def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
+    """The --json result of one run: its end, and its floors with their claims (see core.summary)."""
+    from .core.summary import floor_fields
     out = {"run_id": run_id, "config": to_dict(start.config), "status":
            "cancelled" if end.stop_reason == "cancelled" else "finished", "stop_reason": end.stop_reason,
            "epochs": end.epochs, "batches": end.batches, "final_loss": finite(end.final_loss),
-           "min_epoch_loss": finite(end.min_epoch_loss), "floor": start.floor.value,
-           "floor_exact": start.floor.exact, "floor_basis": start.floor.basis,
-           "gap": finite(end.final_loss - start.floor.value), "batches_per_s": end.batches_per_s,
-           "seconds": end.seconds, "device": start.device, "copies": copies}
+           "min_epoch_loss": finite(end.min_epoch_loss),
+           **floor_fields(start.config, start.floors if floors is None else floors, end.eval_loss),
+           "batches_per_s": end.batches_per_s, "seconds": end.seconds, "device": start.device, "copies": copies}
     if copies > 1:
         out["copy_final_loss"] = [finite(float(v)) for v in end.copy_final]
+        out["copy_eval_loss"] = [finite(float(v)) for v in end.copy_eval] if end.copy_eval is not None else None
         out["model_steps_per_s"] = end.batches_per_s * copies
     return out
 
@@ -117,8 +123,10 @@ def cmd_run(args) -> int:
         print_json(result)
     else:
         print(f"run {result['run_id']}: {result['stop_reason']} after {result['batches']} batches, "
-              f"final loss {_num(result['final_loss'])}, floor {_num(result['floor'])}"
-              f"{'' if result['floor_exact'] else ' (reference)'}", file=sys.stderr)
+              f"final loss {_num(result['final_loss'])}, eval loss {_num(result['eval_loss'])}", file=sys.stderr)
+        _print_floors(result)
+        if result["why_not_zero"]:
+            print(f"why not zero? {result['why_not_zero']}", file=sys.stderr)
     return EXIT_INTERRUPTED if result["stop_reason"] == "cancelled" else 0
 
 
@@ -140,12 +148,25 @@ def _num(v) -> str:
     return "-" if v is None else f"{v:.4g}"
 
 
+def _print_floors(summary: dict, out=None, indent: str = "") -> None:
+    """One line per floor: name, value, claim and basis; the one the gap is measured from is marked."""
+    out = out or sys.stderr  # looked up now: tests swap sys.stderr
+    claim = "exact" if summary["floor_exact"] else "lower bound"
+    marked = False
+    for f in summary["floors"]:
+        mark = not marked and f["value"] is not None and f["value"] == summary["floor"] and f["claim"] == claim
+        marked |= mark
+        print(f"{indent}{f['name'] + ' floor':20} {_num(f['value']):>10}  {f['claim']:11}  {f['basis']}"
+              f"{'  <- the gap is measured from here' if mark else ''}", file=out)
+
+
 def run_json(r) -> dict:
     """One stored run as JSON."""
+    from .core.summary import floor_fields
     return {"run_id": r.run_id, "name": r.name, "status": r.status, "stop_reason": r.stop_reason,
             "batches": r.batches, "epochs": r.epochs, "final_loss": finite(r.final_loss),
-            "min_epoch_loss": finite(r.min_epoch_loss), "floor": r.floor, "floor_exact": r.floor_exact,
-            "gap": finite(r.gap) if r.gap is not None else None, "created": r.created,
+            "min_epoch_loss": finite(r.min_epoch_loss), **floor_fields(r.config, r.floors, r.eval_loss),
+            "created": r.created,
             "seconds": r.seconds, "device": r.device, "copies": r.copies, "notes": r.notes,
             "group": r.group_name, "copy_final_loss": r.copy_final, "config": to_dict(r.config)}
 
@@ -163,8 +184,12 @@ def cmd_show(args) -> int:
                     "recent_means": [finite(e[2]) for e in epochs]})
         return 0
     print(f"run {r.run_id}: {r.name}  [{r.status}, {r.stop_reason or '-'}]  device {r.device}")
+    summary = run_json(r)
     print(f"  batches {r.batches}, epochs {r.epochs}, {r.seconds:.1f} s; final loss {_num(r.final_loss)}, "
-          f"floor {_num(r.floor)} ({'exact' if r.floor_exact else 'reference'})")
+          f"eval loss {_num(r.eval_loss)}", file=sys.stdout)
+    _print_floors(summary, sys.stdout, "  ")
+    if summary["why_not_zero"]:
+        print(f"  why not zero? {summary['why_not_zero']}")
     if r.error:
         print(f"  error: {r.error}")
     for e in epochs:

@@ -1,21 +1,50 @@
-"""The lowest loss the data allows: what 'zero' really means for a given loss and data set."""
+"""How low a loss can go: the data's floor, the output range's bound, this model's floor, the PCA reference.
+
+Every floor says what it claims, relative to this run's model on this data:
+
+- exact: this model class attains it on this data (proven, or solved to tolerance);
+- lower bound: no model of this class can go under it;
+- estimate: the best a solver found on a non-convex problem (neither a bound nor attained);
+- reference: a number to compare with, no claim.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from .config import RunConfig
+from .logistic import LOGISTIC_FLOP_BUDGET, logistic_cost, soft_logistic_floor
+
+CLAIMS = ("exact", "lower bound", "estimate", "reference")
+BOUNDING = ("exact", "lower bound")  # the claims a run's loss can be measured against
+NAMES = ("data", "output range", "model", "linear (PCA)")
 
 
 @dataclass(frozen=True)
 class Floor:
-    """A loss floor, whether it is exact for this model, and how it was found."""
+    """One floor: which it is, its value, what it claims for this run's model, and why, in one sentence."""
 
+    name: str
     value: float
-    exact: bool
+    claim: str
     basis: str
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (NaN as None)."""
+        d = asdict(self)
+        d["value"] = self.value if np.isfinite(self.value) else None
+        return d
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Floor":
+        """The inverse of to_dict; raises ValueError on a malformed entry."""
+        if not isinstance(raw, dict) or raw.get("claim") not in CLAIMS or not isinstance(raw.get("name"), str):
+            raise ValueError(f"not a floor: {raw!r:.80}")
+        value = raw.get("value")
+        return cls(raw["name"], float("nan") if value is None else float(value), raw["claim"],
+                   str(raw.get("basis", "")))
 
 
 def entropy_elements(x: np.ndarray) -> np.ndarray:
@@ -39,30 +68,122 @@ def row_entropy(x: np.ndarray) -> np.ndarray:
     return entropy_elements(x).mean(axis=1).astype(np.float32)
 
 
-def pca_floor(x: np.ndarray, k: int) -> float:
-    """Mean per-element variance left outside the top-k principal components (MSE of the best rank-k affine map)."""
+def pca_floors(x: np.ndarray, ks) -> list[float]:
+    """Mean per-element variance left outside the top-k principal components, for each k in ks."""
     x = np.asarray(x, dtype=np.float64)
     n, d = x.shape
-    if k >= d:
-        return 0.0
     xc = x - x.mean(axis=0)
     eig = np.linalg.eigvalsh(xc.T @ xc / n)  # ascending
-    return float(max(eig[: d - k].sum(), 0.0) / d)
+    return [0.0 if k >= d else float(max(eig[: d - k].sum(), 0.0) / d) for k in ks]
 
 
-def floor_for(config: RunConfig, x: np.ndarray) -> Floor:
-    """The floor of config's loss on data x, and whether it is exact for config's model."""
-    loss, k, d = config.loss.kind, config.encoding_dim, x.shape[1]
-    bottleneck = k < d
-    if loss in ("bce", "bce_logits"):
-        # BCE(x, x̂) = H(x) + KL(x‖x̂) ≥ H(x): equality needs x̂ = x, so a bottleneck makes it a bound.
-        return Floor(binary_entropy(x), not bottleneck,
-                     "mean binary entropy of the targets" + (" (a lower bound with a bottleneck)" if bottleneck else ""))
-    if not bottleneck:
-        return Floor(0.0, True, "no bottleneck: x̂ = x is reachable")
-    if loss == "mse":
-        linear = config.model.kind == "linear" and config.model.output == "identity"
-        return Floor(pca_floor(x, k), linear,
-                     f"variance outside the top {k} principal components"
-                     + ("" if linear else " (exact for a linear model; a reference for this one)"))
-    return Floor(0.0, False, "no closed form for l1 with a bottleneck; 0 is a lower bound")
+def pca_floor(x: np.ndarray, k: int) -> float:
+    """The MSE of the best rank-k affine map of x: a linear autoencoder with a k-d code (and biases)."""
+    return pca_floors(x, [k])[0]
+
+
+def range_distance(x: np.ndarray, loss: str) -> float:
+    """Mean squared (mse) or absolute (l1) distance of the targets to [0, 1]: what a sigmoid cannot reach."""
+    x = np.asarray(x, dtype=np.float64)
+    gap = np.maximum(x - 1.0, 0.0) + np.maximum(-x, 0.0)
+    return float((gap * gap).mean() if loss == "mse" else gap.mean())
+
+
+def is_affine(config: RunConfig) -> bool:
+    """True when the model before its output activation is one affine map of x (a linear autoencoder)."""
+    return config.model.kind == "linear" and config.model.code_activation == "identity"
+
+
+def describe_model(config: RunConfig) -> str:
+    """The run's model class in words: 'an affine + sigmoid model', 'a linear model with a 2-d code'."""
+    k, out = config.encoding_dim, config.model.output
+    if is_affine(config):
+        base = "an affine" if not config.has_bottleneck else f"a linear model with a {k}-d code"
+        if out == "sigmoid" or config.loss.kind == "bce_logits":
+            return base + (" + sigmoid model" if not config.has_bottleneck else " and a sigmoid")
+        return base + (" model" if not config.has_bottleneck else "")
+    if config.model.kind == "linear":
+        return f"a linear model with a {config.model.code_activation} code"
+    return f"this depth-{config.model.depth} {config.model.activation} MLP"
+
+
+def data_floor(config: RunConfig, x: np.ndarray) -> Floor:
+    """BCE: the targets' mean binary entropy; MSE and L1: 0. A lower bound for every model."""
+    if config.loss.kind in ("bce", "bce_logits"):
+        # BCE(x, x̂) = H(x) + KL(x‖x̂) ≥ H(x). torch's clamp of log at -100 only raises the loss.
+        return Floor("data", binary_entropy(x), "lower bound",
+                     "the targets' mean binary entropy: BCE = entropy + KL, and KL ≥ 0 for any model")
+    return Floor("data", 0.0, "lower bound", f"{config.loss.kind} is never negative")
+
+
+def output_range_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
+    """Sigmoid output under MSE or L1: the targets' distance to [0, 1], which no sigmoid output can cross."""
+    if config.model.output != "sigmoid" or config.loss.kind not in ("mse", "l1"):
+        return None
+    value = range_distance(x, config.loss.kind)
+    if value <= 0.0:
+        return None
+    kind = "squared" if config.loss.kind == "mse" else "absolute"
+    return Floor("output range", value, "lower bound",
+                 f"mean {kind} distance of the targets to [0, 1], where a sigmoid output must stay")
+
+
+def model_floor_is_slow(config: RunConfig, x: np.ndarray) -> bool:
+    """True when solving this run's model floor would take more than about 2 s (solve it in the background)."""
+    return _needs_logistic(config) and logistic_cost(x) > LOGISTIC_FLOP_BUDGET
+
+
+def _needs_logistic(config: RunConfig) -> bool:
+    sigmoid_bce = (config.loss.kind == "bce" and config.model.output == "sigmoid") or config.loss.kind == "bce_logits"
+    return is_affine(config) and not config.has_bottleneck and sigmoid_bce
+
+
+def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
+    """The best this model class reaches on this data, where it can be found: exact, or an estimate."""
+    loss, k = config.loss.kind, config.encoding_dim
+    if not is_affine(config):
+        return None
+    if config.model.output == "identity" and loss in ("mse", "l1") and not config.has_bottleneck:
+        return Floor("model", 0.0, "exact", "no bottleneck: a linear model can copy x exactly")
+    if config.model.output == "identity" and loss == "mse":
+        return Floor("model", pca_floor(x, k), "exact",
+                     f"variance outside the top {k} principal components: the best rank-{k} affine map")
+    if _needs_logistic(config):
+        value, converged = soft_logistic_floor(x)
+        if converged:
+            return Floor("model", value, "exact",
+                         "one convex logistic regression with soft targets per output, solved in float64")
+        return Floor("model", value, "estimate",
+                     "a logistic-regression solve that did not reach its tolerance: the best it found")
+    return None
+
+
+def pca_reference(config: RunConfig, x: np.ndarray) -> Floor | None:
+    """MSE with a bottleneck on a model that is not linear: what a linear model would reach."""
+    if config.loss.kind != "mse" or not config.has_bottleneck:
+        return None
+    if is_affine(config) and config.model.output == "identity":
+        return None  # there it is the model floor itself
+    return Floor("linear (PCA)", pca_floor(x, config.encoding_dim), "reference",
+                 f"what a linear model with a {config.encoding_dim}-d code reaches; a nonlinear model can beat it")
+
+
+def floors_for(config: RunConfig, x: np.ndarray, *, solve_model: bool = True) -> list[Floor]:
+    """Every floor of config's model on data x; solve_model=False leaves out a model floor that needs a solve."""
+    found = [data_floor(config, x), output_range_floor(config, x), pca_reference(config, x)]
+    if solve_model or not _needs_logistic(config):
+        found.append(model_floor(config, x))
+    return [f for f in found if f is not None]
+
+
+def headline(floors: list[Floor]) -> Floor | None:
+    """The tightest floor that is exact or a lower bound; exact wins a tie."""
+    bounding = [f for f in floors if f.claim in BOUNDING and np.isfinite(f.value)]
+    if not bounding:
+        return None
+    return max(bounding, key=lambda f: (f.value, f.claim == "exact"))
+
+
+def find(floors: list[Floor], name: str) -> Floor | None:
+    """The floor of that name, or None."""
+    return next((f for f in floors if f.name == name), None)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-LOSS_LABELS = {
-    "mse": "MSE",
-    "bce": "BCE (sigmoid output)",
-    "bce_logits": "BCE on logits",
-    "l1": "L1",
-}
+UNITS = {"mse": "squared units", "l1": "units", "bce": "nats", "bce_logits": "nats"}
 
 
 def per_copy(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Loss per copy, shape (K,), for outputs (K, B, d) and targets (B, d)."""
+    return elements(kind, out, target).mean(dim=(1, 2))
+
+
+def elements(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The loss of each element, (K, B, d), for outputs (K, B, d) and targets (B, d)."""
     t = target.expand_as(out)
     if kind == "mse":
         e = (out - t).square()
@@ -28,7 +28,7 @@ def per_copy(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor
         e = F.binary_cross_entropy_with_logits(out, t, reduction="none")
     else:
         raise ValueError(f"unknown loss {kind!r}")
-    return e.mean(dim=(1, 2))
+    return e
 
 
 def reconstruction(kind: str, out: torch.Tensor) -> torch.Tensor:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .floors import Floor
 from .store import RunStore
-from .training import BatchRecord, EpochSummary, RunEnd, RunStart
+from .training import BatchRecord, EpochSummary, FloorsUpdate, RunEnd, RunStart
 
 COMMIT_SECONDS = 0.5  # a killed process loses at most this much of its curve
 
@@ -41,7 +41,9 @@ class RunRecorder:
             self._epochs.append((record.epoch, record.epoch_mean, record.recent_mean,
                                  record.batches, record.seconds))
         elif isinstance(record, RunStart):
-            self.start(record.config, record.device, record.floor, record.copies)
+            self.start(record.config, record.device, record.floors, record.copies)
+        elif isinstance(record, FloorsUpdate):
+            self.set_floors(record.floors)
         elif isinstance(record, RunEnd):
             self.finish(record)
             return
@@ -49,11 +51,16 @@ class RunRecorder:
 
     # ---- the steps, for a caller that has the run in another shape
 
-    def start(self, config, device: str, floor: Floor, copies: int = 1) -> None:
+    def start(self, config, device: str, floors: list[Floor], copies: int = 1) -> None:
         """Create the run in the store, as running."""
         self._t0 = time.monotonic()
-        self.run_id = self.store.create_run(config, device=device, floor=floor, copies=copies,
+        self.run_id = self.store.create_run(config, device=device, floors=floors, copies=copies,
                                             group_name=self.group_name)
+
+    def set_floors(self, floors: list[Floor]) -> None:
+        """Store the run's floors again, now with a model floor solved in the background."""
+        if self.run_id is not None:
+            self.store.set_floors(self.run_id, floors)
 
     def add(self, losses=(), floors=(), epochs=()) -> None:
         """Gather batches' losses (or (m, copies) rows), their floors and finished epochs' rows."""
@@ -111,8 +118,7 @@ class RunRecorder:
 def store_failure(recorder: RunRecorder, config, message: str) -> None:
     """Store the run as failed, creating it first when training failed before its RunStart."""
     if recorder.run_id is None:
-        floor = Floor(float("nan"), False, "not computed: the run failed before training")
-        recorder.run_id = recorder.store.create_run(config, device=config.training.device, floor=floor,
+        recorder.run_id = recorder.store.create_run(config, device=config.training.device, floors=[],
                                                     group_name=recorder.group_name)
     recorder.fail(message)
 
@@ -140,8 +146,9 @@ class StreamRecorder:
         if kind == "started":
             info = payload[0]
             self._copies = int(info.get("copies", 1))
-            rec.start(info["config"], info["device"],
-                      Floor(info["floor"], info["floor_exact"], info.get("floor_basis", "")), self._copies)
+            rec.start(info["config"], info["device"], [Floor.from_dict(f) for f in info["floors"]], self._copies)
+        elif kind == "run_floors":
+            rec.set_floors([Floor.from_dict(f) for f in payload[0]])
         elif kind == "copies":
             rec.add(losses=np.asarray(payload[0], dtype=np.float32))  # a seed band stores every copy's loss
         elif kind == "floors":

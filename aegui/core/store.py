@@ -8,13 +8,14 @@ import socket
 import sqlite3
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import config as config_mod
 from .config import RunConfig
+from .floors import Floor, find, headline
 
 DB_NAME = "runs.sqlite"
 STATUSES = ("running", "finished", "cancelled", "interrupted", "failed")
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS runs(
   batches INTEGER DEFAULT 0, epochs INTEGER DEFAULT 0,
   final_loss REAL, min_epoch_loss REAL, floor REAL, floor_exact INTEGER, floor_basis TEXT,
   device TEXT, versions TEXT, notes TEXT DEFAULT '', copies INTEGER DEFAULT 1,
-  batches_per_s REAL, pid INTEGER, host TEXT, error TEXT, group_name TEXT, copy_final TEXT);
+  batches_per_s REAL, pid INTEGER, host TEXT, error TEXT, group_name TEXT, copy_final TEXT,
+  floors TEXT, eval_loss REAL);
 CREATE TABLE IF NOT EXISTS loss_chunks(
   run_id INTEGER NOT NULL, start_step INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
   floors BLOB, PRIMARY KEY(run_id, start_step)) WITHOUT ROWID;
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS epochs(
 
 _LIST_COLUMNS = ("run_id, name, status, stop_reason, config, created, seconds, batches, epochs, final_loss, "
                  "min_epoch_loss, floor, floor_exact, device, notes, copies, batches_per_s, error, "
-                 "group_name, copy_final, versions")
+                 "group_name, copy_final, versions, floors, eval_loss")
 
 
 class StoreError(RuntimeError):
@@ -71,13 +73,26 @@ class RunRow:
     group_name: str | None = None
     copy_final: list | None = None
     versions: dict | None = None
+    floors: list = field(default_factory=list)  # [Floor], the run's floors with their claims
+    eval_loss: float | None = None  # the final model on every row; None for failed and killed runs
 
     @property
     def gap(self) -> float | None:
-        """How far the final loss sits above the floor."""
-        if self.final_loss is None or self.floor is None:
+        """eval_loss − floor: how far the final model sits above the tightest exact-or-bound floor."""
+        if self.eval_loss is None or self.floor is None:
             return None
-        return self.final_loss - self.floor
+        return self.eval_loss - self.floor
+
+    def floor_value(self, name: str) -> float | None:
+        """The value of the floor called name ('data', 'model', …), or None."""
+        found = find(self.floors, name)
+        return found.value if found is not None else None
+
+    @property
+    def optimizer_gap(self) -> float | None:
+        """eval_loss − model floor: what the optimizer left; None without both."""
+        model = self.floor_value("model")
+        return None if model is None or self.eval_loss is None else self.eval_loss - model
 
 
 def default_data_dir() -> Path:
@@ -191,18 +206,32 @@ class RunStore:
 
     # ------------------------------------------------------------ writing
 
-    def create_run(self, config: RunConfig, *, device: str, floor, copies: int = 1,
+    def create_run(self, config: RunConfig, *, device: str, floors: list[Floor], copies: int = 1,
                    group_name: str | None = None) -> int:
-        """Insert a new running run and return its id."""
+        """Insert a new running run with its floors (see floors.py) and return its id."""
         now = time.time()
         with self.db:
             cur = self.db.execute(
-                "INSERT INTO runs(name, status, config, created, updated, floor, floor_exact, floor_basis, device, "
-                "versions, copies, pid, host, group_name) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO runs(name, status, config, created, updated, device, "
+                "versions, copies, pid, host, group_name) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                 (config.label(), "running", config_mod.to_json(config, indent=None), now, now,
-                 floor.value, int(floor.exact), floor.basis, device, json.dumps(versions()), copies,
-                 os.getpid(), socket.gethostname(), group_name))
-        return int(cur.lastrowid)
+                 device, json.dumps(versions()), copies, os.getpid(), socket.gethostname(), group_name))
+            run_id = int(cur.lastrowid)
+            self._write_floors(run_id, floors)
+        return run_id
+
+    def set_floors(self, run_id: int, floors: list[Floor]) -> None:
+        """Replace a run's floors (a model floor solved in the background has arrived)."""
+        with self.db:
+            self._write_floors(run_id, floors)
+
+    def _write_floors(self, run_id: int, floors: list[Floor]) -> None:
+        # floor / floor_exact / floor_basis keep the tightest exact-or-bound floor, for older readers.
+        top = headline(floors)
+        value = top.value if top is not None else None
+        self.db.execute("UPDATE runs SET floors=?, floor=?, floor_exact=?, floor_basis=? WHERE run_id=?",
+                        (json.dumps([f.to_dict() for f in floors]), value,
+                         int(top is not None and top.claim == "exact"), top.basis if top else None, run_id))
 
     def write_progress(self, run_id: int, start_step: int, losses: np.ndarray, epochs: list[tuple],
                        seconds: float, floors: np.ndarray | None = None) -> None:
@@ -222,10 +251,11 @@ class RunStore:
         """Record the end of a run and compact its losses into large chunks."""
         if status not in STATUSES:
             raise ValueError(f"status {status!r}: must be one of {', '.join(STATUSES)}")
-        fields = {"status": status, "stop_reason": stop_reason, "error": error, "updated": time.time()}
+        fields: dict = {"status": status, "stop_reason": stop_reason, "error": error, "updated": time.time()}
         if end is not None:
             fields.update(seconds=end.seconds, batches=end.batches, epochs=end.epochs,
                           batches_per_s=end.batches_per_s,
+                          eval_loss=end.eval_loss if np.isfinite(end.eval_loss) else None,
                           copy_final=json.dumps([float(v) for v in end.copy_final])
                           if end.copy_final is not None else None)
         sets = ", ".join(f"{k}=?" for k in fields)
@@ -250,9 +280,11 @@ class RunStore:
         finite = means[np.isfinite(means)]
         final = end.final_loss if end is not None else (float(means[-1]) if len(means) else None)
         if final is None or not np.isfinite(final):
+            # No finished epoch: the mean of the batches trained, as the engine's own RunEnd would give.
             losses = self.losses(run_id)
-            tail = losses[-50:] if len(losses) else losses
-            final = float(np.nanmean(tail)) if len(tail) and np.isfinite(tail).any() else None
+            per_batch = np.median(losses, axis=1) if losses.ndim > 1 else losses
+            finite_b = per_batch[np.isfinite(per_batch)]
+            final = float(finite_b.astype(np.float64).mean()) if len(finite_b) else None
         low = float(finite.min()) if len(finite) else final
         with self.db:
             self.db.execute("UPDATE runs SET final_loss=?, min_epoch_loss=?, batches=? WHERE run_id=?",
@@ -333,6 +365,10 @@ def _migrate(db: sqlite3.Connection) -> None:
     columns = {r[1] for r in db.execute("PRAGMA table_info(loss_chunks)")}
     if "floors" not in columns:
         db.execute("ALTER TABLE loss_chunks ADD COLUMN floors BLOB")
+    columns = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
+    for name, kind in (("floors", "TEXT"), ("eval_loss", "REAL")):
+        if name not in columns:
+            db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
 
 
 def _row(r: tuple) -> RunRow:
@@ -344,4 +380,23 @@ def _row(r: tuple) -> RunRow:
                   seconds=r[6] or 0.0, batches=r[7] or 0, epochs=r[8] or 0, final_loss=r[9],
                   min_epoch_loss=r[10], floor=r[11], floor_exact=bool(r[12]), device=r[13] or "",
                   notes=r[14] or "", copies=r[15] or 1, batches_per_s=r[16], error=r[17], group_name=r[18],
-                  copy_final=json.loads(r[19]) if r[19] else None, versions=json.loads(r[20]) if r[20] else None)
+                  copy_final=json.loads(r[19]) if r[19] else None, versions=json.loads(r[20]) if r[20] else None,
+                  floors=_floors(r[21], cfg, r[11], bool(r[12])), eval_loss=r[22])
+
+
+def _floors(text: str | None, cfg: RunConfig, value: float | None, exact: bool) -> list[Floor]:
+    """A row's floors; a run stored before floors had claims gets its one floor named by what it was."""
+    if text:
+        try:
+            return [Floor.from_dict(d) for d in json.loads(text)]
+        except (ValueError, TypeError):
+            return []
+    if value is None:
+        return []
+    if cfg.loss.kind in ("bce", "bce_logits") or value == 0:
+        return [Floor("data", value, "lower bound", "stored by an earlier aegui")]
+    if exact:
+        return [Floor("data", 0.0, "lower bound", f"{cfg.loss.kind} is never negative"),
+                Floor("model", value, "exact", "stored by an earlier aegui: the PCA floor of a linear model")]
+    return [Floor("data", 0.0, "lower bound", f"{cfg.loss.kind} is never negative"),
+            Floor("linear (PCA)", value, "reference", "stored by an earlier aegui")]

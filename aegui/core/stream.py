@@ -4,7 +4,8 @@ Qt-free, so the same stream runs in the window's worker thread or in a forked tr
 (see child.py). It never opens the store: the viewer records the messages (recorder.StreamRecorder).
 A message is a kind and its payload, handed to a `send(kind, *payload)` callable:
 
-    started(info)  copies(block)  floors(array)  chunk(steps, losses, seconds, epochs)  epochs(rows)
+    started(info)  run_floors(list of Floor dicts)  copies(block)  floors(array)
+    chunk(steps, losses, seconds, epochs)  epochs(rows)
     reconstruction(x, x̂, codes, loss kind)  paused(bool)  finished(RunEnd)  failed(message)  done()
 
 copies and floors come before the chunk they belong to; epochs after the batches that finished them;
@@ -76,7 +77,7 @@ class RunStream:
 
     def _drive(self) -> None:
         from . import training  # looked up at call time: tests replace training.train
-        from .training import BatchRecord, EpochSummary, RunEnd, RunStart
+        from .training import BatchRecord, EpochSummary, FloorsUpdate, RunEnd, RunStart
         records = training.train(self.config, self.cancel, copies=self.copies, threads=self.threads)
         for record in records:
             if isinstance(record, BatchRecord):
@@ -85,6 +86,8 @@ class RunStream:
                 self._on_epoch(record)
             elif isinstance(record, RunStart):
                 self._on_start(record)
+            elif isinstance(record, FloorsUpdate):
+                self.send("run_floors", [f.to_dict() for f in record.floors])
             elif isinstance(record, RunEnd):
                 self._flush()
                 self._reconstruct()  # the final weights, whatever the timer says
@@ -113,8 +116,8 @@ class RunStream:
         self._model, self._sample = start.model, start.sample
         self.send("started", {
             "label": start.config.label(), "config": start.config,
-            "floor": float(start.floor.value), "floor_exact": bool(start.floor.exact),
-            "floor_basis": start.floor.basis, "batches_per_epoch": int(start.batches_per_epoch),
+            "floors": [f.to_dict() for f in start.floors], "solving": bool(start.solving),
+            "batches_per_epoch": int(start.batches_per_epoch),
             "epochs": int(start.config.training.epochs), "samples": int(start.samples),
             "device": start.device, "device_note": start.device_note, "copies": int(start.copies),
             "loss": start.config.loss.kind, "recent_window": int(start.config.training.recent_window)})

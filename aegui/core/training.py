@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field, replace
-from typing import Iterator, Union
+from dataclasses import dataclass, replace
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -19,82 +19,39 @@ import torch
 from . import data as data_mod
 from . import losses
 from .config import ConfigError, Problem, RunConfig, check
-from .floors import Floor, floor_for, row_entropy
-from .models import StackedAutoencoder, build, layer_sizes
+from .evaluate import ModelFloorSolve, eval_losses
+from .floors import Floor, floors_for, headline, model_floor_is_slow, row_entropy
+from .records import BatchRecord, EpochSummary, FloorsUpdate, Record, RunEnd, RunStart  # noqa: F401 - re-exported
+from .run_stats import RunStats
+from .models import build, layer_sizes
 from .optim import Stepper, make_optimizer
 
-STOP_REASONS = ("tol", "max_epochs", "diverged", "cancelled")
 FLUSH_BATCHES = 256     # at most this many losses wait on the device before one fetch
 FLUSH_SECONDS = 0.05    # ... or this long, so a slow model still streams 20 times a second
-WARMUP_BATCHES = 20     # excluded from the steady-state batches/s
 SAMPLE_ROWS = 1000      # the fixed sample kept for reconstruction views
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A validated config with its data on the host, its floor and the device it will train on."""
+    """A validated config with its data on the host, its floors and the device it will train on.
+
+    solve_model: the model floor was left out of floors because its solve is slow; train() solves it
+    in the background and yields a FloorsUpdate when it is done.
+    """
 
     config: RunConfig
     x: np.ndarray
-    floor: Floor
+    floors: list[Floor]
     device: torch.device
     device_note: str
+    solve_model: bool = False
+
+    @property
+    def floor(self) -> Floor | None:
+        """The tightest exact-or-lower-bound floor known so far."""
+        return headline(self.floors)
 
 
-@dataclass(frozen=True)
-class RunStart:
-    """First record: what is about to train, where, and the lowest loss its data allows."""
-
-    config: RunConfig
-    device: str
-    device_note: str
-    floor: Floor
-    samples: int
-    batches_per_epoch: int
-    copies: int
-    model: StackedAutoencoder = field(repr=False, compare=False)
-    sample: torch.Tensor = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class BatchRecord:
-    """One optimizer step: its 0-based global step, epoch and batch, and its loss (median over copies)."""
-
-    step: int
-    epoch: int
-    batch: int
-    loss: float
-    copy_losses: np.ndarray | None = None
-    floor: float | None = None  # BCE only: the mean target entropy of this very batch
-
-
-@dataclass(frozen=True)
-class EpochSummary:
-    """The seed's fit() printout for one finished epoch: epoch mean and recent mean."""
-
-    epoch: int
-    epoch_mean: float
-    recent_mean: float
-    batches: int
-    seconds: float
-    copy_means: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class RunEnd:
-    """Last record: why training stopped and the figures a report needs."""
-
-    stop_reason: str
-    epochs: int
-    batches: int
-    final_loss: float
-    min_epoch_loss: float
-    seconds: float
-    batches_per_s: float
-    copy_final: np.ndarray | None = None
-
-
-Record = Union[RunStart, BatchRecord, EpochSummary, RunEnd]
 
 
 # Below this, kernel launches cost more than the arithmetic. Measured break-even: the question preset
@@ -138,7 +95,8 @@ def prepare(config: RunConfig, copies: int = 1) -> Prepared:
     if problems:
         raise ConfigError(problems)
     device, note = resolve_device(config.training.device, step_flops(config, copies))
-    return Prepared(config, x, floor_for(config, x), device, note)
+    slow = model_floor_is_slow(config, x)
+    return Prepared(config, x, floors_for(config, x, solve_model=not slow), device, note, solve_model=slow)
 
 
 def train(config: RunConfig | Prepared, cancel: threading.Event | None = None, *,
@@ -183,9 +141,10 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
     order = torch.Generator().manual_seed(t.seed + 7919)  # the batch order's own stream
     sample_idx = torch.randperm(n, generator=torch.Generator().manual_seed(t.seed + 104729))[:SAMPLE_ROWS]
     nb = (n + t.batch_size - 1) // t.batch_size
-    yield RunStart(cfg, str(prep.device), prep.device_note, prep.floor, n, nb, copies, model,
-                   x[sample_idx.to(prep.device)])
-    stats = _Stats(t0)
+    solve = ModelFloorSolve(cfg, prep.x) if prep.solve_model else None
+    yield RunStart(cfg, str(prep.device), prep.device_note, prep.floors, n, nb, copies, model,
+                   x[sample_idx.to(prep.device)], solving=solve is not None)
+    stats = RunStats(t0, n, t.batch_size)
     h = row_entropy(prep.x) if cfg.loss.kind in ("bce", "bce_logits") else None
     reason = "max_epochs"
     for epoch in range(t.epochs):
@@ -194,16 +153,26 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
         epoch_losses: list[np.ndarray] = []
         floors = batch_floors(h, perm.numpy(), t.batch_size) if h is not None else None
         reason = yield from _epoch(cfg, model, opt, (xs, floors), epoch, stats, epoch_losses, cancel)
+        if solve is not None and solve.done():
+            yield from _solved(solve)
+            solve = None
         if reason is not None:
-            if reason == "cancelled" and epoch_losses and stats.last_partial is None:
-                stats.last_partial = np.concatenate(epoch_losses).mean(axis=0)
+            if epoch_losses and stats.last_partial is None:
+                stats.last_partial = stats.partial_mean(np.concatenate(epoch_losses))
             break
-        summary = _summary(epoch, epoch_losses, t.recent_window, stats)
-        yield summary
+        yield _summary(epoch, epoch_losses, t.recent_window, stats)
         if t.tol > 0 and float(np.max(stats.epoch_means[-1])) < t.tol:
             reason = "tol"
             break
-    yield stats.end(reason or "max_epochs")
+    if solve is not None and reason != "cancelled":
+        yield from _solved(solve)  # --json and the results pane wait for it; Stop does not
+    yield stats.end(reason or "max_epochs", eval_losses(model, x, cfg.loss.kind))
+
+
+def _solved(solve: ModelFloorSolve) -> Iterator[Record]:
+    floors = solve.wait()
+    if floors is not None:
+        yield FloorsUpdate(floors)
 
 
 def batch_floors(h: np.ndarray, perm: np.ndarray, batch_size: int) -> np.ndarray:
@@ -213,44 +182,7 @@ def batch_floors(h: np.ndarray, perm: np.ndarray, batch_size: int) -> np.ndarray
     return sums / np.diff(np.append(starts, len(perm)))
 
 
-class _Stats:
-    """Running totals for the end-of-run figures."""
-
-    def __init__(self, t0: float):
-        self.t0 = t0
-        self.batches = 0
-        self.epochs = 0
-        self.warm_t: float | None = None
-        self.first_t: float | None = None  # after the first block: the first optimizer step's lazy imports
-        self.epoch_means: list[np.ndarray] = []
-        self.last_partial: np.ndarray | None = None
-
-    def count(self, k: int) -> None:
-        self.batches += k
-        if self.first_t is None:
-            self.first_t, self.first_b = time.perf_counter(), self.batches
-        if self.warm_t is None and self.batches >= WARMUP_BATCHES:
-            self.warm_t, self.warm_b = time.perf_counter(), self.batches
-
-    def end(self, reason: str) -> RunEnd:
-        now = time.perf_counter()
-        seconds = now - self.t0
-        if self.warm_t is not None and self.batches - self.warm_b >= WARMUP_BATCHES and now > self.warm_t:
-            rate = (self.batches - self.warm_b) / (now - self.warm_t)
-        elif self.first_t is not None and self.batches > self.first_b and now > self.first_t:
-            rate = (self.batches - self.first_b) / (now - self.first_t)
-        else:
-            rate = self.batches / seconds if seconds > 0 else 0.0
-        means = self.epoch_means or ([self.last_partial] if self.last_partial is not None else [])
-        final = means[-1] if means else np.array([float("nan")])
-        medians = [float(np.median(m)) for m in means]
-        finite = [m for m in medians if np.isfinite(m)]
-        return RunEnd(reason, self.epochs, self.batches, float(np.median(final)),
-                      min(finite) if finite else float("nan"), seconds, rate,
-                      final if final.size > 1 else None)
-
-
-def _epoch(cfg, model, opt: Stepper, data, epoch, stats: _Stats, epoch_losses: list, cancel) -> Iterator[Record]:
+def _epoch(cfg, model, opt: Stepper, data, epoch, stats: RunStats, epoch_losses: list, cancel) -> Iterator[Record]:
     """One pass over the shuffled data; returns a stop reason, or None when the epoch completed."""
     xs, floors = data
     bs, kind = cfg.training.batch_size, cfg.loss.kind
@@ -278,7 +210,7 @@ def _epoch(cfg, model, opt: Stepper, data, epoch, stats: _Stats, epoch_losses: l
     return "diverged" if diverged else None
 
 
-def _flush(pending: list, floors: np.ndarray | None, epoch: int, first_batch: int, stats: _Stats,
+def _flush(pending: list, floors: np.ndarray | None, epoch: int, first_batch: int, stats: RunStats,
            epoch_losses: list) -> Iterator[Record]:
     """Fetch the pending losses in one transfer and yield them; True when one is not finite."""
     if not pending:
@@ -297,15 +229,9 @@ def _flush(pending: list, floors: np.ndarray | None, epoch: int, first_batch: in
     epoch_losses.append(block)
     if bad.any():
         finite = np.concatenate(epoch_losses)[:-1]
-        stats.last_partial = finite.mean(axis=0) if len(finite) else None
+        stats.last_partial = stats.partial_mean(finite) if len(finite) else None
     return bool(bad.any())
 
 
-def _summary(epoch: int, epoch_losses: list, window: int, stats: _Stats) -> EpochSummary:
-    block = np.concatenate(epoch_losses)
-    means = block.mean(axis=0)
-    recent = block[-window:].mean(axis=0)
-    stats.epochs = epoch + 1
-    stats.epoch_means.append(means)
-    return EpochSummary(epoch, float(np.median(means)), float(np.median(recent)), stats.batches,
-                        time.perf_counter() - stats.t0, means if means.size > 1 else None)
+def _summary(epoch: int, epoch_losses: list, window: int, stats: RunStats) -> EpochSummary:
+    return stats.summary(epoch, np.concatenate(epoch_losses), window)

@@ -1,11 +1,18 @@
-"""Floors against closed forms."""
+"""Floors: values against closed forms and an independent solver, claims relative to the run's model."""
 
 import numpy as np
 import pytest
+import torch
 
 from aegui.core import data
 from aegui.core.config import DataConfig, RunConfig, with_changes
-from aegui.core.floors import binary_entropy, floor_for, pca_floor
+from aegui.core.floors import (Floor, binary_entropy, find, floors_for, headline, pca_floor, pca_floors,
+                               range_distance)
+from aegui.core.logistic import soft_logistic_floor
+
+
+def _cfg(**changes) -> RunConfig:
+    return with_changes(RunConfig(), **{"data.samples": 4000, **changes})
 
 
 def test_uniform_bce_floor_is_half_a_nat():
@@ -23,19 +30,92 @@ def test_iid_uniform_bottleneck_floor(d, k):
     assert pca_floor(x, k) == pytest.approx((d - k) / (12 * d), rel=0.02)
 
 
-def test_floor_for_reports_exactness():
-    base = with_changes(RunConfig(), **{"data.features": 4, "data.samples": 5000})
-    x = data.generate(base.data, 0)
-    assert floor_for(base, x).value == 0.0 and floor_for(base, x).exact
-    linear = with_changes(base, **{"model.encoding_dim": 2})
-    assert floor_for(linear, x).exact and floor_for(linear, x).value > 0.03
-    mlp = with_changes(linear, **{"model.kind": "mlp"})
-    assert not floor_for(mlp, x).exact
-    bce = with_changes(base, **{"loss.kind": "bce", "model.output": "sigmoid"})
-    assert floor_for(bce, x).exact and floor_for(bce, x).value == pytest.approx(0.5, abs=0.02)
+def test_pca_floors_fall_with_k_and_reach_zero():
+    x = data.generate(DataConfig(samples=5000, features=6), 0)
+    values = pca_floors(x, range(1, 7))
+    assert all(a > b for a, b in zip(values, values[1:-1])) and values[-1] == 0.0
+
+
+def _independent_logistic(x: np.ndarray) -> float:
+    """Per output, L-BFGS on the mean soft-target BCE of σ(a·x + c): autograd, float64, its own code."""
+    t = torch.from_numpy(x.astype(np.float64))
+    total = 0.0
+    for j in range(t.shape[1]):
+        w = torch.zeros(t.shape[1] + 1, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.LBFGS([w], lr=1, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
+                                line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(t @ w[:-1] + w[-1], t[:, j])
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        total += float(closure())
+    return total / t.shape[1]
+
+
+@pytest.mark.parametrize("kind", ["uniform", "beta"])
+def test_convex_solver_matches_an_independent_solver(kind):
+    rng = np.random.default_rng(3)
+    x = rng.random((3000, 3)) if kind == "uniform" else rng.beta(0.5, 0.5, (3000, 3))
+    value, converged = soft_logistic_floor(x)
+    assert converged
+    assert value == pytest.approx(_independent_logistic(x), abs=1e-6)
+    assert value > binary_entropy(x) + 1e-3  # an affine + sigmoid model cannot fit soft targets exactly
+
+
+def test_separable_binary_targets_converge_to_their_zero_entropy():
+    x = data.generate(DataConfig(kind="bernoulli", samples=2000, features=3), 0)
+    value, converged = soft_logistic_floor(x)
+    assert converged and 0.0 <= value < 1e-8
+
+
+def test_sigmoid_bce_floor_is_the_models_not_the_datas():
+    cfg = _cfg(**{"loss.kind": "bce", "model.output": "sigmoid"})
+    x = data.generate(cfg.data, 0)
+    floors = floors_for(cfg, x)
+    assert find(floors, "data").claim == "lower bound"
+    model = find(floors, "model")
+    assert model.claim == "exact" and model.value > find(floors, "data").value + 1e-3
+    assert headline(floors) is model
+
+
+def test_sigmoid_output_under_mse_is_bounded_by_the_range():
+    cfg = _cfg(**{"data.kind": "gaussian", "model.output": "sigmoid"})
+    x = data.generate(cfg.data, 0)
+    floors = floors_for(cfg, x)
+    bound = find(floors, "output range")
+    assert bound.claim == "lower bound" and bound.value == pytest.approx(range_distance(x, "mse"))
+    assert bound.value > 0.3 and headline(floors) is bound and find(floors, "model") is None
+
+
+def test_pca_is_only_a_reference_for_a_nonlinear_model():
+    linear = _cfg(**{"data.features": 4, "model.encoding_dim": 2})
+    x = data.generate(linear.data, 0)
+    assert find(floors_for(linear, x), "model").claim == "exact"
+    for changes in ({"model.kind": "mlp"}, {"model.code_activation": "tanh"}):
+        floors = floors_for(with_changes(linear, **changes), x)
+        assert find(floors, "model") is None
+        assert find(floors, "linear (PCA)").claim == "reference"
+        assert headline(floors).name == "data" and headline(floors).value == 0.0
+
+
+def test_no_bottleneck_linear_model_floor_is_zero_and_exact():
+    for loss in ("mse", "l1"):
+        floors = floors_for(_cfg(**{"loss.kind": loss}), data.generate(DataConfig(samples=500), 0))
+        assert find(floors, "model") == Floor("model", 0.0, "exact", find(floors, "model").basis)
 
 
 def test_redundant_data_has_no_floor_at_its_latent_dim():
     cfg = with_changes(RunConfig(), **{"data.kind": "redundant", "data.features": 4, "model.encoding_dim": 1})
     x = data.generate(cfg.data, 0)
-    assert floor_for(cfg, x).value < 1e-9
+    assert headline(floors_for(cfg, x)).value < 1e-9
+
+
+def test_floor_round_trips_through_its_dict():
+    f = Floor("model", 0.5054, "exact", "solved")
+    assert Floor.from_dict(f.to_dict()) == f
+    with pytest.raises(ValueError):
+        Floor.from_dict({"name": "model", "value": 1.0, "claim": "guess"})

@@ -94,7 +94,7 @@ def test_batch_floors_are_each_batch_mean_entropy():
 
 def test_run_start_reports_floor_and_device(tiny):
     start = next(iter(train(tiny)))
-    assert start.floor.value == 0.0 and start.floor.exact
+    assert start.floor.value == 0.0 and start.floor.claim == "exact"
     assert start.device == "cpu" and start.batches_per_epoch == 4
     assert start.sample.shape == (512, 2)
 
@@ -134,3 +134,29 @@ def test_engine_never_imports_qt():
             "print(n, bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_epoch_means_weight_a_partial_last_batch_by_its_samples(tiny):
+    cfg = with_changes(tiny, **{"data.samples": 300, "training.batch_size": 128, "training.epochs": 1})
+    records = list(train(cfg))
+    batches = [r.loss for r in records if isinstance(r, BatchRecord)]
+    assert len(batches) == 3  # 128 + 128 + 44
+    epoch = next(r for r in records if isinstance(r, EpochSummary))
+    weighted = (128 * batches[0] + 128 * batches[1] + 44 * batches[2]) / 300
+    assert epoch.epoch_mean == pytest.approx(weighted, rel=1e-9)
+    assert epoch.epoch_mean != pytest.approx(np.mean(batches), rel=1e-9)
+    assert records[-1].final_loss == epoch.epoch_mean
+
+
+def test_a_cancelled_run_still_reports_eval_loss_and_a_partial_final_loss(tiny):
+    cfg = with_changes(tiny, **{"data.samples": 2048, "training.epochs": 5})
+    cancel = threading.Event()
+    seen = []
+    for r in train(cfg, cancel):
+        if isinstance(r, BatchRecord):
+            seen.append(r.loss)
+            if len(seen) == 3:
+                cancel.set()
+        end = r
+    assert end.stop_reason == "cancelled" and np.isfinite(end.eval_loss)
+    assert end.final_loss == pytest.approx(np.mean(seen[:end.batches]), rel=1e-9)

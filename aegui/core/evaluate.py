@@ -1,0 +1,63 @@
+"""The honest end-of-run numbers: the final model on every row, and epoch means weighted by batch size."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import torch
+
+from . import losses
+from .config import RunConfig
+from .floors import Floor, floors_for
+
+EVAL_ROWS = 8192  # rows per forward pass: bounded memory on any data size
+
+
+def eval_losses(model, x: torch.Tensor, kind: str) -> np.ndarray:
+    """Each copy's mean loss over every row of x, (K,), accumulated in float64."""
+    total = torch.zeros(model.copies, dtype=torch.float64, device=x.device)
+    with torch.no_grad():
+        for start in range(0, x.shape[0], EVAL_ROWS):
+            xb = x[start:start + EVAL_ROWS]
+            total += losses.elements(kind, model(xb), xb).double().sum(dim=(1, 2))
+    return (total / x.numel()).cpu().numpy()
+
+
+def batch_weights(n: int, batch_size: int, batches: int) -> np.ndarray:
+    """Samples in each of an epoch's first `batches` batches: all full but, possibly, the epoch's last."""
+    w = np.full(batches, float(batch_size))
+    if batches and batches * batch_size > n:
+        w[-1] = n - (batches - 1) * batch_size
+    return w
+
+
+def weighted_mean(block: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Mean over batches (rows of block, (m, K)) weighted by their samples: a partial batch counts less."""
+    return (block * weights[:, None]).sum(axis=0) / weights.sum()
+
+
+class ModelFloorSolve:
+    """Solves a slow model floor in a background thread while the run trains."""
+
+    def __init__(self, config: RunConfig, x: np.ndarray):
+        self._config, self._x = config, x
+        self.floors: list[Floor] | None = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="aegui-model-floor", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.floors = floors_for(self._config, self._x, solve_model=True)
+        except Exception as exc:  # noqa: BLE001 - a failed solve leaves the run's other floors standing
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def done(self) -> bool:
+        """True once the solve has finished (or failed)."""
+        return not self._thread.is_alive()
+
+    def wait(self) -> list[Floor] | None:
+        """Block until the solve is done; the full list of floors, or None if it failed."""
+        self._thread.join()
+        return self.floors

@@ -1,0 +1,90 @@
+"""Why not zero? A run's loss split into the data's floor, the model's share and the optimizer's share.
+
+loss = data floor + model gap (model floor − data floor) + optimizer gap (eval_loss − model floor)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .floors import Floor, find, headline
+
+UNIT = {"bce": " nats", "bce_logits": " nats"}  # MSE and L1 are in the data's own (squared) units
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    """A loss for people: 4 significant digits, scientific below 1e-4 ('2.986e-05'), '—' for none."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if value == 0:
+        return "0"
+    return f"{value:.{digits}g}"  # g switches to scientific below 1e-4
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The parts of a run's loss: data floor, the model's share, the optimizer's share (None where unknown)."""
+
+    loss: float
+    data: float
+    model_gap: float | None    # model floor − data floor (plus any output-range part), when a model floor is known
+    optimizer_gap: float | None  # loss − model floor, or loss − the tightest bound when no model floor is known
+    model_claim: str | None     # the model floor's claim: exact or estimate
+
+
+def decompose(floors: list[Floor], loss: float) -> Decomposition | None:
+    """Split loss by the run's floors; None when there is no loss or no data floor."""
+    data = find(floors, "data")
+    if data is None or loss is None or not math.isfinite(loss):
+        return None
+    model = find(floors, "model")
+    if model is not None and math.isfinite(model.value):
+        return Decomposition(loss, data.value, model.value - data.value, loss - model.value, model.claim)
+    bound = headline(floors)
+    base = bound.value if bound is not None else data.value
+    return Decomposition(loss, data.value, base - data.value if base > data.value else None, None, None)
+
+
+def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_words: str) -> str:
+    """One plain sentence: of this loss, what the data forces, what the model cannot fit, what the optimizer left."""
+    parts = decompose(floors, loss) if loss is not None else None
+    if parts is None:
+        return ""
+    clauses = []
+    if parts.data > 0:
+        clauses.append(f"{fmt(parts.data)} is the data's entropy (no model can do better)")
+    out_range = find(floors, "output range")
+    if out_range is not None:
+        clauses.append(f"{fmt(out_range.value)} lies outside a sigmoid's reach, [0, 1] (no sigmoid output can do better)")
+    if parts.optimizer_gap is not None:
+        if parts.model_gap and parts.model_gap > 0:
+            clauses.append(f"{fmt(parts.model_gap)} is what {model_words} cannot fit" if parts.model_claim == "exact"
+                           else f"about {fmt(parts.model_gap)} is what {model_words} could not fit in the best "
+                                "solve found (an estimate)")
+        elif not clauses:
+            return f"{_of(parts.loss, loss_kind)}, all is left to the optimizer: {model_words} can reach " \
+                   f"{fmt(parts.data)} on this data."
+        clauses.append(_optimizer(parts.optimizer_gap, parts.loss))
+    else:
+        rest = parts.loss - (out_range.value if out_range is not None else parts.data)
+        ref = find(floors, "linear (PCA)")
+        ref_words = f" (a linear model would stop at {fmt(ref.value)}: a reference, not a bound)" if ref else ""
+        clauses.append(f"{fmt(rest)} is model plus optimizer: no floor is known for {model_words}{ref_words}")
+    body = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + ", and " + clauses[-1]
+    return f"{_of(parts.loss, loss_kind)}, {body}."
+
+
+def _of(loss: float, kind: str) -> str:
+    if kind in UNIT:
+        return f"Of {fmt(loss)}{UNIT[kind]}"
+    return f"Of an {'MSE' if kind == 'mse' else 'L1 loss'} of {fmt(loss)}"
+
+
+def _optimizer(gap: float, loss: float) -> str:
+    # Float rounding lets a run land a hair under an exact floor; that is 'nothing left', not a broken claim.
+    if abs(gap) <= 1e-6 * max(abs(loss), 1e-12) or abs(gap) < 1e-12:
+        return "nothing is left to the optimizer"
+    if gap < 0:
+        return f"the optimizer beat that estimate by {fmt(-gap)}"
+    return f"{fmt(gap)} is left to the optimizer"

@@ -1,0 +1,90 @@
+"""The records train() yields: RunStart, FloorsUpdate, BatchRecord, EpochSummary and one RunEnd.
+
+Plain data, no torch graph: the CLI, the run stream and the recorder read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
+
+from .config import RunConfig
+from .floors import Floor, headline
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """First record: what is about to train, where, and its floors (the model's may follow in a FloorsUpdate)."""
+
+    config: RunConfig
+    device: str
+    device_note: str
+    floors: list[Floor]
+    samples: int
+    batches_per_epoch: int
+    copies: int
+    model: object = field(repr=False, compare=False)  # the StackedAutoencoder being trained
+    sample: object = field(repr=False, compare=False)  # a fixed tensor of up to SAMPLE_ROWS rows
+    solving: bool = False  # a model floor is being solved in the background
+
+    @property
+    def floor(self) -> Floor | None:
+        """The tightest exact-or-lower-bound floor known at the start."""
+        return headline(self.floors)
+
+
+@dataclass(frozen=True)
+class FloorsUpdate:
+    """The run's floors again, now with the model floor that was solved in the background."""
+
+    floors: list[Floor]
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One optimizer step: its 0-based global step, epoch and batch, and its loss (median over copies)."""
+
+    step: int
+    epoch: int
+    batch: int
+    loss: float
+    copy_losses: np.ndarray | None = None
+    floor: float | None = None  # BCE only: the mean target entropy of this very batch
+
+
+@dataclass(frozen=True)
+class EpochSummary:
+    """The seed's fit() printout for one finished epoch: epoch mean and recent mean."""
+
+    epoch: int
+    epoch_mean: float
+    recent_mean: float
+    batches: int
+    seconds: float
+    copy_means: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """Last record: why training stopped and the figures a report needs.
+
+    final_loss: the last finished epoch's mean (the mean of the batches trained, if none finished),
+    whatever ended the run. eval_loss: the final model evaluated once on every row, in float64; the
+    number a floor is compared with (NaN when it could not be computed).
+    """
+
+    stop_reason: str
+    epochs: int
+    batches: int
+    final_loss: float
+    min_epoch_loss: float
+    seconds: float
+    batches_per_s: float
+    copy_final: np.ndarray | None = None
+    eval_loss: float = float("nan")
+    copy_eval: np.ndarray | None = None
+
+
+Record = Union[RunStart, FloorsUpdate, BatchRecord, EpochSummary, RunEnd]

@@ -1,0 +1,38 @@
+"""The floor part of a run's summary, built in one place for the CLI's JSON, `show`, the window and figures."""
+
+from __future__ import annotations
+
+import math
+
+from .config import RunConfig
+from .explain import why_not_zero
+from .floors import Floor, describe_model, find, headline
+
+
+def _finite(v: float | None) -> float | None:
+    return v if v is not None and math.isfinite(v) else None
+
+
+def floor_fields(config: RunConfig, floors: list[Floor], eval_loss: float | None) -> dict:
+    """floors, floor, floor_exact, floor_basis, eval_loss, gap (= eval_loss − floor) and the why-not-zero line.
+
+    floor is the tightest exact-or-lower-bound floor; floor_exact is true only when that value is exact
+    for this run's model. gap and the decomposition are None where eval_loss is unknown (a killed run).
+    """
+    top = headline(floors)
+    ev = _finite(eval_loss)
+    floor = _finite(top.value) if top is not None else None
+    data, model = find(floors, "data"), find(floors, "model")
+    return {
+        "floors": [f.to_dict() for f in floors],
+        "floor": floor,
+        "floor_exact": bool(top is not None and top.claim == "exact"),
+        "floor_basis": top.basis if top is not None else None,
+        "eval_loss": ev,
+        "gap": ev - floor if ev is not None and floor is not None else None,
+        "data_floor": _finite(data.value) if data else None,
+        "model_floor": _finite(model.value) if model else None,
+        "model_floor_claim": model.claim if model else None,
+        "optimizer_gap": ev - model.value if ev is not None and model and math.isfinite(model.value) else None,
+        "why_not_zero": why_not_zero(floors, ev, config.loss.kind, describe_model(config)) if ev is not None else "",
+    }

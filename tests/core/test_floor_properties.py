@@ -1,0 +1,91 @@
+"""No run ever beats a floor that claims to be exact or a lower bound, and exact model floors are reached."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aegui.core import config as c
+from aegui.core.floors import BOUNDING, find
+from aegui.core.training import FloorsUpdate, RunEnd, RunStart, prepare, train
+
+
+@st.composite
+def small_runs(draw):
+    """Valid configs on small random data: every loss, output, model kind and code activation."""
+    loss = draw(st.sampled_from(c.LOSSES))
+    kind = draw(st.sampled_from(["uniform", "bernoulli", "redundant"] + ([] if loss.startswith("bce") else ["gaussian"])))
+    features = draw(st.integers(1, 4))
+    output = "sigmoid" if loss == "bce" else ("identity" if loss == "bce_logits" else draw(st.sampled_from(c.OUTPUTS)))
+    raw = {
+        "data": {"kind": kind, "samples": draw(st.integers(8, 200)), "features": features,
+                 "p": draw(st.floats(0.05, 0.95)), "latent_dim": draw(st.integers(1, features)),
+                 "noise": 0.0 if loss.startswith("bce") else draw(st.sampled_from([0.0, 0.2]))},
+        "model": {"kind": draw(st.sampled_from(c.MODEL_KINDS)),
+                  "encoding_dim": draw(st.one_of(st.none(), st.integers(1, features + 1))),
+                  "depth": draw(st.integers(1, 2)), "hidden": draw(st.one_of(st.none(), st.integers(1, 8))),
+                  "activation": draw(st.sampled_from(c.ACTIVATIONS)), "output": output,
+                  "code_activation": draw(st.sampled_from(["identity", "identity", "relu", "tanh"]))},
+        "loss": {"kind": loss},
+        "optimizer": {"kind": draw(st.sampled_from(c.OPTIMIZERS)), "lr": draw(st.floats(1e-3, 0.5))},
+        "training": {"batch_size": draw(st.integers(1, 64)), "epochs": draw(st.integers(1, 4)), "tol": 0.0,
+                     "seed": draw(st.integers(0, 1000)), "device": "cpu"},
+    }
+    raw["training"]["batch_size"] = min(raw["training"]["batch_size"], raw["data"]["samples"])
+    return c.from_dict(raw)
+
+
+def _floors_and_end(cfg):
+    floors, end = None, None
+    for r in train(cfg):
+        if isinstance(r, (RunStart, FloorsUpdate)):
+            floors = r.floors
+        elif isinstance(r, RunEnd):
+            end = r
+    return floors, end
+
+
+@settings(max_examples=220, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cfg=small_runs())
+def test_no_exact_or_lower_bound_floor_is_ever_beaten(cfg):
+    floors, end = _floors_and_end(cfg)
+    if not math.isfinite(end.eval_loss):
+        return  # diverged: there is no final model to compare
+    for f in floors:
+        if f.claim in BOUNDING:
+            assert end.eval_loss >= f.value - 1e-6 * max(1.0, abs(f.value)), (f, end.eval_loss)
+
+
+def _long(preset_name: str, **changes):
+    from aegui.core.presets import PRESETS
+    return c.with_changes(PRESETS[preset_name].config, **changes)
+
+
+@pytest.mark.parametrize("name,changes,tol", [
+    ("sigmoid-bce-uniform", {"data.samples": 4096, "optimizer.lr": 0.05, "training.epochs": 60, "training.tol": 0.0}, 2e-4),
+    # Redundant data with noise: a clear eigengap. On iid data every 2-d subspace is nearly as good,
+    # so gradient descent creeps toward the exact top-2 one for thousands of steps.
+    ("bottleneck-iid", {"data.kind": "redundant", "data.latent_dim": 2, "data.noise": 0.1, "data.samples": 4096,
+                        "training.batch_size": 4096, "optimizer.lr": 0.02, "training.epochs": 600,
+                        "training.tol": 0.0}, 1e-5),
+])
+def test_exact_model_floors_are_reached_by_long_training(name, changes, tol):
+    floors, end = _floors_and_end(_long(name, **changes))
+    model = find(floors, "model")
+    assert model.claim == "exact"
+    assert model.value - 1e-6 <= end.eval_loss <= model.value + tol
+
+
+def test_eval_loss_is_the_final_model_on_every_row():
+    import torch
+    from aegui.core import losses
+    cfg = _long("linear-mse-uniform", **{"data.samples": 1000, "training.epochs": 2, "training.batch_size": 300})
+    prep = prepare(cfg)
+    records = list(train(prep))
+    start, end = records[0], records[-1]
+    with torch.no_grad():
+        x = torch.from_numpy(prep.x)
+        expected = float(losses.per_copy("mse", start.model(x), x)[0])
+    assert end.eval_loss == pytest.approx(expected, rel=1e-5)
