@@ -205,6 +205,18 @@ def cmd_presets(args) -> int:
     return 0
 
 
+def cmd_data(args) -> int:
+    """Print a data file's card: what its values allow before any training."""
+    from .core.datacard import file_card
+    with _usage_errors():
+        card = file_card(args.file)
+    if args.json:
+        print_json(card.to_dict())
+    else:
+        print("\n".join(card.lines()))
+    return 0
+
+
 def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG or CSV (works with no display)."""
     from .gui.export import ExportError, export_runs

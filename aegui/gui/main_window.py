@@ -25,7 +25,9 @@ from .window_layout import COMPARE_HINT, build_layout, restore_settings, save_se
 
 EXPECT = {"zero": "Watch for: the loss falls toward zero.",
           "floor": "Watch for: the loss levels off at or just above the dashed floor, the lowest loss this data "
-                   "allows; 'Excess over floor' shows how close it gets."}
+                   "allows; 'Excess over floor' shows how close it gets.",
+          "stuck": "Watch for: the loss sticks far above its floor; toggle BCE on logits and rerun to see it train.",
+          "above": "Watch for: the loss stays above the dashed entropy floor; what is left is model plus optimizer."}
 
 
 class MainWindow(WindowFiles, QMainWindow):

@@ -12,7 +12,7 @@ from aegui.cli import main
 
 TINY = ["--samples", "512", "--epochs", "2", "--device", "cpu"]
 RUN_KEYS = {"run_id", "config", "stop_reason", "epochs", "batches", "final_loss", "min_epoch_loss", "floor",
-            "floor_exact", "batches_per_s", "seconds"}
+            "floor_exact", "batches_per_s", "seconds", "floors", "eval_loss", "gap"}
 
 
 def run_json(capsys, *argv):
@@ -148,3 +148,41 @@ def test_interrupt_outside_the_loop_still_stores_cancelled(capsys, data_dir, mon
     capsys.readouterr()
     assert main(["runs", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["status"] == "cancelled"
+
+
+def test_run_json_carries_floors_with_claims_and_the_gap_from_eval_loss(capsys, data_dir):
+    out = run_json(capsys, "--preset", "sigmoid-bce-uniform", *TINY)
+    names = {f["name"]: f for f in out["floors"]}
+    assert names["data"]["claim"] == "lower bound" and names["model"]["claim"] == "exact"
+    assert out["floor"] == names["model"]["value"] and out["floor_exact"] is True
+    assert out["gap"] == pytest.approx(out["eval_loss"] - out["floor"])
+    assert "nats" in out["why_not_zero"] and "left to the optimizer" in out["why_not_zero"]
+    assert main(["show", str(out["run_id"]), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["floors"] == out["floors"] and shown["eval_loss"] == pytest.approx(out["eval_loss"])
+
+
+def test_a_nonlinear_bottleneck_gets_a_pca_reference_not_a_bound(capsys, data_dir):
+    out = run_json(capsys, "--model", "mlp", "--features", "4", "--encoding-dim", "2", *TINY)
+    claims = {f["name"]: f["claim"] for f in out["floors"]}
+    assert claims == {"data": "lower bound", "linear (PCA)": "reference"}
+    assert out["floor"] == 0.0 and out["floor_exact"] is False
+
+
+def test_run_prints_why_not_zero(capsys, data_dir):
+    assert main(["run", "--preset", "sigmoid-bce-uniform", *TINY]) == 0
+    err = capsys.readouterr().err
+    assert "why not zero? Of " in err and "model floor" in err and "exact" in err
+
+
+def test_data_card_of_a_file(capsys, tmp_path):
+    import numpy as np
+    path = tmp_path / "g.csv"
+    np.savetxt(path, np.random.default_rng(0).standard_normal((50, 3)), delimiter=",")
+    assert main(["data", str(path), "--json"]) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert (card["rows"], card["columns"]) == (50, 3) and card["bce_floor"] is None
+    assert card["losses"]["mse"] == "" and "[0, 1]" in card["losses"]["bce"]
+    assert [p["k"] for p in card["pca_floors"]] == [1, 2, 3] and card["pca_floors"][-1]["floor"] == 0.0
+    assert main(["data", str(tmp_path / "missing.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -1,0 +1,72 @@
+"""A data file's card, before any training: shape, range, where its values lie, its floors, what each loss allows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .floors import binary_entropy, pca_floors
+
+PCA_MAX_K = 16
+PCA_MAX_FEATURES = 2000  # a d × d eigendecomposition: about 1 s at d = 2,000 on the build machine
+
+
+@dataclass(frozen=True)
+class DataCard:
+    """What a user should know about their data before choosing a loss."""
+
+    path: str
+    rows: int
+    columns: int
+    min: float
+    max: float
+    share_binary: float    # values exactly 0 or 1
+    share_inside: float    # values strictly inside (0, 1)
+    share_outside: float   # values outside [0, 1]
+    bce_floor: float | None  # the targets' mean binary entropy; None when BCE is refused
+    pca_floors: list = field(default_factory=list)  # [(k, MSE floor of a linear model with a k-d code)]
+    losses: dict = field(default_factory=dict)      # loss kind → "" when allowed, else why not
+
+    def to_dict(self) -> dict:
+        """JSON-ready."""
+        d = asdict(self)
+        d["pca_floors"] = [{"k": k, "floor": v} for k, v in self.pca_floors]
+        return d
+
+    def lines(self) -> list[str]:
+        """The card as plain text, one fact a line."""
+        out = [f"{self.path}: {self.rows:,} rows × {self.columns:,} columns, values in [{self.min:.4g}, {self.max:.4g}]",
+               f"values exactly 0 or 1: {self.share_binary:.1%}; inside (0, 1): {self.share_inside:.1%}; "
+               f"outside [0, 1]: {self.share_outside:.1%}"]
+        if self.bce_floor is not None:
+            out.append(f"BCE data floor (mean binary entropy): {self.bce_floor:.4g} nats, a lower bound for any model")
+        if self.pca_floors:
+            out.append("MSE floor of a linear model with a k-d code (PCA): " +
+                       ", ".join(f"k={k}: {v:.4g}" for k, v in self.pca_floors))
+        elif self.columns > PCA_MAX_FEATURES:
+            out.append(f"PCA floors not computed: more than {PCA_MAX_FEATURES:,} columns")
+        for loss, why in self.losses.items():
+            out.append(f"{loss:10} {'allowed' if not why else 'refused: ' + why}")
+        return out
+
+
+def data_card(x: np.ndarray, path: str = "") -> DataCard:
+    """The card of data x (rows are samples)."""
+    x = np.asarray(x)
+    n, d = x.shape
+    lo, hi = float(x.min()), float(x.max())
+    binary = float(np.isin(x, (0.0, 1.0)).mean())
+    outside = float(((x < 0) | (x > 1)).mean())
+    ok = lo >= 0.0 and hi <= 1.0
+    why = "" if ok else f"needs targets in [0, 1], but this data spans [{lo:.4g}, {hi:.4g}]; use mse or l1, or rescale"
+    ks = list(range(1, min(d, PCA_MAX_K) + 1)) if d <= PCA_MAX_FEATURES else []
+    return DataCard(path, n, d, lo, hi, binary, max(0.0, 1.0 - binary - outside), outside,
+                    binary_entropy(x) if ok else None, list(zip(ks, pca_floors(x, ks))) if ks else [],
+                    {"mse": "", "l1": "", "bce": why, "bce_logits": why})
+
+
+def file_card(path: str) -> DataCard:
+    """Load a data file safely (see data.load_file) and return its card; raises DataError with the reason."""
+    from .data import load_file
+    return data_card(load_file(path), path)
