@@ -7,8 +7,14 @@ a logistic regression with soft targets, which is convex. It is solved here by d
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
+
+# torch is imported inside the solver: the window imports floors before it paints, and torch takes ~2 s.
 
 # Newton's work is about n·d·(d+1)² multiply-adds an iteration; over this many in all (about 2 s on
 # one core of the 2-core build machine) the solve runs in the background.
@@ -26,12 +32,14 @@ def logistic_cost(x: np.ndarray) -> float:
 
 def _losses(z: torch.Tensor, t: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
     """Mean BCE on logits of each output, (d,), for design z (n, d+1), targets t (n, d), params (d, d+1)."""
+    import torch
     logits = z @ params.T
     return (torch.nn.functional.softplus(logits) - t * logits).mean(dim=0)
 
 
 def _entropy(t: torch.Tensor) -> torch.Tensor:
     """Each column's mean binary entropy (the lower bound each output's solve approaches)."""
+    import torch
     xlogx = torch.where(t > 0, t * torch.log(t.clamp_min(1e-300)), torch.zeros_like(t))
     ylogy = torch.where(t < 1, (1 - t) * torch.log1p(-t.clamp_max(1 - 1e-16)), torch.zeros_like(t))
     return -(xlogx + ylogy).mean(dim=0)
@@ -39,6 +47,7 @@ def _entropy(t: torch.Tensor) -> torch.Tensor:
 
 def _newton_step(z: torch.Tensor, t: torch.Tensor, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Each output's Newton direction (d, d+1) and half its squared Newton decrement (d,)."""
+    import torch
     n = z.shape[0]
     p = torch.sigmoid(z @ params.T)                      # (n, d)
     grad = ((p - t).T @ z) / n                           # (d, d+1)
@@ -57,6 +66,7 @@ def soft_logistic_floor(x: np.ndarray, iterations: int = NEWTON_ITERATIONS) -> t
     bounds how far its loss is above its minimum) is under 1e-12, or when its loss is within 1e-10 of
     its targets' entropy, a proven lower bound (separable 0/1 targets only approach that limit).
     """
+    import torch
     t = torch.from_numpy(np.asarray(x, dtype=np.float64))
     n, d = t.shape
     z = torch.cat([t, torch.ones(n, 1, dtype=torch.float64)], dim=1)
@@ -79,6 +89,7 @@ def soft_logistic_floor(x: np.ndarray, iterations: int = NEWTON_ITERATIONS) -> t
 
 def _line_search(z, t, params, step, loss) -> tuple[torch.Tensor, torch.Tensor]:
     """Backtrack each output's step until its loss does not rise (Newton on logistic loss can overshoot)."""
+    import torch
     scale = torch.ones(params.shape[0], dtype=params.dtype)
     for _ in range(40):
         trial = params - scale[:, None] * step

@@ -117,6 +117,8 @@ class RunStream:
         self.send("started", {
             "label": start.config.label(), "config": start.config,
             "floors": [f.to_dict() for f in start.floors], "solving": bool(start.solving),
+            "floor": start.floor.value if start.floor else None,
+            "floor_exact": bool(start.floor is not None and start.floor.claim == "exact"),
             "batches_per_epoch": int(start.batches_per_epoch),
             "epochs": int(start.config.training.epochs), "samples": int(start.samples),
             "device": start.device, "device_note": start.device_note, "copies": int(start.copies),

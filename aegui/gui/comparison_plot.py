@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
+from ..core.floors import headline
 from .curves import curve_floors, excess, thin_markers
 from .plot_base import BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean
 
@@ -96,7 +97,10 @@ class ComparisonPlot(PlotBase):
         labelled.add(key)
         if not hasattr(line, "label"):
             # Stagger labels along the line: floors close in value would otherwise print over each other.
-            line.label = pg.InfLineLabel(line, text=floor_text(row.floor, row.floor_exact),
+            top = headline(row.floors)
+            text = floor_text(top.value, top.claim == "exact", top.name, top.claim) if top else \
+                floor_text(row.floor, row.floor_exact)
+            line.label = pg.InfLineLabel(line, text=text,
                                          position=0.02 + 0.22 * ((len(labelled) - 1) % 4),
                                          anchors=BELOW_LINE, color=line.pen.color(),
                                          fill=pg.mkBrush(255, 255, 255, 200))

@@ -10,6 +10,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from ..core.summary import floor_fields
 from ..core import config as config_mod
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
@@ -38,9 +39,15 @@ def run_entry(row) -> dict:
     return {"run_id": row.run_id, "name": row.name, "status": row.status, "stop_reason": row.stop_reason,
             "config": config_mod.to_dict(row.config),
             "summary": {"final_loss": _finite(row.final_loss), "min_epoch_loss": _finite(row.min_epoch_loss),
-                        "floor": _finite(row.floor), "floor_exact": bool(row.floor_exact), "gap": _finite(row.gap),
+                        **floor_fields(row.config, row.floors, row.eval_loss),
                         "batches": row.batches, "epochs": row.epochs, "seconds": row.seconds,
                         "device": row.device, "copies": row.copies}}
+
+
+def _floors_caption(row) -> str:
+    """Each floor with its claim, for a run with no final evaluation (killed, failed, or from an older aegui)."""
+    from .plot_base import floor_text
+    return "; ".join(floor_text(f.value, f.claim == "exact", f.name, f.claim) for f in row.floors) or "no floor"
 
 
 def figure_json(rows_and_losses) -> str:
@@ -157,9 +164,12 @@ def caption_html(rows_and_losses, smoothing: int, excess: bool = False) -> str:
                  f"model {c.model.kind} {c.data.features}→{c.encoding_dim} ({c.model.output} output)",
                  f"loss {c.loss.kind}", f"{c.optimizer.kind} lr {c.optimizer.lr:g}", f"batch {c.training.batch_size}",
                  f"epochs {row.epochs}/{c.training.epochs}", f"seed {c.training.seed}",
-                 f"final loss {final}", floor_text(row.floor, row.floor_exact)]
+                 f"final loss {final}"]
+        why = floor_fields(row.config, row.floors, row.eval_loss)["why_not_zero"]
         lines.append(f"<span style='color:{colour}'>■</span> <b>#{row.run_id} {html.escape(row.name)}</b> — "
-                     + html.escape(" · ".join(parts)))
+                     + html.escape(" · ".join(parts))
+                     + (f"<br>&nbsp;&nbsp;&nbsp;<i>Why not zero?</i> {html.escape(why)}" if why else
+                        " · " + html.escape(_floors_caption(row))))
     return "<br>".join(lines)
 
 

@@ -158,7 +158,7 @@ class FigureDialog(QtWidgets.QDialog):
         for i, (run, cfg) in enumerate(zip(self.runs, self.configs)):
             summary = run.get("summary") or {}
             label = f"#{run.get('run_id', '?')} {run.get('name') or cfg.label()}"
-            floor = _num(summary.get("floor")) + ("" if summary.get("floor_exact", True) else " (bound)")
+            floor = _num(summary.get("floor")) + ("" if summary.get("floor_exact", True) else " (lower bound)")
             for j, text in enumerate((label, cfg.loss.kind, f"{cfg.data.kind} ×{cfg.data.features}",
                                       _num(summary.get("final_loss")), floor)):
                 item = QtWidgets.QTableWidgetItem(text)

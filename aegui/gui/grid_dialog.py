@@ -40,7 +40,9 @@ def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
             except cfg.ConfigError as exc:
                 cells.append(GridCell(loss, data, config, refused="; ".join(str(p) for p in exc.problems)))
                 continue
-            cells.append(GridCell(loss, data, prep.config, float(prep.floor.value), bool(prep.floor.exact)))
+            top = prep.floor
+            cells.append(GridCell(loss, data, prep.config, float(top.value) if top else float("nan"),
+                                  bool(top and top.claim == "exact")))
     return cells
 
 
@@ -123,8 +125,8 @@ class GridDialog(QtWidgets.QDialog):
             item = QtWidgets.QListWidgetItem(f"✗  {name} — refused: {cell.refused}")
             item.setForeground(QtGui.QBrush(QtGui.QColor(REFUSED_COLOUR)))
         else:
-            floor = f"{cell.floor:.4g} ({'exact' if cell.floor_exact else 'bound'})"
-            item = QtWidgets.QListWidgetItem(f"✓  {name} — lowest loss the data allows: {floor}")
+            floor = f"{cell.floor:.4g} ({'exact' if cell.floor_exact else 'lower bound'})"
+            item = QtWidgets.QListWidgetItem(f"✓  {name} — floor {floor}")
             item.setForeground(QtGui.QBrush(QtGui.QColor(OK_COLOUR)))
         item.setToolTip(item.text())
         item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)

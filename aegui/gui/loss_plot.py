@@ -11,7 +11,8 @@ from .curves import MAX_MARKERS, thin_markers  # noqa: F401 - thin_markers, MAX_
 from .follow_range import FollowViewBox
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
-from .plot_base import CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
+from ..core.floors import Floor, headline
+from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
 BAND_RGBA = (0, 114, 178, 45)
@@ -39,8 +40,9 @@ class LivePlot(PlotBase):
         self.epoch_curve = pi.plot(pen=pen(EPOCH_COLOUR, 1.6), symbol="o", symbolSize=7,
                                    symbolBrush=EPOCH_COLOUR, symbolPen="w", name="epoch mean")
         self.clamped = self.clamp_item(CLAMP_COLOUR, name="≤ 0, clamped")
-        self.floor = self.floor_line(FLOOR_COLOUR, " ")
+        self.floor = self.floor_line(FLOOR_COLOUR, " ")  # the tightest exact-or-bound floor
         self.floor.setVisible(False)
+        self.other_floors: list[tuple[pg.InfiniteLine, float]] = []  # every other floor, labelled with its claim
         self.decimated = False  # whether the last redraw drew the min/max envelope rather than every point
         self.redraw_s = 0.0     # smoothed cost of one frame: redraw() plus the paint it causes
         self.pacing = PacedRedraw(self, self.redraw, lambda: self.redraw_s + self.plot_widget.paint_s)
@@ -60,10 +62,33 @@ class LivePlot(PlotBase):
         seeds = f" · median and min–max of {copies} seeds" if copies > 1 else ""
         self.plot_item.setTitle(info.get("label", "") + seeds, color="#2b2b2b", size="11pt")
         self.raw_curve.opts["name"] = f"batch loss (median of {copies} seeds)" if copies > 1 else "batch loss"
-        floor, exact = info.get("floor"), bool(info.get("floor_exact", False))
-        self.floor.label.setFormat(floor_text(floor, exact))
+        floors = info.get("floors")
+        if floors is None and info.get("floor") is not None:  # a bare floor (tests, older callers): one unnamed line
+            floors = [{"name": "", "value": info["floor"], "basis": "",
+                       "claim": "exact" if info.get("floor_exact") else "lower bound"}]
+        self.set_floors(floors or [])
+
+    def set_floors(self, floors: list) -> None:
+        """Show the run's floors (dicts, as the stream sends them): the tightest exact-or-bound one as the
+        main line, each other as its own line, every label naming its claim."""
+        parsed = [Floor.from_dict(f) for f in floors]
+        top = headline(parsed)
+        self._info["floors"] = list(floors)
+        self._info["floor"] = top.value if top else None
+        self._info["floor_exact"] = bool(top and top.claim == "exact")
+        text = floor_text(top.value, top.claim == "exact", top.name, top.claim) if top else "no floor"
+        self.floor.label.setFormat(text)
         # setFormat only redraws a visible label: a line hidden by the last run (floor 0 on log) kept its old text.
-        self.floor.label.setText(floor_text(floor, exact))
+        self.floor.label.setText(text)
+        for line, _ in self.other_floors:
+            self.plot_item.removeItem(line)
+            self.plot_item.removeItem(line.anchor)
+        self.other_floors = []
+        for i, f in enumerate(f for f in parsed if f is not top):
+            colour = CLAIM_STYLES.get(f.claim, CLAIM_STYLES["exact"])[0]
+            line = self.floor_line(colour, floor_text(f.value, f.claim == "exact", f.name, f.claim), f.claim,
+                                   position=0.3 + 0.25 * (i % 3))  # staggered: near floors' labels never overlap
+            self.other_floors.append((line, f.value))
         self._changed()
 
     def append(self, steps, losses, seconds, epochs) -> None:
@@ -168,6 +193,8 @@ class LivePlot(PlotBase):
         self.recent_curve.opts["name"] = f"recent mean ({self.smoothing} batches)"
         self._redraw_epochs(self._info.get("floor"), tiny)
         self.place_floor(self.floor, self._info.get("floor"), x)
+        for line, value in self.other_floors:
+            self.place_floor(line, value, x)
         self._relabel_legend()
         # Settle auto-range now, not in the scene's paint preparation: a range change there moves the
         # axes and asks for a second paint of the whole plot (seen: ~3 paints per redraw).

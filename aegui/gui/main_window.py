@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from aegui.core import config as cfg
+from aegui.core.summary import floor_fields
 from aegui.core.store import RunStore
 
 from .figure_open import FigureDropFilter
@@ -70,6 +71,7 @@ class MainWindow(WindowFiles, QMainWindow):
         for signal, slot in ((r.sigStarted, self._on_started), (r.sigChunk, self._on_chunk),
                              (r.sigCopies, self.live.append_copies),
                              (r.sigFloors, self.live.append_floors), (r.sigEpochs, self._on_epochs),
+                             (r.sigRunFloors, self.live.set_floors),
                              (r.sigReconstruction, self.recon.show_reconstruction), (r.sigPaused, self._on_paused),
                              (r.sigFinished, self._on_finished), (r.sigFailed, self._on_failed),
                              (r.sigEnded, self._on_ended)):
@@ -144,6 +146,10 @@ class MainWindow(WindowFiles, QMainWindow):
     # ---------------------------------------------------------------- run signals (GUI thread)
 
     def _on_started(self, info: dict) -> None:
+        self.last_run_id = info.get("run_id")
+        self.why.setText("<b>Why not zero?</b> " + ("solving this model's floor in the background…"
+                                                    if info.get("solving") else "the answer shows when the run ends."))
+        self.why.setVisible(True)
         self.live.set_hint(None)
         self.recon_stack.setCurrentIndex(1)
         self.live.start_run(info)
@@ -185,7 +191,22 @@ class MainWindow(WindowFiles, QMainWindow):
         if not self._closed:
             self.live.flush()
             self.results.refresh()
+            self._explain_last_run()
         self.sigRunEnded.emit(outcome)
+
+    def _explain_last_run(self) -> None:
+        """Under the plot: of the run's loss, what the data forces, what the model cannot fit, what is left."""
+        run_id = getattr(self, "last_run_id", None)
+        try:
+            row = self.results.store.get_run(run_id) if run_id is not None else None
+        except KeyError:
+            row = None
+        if row is None:
+            return
+        fields = floor_fields(row.config, row.floors, row.eval_loss)
+        self.live.set_floors(fields["floors"])  # a model floor solved in the background is in the store now
+        why = fields["why_not_zero"] or "the run ended before its final model could be evaluated."
+        self.why.setText(f"<b>Why not zero?</b> {html.escape(why)}")
 
     # ---------------------------------------------------------------- toggles, presets
 

@@ -46,11 +46,20 @@ def rolling_mean(y: np.ndarray, window: int) -> np.ndarray:
         return np.where(n > 0, (sums[hi] - sums[lo]) / np.maximum(n, 1), np.nan)
 
 
-def floor_text(value: float | None, exact: bool) -> str:
-    """'floor 0.5000 (exact)' or '(bound)' for a lower bound."""
+def floor_text(value: float | None, exact: bool, name: str = "", claim: str | None = None) -> str:
+    """'model floor 0.5054 (exact)': a floor's name, value and claim (a lower bound when not exact)."""
     if value is None or not math.isfinite(value):
         return "no floor"
-    return f"floor {value:.4f} ({'exact' if exact else 'bound'})"
+    claim = claim or ("exact" if exact else "lower bound")
+    title = "floor" if not name else (name if name == "linear (PCA)" else f"{name} floor")
+    return f"{title} {value:.4g} ({claim})"
+
+
+# How each claim is drawn: a bound is a dashed line, a reference dotted, an estimate dash-dotted.
+CLAIM_STYLES = {"exact": ("#444444", QtCore.Qt.PenStyle.DashLine),
+                "lower bound": ("#6b6b6b", QtCore.Qt.PenStyle.DashLine),
+                "estimate": ("#7a5195", QtCore.Qt.PenStyle.DashDotLine),
+                "reference": ("#2a7ab0", QtCore.Qt.PenStyle.DotLine)}
 
 
 def pen(colour: str, width: float = 1.5, dashed: bool = False) -> QtGui.QPen:
@@ -286,11 +295,13 @@ class PlotBase(QtWidgets.QWidget):
             return y - floor
         return y
 
-    def floor_line(self, colour: str, label: str | None) -> pg.InfiniteLine:
-        """A dashed horizontal line for a floor, added to the plot."""
-        opts = {"position": 0.03, "color": colour, "anchors": BELOW_LINE, "fill": pg.mkBrush(255, 255, 255, 200)}
-        line = pg.InfiniteLine(angle=0, pen=pen(colour, 1.4, dashed=True), movable=False,
-                               label=label, labelOpts=opts if label else None)
+    def floor_line(self, colour: str, label: str | None, claim: str = "exact",
+                   position: float = 0.03) -> pg.InfiniteLine:
+        """A horizontal line for a floor, styled by its claim (CLAIM_STYLES), added to the plot."""
+        opts = {"position": position, "color": colour, "anchors": BELOW_LINE, "fill": pg.mkBrush(255, 255, 255, 200)}
+        p = pen(colour, 1.4)
+        p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES["exact"])[1])
+        line = pg.InfiniteLine(angle=0, pen=p, movable=False, label=label, labelOpts=opts if label else None)
         self.plot_item.addItem(line, ignoreBounds=True)
         return line
 

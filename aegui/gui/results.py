@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.store import RunStore
+from ..core.summary import floor_fields
 from .curves import stored_curve
 
 Qt = QtCore.Qt
@@ -38,6 +39,14 @@ def _key(v):
     return float("inf") if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
+def _model_floor(r) -> str:
+    """The model floor with its claim when it is not exact; '—' where no model floor is known."""
+    model = next((f for f in r.floors if f.name == "model"), None)
+    if model is None:
+        return "—"
+    return _num(model.value) + ("" if model.claim == "exact" else f" ({model.claim})")
+
+
 def _seeds(r) -> str:
     return f"{r.copies}" if r.copies > 1 else "1"
 
@@ -50,8 +59,10 @@ COLUMNS = (
     ("loss", lambda r: r.config.loss.kind, lambda r: r.config.loss.kind),
     ("data", lambda r: f"{r.config.data.kind} ×{r.config.data.features}", lambda r: r.config.data.kind),
     ("final loss", lambda r: _num(r.final_loss), lambda r: _key(r.final_loss)),
-    ("floor", lambda r: _num(r.floor) + ("" if r.floor_exact or r.floor is None else " (bound)"),
-     lambda r: _key(r.floor)),
+    ("eval loss", lambda r: _num(r.eval_loss), lambda r: _key(r.eval_loss)),
+    ("data floor", lambda r: _num(r.floor_value("data")), lambda r: _key(r.floor_value("data"))),
+    ("model floor", lambda r: _model_floor(r), lambda r: _key(r.floor_value("model"))),
+    ("optimizer gap", lambda r: _num(r.optimizer_gap), lambda r: _key(r.optimizer_gap)),
     ("gap to floor", lambda r: _num(r.gap), lambda r: _key(r.gap)),
     ("seeds", _seeds, lambda r: r.copies),
     ("model", lambda r: _model(r.config), lambda r: _model(r.config)),
@@ -65,7 +76,8 @@ COLUMNS = (
 )
 TITLES = [c[0] for c in COLUMNS]
 NAME_COLUMN, STATUS_COLUMN = TITLES.index("name"), TITLES.index("status")
-RIGHT_ALIGNED = {TITLES.index(t) for t in ("final loss", "floor", "gap to floor", "seeds", "lr", "batches",
+RIGHT_ALIGNED = {TITLES.index(t) for t in ("final loss", "eval loss", "data floor", "model floor",
+                                          "optimizer gap", "gap to floor", "seeds", "lr", "batches",
                                           "min loss", "duration")}
 NAME_WIDTH = 170  # long names are elided (full name in the tooltip) so the numbers stay in view
 
@@ -138,6 +150,11 @@ def _tooltip(row) -> str:
         lines.append(f"{row.copies} seeds trained as one batched model; the curve is their median")
     if row.copy_final:
         lines.append("each seed's final loss: " + ", ".join(f"{v:.4g}" for v in row.copy_final))
+    for f in row.floors:
+        lines.append(f"{f.name} floor {_num(f.value)} ({f.claim}): {f.basis}")
+    why = floor_fields(row.config, row.floors, row.eval_loss)["why_not_zero"]
+    if why:
+        lines.append("why not zero? " + why)
     if row.error:
         lines.append(f"error: {row.error}")
     if row.notes:

@@ -21,6 +21,7 @@ class RunController(QObject):
     sigChunk = Signal(object, object, object, object)
     sigCopies = Signal(object)
     sigFloors = Signal(object)  # BCE batch floors of the chunk that follows
+    sigRunFloors = Signal(object)  # the run's floors again, once a background model-floor solve is done
     sigReconstruction = Signal(object, object, object, str)
     sigEpochs = Signal(object)
     sigPaused = Signal(bool)
@@ -51,7 +52,8 @@ class RunController(QObject):
         for signal, slot in ((worker.sigStarted, self.sigStarted), (worker.sigChunk, self.sigChunk),
                              (worker.sigEpochs, self.sigEpochs), (worker.sigPaused, self.sigPaused),
                              (worker.sigCopies, self.sigCopies),
-                             (worker.sigFloors, self.sigFloors), (worker.sigReconstruction, self.sigReconstruction),
+                             (worker.sigFloors, self.sigFloors), (worker.sigRunFloors, self.sigRunFloors),
+                             (worker.sigReconstruction, self.sigReconstruction),
                              (worker.sigFinished, self._on_finished), (worker.sigFailed, self._on_failed),
                              (worker.sigDone, self._on_done), (thread.started, worker.run)):
             signal.connect(slot)

@@ -24,6 +24,8 @@ LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
 RECON_HINT = ("While a run trains, each input is drawn here joined to its reconstruction, "
               "a few times a second.\n\nWith a bottleneck, the codes show beside it.")
 COMPARE_HINT = "Select runs in the table to compare them\n(Ctrl- or Shift-click for several)."
+WHY_STYLE = ("QLabel { background: #F6F6F2; color: #2b2b2b; border: 1px solid #deded5; border-radius: 4px;"
+             " padding: 5px 10px; font-size: 10.5pt; }")
 CLAIM_STYLE = ("QLabel { background: #EEF5FB; color: #1d3b53; border: 1px solid #c9dff0; border-radius: 4px;"
                " padding: 6px 10px; font-size: 10.5pt; }")
 
@@ -51,6 +53,15 @@ def _live_page(w) -> QWidget:
     w.claim.setVisible(False)
     lay.addWidget(w.claim)
     lay.addWidget(w.live, 1)
+    w.why = QLabel()  # "Why not zero?": the last run's loss split into data, model and optimizer
+    w.why.setWordWrap(True)
+    w.why.setTextFormat(Qt.TextFormat.RichText)
+    w.why.setStyleSheet(WHY_STYLE)
+    w.why.setToolTip("loss = data floor + what this model class cannot fit + what the optimizer left.\n"
+                     "Floors marked 'exact' are attained by this model; 'lower bound' no model can beat; "
+                     "'reference' is for comparison only.")
+    w.why.setVisible(False)
+    lay.addWidget(w.why)
     return page
 
 

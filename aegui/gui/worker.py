@@ -32,6 +32,7 @@ class TrainWorker(QObject):
     sigEpochs = Signal(object)     # list of dicts: epoch, epoch_mean, recent_mean, step, seconds
     sigCopies = Signal(object)     # (m, copies) per-copy losses of the chunk that follows (seed bands only)
     sigFloors = Signal(object)     # (m,) float64 batch floors of the chunk that follows (BCE only)
+    sigRunFloors = Signal(object)  # list of floor dicts: the run's floors, with a model floor solved in the background
     sigReconstruction = Signal(object, object, object, str)  # x, x̂, codes or None, loss kind
     sigPaused = Signal(bool)
     sigFinished = Signal(object)   # the engine's RunEnd
@@ -59,7 +60,7 @@ class TrainWorker(QObject):
                       "t0": time.monotonic()}  # what a RunEnd needs, should the child have to be killed
         self.ended = threading.Event()  # set once run() has returned (sigDone emitted, store closed)
         self._relays = {"started": self.sigStarted.emit, "chunk": self.sigChunk.emit, "epochs": self.sigEpochs.emit,
-                        "copies": self.sigCopies.emit, "floors": self.sigFloors.emit,
+                        "copies": self.sigCopies.emit, "floors": self.sigFloors.emit, "run_floors": self.sigRunFloors.emit,
                         "reconstruction": self.sigReconstruction.emit, "paused": self.sigPaused.emit,
                         "finished": self.sigFinished.emit, "failed": self.sigFailed.emit}
 

@@ -33,10 +33,13 @@ def synthetic(store: RunStore, config: RunConfig, losses: np.ndarray, floor: flo
     """Store a finished run with the given curve ((n,) or (n, copies)), without training."""
     losses = np.asarray(losses, dtype=np.float32)
     copies = 1 if losses.ndim == 1 else losses.shape[1]
-    run_id = store.create_run(config, device="cpu", floor=Floor(floor, exact, "test"), copies=copies)
+    floors = ([Floor("data", 0.0, "lower bound", "test"), Floor("model", floor, "exact", "test")] if exact
+              else [Floor("data", floor, "lower bound", "test")])
+    run_id = store.create_run(config, device="cpu", floors=floors, copies=copies)
     store.write_progress(run_id, 0, losses, [(0, float(np.mean(losses)), float(np.mean(losses[-5:])), len(losses), 1.0)], 1.0)
     end = SimpleNamespace(seconds=1.0, batches=len(losses), epochs=1, batches_per_s=len(losses),
-                          final_loss=float(np.median(losses[-1])), copy_final=losses[-1] if copies > 1 else None)
+                          final_loss=float(np.median(losses[-1])), copy_final=losses[-1] if copies > 1 else None,
+                          eval_loss=float(np.median(losses[-1])))
     store.finish_run(run_id, "finished", "max_epochs", end)
     return run_id
 

@@ -61,7 +61,7 @@ def test_svg_has_legend_and_caption_text_and_metadata(qapp, stored, tmp_path):
     assert text.lstrip().startswith("<?xml") or "<svg" in text[:400]
     assert f"#{ids[0]} mse on uniform" in text          # legend
     assert "bce seeds, median of 4 seeds" in text       # seed band legend entry
-    assert "floor 0.5000 (exact)" in text               # caption / floor label
+    assert "floor 0.5 (exact)" in text and "Why not zero?" in text              # caption / floor label
     assert [r["name"] for r in read_figure(out)] == ["mse on uniform", "bce on uniform", "bce seeds"]
     # All vectors: the on-screen plots' pixmap caches (axes, background) must not reach the file as PNGs.
     assert "<image" not in text

@@ -48,7 +48,7 @@ def test_svg_carries_titles_and_metadata(qapp, grid, tmp_path):
     store, results = grid
     out = save_grid(str(store.path), results, tmp_path / "grid.svg")   # a store path works too
     text = out.read_text(encoding="utf-8")
-    assert "BCE × uniform" in text and "floor 0.5000 (exact)" in text
+    assert "BCE × uniform" in text and "floor 0.5 (exact)" in text
     assert len(read_figure(out)) == 4
 
 

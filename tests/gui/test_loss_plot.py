@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from aegui.core.floors import Floor
 from aegui.gui.loss_plot import ComparisonPlot, LivePlot
 from aegui.gui.plot_base import clamp_for_log, rolling_mean
 from tests.gui.fixtures_runs import tiny
@@ -72,7 +73,7 @@ def test_floor_is_a_dashed_labelled_line(qtbot, plot):
     plot.redraw()
     assert plot.floor.isVisible()
     assert plot.floor.value() == pytest.approx(math.log10(0.5))  # view coordinates on a log axis
-    assert plot.floor.label.format == "floor 0.5000 (exact)"
+    assert plot.floor.label.format == "floor 0.5 (exact)"
     assert plot.floor.pen.style() == pg.QtCore.Qt.PenStyle.DashLine
     plot.set_log(False)
     assert plot.floor.value() == pytest.approx(0.5)
@@ -151,6 +152,7 @@ class Row:
 
     def __init__(self, run_id, name, floor=0.5, copies=1, loss="bce"):
         self.run_id, self.name, self.floor, self.floor_exact, self.copies = run_id, name, floor, True, copies
+        self.floors = [Floor("model", floor, "exact", "test")]
         self.config = tiny(loss)
         self.seconds, self.batches, self.epochs, self.final_loss = 2.0, 300, 2, 0.51
 

@@ -42,14 +42,14 @@ def cell(pane, row, name):
 
 def test_lists_every_stored_run_with_its_columns(pane, store_path):
     titles = [pane.proxy.headerData(i, QtCore.Qt.Orientation.Horizontal) for i in range(pane.proxy.columnCount())]
-    for wanted in ("name", "data", "model", "loss", "lr", "batches", "final loss", "min loss", "floor",
-                   "gap to floor", "stop reason", "duration", "device", "status"):
+    for wanted in ("name", "data", "model", "loss", "lr", "batches", "final loss", "min loss", "data floor",
+                   "model floor", "optimizer gap", "eval loss", "gap to floor", "stop reason", "duration", "device", "status"):
         assert wanted in titles
     assert pane.proxy.rowCount() == 3
     names = {cell(pane, r, "name") for r in range(3)}
     assert "bce on uniform" in names and "linear mse uniform" in names
     row = [r for r in range(3) if cell(pane, r, "name") == "bce on uniform"][0]
-    assert cell(pane, row, "floor") == "0.5"
+    assert cell(pane, row, "model floor") == "0.5" and cell(pane, row, "data floor") == "0"
     assert float(cell(pane, row, "gap to floor")) == pytest.approx(decaying(300)[-1] - 0.5, abs=1e-3)
     assert cell(pane, row, "stop reason") == "max_epochs"
 
