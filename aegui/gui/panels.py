@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from aegui.core import config as cfg
+from .data_card import DataCardLabel
 from aegui.core.config import Problem, RunConfig
 
 INT_MAX = 2**31 - 1
@@ -188,6 +189,10 @@ class ConfigPanels(QWidget):
             label.setToolTip(f.widget.toolTip())
             form.addRow(label, self._with_browse(f.widget) if path == "data.file" else f.widget)
             form.addRow("", f.error)
+            if path == "data.file":
+                self.data_card = DataCardLabel()
+                self.data_card.sigCard.connect(self._edited)  # BCE on out-of-range values is refused at pick time
+                form.addRow("", self.data_card)
         return box
 
     def _with_browse(self, edit: QWidget) -> QWidget:
@@ -278,11 +283,20 @@ class ConfigPanels(QWidget):
         self._problems = cfg.validate(c)
         if c.training.device == "cuda" and self._cuda is False:
             self._problems.append(Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto"))
+        self._check_card(c)
         self._show(c)
         # An empty name stores the run under its automatic label: show which, in the empty field.
         self.fields["name"].widget.setPlaceholderText(replace(c, name="").label())
         self.sigChanged.emit(c)
         self.sigValidity.emit(not self._problems)
+
+    def _check_card(self, c: RunConfig) -> None:
+        """Show the chosen file's card, and refuse a loss its values do not allow, before Run."""
+        on_file = c.data.kind == "file" and bool(c.data.file)
+        self.data_card.request(c.data.file if on_file else None)
+        card = self.data_card.card
+        if on_file and card is not None and card.path == c.data.file and card.losses.get(c.loss.kind):
+            self._problems.append(Problem("loss.kind", c.loss.kind, card.losses[c.loss.kind]))
 
     def _show(self, c: RunConfig) -> None:
         by_field: dict[str, list[str]] = {}

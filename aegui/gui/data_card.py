@@ -1,0 +1,99 @@
+"""The data card under the file field: what a chosen file's values allow, shown before Run."""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QLabel
+
+CARD_STYLE = ("QLabel { background: #F7F9FB; color: #2b2b2b; border: 1px solid #dde5ec; border-radius: 3px;"
+              " padding: 4px 6px; }")
+DEBOUNCE_MS = 300  # typing a path asks for one card, not one per keystroke
+
+
+def card_html(card) -> str:
+    """The card as a few short lines of rich text."""
+    lines = [f"<b>{card.rows:,} rows × {card.columns:,} columns</b>, values in [{card.min:.4g}, {card.max:.4g}]",
+             f"0 or 1: {card.share_binary:.0%} · inside (0, 1): {card.share_inside:.0%} · "
+             f"outside [0, 1]: {card.share_outside:.0%}"]
+    if card.bce_floor is not None:
+        lines.append(f"BCE data floor: {card.bce_floor:.4g} nats (no model can go lower)")
+    if card.pca_floors:
+        ks = card.pca_floors[:6]
+        lines.append("MSE floor of a linear k-d code: " + ", ".join(f"k={k}: {v:.3g}" for k, v in ks)
+                     + (" …" if len(card.pca_floors) > 6 else ""))
+    refused = [loss for loss, why in card.losses.items() if why]
+    if refused:
+        lines.append(f"<span style='color:#b03a2e'>{', '.join(refused)} refused: "
+                     f"{html.escape(card.losses[refused[0]])}</span>")
+    return "<br>".join(lines)
+
+
+class DataCardLabel(QLabel):
+    """Loads a data file's card off the GUI thread and shows it; card is the last one for the shown path."""
+
+    sigCard = Signal(object)  # the DataCard for the current path, or None when it could not be read
+    _sigArrived = Signal(object, object, str)  # key, card or None, error text
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setStyleSheet(CARD_STYLE)
+        self.setVisible(False)
+        self.card = None
+        self._path: str | None = None
+        self._key = None
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self._load)
+        self._sigArrived.connect(self._arrived)  # queued: emitted from the loading thread
+
+    def request(self, path: str | None) -> None:
+        """Show the card of path (None hides it); loads once per file version, after typing pauses."""
+        if not path:
+            self._path, self.card = None, None
+            self.setVisible(False)
+            return
+        if path == self._path and self._key == _version(path):
+            return
+        self._path = path
+        self._timer.start()
+
+    def _load(self) -> None:
+        path, key = self._path, _version(self._path)
+        self._key = key
+        self.setText("Reading the file…")
+        self.setVisible(True)
+
+        def work():
+            from aegui.core.datacard import file_card
+            from aegui.core.config import ConfigError
+            try:
+                self._sigArrived.emit(key, file_card(path), "")
+            except ConfigError as exc:
+                self._sigArrived.emit(key, None, "; ".join(p.allowed for p in exc.problems))
+            except Exception as exc:  # noqa: BLE001 - the card only informs; Run reports the real error
+                self._sigArrived.emit(key, None, f"{type(exc).__name__}: {exc}")
+        threading.Thread(target=work, name="aegui-data-card", daemon=True).start()
+
+    def _arrived(self, key, card, error: str) -> None:
+        if key != self._key:
+            return  # a later path was chosen meanwhile
+        self.card = card
+        if card is None:
+            self.setText(f"<span style='color:#b03a2e'>Cannot read this file: {html.escape(error)}</span>")
+        else:
+            self.setText(card_html(card))
+        self.setVisible(True)
+        self.sigCard.emit(card)
+
+
+def _version(path: str | None):
+    """(path, size, mtime): a changed file gets a new card."""
+    try:
+        st = os.stat(path)
+        return (path, st.st_size, st.st_mtime_ns)
+    except (OSError, TypeError):
+        return (path, None, None)

@@ -1,0 +1,71 @@
+"""The window tells the truth about floors: a line per floor with its claim, the why-not-zero line, the data card."""
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtCore
+
+from aegui.core import config as cfg
+from aegui.core.presets import PRESETS
+
+FLOORS = [{"name": "data", "value": 0.5004, "claim": "lower bound", "basis": "entropy"},
+          {"name": "model", "value": 0.5054, "claim": "exact", "basis": "solved"},
+          {"name": "linear (PCA)", "value": 0.04, "claim": "reference", "basis": "pca"}]
+
+
+def test_each_floor_is_its_own_line_labelled_with_its_claim(make_live_plot):
+    plot = make_live_plot({"floors": FLOORS, "label": "run", "batches_per_epoch": 10, "loss": "bce"})
+    plot.append(np.arange(20), np.linspace(0.9, 0.51, 20), np.linspace(0, 1, 20), np.zeros(20, dtype=np.int64))
+    plot.redraw()
+    assert plot.floor.label.format == "model floor 0.5054 (exact)"  # the tightest exact-or-bound floor
+    labels = {line.label.format: line for line, _ in plot.other_floors}
+    assert set(labels) == {"data floor 0.5004 (lower bound)", "linear (PCA) 0.04 (reference)"}
+    assert labels["linear (PCA) 0.04 (reference)"].pen.style() == QtCore.Qt.PenStyle.DotLine  # a reference looks different
+    assert labels["data floor 0.5004 (lower bound)"].pen.style() == QtCore.Qt.PenStyle.DashLine
+    assert all(line.isVisible() for line in labels.values())
+    # a model floor solved later replaces the lines
+    plot.set_floors(FLOORS[:1])
+    assert plot.floor.label.format == "data floor 0.5004 (lower bound)" and plot.other_floors == []
+    assert len([i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]) == 1
+
+
+def test_the_window_says_why_not_zero_after_a_run(qtbot, window):
+    config = cfg.with_changes(PRESETS["sigmoid-bce-uniform"].config,
+                              **{"data.samples": 2048, "training.epochs": 3, "training.device": "cpu"})
+    window.panels.set_config(config)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
+        assert window.start_run()
+    text = window.why.text()
+    assert window.why.isVisible() and "Why not zero?" in text
+    assert "entropy" in text and "affine + sigmoid model cannot fit" in text and "optimizer" in text
+    row = window.results.store.list_runs()[0]
+    assert {f.name: f.claim for f in row.floors} == {"data": "lower bound", "model": "exact"}
+    assert row.eval_loss is not None and row.optimizer_gap is not None
+
+
+def _file_config(path, loss="mse"):
+    return cfg.with_changes(cfg.RunConfig(), **{"data.kind": "file", "data.file": str(path)},
+                            **({"loss.kind": "bce", "model.output": "sigmoid"} if loss == "bce" else {}))
+
+
+def test_choosing_a_file_shows_its_card_and_refuses_bce_at_pick_time(qtbot, window, tmp_path):
+    path = tmp_path / "gauss.npy"
+    np.save(path, np.random.default_rng(0).standard_normal((200, 3)).astype(np.float32))
+    card = window.panels.data_card
+    with qtbot.waitSignal(card.sigCard, timeout=10_000):
+        window.panels.set_config(_file_config(path))
+    assert card.isVisible() and "200 rows × 3 columns" in card.text() and "bce" in card.text()
+    assert window.panels.is_valid()  # MSE is fine on any values
+    window.panels.set_config(_file_config(path, "bce"))
+    assert not window.panels.is_valid()
+    problem = next(p for p in window.panels.problems() if p.field == "loss.kind")
+    assert "[0, 1]" in problem.allowed and "-" in problem.allowed  # names the range found
+
+
+def test_a_file_in_range_shows_its_bce_floor(qtbot, window, tmp_path):
+    path = tmp_path / "u.csv"
+    np.savetxt(path, np.random.default_rng(0).random((100, 2)), delimiter=",")
+    card = window.panels.data_card
+    with qtbot.waitSignal(card.sigCard, timeout=10_000):
+        window.panels.set_config(_file_config(path, "bce"))
+    assert "BCE data floor" in card.text() and window.panels.is_valid()
