@@ -120,3 +120,46 @@ def test_older_store_gains_the_floors_column(tmp_path):
     db.close()
     store = RunStore.open(tmp_path)
     assert "floors" in {r[1] for r in store.db.execute("PRAGMA table_info(loss_chunks)")}
+
+
+OLD_SCHEMA = """
+CREATE TABLE runs(
+  run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL, status TEXT NOT NULL, stop_reason TEXT, config TEXT NOT NULL,
+  created REAL NOT NULL, updated REAL NOT NULL, seconds REAL DEFAULT 0,
+  batches INTEGER DEFAULT 0, epochs INTEGER DEFAULT 0,
+  final_loss REAL, min_epoch_loss REAL, floor REAL, floor_exact INTEGER, floor_basis TEXT,
+  device TEXT, versions TEXT, notes TEXT DEFAULT '', copies INTEGER DEFAULT 1,
+  batches_per_s REAL, pid INTEGER, host TEXT, error TEXT, group_name TEXT, copy_final TEXT);
+CREATE TABLE loss_chunks(
+  run_id INTEGER NOT NULL, start_step INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
+  floors BLOB, PRIMARY KEY(run_id, start_step)) WITHOUT ROWID;
+CREATE TABLE epochs(
+  run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, epoch_mean REAL, recent_mean REAL,
+  step INTEGER, seconds REAL, PRIMARY KEY(run_id, epoch)) WITHOUT ROWID;
+"""
+
+
+def test_a_store_written_before_floors_had_claims_opens_with_its_floors_named(tmp_path):
+    import sqlite3
+    from aegui.core.config import RunConfig, to_json, with_changes
+    path = tmp_path / "runs.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(OLD_SCHEMA)
+    rows = [("bce run", with_changes(RunConfig(), **{"loss.kind": "bce", "model.output": "sigmoid"}), 0.5004, 1),
+            ("pca run", with_changes(RunConfig(), **{"data.features": 4, "model.encoding_dim": 2}), 0.04, 1),
+            ("mlp run", with_changes(RunConfig(), **{"data.features": 4, "model.encoding_dim": 2,
+                                                     "model.kind": "mlp"}), 0.04, 0)]
+    for name, config, floor, exact in rows:
+        db.execute("INSERT INTO runs(name, status, config, created, updated, final_loss, floor, floor_exact) "
+                   "VALUES(?, 'finished', ?, 0, 0, ?, ?, ?)", (name, to_json(config), floor + 0.01, floor, exact))
+    db.commit()
+    db.close()
+    store = RunStore(path)
+    by_name = {r.name: r for r in store.list_runs()}
+    assert len(by_name) == 3
+    assert [(f.name, f.claim) for f in by_name["bce run"].floors] == [("data", "lower bound")]
+    assert ("model", "exact") in [(f.name, f.claim) for f in by_name["pca run"].floors]
+    assert ("linear (PCA)", "reference") in [(f.name, f.claim) for f in by_name["mlp run"].floors]
+    assert by_name["bce run"].eval_loss is None and by_name["bce run"].gap is None  # never evaluated: no gap
+    store.close()
