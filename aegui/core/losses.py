@@ -5,13 +5,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-LOSS_LABELS = {
-    "mse": "MSE",
-    "bce": "BCE (sigmoid output)",
-    "bce_logits": "BCE on logits",
-    "l1": "L1",
-}
-
 
 def per_copy(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Loss per copy, shape (K,), for outputs (K, B, d) and targets (B, d)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config as config_mod
+from . import config_io
 from .config import RunConfig
 
 DB_NAME = "runs.sqlite"
@@ -199,7 +200,7 @@ class RunStore:
             cur = self.db.execute(
                 "INSERT INTO runs(name, status, config, created, updated, floor, floor_exact, floor_basis, device, "
                 "versions, copies, pid, host, group_name) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (config.label(), "running", config_mod.to_json(config, indent=None), now, now,
+                (config.label(), "running", config_io.to_json(config, indent=None), now, now,
                  floor.value, int(floor.exact), floor.basis, device, json.dumps(versions()), copies,
                  os.getpid(), socket.gethostname(), group_name))
         return int(cur.lastrowid)
@@ -337,7 +338,7 @@ def _migrate(db: sqlite3.Connection) -> None:
 
 def _row(r: tuple) -> RunRow:
     try:
-        cfg = config_mod.from_json(r[4])
+        cfg = config_io.from_json(r[4])
     except config_mod.ConfigError:
         cfg = RunConfig(name=r[1])  # a row from a newer schema still lists
     return RunRow(run_id=r[0], name=r[1], status=r[2], stop_reason=r[3], config=cfg, created=r[5],

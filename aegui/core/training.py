@@ -23,7 +23,6 @@ from .floors import Floor, floor_for, row_entropy
 from .models import StackedAutoencoder, build, layer_sizes
 from .optim import Stepper, make_optimizer
 
-STOP_REASONS = ("tol", "max_epochs", "diverged", "cancelled")
 FLUSH_BATCHES = 256     # at most this many losses wait on the device before one fetch
 FLUSH_SECONDS = 0.05    # ... or this long, so a slow model still streams 20 times a second
 WARMUP_BATCHES = 20     # excluded from the steady-state batches/s

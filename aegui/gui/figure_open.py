@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from ..core import config as config_mod
+from ..core import config_io
 from .export import ExportError, read_figure
 from .plot_base import MUTED
 
@@ -131,7 +132,7 @@ class FigureDialog(QtWidgets.QDialog):
         self.path_label.setText(str(path))
         try:
             runs = read_figure(path)
-            configs = [config_mod.from_dict(run["config"]) for run in runs]
+            configs = [config_io.from_dict(run["config"]) for run in runs]
         except (ExportError, config_mod.ConfigError, ValueError, TypeError, KeyError) as exc:
             # A figure is untrusted input: whatever is wrong with it is shown, never raised.
             self._show_error(str(exc))

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from aegui.core import config as cfg
+from aegui.core import config_io
 from aegui.core.store import RunStore
 
 from .figure_open import FigureDropFilter
@@ -84,7 +85,7 @@ class MainWindow(WindowFiles, QMainWindow):
     def _restore_config(self) -> None:
         text = QSettings().value("config")
         try:
-            self.panels.set_config(cfg.from_json(text) if text else cfg.RunConfig())
+            self.panels.set_config(config_io.from_json(text) if text else cfg.RunConfig())
         except cfg.ConfigError:
             pass  # a config from another version: start from the defaults
 
@@ -101,7 +102,7 @@ class MainWindow(WindowFiles, QMainWindow):
             self._say("Cannot run: " + "; ".join(str(p) for p in problems))
             return False
         config = self.panels.config()
-        QSettings().setValue("config", cfg.to_json(config))  # the panels' config, never a grid cell's
+        QSettings().setValue("config", config_io.to_json(config))  # the panels' config, never a grid cell's
         return self.launch(config, self.seeds_spin.value())
 
     def launch(self, config, copies: int = 1, group: str | None = None) -> bool:
@@ -259,7 +260,7 @@ class MainWindow(WindowFiles, QMainWindow):
         """Stop a running worker (stored as cancelled) and join its thread before the window goes."""
         self._closed = True
         save_settings(self)
-        QSettings().setValue("config", cfg.to_json(self.panels.config()))
+        QSettings().setValue("config", config_io.to_json(self.panels.config()))
         self.runner.shutdown()
         self.results.close_store()
         super().closeEvent(event)

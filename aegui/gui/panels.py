@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from aegui.core import config as cfg
+from aegui.core import config_io
 from aegui.core.config import Problem, RunConfig
 
 INT_MAX = 2**31 - 1
@@ -298,12 +299,12 @@ class ConfigPanels(QWidget):
 
     def load_file(self, path: str) -> None:
         """Show the config in a JSON file; raises ConfigError with the engine's messages."""
-        self.set_config(cfg.load(path))
+        self.set_config(config_io.load(path))
 
     def save_file(self, path: str) -> None:
         """Write the shown config as JSON, atomically (temporary file, then rename); ExportError says why not."""
         from .export import atomic_write
-        text = cfg.to_json(self.config()) + "\n"
+        text = config_io.to_json(self.config()) + "\n"
         atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 

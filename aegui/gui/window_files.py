@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -144,8 +145,26 @@ class WindowFiles:
 
     def show_about(self) -> None:
         """The About box, with the versions a bug report needs."""
-        from .app import versions
         lines = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in versions().items())
         QMessageBox.about(self, "About aegui",
                           "<b>aegui</b>: why won't my autoencoder's loss go to zero? Run the experiment."
                           f"<table>{lines}</table><p>Runs are stored in {self.store_path}</p>")
+
+
+def versions() -> dict:
+    """Versions for the About box, read without importing torch."""
+    from importlib import metadata  # here, not at start-up: it costs the first paint ~20 ms
+
+    import numpy
+    import PySide6
+    import pyqtgraph
+
+    from aegui import __version__
+    torch = sys.modules.get("torch")
+    try:
+        torch_version = torch.__version__ if torch else metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch_version = "not installed"
+    return {"aegui": __version__, "torch": torch_version, "numpy": numpy.__version__,
+            "PySide6": PySide6.__version__, "pyqtgraph": pyqtgraph.__version__,
+            "Python": sys.version.split()[0]}
