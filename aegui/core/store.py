@@ -200,10 +200,21 @@ class RunStore:
             cur = self.db.execute(
                 "INSERT INTO runs(name, status, config, created, updated, floor, floor_exact, floor_basis, device, "
                 "versions, copies, pid, host, group_name) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (config.label(), "running", config_io.to_json(config, indent=None), now, now,
+                (self.unique_name(config.label()), "running", config_io.to_json(config, indent=None), now, now,
                  floor.value, int(floor.exact), floor.basis, device, json.dumps(versions()), copies,
                  os.getpid(), socket.gethostname(), group_name))
         return int(cur.lastrowid)
+
+    def unique_name(self, base: str) -> str:
+        """base, or 'base (2)', 'base (3)', …: repeated runs of one config must be told apart in the table."""
+        taken = {r[0] for r in self.db.execute("SELECT name FROM runs WHERE substr(name, 1, ?) = ?",
+                                                (len(base), base))}
+        n = 1
+        name = base
+        while name in taken:
+            n += 1
+            name = f"{base} ({n})"
+        return name
 
     def write_progress(self, run_id: int, start_step: int, losses: np.ndarray, epochs: list[tuple],
                        seconds: float, floors: np.ndarray | None = None) -> None:

@@ -6,8 +6,6 @@ training lives in the engine, and the worker's lifetime in RunController.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMessageBox
@@ -16,6 +14,7 @@ from aegui.core import config as cfg
 from aegui.core import config_io
 from aegui.core.store import RunStore
 
+from .banner import banner_html
 from .figure_open import FigureDropFilter
 from .run_status import RunStatus
 from .runner import RunController
@@ -23,10 +22,7 @@ from .toggles import sync_toggles, toggled_config
 from .window_actions import build_actions, build_menus
 from .window_files import WindowFiles
 from .window_layout import COMPARE_HINT, build_layout, restore_settings, save_settings
-
-EXPECT = {"zero": "Watch for: the loss falls toward zero.",
-          "floor": "Watch for: the loss levels off at or just above the dashed floor, the lowest loss this data "
-                   "allows; 'Excess over floor' shows how close it gets."}
+from .wheel_guard import guard_wheel
 
 
 class MainWindow(WindowFiles, QMainWindow):
@@ -50,6 +46,7 @@ class MainWindow(WindowFiles, QMainWindow):
         build_actions(self)
         build_layout(self)
         build_menus(self)
+        guard_wheel(self)
         self.status = RunStatus(self.statusBar())
         self._connect_parts()
         restore_settings(self)
@@ -109,7 +106,8 @@ class MainWindow(WindowFiles, QMainWindow):
         """Start config as `copies` seeded copies, stored in group; False while another run is going."""
         if not self.runner.start(config, copies, group):
             return False
-        self.live.clear()
+        # The live plot is cleared when the run has started (start_run): until then the last run stays whole,
+        # and becomes a ghost with every batch it sent.
         self._set_running(True)
         self._say(f"Starting {config.label()}…")
         return True
@@ -127,7 +125,6 @@ class MainWindow(WindowFiles, QMainWindow):
         """Stop the current run, if any, and start the panels' config once it has ended."""
         if self.panels.is_valid() and self.grid_run is None:
             self.runner.restart(self.panels.config(), self.seeds_spin.value())
-            self.live.clear()
             self._set_running(True)
 
     def _set_running(self, running: bool) -> None:
@@ -143,6 +140,7 @@ class MainWindow(WindowFiles, QMainWindow):
     # ---------------------------------------------------------------- run signals (GUI thread)
 
     def _on_started(self, info: dict) -> None:
+        info = {**info, "name": self._stored_name(info)}
         self.live.set_hint(None)
         self.recon_stack.setCurrentIndex(1)
         self.live.start_run(info)
@@ -151,6 +149,13 @@ class MainWindow(WindowFiles, QMainWindow):
         seeds = f" × {info['copies']} seeds" if info.get("copies", 1) > 1 else ""
         self._say(f"Training {info['label']}{seeds} on {info['device']}. {info.get('device_note', '')}".strip())
         self._idle(f"Training {info['label']}{seeds} — Esc stops, Ctrl+P pauses.")
+
+    def _stored_name(self, info: dict) -> str:
+        # The store makes repeated names unique ('… (2)'): the live plot and its ghosts use that name.
+        try:
+            return self.store.get_run(int(info["run_id"])).name
+        except Exception:  # noqa: BLE001 - no stored row (a closed store, a test stub): the label will do
+            return info.get("label", "run")
 
     def _on_chunk(self, steps, losses, seconds, epochs) -> None:
         self.live.append(steps, losses, seconds, epochs)
@@ -210,19 +215,19 @@ class MainWindow(WindowFiles, QMainWindow):
 
     def _config_changed(self, config) -> None:
         self._sync_toggles(config)
-        if self.preset is not None:
-            self._show_claim_text(changed=config != self.preset.config)
+        self._show_claim_text(config)
 
     def show_claim(self, preset) -> None:
-        """Show a preset's claim above the live plot, so the user knows what to look for."""
+        """Remember the chosen preset: its own words head the banner while the panels still hold it."""
         self.preset = preset
-        self._show_claim_text(changed=False)
+        self._show_claim_text(self.panels.config())
 
-    def _show_claim_text(self, changed: bool) -> None:
-        p = self.preset
-        note = " <span style='color:#8a6d00'>(panels changed since)</span>" if changed else ""
-        self.claim.setText(f"<b>{html.escape(p.title)}</b>{note} — {html.escape(p.claim)}<br>"
-                           f"<span style='color:#4a6378'>{html.escape(EXPECT.get(p.expect, ''))}</span>")
+    def _show_claim_text(self, config) -> None:
+        # Built from the config on screen every time: a banner frozen at the preset told BCE users "toward zero".
+        if self.panels.problems():
+            self.claim.setText("<b>This config cannot run yet</b> — fix the fields marked in red in the panels.")
+        else:
+            self.claim.setText(banner_html(config, self.preset))
         self.claim.setVisible(True)
 
     def _validity_changed(self, ok: bool) -> None:
