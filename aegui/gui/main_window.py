@@ -43,6 +43,7 @@ class MainWindow(WindowFiles, QMainWindow):
         self.failure_box: QMessageBox | None = None
         self.grid_run = None
         self.preset = None
+        self.rerun_queue = []  # (config, copies) a figure asked to rerun, one after another
         build_actions(self)
         build_layout(self)
         build_menus(self)
@@ -190,6 +191,10 @@ class MainWindow(WindowFiles, QMainWindow):
             self.live.flush()
             self.results.refresh()
         self.sigRunEnded.emit(outcome)
+        if not self._closed and outcome != "cancelled":
+            self.next_queued()
+        elif outcome == "cancelled":
+            self.rerun_queue.clear()  # Stop stops the queue too
 
     # ---------------------------------------------------------------- toggles, presets
 

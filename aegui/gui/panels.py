@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from aegui.core import config as cfg
@@ -202,7 +202,8 @@ class ConfigPanels(QWidget):
         return row
 
     def _browse_data_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Data file", "", "Data (*.csv *.npy);;All files (*)")
+        from .file_dialogs import ask_open
+        path = ask_open(self, "Data file", "Data (*.csv *.npy);;All files (*)")
         if path:
             self.fields["data.file"].widget.setText(path)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from aegui.core import config as cfg
 
 from . import export
+from .file_dialogs import ask_open, ask_save, default_path, remember_folder
 from .figure_open import open_figure as open_figure_dialog
 from .grid_dialog import GridDialog
 from .grid_run import GridRun
@@ -20,10 +21,11 @@ class WindowFiles:
     """Mixin for MainWindow: every command that asks the user for a file or a choice."""
 
     save_dialog = grid_dialog = figure_dialog = error_box = None
+    rerun_queue: list
 
     def import_config(self) -> None:
         """Ask for a config JSON file and load it into the panels."""
-        path, _ = QFileDialog.getOpenFileName(self, "Import config", "", "Config JSON (*.json)")
+        path = ask_open(self, "Import config", "Config JSON (*.json)")
         if path:
             try:
                 self.panels.load_file(path)
@@ -32,7 +34,8 @@ class WindowFiles:
 
     def export_config(self) -> None:
         """Ask for a path and save the panels' config there as JSON."""
-        path, _ = QFileDialog.getSaveFileName(self, "Export config", "config.json", "Config JSON (*.json)")
+        path, _ = ask_save(self, "Export config", default_path([self.panels.config().label()], ".json", "config"),
+                           "Config JSON (*.json)")
         if path:
             try:
                 self.panels.save_file(path)
@@ -62,8 +65,9 @@ class WindowFiles:
         if not any(c.row is not None for c in view.cells):
             self._say("Run a grid first (Run ▸ Grid…, Ctrl+G); its finished cells are what gets saved")
             return
-        path, chosen = QFileDialog.getSaveFileName(self, "Save grid image", str(Path.home() / "grid.png"),
-                                                   "PNG image (*.png);;SVG image (*.svg)")
+        names = ["grid"] + [c.row.group_name or "" for c in view.cells if c.row is not None][:1]
+        path, chosen = ask_save(self, "Save grid image", default_path(names, ".png", "grid"),
+                                "PNG image (*.png);;SVG image (*.svg)")
         if not path:
             return
         if Path(path).suffix.lower() not in (".png", ".svg"):
@@ -76,6 +80,7 @@ class WindowFiles:
         self._saved(path)
 
     def _saved(self, path: str) -> None:
+        remember_folder(path)
         self._say(f"Saved {path}")
 
     def _error(self, title: str, text: str) -> None:
@@ -90,16 +95,33 @@ class WindowFiles:
         if dialog is None:
             return
         self.figure_dialog = dialog
-        dialog.sigLoad.connect(self.panels.set_config)
+        dialog.sigLoad.connect(self.load_config)
         dialog.sigRerun.connect(self.rerun_config)
 
-    def rerun_config(self, config) -> None:
-        """Load config into the panels and start it (a figure's Rerun)."""
+    def load_config(self, config, copies: int = 1) -> None:
+        """Put a figure's config and its seeds count in the panels and toolbar."""
         self.panels.set_config(config)
-        if self.is_running():
-            self._say("Loaded the figure's config; stop the current run to start it")
-        else:
-            self.start_run()
+        self.seeds_spin.setValue(copies)
+
+    def rerun_config(self, config, copies: int = 1) -> None:
+        """Train a figure's run again with its own seeds count; several queue and start one after another."""
+        self.rerun_queue.append((config, copies))
+        if self.is_running() or self.grid_run is not None:
+            self._say(f"Queued {config.label()}: it starts when the current run ends "
+                      f"({len(self.rerun_queue)} waiting)")
+            return
+        self.next_queued()
+
+    def next_queued(self) -> bool:
+        """Start the next queued rerun, if any and nothing runs; True when one started."""
+        if not self.rerun_queue or self.is_running() or self.grid_run is not None:
+            return False
+        config, copies = self.rerun_queue.pop(0)
+        self.load_config(config, copies)
+        if self.panels.problems():
+            self._say(f"Cannot rerun {config.label()}: " + "; ".join(str(p) for p in self.panels.problems()))
+            return self.next_queued()
+        return self.launch(config, copies)
 
     # ---------------------------------------------------------------- grid
 
