@@ -132,11 +132,15 @@ class GhostLayer:
     def redraw(self) -> None:
         """Draw each ghost for the plot's current axis, log and excess settings (only when they change)."""
         p = self.plot
-        key = (p.x_axis, p.log, p.excess, len(self.ghosts))
+        ends = [float(g.x[p.x_axis][-1]) for g in self.ghosts]
+        right = max(ends + [p.x_extent()], default=0.0)
+        # Label right of an end in the left half (a short run), left of it otherwise: either way in view.
+        left_half = tuple(end < 0.5 * right for end in ends)
+        key = (p.x_axis, p.log, p.excess, left_half)
         if key == self._drawn_key:
             return
         self._drawn_key = key
-        for ghost, (curve, text) in zip(self.ghosts, self._items):
+        for ghost, (curve, text), short in zip(self.ghosts, self._items, left_half):
             y = ghost.y_excess if p.excess else ghost.y
             if p.log:
                 y = clamp_for_log(y)[0]
@@ -146,4 +150,5 @@ class GhostLayer:
             if ok.any():
                 last = float(y[ok][-1])
                 text.setPos(float(x[ok][-1]), math.log10(last) if p.log and last > 0 else last)
+                text.setAnchor((0, 1) if short else (1, 1))
             text.setText(("pinned · " if ghost.pinned else "") + ghost.label(p.excess))

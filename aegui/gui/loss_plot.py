@@ -103,6 +103,10 @@ class LivePlot(PlotBase):
         self._epoch_rows.extend([[epoch, epoch_mean, recent_mean, step, seconds]])
         self.pacing.schedule()
 
+    def x_extent(self) -> float:
+        """The live run's last x on the current axis (0 before its first batch)."""
+        return float(self._x_of(np.array([self.series.n - 1]))[0]) if self.series.n else 0.0
+
     def point_count(self) -> int:
         """How many per-batch points the plot holds."""
         return self.series.n

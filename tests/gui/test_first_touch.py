@@ -113,3 +113,16 @@ def test_zoom_then_switching_the_x_axis_keeps_every_curve(make_live_plot):
     for curve in (plot.raw_curve, plot.recent_curve):
         x = curve.getData()[0]
         assert x[0] <= 0.02 and x[-1] >= n / 100 - 0.01  # the whole run, in epochs
+
+
+def test_at_1280x800_the_live_plot_gets_700x300(qtbot, window):
+    from aegui.gui.window_layout import size_parts
+    size_parts(window, 1280, 800)
+    area = window.live.stack  # the plot, or the hint that stands in for it until a run starts
+    qtbot.waitUntil(lambda: area.width() >= 700 and area.height() >= 300)
+
+
+def test_the_reconstruction_header_wraps_instead_of_being_cut(qtbot, window):
+    window.recon.show_reconstruction(np.random.rand(50, 2), np.random.rand(50, 2), None, "bce")
+    label = window.recon.readout
+    assert label.wordWrap() and label.height() >= 2 * label.fontMetrics().lineSpacing()
