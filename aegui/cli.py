@@ -3,30 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 
-EXIT_INVALID = 2
-EXIT_INTERRUPTED = 130
-
-# Flags that map one-to-one onto config fields; None means "not given, keep the preset's value".
-RUN_FLAGS = {
-    "data": ("data.kind", str), "file": ("data.file", str), "samples": ("data.samples", int),
-    "features": ("data.features", int), "p": ("data.p", float), "latent_dim": ("data.latent_dim", int),
-    "noise": ("data.noise", float), "model": ("model.kind", str), "depth": ("model.depth", int),
-    "hidden": ("model.hidden", int), "activation": ("model.activation", str), "slope": ("model.slope", float),
-    "code_activation": ("model.code_activation", str),
-    "encoding_dim": ("model.encoding_dim", int), "output": ("model.output", str), "loss": ("loss.kind", str),
-    "optimizer": ("optimizer.kind", str), "lr": ("optimizer.lr", float), "momentum": ("optimizer.momentum", float),
-    "batch_size": ("training.batch_size", int), "epochs": ("training.epochs", int), "tol": ("training.tol", float),
-    "seed": ("training.seed", int), "device": ("training.device", str), "name": ("name", str),
-}
-
-
-class UsageError(Exception):
-    """Invalid input: each line of the message is one problem, printed without a traceback."""
-
+from .cli_common import (EXIT_INTERRUPTED, EXIT_INVALID, RUN_FLAGS, UsageError,  # noqa: F401 - their old home
+                         config_from_args, finite, print_json)
 
 class _Parser(argparse.ArgumentParser):
     def __init__(self, **kw):
@@ -98,36 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def config_from_args(args: argparse.Namespace):
-    """The run config: defaults, then the preset, then the config file, then explicit flags."""
-    from .core import config as c
-    from .core.presets import PRESETS
-    base = c.RunConfig()
-    if args.preset:
-        if args.preset not in PRESETS:
-            raise UsageError(f"--preset = {args.preset!r}: must be one of " + ", ".join(PRESETS))
-        base = PRESETS[args.preset].config
-    if args.config:
-        base = c.load(args.config)
-    changes = {path: getattr(args, flag) for flag, (path, _) in RUN_FLAGS.items()
-               if getattr(args, flag, None) is not None}
-    if changes.get("data.file") and "data.kind" not in changes:
-        changes["data.kind"] = "file"
-    return c.check(c.with_changes(base, **changes))
-
-
-def finite(v):
-    """JSON-safe number: NaN and infinities become null."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-def print_json(obj) -> None:
-    """One JSON document on stdout."""
-    print(json.dumps(obj, indent=2, default=finite, allow_nan=False))
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `aegui` command."""
     argv = sys.argv[1:] if argv is None else argv
@@ -136,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             from .gui.app import main as gui_main
             return gui_main(argv, data_dir=args.data_dir)
+        if args.command == "grid":
+            from .grid import cmd_grid
+            return cmd_grid(args)
         from . import commands
         return getattr(commands, f"cmd_{args.command}")(args)
     except UsageError as exc:

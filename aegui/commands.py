@@ -8,8 +8,9 @@ import threading
 import time
 from contextlib import contextmanager
 
-from .cli import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
-from .core.config import ConfigError, to_dict
+from .cli_common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
+from .core.config import ConfigError
+from .core.config_io import to_dict
 
 MAX_SEEDS = 64
 
@@ -240,10 +241,3 @@ def _exists(store, run_id: int) -> bool:
         return True
     except KeyError:
         return False
-
-
-def cmd_grid(args) -> int:
-    """Train each loss × data cell and report its final loss beside its floor."""
-    from .grid import run_grid
-    _check_seeds(args.seeds)
-    return run_grid(args)

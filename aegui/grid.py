@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .cli import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
+from .cli_common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
 from .core.config import LOSSES, DATA_KINDS, ConfigError, apply_data, apply_loss, with_changes
 
 
@@ -31,6 +31,13 @@ def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1):
     if problems:
         raise UsageError("\n".join(problems))
     return cells
+
+
+def cmd_grid(args) -> int:
+    """Train each loss × data cell and report its final loss beside its floor."""
+    from .commands import _check_seeds
+    _check_seeds(args.seeds)
+    return run_grid(args)
 
 
 def run_grid(args) -> int:

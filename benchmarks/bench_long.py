@@ -105,7 +105,7 @@ def fill_store(folder: str, runs: int = 1000) -> None:
     store, rng = RunStore.open(folder), np.random.default_rng(0)
     for i in range(runs):
         cfg = with_changes(seed_config(235), **{"optimizer.lr": 1e-3 * (1 + i % 7), "name": f"run {i}"})
-        run_id = store.create_run(cfg, device="cpu", floor=Floor(0.0, True, "bench"))
+        run_id = store.create_run(cfg, device="cpu", floors=[Floor("model", 0.0, "exact", "bench")])
         losses = rng.random(235).astype(np.float32)
         store.write_progress(run_id, 0, losses, [(0, float(losses.mean()), float(losses[-50:].mean()), 235, 0.1)], 0.1)
         store.finish_run(run_id, "finished", "max_epochs")

@@ -181,7 +181,7 @@ def _validate_data(d: DataConfig, out: list) -> None:
                            f"samples × features must be at most {MAX_ELEMENTS:,} (got {d.samples * d.features:,})"))
 
 
-def _validate_model(m: ModelConfig, features: Any, out: list) -> None:
+def _validate_model(m: ModelConfig, out: list) -> None:
     _choice(out, "model.kind", m.kind, MODEL_KINDS)
     if m.encoding_dim is not None:
         _int_in(out, "model.encoding_dim", m.encoding_dim, 1, MAX_WIDTH)
@@ -233,7 +233,7 @@ def validate(config: RunConfig) -> list[Problem]:
     """Every problem with the config, without looking at data files; [] when valid."""
     out: list[Problem] = []
     _validate_data(config.data, out)
-    _validate_model(config.model, config.data.features, out)
+    _validate_model(config.model, out)
     _validate_rest(config, out)
     _validate_cross(config, out)
     return out
@@ -272,6 +272,3 @@ def apply_data(config: RunConfig, kind: str) -> RunConfig:
     """Switch the data kind, keeping every other field."""
     return with_changes(config, **{"data.kind": kind})
 
-
-# The JSON round trip lives in config_io; it is re-exported here so callers keep one import.
-from .config_io import from_dict, from_json, load, to_dict, to_json  # noqa: E402,F401

@@ -5,8 +5,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-UNITS = {"mse": "squared units", "l1": "units", "bce": "nats", "bce_logits": "nats"}
-
 
 def per_copy(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Loss per copy, shape (K,), for outputs (K, B, d) and targets (B, d)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config as config_mod
+from . import config_io
 from .config import RunConfig
 from .floors import Floor, find, headline
 
@@ -214,7 +215,7 @@ class RunStore:
             cur = self.db.execute(
                 "INSERT INTO runs(name, status, config, created, updated, device, "
                 "versions, copies, pid, host, group_name) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                (config.label(), "running", config_mod.to_json(config, indent=None), now, now,
+                (self.unique_name(config.label()), "running", config_io.to_json(config, indent=None), now, now,
                  device, json.dumps(versions()), copies, os.getpid(), socket.gethostname(), group_name))
             run_id = int(cur.lastrowid)
             self._write_floors(run_id, floors)
@@ -232,6 +233,17 @@ class RunStore:
         self.db.execute("UPDATE runs SET floors=?, floor=?, floor_exact=?, floor_basis=? WHERE run_id=?",
                         (json.dumps([f.to_dict() for f in floors]), value,
                          int(top is not None and top.claim == "exact"), top.basis if top else None, run_id))
+
+    def unique_name(self, base: str) -> str:
+        """base, or 'base (2)', 'base (3)', …: repeated runs of one config must be told apart in the table."""
+        taken = {r[0] for r in self.db.execute("SELECT name FROM runs WHERE substr(name, 1, ?) = ?",
+                                                (len(base), base))}
+        n = 1
+        name = base
+        while name in taken:
+            n += 1
+            name = f"{base} ({n})"
+        return name
 
     def write_progress(self, run_id: int, start_step: int, losses: np.ndarray, epochs: list[tuple],
                        seconds: float, floors: np.ndarray | None = None) -> None:
@@ -373,7 +385,7 @@ def _migrate(db: sqlite3.Connection) -> None:
 
 def _row(r: tuple) -> RunRow:
     try:
-        cfg = config_mod.from_json(r[4])
+        cfg = config_io.from_json(r[4])
     except config_mod.ConfigError:
         cfg = RunConfig(name=r[1])  # a row from a newer schema still lists
     return RunRow(run_id=r[0], name=r[1], status=r[2], stop_reason=r[3], config=cfg, created=r[5],

@@ -75,25 +75,6 @@ class AfterFirstPaint(QObject):
             self.callback()
 
 
-def versions() -> dict:
-    """Versions for the About box, read without importing torch."""
-    from importlib import metadata  # here, not at start-up: it costs the first paint ~20 ms
-
-    import numpy
-    import PySide6
-    import pyqtgraph
-
-    from aegui import __version__
-    torch = sys.modules.get("torch")
-    try:
-        torch_version = torch.__version__ if torch else metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        torch_version = "not installed"
-    return {"aegui": __version__, "torch": torch_version, "numpy": numpy.__version__,
-            "PySide6": PySide6.__version__, "pyqtgraph": pyqtgraph.__version__,
-            "Python": sys.version.split()[0]}
-
-
 def make_app(argv: list[str]):
     """The QApplication (reused if one exists), named so QSettings find their file."""
     from PySide6.QtGui import QIcon

@@ -5,27 +5,22 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from ..core.summary import floor_fields
 from ..core import config as config_mod
+from ..core import config_io
+from .atomic import ExportError, atomic_write  # noqa: F401 - export.atomic_write stays a public name
+from .figure_render import META_KEY, save_figure
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
-from .figure_render import META_KEY  # noqa: E402
 LOGICAL_WIDTH = 1000     # layout width in px: fonts keep their size, the image is scaled to the width asked
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
 MAX_META_BYTES = 2 * 1024 * 1024
 MAX_RUNS = 1000
 _SVG_META = re.compile(rb'<metadata id="aegui-runs"><!\[CDATA\[(.*?)\]\]></metadata>', re.S)
-
-
-from .figure_render import ExportError, embed_svg_meta, save_figure, widget_image, with_widget  # noqa: E402,F401
-
-
 
 
 # ---------------------------------------------------------------- metadata
@@ -37,7 +32,7 @@ def _finite(v):
 def run_entry(row) -> dict:
     """One run's config and summary as JSON-ready data, as embedded in figures."""
     return {"run_id": row.run_id, "name": row.name, "status": row.status, "stop_reason": row.stop_reason,
-            "config": config_mod.to_dict(row.config),
+            "config": config_io.to_dict(row.config),
             "summary": {"final_loss": _finite(row.final_loss), "min_epoch_loss": _finite(row.min_epoch_loss),
                         **floor_fields(row.config, row.floors, row.eval_loss),
                         "batches": row.batches, "epochs": row.epochs, "seconds": row.seconds,
@@ -67,7 +62,7 @@ def _check_figure(raw, path) -> list[dict]:
                 not isinstance(run.get("summary", {}), dict) or not isinstance(run.get("name", ""), str):
             raise ExportError(f"{path}: run {i} in the metadata is not an object with a config")
         try:
-            config_mod.from_dict(run["config"])
+            config_io.from_dict(run["config"])
         except config_mod.ConfigError as exc:
             raise ExportError(f"{path}: run {i}'s config is invalid:\n{exc}") from None
     return runs
@@ -111,42 +106,7 @@ def read_figure(path) -> list[dict]:
 
 def figure_configs(path) -> list:
     """The RunConfigs a saved figure carries, ready to rerun."""
-    return [config_mod.from_dict(run["config"]) for run in read_figure(path)]
-
-
-# ---------------------------------------------------------------- atomic writes
-
-def atomic_write(path, write) -> Path:
-    """Call write(tmp_path) on a temporary file beside path, then rename it over path; no partial file on error."""
-    path = Path(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make shared figures unreadable to others
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _discard(tmp)
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        _discard(tmp)
-        raise
-    return path
-
-
-def _discard(tmp: str) -> None:
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
+    return [config_io.from_dict(run["config"]) for run in read_figure(path)]
 
 
 # ---------------------------------------------------------------- figures
@@ -201,14 +161,6 @@ def _figure_widget(rows_and_losses, view: dict | None):
     plot.plot_item.vb.updateAutoRange()
     QtWidgets.QApplication.processEvents()
     return fig
-
-
-def render_comparison(rows_and_losses, width: int = 1600, view: dict | None = None):
-    """The comparison figure (plot, legend, caption) as a QImage `width` pixels wide, carrying its runs."""
-    ensure_app()
-    image = with_widget(lambda: _figure_widget(rows_and_losses, view), lambda w: widget_image(w, width))
-    image.setText(META_KEY, figure_json(rows_and_losses))
-    return image
 
 
 def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_write
 from .curves import curve_floors
 
 
@@ -35,7 +36,6 @@ def csv_columns(rows_and_losses) -> tuple[list[str], list[np.ndarray]]:
 
 def save_csv(rows_and_losses, path) -> Path:
     """Write the curves as CSV (step column + one per run; shorter runs leave cells empty), atomically."""
-    from .export import atomic_write  # here, not at the top: export imports this module
     header, cols = csv_columns(rows_and_losses)
     n = max((len(c) for c in cols), default=0)
 

@@ -8,11 +8,12 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from ..core import config as config_mod
+from ..core import config_io
 from .export import ExportError, read_figure
 from .plot_base import MUTED
 
 FIGURE_SUFFIXES = (".png", ".svg")
-COLUMNS = ("run", "loss", "data", "final loss", "floor")
+COLUMNS = ("run", "loss", "data", "final loss", "floor", "seeds")
 ERROR_STYLE = "color: #B03A2E; background: #FDEDEC; border: 1px solid #F5B7B1; padding: 8px;"
 
 
@@ -72,10 +73,10 @@ class FigureDropFilter(QtCore.QObject):
 
 
 class FigureDialog(QtWidgets.QDialog):
-    """The runs a saved figure carries: emits sigLoad or sigRerun(RunConfig). Never executes anything."""
+    """The runs a saved figure carries: emits sigLoad or sigRerun(RunConfig, copies). Never executes anything."""
 
-    sigRerun = QtCore.Signal(object)
-    sigLoad = QtCore.Signal(object)
+    sigRerun = QtCore.Signal(object, int)  # once per selected run, with the seeds (copies) the figure's run had
+    sigLoad = QtCore.Signal(object, int)
 
     def __init__(self, path=None, parent=None):
         super().__init__(parent)
@@ -91,7 +92,8 @@ class FigureDialog(QtWidgets.QDialog):
         self.message.setStyleSheet(ERROR_STYLE)
         self.table = self._make_table()
         self.rerun_button = QtWidgets.QPushButton("Rerun")
-        self.rerun_button.setToolTip("Train this run's config again; the figure's own numbers stay as they were.")
+        self.rerun_button.setToolTip("Train the selected runs' configs again, each with its own number of seeds; "
+                                     "the figure's own numbers stay as they were.")
         self.rerun_button.setDefault(True)
         self.rerun_button.clicked.connect(self.rerun_selected)
         self.load_button = QtWidgets.QPushButton("Load into panels")
@@ -118,7 +120,7 @@ class FigureDialog(QtWidgets.QDialog):
         table = QtWidgets.QTableWidget(0, len(COLUMNS))
         table.setHorizontalHeaderLabels(COLUMNS)
         table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
@@ -131,7 +133,7 @@ class FigureDialog(QtWidgets.QDialog):
         self.path_label.setText(str(path))
         try:
             runs = read_figure(path)
-            configs = [config_mod.from_dict(run["config"]) for run in runs]
+            configs = [config_io.from_dict(run["config"]) for run in runs]
         except (ExportError, config_mod.ConfigError, ValueError, TypeError, KeyError) as exc:
             # A figure is untrusted input: whatever is wrong with it is shown, never raised.
             self._show_error(str(exc))
@@ -160,7 +162,7 @@ class FigureDialog(QtWidgets.QDialog):
             label = f"#{run.get('run_id', '?')} {run.get('name') or cfg.label()}"
             floor = _num(summary.get("floor")) + ("" if summary.get("floor_exact", True) else " (lower bound)")
             for j, text in enumerate((label, cfg.loss.kind, f"{cfg.data.kind} ×{cfg.data.features}",
-                                      _num(summary.get("final_loss")), floor)):
+                                      _num(summary.get("final_loss")), floor, str(self.copies(i)))):
                 item = QtWidgets.QTableWidgetItem(text)
                 if j:
                     item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
@@ -172,23 +174,35 @@ class FigureDialog(QtWidgets.QDialog):
         self.rerun_button.setEnabled(self.selected_config() is not None)
         self.load_button.setEnabled(self.selected_config() is not None)
 
+    def copies(self, i: int) -> int:
+        """How many seeds run i of the figure trained (1 when the figure does not say)."""
+        n = (self.runs[i].get("summary") or {}).get("copies", 1)
+        return min(max(n, 1), 64) if isinstance(n, int) and not isinstance(n, bool) else 1
+
+    def selected_indices(self) -> list[int]:
+        """The selected runs' positions, in the figure's order."""
+        if not self.configs:
+            return []
+        return sorted(index.row() for index in self.table.selectionModel().selectedRows())
+
     def selected_config(self):
-        """The RunConfig of the selected run, or None."""
-        rows = self.table.selectionModel().selectedRows()
-        return self.configs[rows[0].row()] if rows and self.configs else None
+        """The RunConfig of the first selected run, or None."""
+        rows = self.selected_indices()
+        return self.configs[rows[0]] if rows else None
 
     def rerun_selected(self) -> None:
-        """Emit sigRerun with the selected run's config and close the dialog."""
-        cfg = self.selected_config()
-        if cfg is not None:
-            self.sigRerun.emit(cfg)
+        """Emit sigRerun(config, copies) for each selected run, in order, and close the dialog."""
+        rows = self.selected_indices()
+        for i in rows:
+            self.sigRerun.emit(self.configs[i], self.copies(i))
+        if rows:
             self.accept()
 
     def load_selected(self) -> None:
-        """Emit sigLoad with the selected run's config and close the dialog."""
-        cfg = self.selected_config()
-        if cfg is not None:
-            self.sigLoad.emit(cfg)
+        """Emit sigLoad(config, copies) with the first selected run and close the dialog."""
+        rows = self.selected_indices()
+        if rows:
+            self.sigLoad.emit(self.configs[rows[0]], self.copies(rows[0]))
             self.accept()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
@@ -205,7 +219,8 @@ class FigureDialog(QtWidgets.QDialog):
 def open_figure(parent=None, path=None) -> FigureDialog | None:
     """File ▸ Open figure: ask for a file when path is None; the dialog (shown, non-modal) or None if cancelled."""
     if path is None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Open figure", "", "aegui figures (*.png *.svg)")
+        from .file_dialogs import ask_open
+        path = ask_open(parent, "Open figure", "aegui figures (*.png *.svg)")
         if not path:
             return None
     dialog = FigureDialog(path, parent)

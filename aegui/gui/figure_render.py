@@ -6,11 +6,9 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from .atomic import ExportError, atomic_write  # noqa: F401 - figure_render.ExportError is imported by others
+
 META_KEY = "aegui"
-
-
-class ExportError(RuntimeError):
-    """A figure or CSV could not be written or read; the message names the path and the reason."""
 
 
 def draw_uncached(widget) -> None:
@@ -84,7 +82,6 @@ def with_widget(make_widget: Callable, use: Callable):
 
 def save_figure(path, make_widget: Callable, meta_json: str, width: int, title: str, description: str) -> Path:
     """Save make_widget()'s figure as PNG (width px) or SVG by suffix, its runs embedded, written atomically."""
-    from .export import atomic_write
     from .headless import ensure_app
     suffix = Path(path).suffix.lower()
     if suffix not in (".png", ".svg"):

@@ -166,7 +166,6 @@ class GridView(QtWidgets.QWidget):
     def redraw(self) -> None:
         """Redraw the rows whose cells changed: one x range for all, a log-y range per row from its curves and floors."""
         t0 = time.perf_counter()
-        self.pacing_cost = 0.0
         for row in self._rows():
             if any(cell.changed for cell in row):
                 self._redraw_row(row)

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 
 from .curves import MAX_MARKERS, thin_markers  # noqa: F401 - thin_markers, MAX_MARKERS: old home
 from .follow_range import FollowViewBox
+from .ghosts import GhostLayer, snapshot
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
 from ..core.floors import Floor, headline
@@ -48,6 +49,9 @@ class LivePlot(PlotBase):
         self.pacing = PacedRedraw(self, self.redraw, lambda: self.redraw_s + self.plot_widget.paint_s)
         # A zoom or pan by the user needs the points of the new span (full resolution when narrow enough).
         pi.vb.sigXRangeChanged.connect(self._range_changed)
+        self.ghosts = GhostLayer(self)
+        if controls:
+            self.controls_row.insertWidget(4, ghost_button(self))
 
     def start_run(self, info: dict) -> None:
         """Clear and set up for a new run: info has floor, floor_exact, label, batches_per_epoch (loss, recent_window)."""
@@ -60,7 +64,7 @@ class LivePlot(PlotBase):
             self.smoothing = int(info["recent_window"])
         copies = int(info.get("copies", 1) or 1)
         seeds = f" · median and min–max of {copies} seeds" if copies > 1 else ""
-        self.plot_item.setTitle(info.get("label", "") + seeds, color="#2b2b2b", size="11pt")
+        self.plot_item.setTitle((info.get("name") or info.get("label", "")) + seeds, color="#2b2b2b", size="11pt")
         self.raw_curve.opts["name"] = f"batch loss (median of {copies} seeds)" if copies > 1 else "batch loss"
         floors = info.get("floors")
         if floors is None and info.get("floor") is not None:  # a bare floor (tests, older callers): one unnamed line
@@ -124,6 +128,10 @@ class LivePlot(PlotBase):
         self._epoch_rows.extend([[epoch, epoch_mean, recent_mean, step, seconds]])
         self.pacing.schedule()
 
+    def x_extent(self) -> float:
+        """The live run's last x on the current axis (0 before its first batch)."""
+        return float(self._x_of(np.array([self.series.n - 1]))[0]) if self.series.n else 0.0
+
     def point_count(self) -> int:
         """How many per-batch points the plot holds."""
         return self.series.n
@@ -133,7 +141,9 @@ class LivePlot(PlotBase):
         return self.series.steps.view().astype(np.int64), self.series.losses.view().astype(np.float64)
 
     def clear(self) -> None:
-        """Forget every point."""
+        """Forget every point; the run they held stays as a ghost (see ghosts.py)."""
+        if self.series.n and self._info:
+            self.ghosts.add(snapshot(self.series, self._info, self._per_epoch()))
         self.series.clear()
         self._epoch_rows.n = 0
         self.redraw()
@@ -196,6 +206,8 @@ class LivePlot(PlotBase):
         for line, value in self.other_floors:
             self.place_floor(line, value, x)
         self._relabel_legend()
+        if hasattr(self, "ghosts"):
+            self.ghosts.redraw()
         # Settle auto-range now, not in the scene's paint preparation: a range change there moves the
         # axes and asks for a second paint of the whole plot (seen: ~3 paints per redraw).
         self.plot_item.vb.prepareForPaint()
@@ -255,6 +267,38 @@ class LivePlot(PlotBase):
         step, loss = int(s.steps.view()[i]), float(s.losses.view()[i])
         floor = f" · batch floor {s.floors.view()[i]:.5g}" if i < s.floors.n else ""
         return f"step {step} · epoch {int(s.epochs.view()[i])} · {s.seconds.view()[i]:.1f} s · loss {loss:.5g}{floor}"
+
+
+def ghost_button(plot: LivePlot):
+    """'Earlier runs ▾': show, pin or clear the ghosts of earlier runs."""
+    from PySide6 import QtWidgets
+    button = QtWidgets.QToolButton()
+    button.setText("Earlier runs")
+    button.setToolTip("The last runs stay in the plot as faint labelled curves; pin one to keep it.")
+    button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QtWidgets.QMenu(button)
+    button.setMenu(menu)
+    menu.aboutToShow.connect(lambda: fill_ghost_menu(menu, plot.ghosts))
+    return button
+
+
+def fill_ghost_menu(menu, layer) -> None:
+    """The ghost menu's actions for the ghosts layer now holds."""
+    menu.clear()
+    show = menu.addAction("Show earlier runs")
+    show.setCheckable(True)
+    show.setChecked(layer.visible)
+    show.toggled.connect(layer.set_visible)
+    menu.addSeparator()
+    for i, ghost in enumerate(layer.ghosts):
+        act = menu.addAction(f"Pin {ghost.label(False)}")
+        act.setCheckable(True)
+        act.setChecked(ghost.pinned)
+        act.toggled.connect(lambda on, i=i: layer.pin(i, on))
+    if not layer.ghosts:
+        menu.addAction("(none yet: run, then toggle or rerun)").setEnabled(False)
+    menu.addSeparator()
+    menu.addAction("Clear earlier runs", layer.clear).setEnabled(bool(layer.ghosts))
 
 
 # The comparison plot has its own module; it is still importable from here.

@@ -14,21 +14,18 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from aegui.core import config as cfg
 from aegui.core.summary import floor_fields
+from aegui.core import config_io
 from aegui.core.store import RunStore
 
+from .banner import banner_html
 from .figure_open import FigureDropFilter
 from .run_status import RunStatus
 from .runner import RunController
 from .toggles import sync_toggles, toggled_config
 from .window_actions import build_actions, build_menus
 from .window_files import WindowFiles
+from .wheel_guard import guard_wheel
 from .window_layout import COMPARE_HINT, build_layout, restore_settings, save_settings
-
-EXPECT = {"zero": "Watch for: the loss falls toward zero.",
-          "floor": "Watch for: the loss levels off at or just above the dashed floor, the lowest loss this data "
-                   "allows; 'Excess over floor' shows how close it gets.",
-          "stuck": "Watch for: the loss sticks far above its floor; toggle BCE on logits and rerun to see it train.",
-          "above": "Watch for: the loss stays above the dashed entropy floor; what is left is model plus optimizer."}
 
 
 class MainWindow(WindowFiles, QMainWindow):
@@ -49,9 +46,11 @@ class MainWindow(WindowFiles, QMainWindow):
         self.failure_box: QMessageBox | None = None
         self.grid_run = None
         self.preset = None
+        self.rerun_queue = []  # (config, copies) a figure asked to rerun, one after another
         build_actions(self)
         build_layout(self)
         build_menus(self)
+        guard_wheel(self)
         self.status = RunStatus(self.statusBar())
         self._connect_parts()
         restore_settings(self)
@@ -88,7 +87,7 @@ class MainWindow(WindowFiles, QMainWindow):
     def _restore_config(self) -> None:
         text = QSettings().value("config")
         try:
-            self.panels.set_config(cfg.from_json(text) if text else cfg.RunConfig())
+            self.panels.set_config(config_io.from_json(text) if text else cfg.RunConfig())
         except cfg.ConfigError:
             pass  # a config from another version: start from the defaults
 
@@ -105,14 +104,15 @@ class MainWindow(WindowFiles, QMainWindow):
             self._say("Cannot run: " + "; ".join(str(p) for p in problems))
             return False
         config = self.panels.config()
-        QSettings().setValue("config", cfg.to_json(config))  # the panels' config, never a grid cell's
+        QSettings().setValue("config", config_io.to_json(config))  # the panels' config, never a grid cell's
         return self.launch(config, self.seeds_spin.value())
 
     def launch(self, config, copies: int = 1, group: str | None = None) -> bool:
         """Start config as `copies` seeded copies, stored in group; False while another run is going."""
         if not self.runner.start(config, copies, group):
             return False
-        self.live.clear()
+        # The live plot is cleared when the run has started (start_run): until then the last run stays whole,
+        # and becomes a ghost with every batch it sent.
         self._set_running(True)
         self._say(f"Starting {config.label()}…")
         return True
@@ -130,7 +130,6 @@ class MainWindow(WindowFiles, QMainWindow):
         """Stop the current run, if any, and start the panels' config once it has ended."""
         if self.panels.is_valid() and self.grid_run is None:
             self.runner.restart(self.panels.config(), self.seeds_spin.value())
-            self.live.clear()
             self._set_running(True)
 
     def _set_running(self, running: bool) -> None:
@@ -150,6 +149,7 @@ class MainWindow(WindowFiles, QMainWindow):
         self.why.setText("<b>Why not zero?</b> " + ("solving this model's floor in the background…"
                                                     if info.get("solving") else "the answer shows when the run ends."))
         self.why.setVisible(True)
+        info = {**info, "name": self._stored_name(info)}
         self.live.set_hint(None)
         self.recon_stack.setCurrentIndex(1)
         self.live.start_run(info)
@@ -158,6 +158,13 @@ class MainWindow(WindowFiles, QMainWindow):
         seeds = f" × {info['copies']} seeds" if info.get("copies", 1) > 1 else ""
         self._say(f"Training {info['label']}{seeds} on {info['device']}. {info.get('device_note', '')}".strip())
         self._idle(f"Training {info['label']}{seeds} — Esc stops, Ctrl+P pauses.")
+
+    def _stored_name(self, info: dict) -> str:
+        # The store makes repeated names unique ('… (2)'): the live plot and its ghosts use that name.
+        try:
+            return self.store.get_run(int(info["run_id"])).name
+        except Exception:  # noqa: BLE001 - no stored row (a closed store, a test stub): the label will do
+            return info.get("label", "run")
 
     def _on_chunk(self, steps, losses, seconds, epochs) -> None:
         self.live.append(steps, losses, seconds, epochs)
@@ -193,6 +200,10 @@ class MainWindow(WindowFiles, QMainWindow):
             self.results.refresh()
             self._explain_last_run()
         self.sigRunEnded.emit(outcome)
+        if not self._closed and outcome != "cancelled":
+            self.next_queued()
+        elif outcome == "cancelled":
+            self.rerun_queue.clear()  # Stop stops the queue too
 
     def _explain_last_run(self) -> None:
         """Under the plot: of the run's loss, what the data forces, what the model cannot fit, what is left."""
@@ -232,19 +243,19 @@ class MainWindow(WindowFiles, QMainWindow):
 
     def _config_changed(self, config) -> None:
         self._sync_toggles(config)
-        if self.preset is not None:
-            self._show_claim_text(changed=config != self.preset.config)
+        self._show_claim_text(config)
 
     def show_claim(self, preset) -> None:
-        """Show a preset's claim above the live plot, so the user knows what to look for."""
+        """Remember the chosen preset: its own words head the banner while the panels still hold it."""
         self.preset = preset
-        self._show_claim_text(changed=False)
+        self._show_claim_text(self.panels.config())
 
-    def _show_claim_text(self, changed: bool) -> None:
-        p = self.preset
-        note = " <span style='color:#8a6d00'>(panels changed since)</span>" if changed else ""
-        self.claim.setText(f"<b>{html.escape(p.title)}</b>{note} — {html.escape(p.claim)}<br>"
-                           f"<span style='color:#4a6378'>{html.escape(EXPECT.get(p.expect, ''))}</span>")
+    def _show_claim_text(self, config) -> None:
+        # Built from the config on screen every time: a banner frozen at the preset told BCE users "toward zero".
+        if self.panels.problems():
+            self.claim.setText("<b>This config cannot run yet</b> — fix the fields marked in red in the panels.")
+        else:
+            self.claim.setText(banner_html(config, self.preset))
         self.claim.setVisible(True)
 
     def _validity_changed(self, ok: bool) -> None:
@@ -282,7 +293,7 @@ class MainWindow(WindowFiles, QMainWindow):
         """Stop a running worker (stored as cancelled) and join its thread before the window goes."""
         self._closed = True
         save_settings(self)
-        QSettings().setValue("config", cfg.to_json(self.panels.config()))
+        QSettings().setValue("config", config_io.to_json(self.panels.config()))
         self.runner.shutdown()
         self.results.close_store()
         super().closeEvent(event)

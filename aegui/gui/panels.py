@@ -6,11 +6,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from aegui.core import config as cfg
 from .data_card import DataCardLabel
+from aegui.core import config_io
 from aegui.core.config import Problem, RunConfig
 
 INT_MAX = 2**31 - 1
@@ -206,7 +207,8 @@ class ConfigPanels(QWidget):
         return row
 
     def _browse_data_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Data file", "", "Data (*.csv *.npy);;All files (*)")
+        from .file_dialogs import ask_open
+        path = ask_open(self, "Data file", "Data (*.csv *.npy);;All files (*)")
         if path:
             self.fields["data.file"].widget.setText(path)
 
@@ -312,12 +314,12 @@ class ConfigPanels(QWidget):
 
     def load_file(self, path: str) -> None:
         """Show the config in a JSON file; raises ConfigError with the engine's messages."""
-        self.set_config(cfg.load(path))
+        self.set_config(config_io.load(path))
 
     def save_file(self, path: str) -> None:
         """Write the shown config as JSON, atomically (temporary file, then rename); ExportError says why not."""
         from .export import atomic_write
-        text = cfg.to_json(self.config()) + "\n"
+        text = config_io.to_json(self.config()) + "\n"
         atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 

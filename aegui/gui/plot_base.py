@@ -159,6 +159,7 @@ class PlotBase(QtWidgets.QWidget):
 
     sigViewChanged = QtCore.Signal()
     view_box_class = pg.ViewBox  # the live plot's follows the run in steps
+    legend_columns = 3
 
     def __init__(self, parent=None, controls: bool = True, smoothing: int = 1):
         super().__init__(parent)
@@ -205,8 +206,11 @@ class PlotBase(QtWidgets.QWidget):
         # Files are drawn uncached (figure_render.draw_uncached).
         for name in ("left", "bottom"):
             pi.getAxis(name).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.legend = pi.addLegend(offset=(-12, 12), brush=pg.mkBrush(255, 255, 255, 225),
-                                   pen=pg.mkPen("#d0d0d0"), labelTextColor=INK, labelTextSize="9.5pt")
+        # The legend sits under the x axis, in the plot's own layout: inside the view it hid curves and floors.
+        self.legend = pg.LegendItem(colCount=self.legend_columns, labelTextColor=INK, labelTextSize="9pt",
+                                    verSpacing=-6, horSpacing=18)
+        pi.layout.addItem(self.legend, 4, 1)
+        pi.legend = self.legend  # items added with a name join it, as with addLegend
         self._update_labels()
 
     def _build_controls(self) -> QtWidgets.QHBoxLayout:
@@ -231,6 +235,7 @@ class PlotBase(QtWidgets.QWidget):
         for w in (self.log_box, self.excess_box, QtWidgets.QLabel("x:"), self.x_combo, self.smooth_spin):
             row.addWidget(w)
         row.addStretch(1)
+        self.controls_row = row
         row.addWidget(self.readout)
         return row
 
@@ -259,6 +264,9 @@ class PlotBase(QtWidgets.QWidget):
         """Show batch, epoch or seconds on the x axis."""
         if axis not in X_AXES:
             raise ValueError(f"x axis {axis!r}: must be one of {', '.join(X_AXES)}")
+        if axis != self.x_axis:
+            # A zoomed range is in the old axis' units: read in the new ones it cut the curves short.
+            self.plot_item.enableAutoRange()
         self.x_axis = axis
         self._changed()
 

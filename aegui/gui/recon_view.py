@@ -66,6 +66,9 @@ class ReconstructionView(QtWidgets.QWidget):
         # Its text changes with every snapshot: if its width fed the layout, each snapshot could nudge the
         # splitter and repaint the live plot beside it too.
         self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        # Two fixed lines, wrapped: one line was cut off mid-word ("x̂ from the sigmo") in a narrow pane.
+        self.readout.setWordWrap(True)
+        self.readout.setFixedHeight(2 * self.readout.fontMetrics().lineSpacing() + 4)
         self.main = _themed_plot()
         self.code_widget = _themed_plot()
         self._build_items()
@@ -79,7 +82,7 @@ class ReconstructionView(QtWidgets.QWidget):
         # The readout takes the stretch: its width is ignored by the layout (see above), so without the
         # stretch it would get none and vanish.
         row.addWidget(self.readout, 1)
-        self.readout.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.readout.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         plots = QtWidgets.QHBoxLayout()
         plots.addWidget(self.main, 3)
         plots.addWidget(self.code_widget, 2)
@@ -92,8 +95,10 @@ class ReconstructionView(QtWidgets.QWidget):
     def _build_items(self) -> None:
         pi = self.main.getPlotItem()
         pi.setAspectLocked(True)  # x and x̂ share units: equal scales make the identity a true diagonal
-        self.legend = pi.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen("#d0d0d0"),
-                                   labelTextColor=INK, labelTextSize="9pt")
+        # Under the axes, in the plot's layout: inside the view it hid Bernoulli's (1, 1) corner.
+        self.legend = pg.LegendItem(colCount=3, labelTextColor=INK, labelTextSize="9pt", horSpacing=16)
+        pi.layout.addItem(self.legend, 4, 1)
+        pi.legend = self.legend
         self.segments = pg.PlotCurveItem(pen=pg.mkPen(SEGMENT_COLOUR, width=1), connect="pairs")
         self.identity = pg.PlotDataItem(pen=pg.mkPen("#444444", width=1.2, style=QtCore.Qt.PenStyle.DashLine),
                                         name=f"{XHAT} = x")
@@ -197,7 +202,7 @@ class ReconstructionView(QtWidgets.QWidget):
         self.identity.setData([], [])
         self._relegend(("x", self.x_points), (XHAT, self.xhat_points))
         _style(pi, "x₁", "x₂")
-        _title(pi, f"each input x joined to its reconstruction {XHAT}", INK)
+        _title(pi, f"each x joined to its {XHAT}", INK)
 
     def _draw_feature(self, pi: pg.PlotItem, x: np.ndarray, xhat: np.ndarray, i: int) -> None:
         xi, yi = x[:, i], xhat[:, i]
@@ -211,7 +216,7 @@ class ReconstructionView(QtWidgets.QWidget):
         self.identity.setData([lo, hi], [lo, hi])
         self._relegend((f"{XHAT}{_sub(i + 1)}", self.xhat_points), (f"{XHAT} = x", self.identity))
         _style(pi, f"x{_sub(i + 1)} (input)", f"{XHAT}{_sub(i + 1)} (reconstruction)")
-        _title(pi, f"feature {i + 1} of {x.shape[1]}: reconstruction against input", INK)
+        _title(pi, f"feature {i + 1} of {x.shape[1]}: {XHAT} against x", INK)
 
     def _relegend(self, *entries) -> None:
         names = tuple(name for name, _ in entries)

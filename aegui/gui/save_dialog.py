@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from . import export
+from .file_dialogs import ask_save, default_path, overwrite_box, remember_folder
 
 FORMATS = (("PNG image (*.png)", ".png"), ("SVG image (*.svg)", ".svg"), ("CSV curves (*.csv)", ".csv"))
 DEFAULT_WIDTH = 1600
@@ -25,17 +26,18 @@ class SaveComparisonDialog(QtWidgets.QDialog):
 
     sigSaved = QtCore.Signal(str)
 
-    def __init__(self, rows_and_losses, view: dict, parent=None, folder: str = ""):
+    def __init__(self, rows_and_losses, view: dict, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Save comparison")
         self.rows_and_losses, self.view = list(rows_and_losses), dict(view)
         self.error_box: QtWidgets.QMessageBox | None = None
+        self.overwrite_box: QtWidgets.QMessageBox | None = None
         names = ", ".join(f"#{row.run_id}" for row, _ in self.rows_and_losses[:8])
         more = " …" if len(self.rows_and_losses) > 8 else ""
         intro = QtWidgets.QLabel(f"{len(self.rows_and_losses)} run(s): {names}{more}. Figures carry the runs' "
                                  "configs, so File ▸ Open figure can rerun them later.")
         intro.setWordWrap(True)
-        self.path_edit = QtWidgets.QLineEdit(str(Path(folder or Path.home()) / "comparison.png"))
+        self.path_edit = QtWidgets.QLineEdit(default_path([row.name for row, _ in self.rows_and_losses], ".png"))
         self.path_edit.textChanged.connect(self._update)
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self.browse)
@@ -73,7 +75,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         filters = ";;".join(f for f, _ in FORMATS)
         current = self.path_edit.text()
         chosen = next((f for f, s in FORMATS if current.lower().endswith(s)), FORMATS[0][0])
-        path, picked = QtWidgets.QFileDialog.getSaveFileName(self, "Save comparison as", current, filters, chosen)
+        path, picked = ask_save(self, "Save comparison as", current, filters, chosen)
         if path:
             self.path_edit.setText(with_suffix(path, picked or chosen))
 
@@ -88,8 +90,20 @@ class SaveComparisonDialog(QtWidgets.QDialog):
             suffix in (".png", ".svg", ".csv"))
 
     def save(self) -> bool:
-        """Write the file; on failure show why (no partial file is left) and keep the dialog open."""
+        """Write the file, after asking before replacing one; on failure show why and keep the dialog open.
+
+        False when nothing was written (yet): a failure, or the replace question still open.
+        """
         path = self.path_edit.text().strip()
+        if Path(path).is_file():  # a folder in the way is write()'s to explain
+            self.overwrite_box = overwrite_box(self, path)
+            self.overwrite_box.accepted.connect(lambda: self.write(path))
+            self.overwrite_box.open()  # not exec(): Yes writes, No leaves the dialog open to pick another name
+            return False
+        return self.write(path)
+
+    def write(self, path: str) -> bool:
+        """Write the file now (replacing any); on failure show why (no partial file is left)."""
         try:
             if Path(path).suffix.lower() == ".csv":
                 export.save_csv(self.rows_and_losses, path)
@@ -100,6 +114,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
                                                    str(exc), QtWidgets.QMessageBox.StandardButton.Ok, self)
             self.error_box.open()  # not exec(): tests and the event loop keep running
             return False
+        remember_folder(path)
         self.sigSaved.emit(path)
         self.accept()
         return True

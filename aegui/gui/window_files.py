@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from aegui.core import config as cfg
 
 from . import export
+from .file_dialogs import ask_open, ask_save, default_path, remember_folder
 from .figure_open import open_figure as open_figure_dialog
 from .grid_dialog import GridDialog
 from .grid_run import GridRun
@@ -19,10 +21,11 @@ class WindowFiles:
     """Mixin for MainWindow: every command that asks the user for a file or a choice."""
 
     save_dialog = grid_dialog = figure_dialog = error_box = None
+    rerun_queue: list
 
     def import_config(self) -> None:
         """Ask for a config JSON file and load it into the panels."""
-        path, _ = QFileDialog.getOpenFileName(self, "Import config", "", "Config JSON (*.json)")
+        path = ask_open(self, "Import config", "Config JSON (*.json)")
         if path:
             try:
                 self.panels.load_file(path)
@@ -31,7 +34,8 @@ class WindowFiles:
 
     def export_config(self) -> None:
         """Ask for a path and save the panels' config there as JSON."""
-        path, _ = QFileDialog.getSaveFileName(self, "Export config", "config.json", "Config JSON (*.json)")
+        path, _ = ask_save(self, "Export config", default_path([self.panels.config().label()], ".json", "config"),
+                           "Config JSON (*.json)")
         if path:
             try:
                 self.panels.save_file(path)
@@ -61,8 +65,9 @@ class WindowFiles:
         if not any(c.row is not None for c in view.cells):
             self._say("Run a grid first (Run ▸ Grid…, Ctrl+G); its finished cells are what gets saved")
             return
-        path, chosen = QFileDialog.getSaveFileName(self, "Save grid image", str(Path.home() / "grid.png"),
-                                                   "PNG image (*.png);;SVG image (*.svg)")
+        names = ["grid"] + [c.row.group_name or "" for c in view.cells if c.row is not None][:1]
+        path, chosen = ask_save(self, "Save grid image", default_path(names, ".png", "grid"),
+                                "PNG image (*.png);;SVG image (*.svg)")
         if not path:
             return
         if Path(path).suffix.lower() not in (".png", ".svg"):
@@ -75,6 +80,7 @@ class WindowFiles:
         self._saved(path)
 
     def _saved(self, path: str) -> None:
+        remember_folder(path)
         self._say(f"Saved {path}")
 
     def _error(self, title: str, text: str) -> None:
@@ -89,16 +95,33 @@ class WindowFiles:
         if dialog is None:
             return
         self.figure_dialog = dialog
-        dialog.sigLoad.connect(self.panels.set_config)
+        dialog.sigLoad.connect(self.load_config)
         dialog.sigRerun.connect(self.rerun_config)
 
-    def rerun_config(self, config) -> None:
-        """Load config into the panels and start it (a figure's Rerun)."""
+    def load_config(self, config, copies: int = 1) -> None:
+        """Put a figure's config and its seeds count in the panels and toolbar."""
         self.panels.set_config(config)
-        if self.is_running():
-            self._say("Loaded the figure's config; stop the current run to start it")
-        else:
-            self.start_run()
+        self.seeds_spin.setValue(copies)
+
+    def rerun_config(self, config, copies: int = 1) -> None:
+        """Train a figure's run again with its own seeds count; several queue and start one after another."""
+        self.rerun_queue.append((config, copies))
+        if self.is_running() or self.grid_run is not None:
+            self._say(f"Queued {config.label()}: it starts when the current run ends "
+                      f"({len(self.rerun_queue)} waiting)")
+            return
+        self.next_queued()
+
+    def next_queued(self) -> bool:
+        """Start the next queued rerun, if any and nothing runs; True when one started."""
+        if not self.rerun_queue or self.is_running() or self.grid_run is not None:
+            return False
+        config, copies = self.rerun_queue.pop(0)
+        self.load_config(config, copies)
+        if self.panels.problems():
+            self._say(f"Cannot rerun {config.label()}: " + "; ".join(str(p) for p in self.panels.problems()))
+            return self.next_queued()
+        return self.launch(config, copies)
 
     # ---------------------------------------------------------------- grid
 
@@ -144,8 +167,26 @@ class WindowFiles:
 
     def show_about(self) -> None:
         """The About box, with the versions a bug report needs."""
-        from .app import versions
         lines = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in versions().items())
         QMessageBox.about(self, "About aegui",
                           "<b>aegui</b>: why won't my autoencoder's loss go to zero? Run the experiment."
                           f"<table>{lines}</table><p>Runs are stored in {self.store_path}</p>")
+
+
+def versions() -> dict:
+    """Versions for the About box, read without importing torch."""
+    from importlib import metadata  # here, not at start-up: it costs the first paint ~20 ms
+
+    import numpy
+    import PySide6
+    import pyqtgraph
+
+    from aegui import __version__
+    torch = sys.modules.get("torch")
+    try:
+        torch_version = torch.__version__ if torch else metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch_version = "not installed"
+    return {"aegui": __version__, "torch": torch_version, "numpy": numpy.__version__,
+            "PySide6": PySide6.__version__, "pyqtgraph": pyqtgraph.__version__,
+            "Python": sys.version.split()[0]}

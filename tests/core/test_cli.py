@@ -33,7 +33,8 @@ def test_flags_override_preset(capsys, data_dir):
 
 
 def test_config_file_then_flags(capsys, data_dir, tmp_path):
-    from aegui.core.config import RunConfig, to_json, with_changes
+    from aegui.core.config import RunConfig, with_changes
+    from aegui.core.config_io import to_json
     f = tmp_path / "c.json"
     f.write_text(to_json(with_changes(RunConfig(), **{"model.kind": "mlp", "data.samples": 256})))
     out = run_json(capsys, "--config", str(f), "--epochs", "1")
@@ -186,3 +187,61 @@ def test_data_card_of_a_file(capsys, tmp_path):
     assert [p["k"] for p in card["pca_floors"]] == [1, 2, 3] and card["pca_floors"][-1]["floor"] == 0.0
     assert main(["data", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def strict_json(text: str):
+    """Parse text as JSON proper: the bare NaN / Infinity that Python's json writes are refused."""
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_safe_nulls_every_non_finite_number():
+    import numpy as np
+
+    from aegui.cli_common import json_text
+    obj = {"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "c": np.float32("nan"),
+           "d": np.array([1.0, np.nan]), "e": (np.int64(3), "NaN"), "f": None}
+    assert strict_json(json_text(obj)) == {"a": None, "b": [None, None, 1.5], "c": None, "d": [1.0, None],
+                                           "e": [3, "NaN"], "f": None}
+
+
+def _store_nan_run(data_dir) -> int:
+    """A stored seed-band run whose floor, final loss and one copy's loss are all NaN."""
+    import numpy as np
+
+    from aegui.core.config import RunConfig
+    from aegui.core.floors import Floor
+    from aegui.core.store import RunStore
+    from aegui.core.training import RunEnd
+    store = RunStore.open(str(data_dir))
+    run_id = store.create_run(RunConfig(), device="cpu", floors=[Floor("data", float("nan"), "lower bound", "none")], copies=2)
+    store.write_progress(run_id, 0, np.array([[0.5, np.nan], [np.inf, np.nan]], np.float32),
+                         [(0, float("nan"), float("inf"), 2, 0.1)], 0.1)
+    store.finish_run(run_id, "finished", "diverged",
+                     RunEnd("diverged", 1, 2, float("nan"), float("nan"), 0.1, float("inf"), np.array([np.nan, 0.5])))
+    store.close()
+    return run_id
+
+
+def test_runs_and_show_json_write_null_for_a_stored_nan(capsys, data_dir):
+    run_id = _store_nan_run(data_dir)
+    assert main(["runs", "--json"]) == 0
+    (row,) = strict_json(capsys.readouterr().out)
+    assert row["run_id"] == run_id and row["floor"] is None and row["final_loss"] is None
+    assert row["copy_final_loss"] == [None, 0.5]
+    assert main(["show", str(run_id), "--json"]) == 0
+    shown = strict_json(capsys.readouterr().out)
+    assert shown["epoch_means"] == [None] and shown["recent_means"] == [None] and shown["floor"] is None
+
+
+def test_run_and_grid_json_write_null_for_a_diverged_loss(capsys, data_dir, monkeypatch):
+    from aegui.core import losses
+    real = losses.per_copy
+    monkeypatch.setattr(losses, "per_copy", lambda kind, out, t: real(kind, out, t) * float("inf"))
+    assert main(["run", *TINY, "--json"]) == 0
+    out = strict_json(capsys.readouterr().out)
+    assert out["stop_reason"] == "diverged" and out["final_loss"] is None
+    assert main(["grid", *TINY, "--loss", "mse", "--data", "uniform", "--json"]) == 0
+    (cell,) = strict_json(capsys.readouterr().out)["cells"]
+    assert cell["final_loss"] is None

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from aegui.core import config as c
+from aegui.core import config_io
 from aegui.core.config import ConfigError, RunConfig, with_changes
 
 
@@ -84,37 +85,37 @@ def test_valid_bce_combinations_pass():
 def test_json_round_trip_keeps_everything():
     cfg = with_changes(RunConfig(name="x"), **{"model.kind": "mlp", "model.depth": 3, "model.encoding_dim": 1,
                                              "optimizer.lr": 0.25, "training.seed": 7})
-    text = c.to_json(cfg)
+    text = config_io.to_json(cfg)
     assert json.loads(text)["schema"] == c.SCHEMA_VERSION
-    assert c.from_json(text) == cfg
+    assert config_io.from_json(text) == cfg
 
 
 def test_unknown_keys_are_rejected_with_their_names():
-    raw = c.to_dict(RunConfig())
+    raw = config_io.to_dict(RunConfig())
     raw["model"]["widht"] = 3
     raw["extra"] = 1
     with pytest.raises(ConfigError) as info:
-        c.from_dict(raw)
+        config_io.from_dict(raw)
     assert {"model.widht", "extra"} <= fields_of(info.value.problems)
     assert "allowed" in str(info.value)
 
 
 def test_wrong_schema_and_bad_json():
-    raw = c.to_dict(RunConfig())
+    raw = config_io.to_dict(RunConfig())
     raw["schema"] = 99
     with pytest.raises(ConfigError, match="schema"):
-        c.from_dict(raw)
+        config_io.from_dict(raw)
     with pytest.raises(ConfigError, match="not valid JSON"):
-        c.from_json("{nope")
+        config_io.from_json("{nope")
     with pytest.raises(ConfigError, match="at most"):
-        c.from_json(" " * (c.MAX_CONFIG_BYTES + 1))
+        config_io.from_json(" " * (c.MAX_CONFIG_BYTES + 1))
 
 
 def test_json_integers_where_floats_expected():
-    raw = c.to_dict(RunConfig())
+    raw = config_io.to_dict(RunConfig())
     raw["optimizer"]["lr"] = 1
     raw["data"]["samples"] = 1000.0
-    cfg = c.from_dict(raw)
+    cfg = config_io.from_dict(raw)
     assert cfg.optimizer.lr == 1.0 and cfg.data.samples == 1000
 
 

@@ -34,7 +34,8 @@ def small_runs(draw):
                      "seed": draw(st.integers(0, 1000)), "device": "cpu"},
     }
     raw["training"]["batch_size"] = min(raw["training"]["batch_size"], raw["data"]["samples"])
-    return c.from_dict(raw)
+    from aegui.core import config_io
+    return config_io.from_dict(raw)
 
 
 def _floors_and_end(cfg):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from aegui.cli import main
 from aegui.core import config as c
+from aegui.core import config_io
 from aegui.core.training import BatchRecord, prepare, train
 
 
@@ -57,7 +58,7 @@ def one_batch(cfg_or_prep) -> bool:
 @given(raw=raw_configs())
 def test_generated_config_trains_a_batch_or_is_refused_clearly(raw):
     try:
-        cfg = c.from_dict(raw)
+        cfg = config_io.from_dict(raw)
         prep = prepare(cfg)
     except c.ConfigError as exc:
         assert exc.problems

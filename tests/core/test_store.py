@@ -142,7 +142,8 @@ CREATE TABLE epochs(
 
 def test_a_store_written_before_floors_had_claims_opens_with_its_floors_named(tmp_path):
     import sqlite3
-    from aegui.core.config import RunConfig, to_json, with_changes
+    from aegui.core.config import RunConfig, with_changes
+    from aegui.core.config_io import to_json
     path = tmp_path / "runs.sqlite"
     db = sqlite3.connect(path)
     db.executescript(OLD_SCHEMA)

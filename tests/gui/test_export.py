@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-from aegui.core import config as config_mod
+from aegui.core import config_io
 from aegui.core.store import RunStore
 from aegui.gui import export, export_csv
 from aegui.gui.export import ExportError, read_figure, save_comparison, save_csv
@@ -44,7 +44,7 @@ def test_png_has_the_requested_width_and_carries_its_runs(qapp, stored, tmp_path
     assert len({image.pixel(x, y) for x in range(0, 1200, 7) for y in range(0, image.height(), 7)}) > 20
     runs = read_figure(out)
     assert [r["run_id"] for r in runs] == ids
-    assert config_mod.from_dict(runs[1]["config"]) == pairs[1][0].config
+    assert config_io.from_dict(runs[1]["config"]) == pairs[1][0].config
     assert runs[1]["summary"]["floor"] == pytest.approx(0.5)
     assert export.figure_configs(out)[2].name == "bce seeds"
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-from aegui.core import config as config_mod
+from aegui.core import config_io
 from aegui.core.store import RunStore
 from aegui.gui.export import ExportError, read_figure
 from aegui.gui.grid_figure import GridView, cells_from_results, grid_image, save_grid
@@ -38,7 +38,7 @@ def test_png_has_the_requested_width_and_carries_every_cell(qapp, grid, tmp_path
     runs = read_figure(out)
     assert [r["run_id"] for r in runs] == [r["run_id"] for r in results]
     for run, res in zip(runs, results):
-        cfg = config_mod.from_dict(run["config"])
+        cfg = config_io.from_dict(run["config"])
         assert cfg == store.get_run(res["run_id"]).config
         assert (cfg.loss.kind, cfg.data.kind) == (res["loss"], res["data"])
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]

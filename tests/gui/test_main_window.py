@@ -207,7 +207,7 @@ def test_invalid_config_disables_run(window):
 
 
 def test_shortcuts_and_about_versions(window):
-    from aegui.gui.app import versions
+    from aegui.gui.window_files import versions
     assert window.run_action.shortcut().toString() == "Ctrl+R"
     assert window.stop_action.shortcut().toString() == "Esc"
     assert window.save_action.shortcut().toString() == "Ctrl+S"

@@ -3,6 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 
 from aegui.core import config as c
+from aegui.core import config_io
 from aegui.gui.panels import ConfigPanels
 from tests.core.test_properties import raw_configs
 
@@ -23,6 +24,6 @@ def test_panels_take_any_generated_config(qtbot, raw):
     shown = panels.config()
     if not c.validate(config):
         assert panels.is_valid() and c.validate(shown) == []
-        assert c.to_dict(shown) == c.to_dict(config)
+        assert config_io.to_dict(shown) == config_io.to_dict(config)
     else:
         assert panels.problems() or not c.validate(shown)

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from aegui.core import config as cfg
+from aegui.core import config_io
 from aegui.core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig, TrainingConfig
 from aegui.gui.panels import TIPS, ConfigPanels
 
@@ -109,7 +110,7 @@ def test_json_export_and_import(panels, tmp_path):
     panels.set_config(ODD)
     path = tmp_path / "odd.json"
     panels.save_file(str(path))
-    assert cfg.from_json(path.read_text()) == ODD
+    assert config_io.from_json(path.read_text()) == ODD
     assert not list(tmp_path.glob(".aegui-*"))  # the temporary file was renamed, not left behind
     panels.set_config(RunConfig())
     panels.load_file(str(path))

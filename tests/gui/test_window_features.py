@@ -123,7 +123,7 @@ def test_hints_claim_and_idle_status(qtbot, window):
     window.panels.apply_preset("sigmoid-bce-uniform")
     assert window.claim.isVisible() and "0.5 nats" in window.claim.text() and "floor" in window.claim.text()
     window.panels.fields["optimizer.lr"].widget.setText("0.05")
-    assert "changed since" in window.claim.text()
+    assert "0.5 nats" in window.claim.text() and "changed since" not in window.claim.text()  # follows the config
     assert run_to_end(qtbot, window, TINY) == "finished"
     assert window.live.hint() is None and "final loss" in window.idle_label.text()
     window.results.view.selectAll()

@@ -1,0 +1,80 @@
+"""What the CLI's modules share: exit codes, usage errors, the run flags and the config they build, JSON out.
+
+Its own module so that cli (the parser and dispatch), commands and grid all import it and never each other
+in a circle.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
+
+# Flags that map one-to-one onto config fields; None means "not given, keep the preset's value".
+RUN_FLAGS = {
+    "data": ("data.kind", str), "file": ("data.file", str), "samples": ("data.samples", int),
+    "features": ("data.features", int), "p": ("data.p", float), "latent_dim": ("data.latent_dim", int),
+    "noise": ("data.noise", float), "model": ("model.kind", str), "depth": ("model.depth", int),
+    "hidden": ("model.hidden", int), "activation": ("model.activation", str), "slope": ("model.slope", float),
+    "code_activation": ("model.code_activation", str),
+    "encoding_dim": ("model.encoding_dim", int), "output": ("model.output", str), "loss": ("loss.kind", str),
+    "optimizer": ("optimizer.kind", str), "lr": ("optimizer.lr", float), "momentum": ("optimizer.momentum", float),
+    "batch_size": ("training.batch_size", int), "epochs": ("training.epochs", int), "tol": ("training.tol", float),
+    "seed": ("training.seed", int), "device": ("training.device", str), "name": ("name", str),
+}
+
+
+class UsageError(Exception):
+    """Invalid input: each line of the message is one problem, printed without a traceback."""
+
+
+def config_from_args(args: argparse.Namespace):
+    """The run config: defaults, then the preset, then the config file, then explicit flags."""
+    from .core import config as c
+    from .core.config_io import load
+    from .core.presets import PRESETS
+    base = c.RunConfig()
+    if args.preset:
+        if args.preset not in PRESETS:
+            raise UsageError(f"--preset = {args.preset!r}: must be one of " + ", ".join(PRESETS))
+        base = PRESETS[args.preset].config
+    if args.config:
+        base = load(args.config)
+    changes = {path: getattr(args, flag) for flag, (path, _) in RUN_FLAGS.items()
+               if getattr(args, flag, None) is not None}
+    if changes.get("data.file") and "data.kind" not in changes:
+        changes["data.kind"] = "file"
+    return c.check(c.with_changes(base, **changes))
+
+
+def json_safe(obj):
+    """obj with every NaN or infinite number (Python or numpy) replaced by None, and numpy values made plain."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):  # numpy arrays and scalars
+        return json_safe(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def finite(v):
+    """JSON-safe number: NaN and infinities become null."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def json_text(obj, indent: int | None = 2) -> str:
+    """obj as strict JSON: NaN and infinities written as null, never as the bare NaN that JSON lacks."""
+    # json.dumps never calls default= for floats, so non-finite ones must be replaced before it sees them.
+    return json.dumps(json_safe(obj), indent=indent, allow_nan=False)
+
+
+def print_json(obj) -> None:
+    """One JSON document on stdout."""
+    print(json_text(obj))

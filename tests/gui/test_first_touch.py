@@ -1,0 +1,128 @@
+"""Issue 12: the wheel, the banner, ghosts of earlier runs, and the x axis after a zoom."""
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.gui.banner import banner_html, expected_floor, sig3
+from aegui.gui.ghosts import MAX_GHOSTS
+
+TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
+
+
+def wheel(widget, dy=-120):
+    """Send one wheel notch (down by default) to widget, at its centre."""
+    pos = QtCore.QPointF(widget.width() / 2, widget.height() / 2)
+    event = QtGui.QWheelEvent(pos, widget.mapToGlobal(pos), QtCore.QPoint(), QtCore.QPoint(0, dy),
+                              QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier,
+                              QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    QtWidgets.QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_panels_and_edits_no_field_without_focus(qtbot, window):
+    window.resize(1280, 600)  # short enough that the panel column scrolls
+    scroll = window.main_split.widget(0)
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() > 0)
+    loss, features = window.panels.fields["loss.kind"].widget, window.panels.fields["data.features"].widget
+    before = window.panels.config()
+    for field in (loss, features):
+        assert field.focusPolicy() == QtCore.Qt.FocusPolicy.StrongFocus
+        wheel(field)
+    assert window.panels.config() == before
+    assert scroll.verticalScrollBar().value() > 0  # the wheel went on to the scroll area
+    features.setFocus()
+    qtbot.waitUntil(features.hasFocus)
+    wheel(features, dy=120)
+    assert window.panels.config().data.features == before.data.features + 1  # focused: the wheel edits
+
+
+def test_the_banner_follows_the_config_not_the_preset(qtbot, window):
+    window.panels.apply_preset("linear-mse-uniform")
+    assert "Linear, MSE, uniform" in window.claim.text() and "toward zero" in window.claim.text()
+    window.apply_toggle("loss.kind", "bce")
+    text = window.claim.text()
+    assert "toward zero" not in text and "0.5 nats" in text and "changed since" not in text
+    window.apply_toggle("data.kind", "bernoulli")
+    assert "almost zero" in window.claim.text()
+    window.panels.apply_preset("linear-mse-uniform")
+    window.panels.fields["optimizer.lr"].widget.setText("0.02")
+    window.panels.fields["optimizer.lr"].widget.setText(repr(0.01))  # back to the exact preset
+    assert "Linear, MSE, uniform" in window.claim.text()
+
+
+def test_expected_floors_and_three_significant_digits():
+    bottleneck = with_changes(RunConfig(), **{"data.features": 4, "model.encoding_dim": 2})
+    assert abs(expected_floor(bottleneck).value - 1 / 24) < 1e-12
+    assert "0.0417" in banner_html(bottleneck)
+    assert sig3(2.986e-05) == "2.99e-05" and sig3(0.5004) == "0.5" and sig3(0.0) == "0"
+    file_run = with_changes(RunConfig(), **{"data.kind": "file", "data.file": "/tmp/x/mine.csv", "loss.kind": "bce",
+                                            "model.output": "sigmoid"})
+    assert "mine.csv" in banner_html(file_run) and expected_floor(file_run).value is None
+
+
+def run_to_end(qtbot, window, config):
+    window.panels.set_config(config)
+    with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
+        assert window.start_run()
+
+
+def test_earlier_runs_stay_as_labelled_ghosts_last_three_or_pinned(qtbot, window):
+    names = []
+    for loss, data in (("mse", "uniform"), ("bce", "uniform"), ("bce", "bernoulli")):
+        config = with_changes(TINY, name="", **{"loss.kind": loss, "data.kind": data,
+                                                "model.output": "sigmoid" if loss == "bce" else "identity"})
+        run_to_end(qtbot, window, config)
+        names.append(config.label())
+    ghosts = window.live.ghosts
+    assert [g.name for g in ghosts.ghosts] == names[:2]  # the running (last) one is live, not a ghost
+    curves = [c for c, _ in ghosts._items]
+    assert all(c.isVisible() and len(c.getData()[0]) > 0 for c in curves)
+    labels = [t.toPlainText() for _, t in ghosts._items]
+    assert labels[0].startswith(f"#1 {names[0]}") and labels[1].startswith(f"#2 {names[1]}")
+    ghosts.pin(0)
+    for _ in range(MAX_GHOSTS + 1):
+        run_to_end(qtbot, window, TINY)
+    assert len(ghosts.ghosts) == MAX_GHOSTS + 1 and ghosts.ghosts[0].name == names[0]  # pinned one kept
+    assert [g.name for g in ghosts.ghosts[1:]] == ["tiny", "tiny (2)", "tiny (3)"]  # repeated runs: unique names
+
+
+def test_ghosts_follow_the_x_axis_and_excess(make_live_plot):
+    plot = make_live_plot({"floor": 0.5, "floor_exact": True, "label": "first", "batches_per_epoch": 10,
+                           "loss": "bce", "run_id": 7})
+    n = 100
+    plot.append(np.arange(n), 0.5 + np.linspace(0.4, 0.01, n), np.linspace(0, 2, n), np.arange(n) // 10)
+    plot.flush()
+    plot.start_run({"floor": 0.0, "floor_exact": True, "label": "second", "batches_per_epoch": 10, "loss": "mse"})
+    (curve, text), = plot.ghosts._items
+    assert curve.getData()[0][-1] == n - 1 and "#7 first" in text.toPlainText()
+    plot.set_x_axis("epoch")
+    assert abs(curve.getData()[0][-1] - n / 10) < 1e-9
+    plot.set_log(False)
+    plot.set_excess(True)
+    assert 0 < curve.getData()[1][-1] < 0.2  # loss − the ghost's own floor (the loss itself is ~0.6)
+
+
+def test_zoom_then_switching_the_x_axis_keeps_every_curve(make_live_plot):
+    plot = make_live_plot({"floor": 0.0, "floor_exact": True, "label": "zoom", "batches_per_epoch": 100})
+    n = 5000
+    plot.append(np.arange(n), np.linspace(1, 0.01, n), np.linspace(0, 10, n), np.arange(n) // 100)
+    plot.flush()
+    plot.plot_item.vb.setXRange(100, 300, padding=0)  # zoomed in, in batches
+    plot.redraw()
+    plot.set_x_axis("epoch")
+    for curve in (plot.raw_curve, plot.recent_curve):
+        x = curve.getData()[0]
+        assert x[0] <= 0.02 and x[-1] >= n / 100 - 0.01  # the whole run, in epochs
+
+
+def test_at_1280x800_the_live_plot_gets_700x300(qtbot, window):
+    from aegui.gui.window_layout import size_parts
+    size_parts(window, 1280, 800)
+    area = window.live.stack  # the plot, or the hint that stands in for it until a run starts
+    qtbot.waitUntil(lambda: area.width() >= 700 and area.height() >= 300)
+
+
+def test_the_reconstruction_header_wraps_instead_of_being_cut(qtbot, window):
+    window.recon.show_reconstruction(np.random.rand(50, 2), np.random.rand(50, 2), None, "bce")
+    label = window.recon.readout
+    assert label.wordWrap() and label.height() >= 2 * label.fontMetrics().lineSpacing()

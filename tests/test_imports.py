@@ -1,0 +1,124 @@
+"""The import contract, read from the source with ast (nothing is imported):
+
+- core imports no PySide6 or pyqtgraph, and nothing from gui: the engine runs without Qt;
+- the CLI modules import gui only inside functions, and only to save images or open the window;
+- no import cycles among aegui's modules, counting the imports inside functions too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = {"aegui.cli", "aegui.cli_common", "aegui.commands", "aegui.grid", "aegui.progress", "aegui.__main__"}
+CLI_MAY_USE = {"aegui.gui.export", "aegui.gui.grid_figure",  # saving images
+               "aegui.gui.app"}                                # opening the window
+QT = ("PySide6", "pyqtgraph", "shiboken6")
+
+
+def module_files(root: Path = ROOT) -> dict[str, Path]:
+    """Every aegui module's dotted name and file."""
+    out = {}
+    for path in sorted((root / "aegui").rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def imports(name: str, path: Path) -> list[tuple[str, bool]]:
+    """(imported module, at module level?) for each import in the file; relative imports resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    top = {id(n) for n in tree.body}
+    for node in tree.body:  # a module-level try/if still imports at module level
+        if isinstance(node, (ast.If, ast.Try)):
+            top.update(id(n) for n in ast.walk(node))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, id(node) in top) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
+            found.append((base, id(node) in top))
+            found += [(f"{base}.{alias.name}", id(node) in top) for alias in node.names]  # from pkg import module
+    return found
+
+
+def graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """aegui module → the aegui modules it imports (anywhere in the file)."""
+    files = module_files(root)
+    return {name: {m for m, _ in imports(name, path) if m in files and m != name and not name.startswith(m + ".")}
+            for name, path in files.items()}
+
+
+def cycles(g: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(g[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    for v in sorted(g):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_core_imports_no_qt_and_no_gui():
+    bad = [f"{name} imports {m}" for name, path in module_files().items() if name.startswith("aegui.core")
+           for m, _ in imports(name, path)
+           if m.split(".")[0] in QT or m == "aegui.gui" or m.startswith(("aegui.gui.", "aegui.cli", "aegui.commands"))]
+    assert bad == []
+
+
+def test_cli_imports_gui_only_lazily_to_save_images_or_open_the_window():
+    files = module_files()
+    bad = []
+    for name in sorted(CLI & set(files)):
+        for m, top in imports(name, files[name]):
+            if m.split(".")[0] in QT:
+                bad.append(f"{name} imports {m}")
+            elif m.startswith("aegui.gui") and m in files and (top or m not in CLI_MAY_USE):
+                bad.append(f"{name} imports {m}" + (" at module level" if top else ""))
+    assert bad == []
+
+
+def test_no_import_cycles():
+    assert cycles(graph()) == []
+
+
+def test_the_checks_catch_what_they_forbid(tmp_path):
+    """The reader itself: a cycle through a lazy import and a core module importing Qt are both seen."""
+    pkg = tmp_path / "aegui"
+    (pkg / "core").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "core" / "__init__.py").write_text("")
+    (pkg / "core" / "a.py").write_text("from . import b\nimport PySide6.QtCore\n")
+    (pkg / "core" / "b.py").write_text("def f():\n    from .a import x\n")
+    assert cycles(graph(tmp_path)) == [["aegui.core.a", "aegui.core.b"]]
+    assert ("PySide6.QtCore", True) in imports("aegui.core.a", pkg / "core" / "a.py")
+    assert ("aegui.core.a", False) in imports("aegui.core.b", pkg / "core" / "b.py")
