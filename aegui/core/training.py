@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from . import data as data_mod
-from . import losses
+from .backprop import Step, make_step
 from .config import ConfigError, Problem, RunConfig, check
 from .floors import Floor, floor_for, row_entropy
 from .models import StackedAutoencoder, build, layer_sizes
@@ -178,7 +178,7 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
     n = x.shape[0]
     seeds = [t.seed + i for i in range(copies)]
     model = build(cfg, seeds).to(prep.device)
-    opt = Stepper(make_optimizer(cfg, model.parameters()))
+    step = make_step(model, Stepper(make_optimizer(cfg, model.parameters())), cfg.loss.kind)
     order = torch.Generator().manual_seed(t.seed + 7919)  # the batch order's own stream
     sample_idx = torch.randperm(n, generator=torch.Generator().manual_seed(t.seed + 104729))[:SAMPLE_ROWS]
     nb = (n + t.batch_size - 1) // t.batch_size
@@ -192,7 +192,7 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
         xs = x[perm.to(prep.device)]
         epoch_losses: list[np.ndarray] = []
         floors = batch_floors(h, perm.numpy(), t.batch_size) if h is not None else None
-        reason = yield from _epoch(cfg, model, opt, (xs, floors), epoch, stats, epoch_losses, cancel)
+        reason = yield from _epoch(cfg, step, (xs, floors), epoch, stats, epoch_losses, cancel)
         if reason is not None:
             if reason == "cancelled" and epoch_losses and stats.last_partial is None:
                 stats.last_partial = np.concatenate(epoch_losses).mean(axis=0)
@@ -249,10 +249,10 @@ class _Stats:
                       final if final.size > 1 else None)
 
 
-def _epoch(cfg, model, opt: Stepper, data, epoch, stats: _Stats, epoch_losses: list, cancel) -> Iterator[Record]:
+def _epoch(cfg, step: Step, data, epoch, stats: _Stats, epoch_losses: list, cancel) -> Iterator[Record]:
     """One pass over the shuffled data; returns a stop reason, or None when the epoch completed."""
     xs, floors = data
-    bs, kind = cfg.training.batch_size, cfg.loss.kind
+    bs = cfg.training.batch_size
     n = xs.shape[0]
     pending: list[torch.Tensor] = []
     first_batch = 0
@@ -262,11 +262,7 @@ def _epoch(cfg, model, opt: Stepper, data, epoch, stats: _Stats, epoch_losses: l
             yield from _flush(pending, floors, epoch, first_batch, stats, epoch_losses)
             return "cancelled"
         xb = xs[start:start + bs]
-        per_copy = losses.per_copy(kind, model(xb), xb)
-        opt.opt.zero_grad(set_to_none=True)
-        per_copy.sum().backward()  # sum of per-copy means: each copy gets its own mean's gradient
-        opt.step()
-        pending.append(per_copy.detach())  # stays on the device: no host sync per batch on CUDA
+        pending.append(step(xb))  # per-copy losses stay on the device: no host sync per batch on CUDA
         now = time.perf_counter()
         if len(pending) >= FLUSH_BATCHES or now - last_flush >= FLUSH_SECONDS:
             diverged = yield from _flush(pending, floors, epoch, first_batch, stats, epoch_losses)
