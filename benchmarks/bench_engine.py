@@ -111,15 +111,23 @@ def measure(rounds: int = 5, epochs: int = 3, engine_epochs: int = 15) -> dict[s
     return rates
 
 
+def ratio(rates: dict[str, list[float]], figure: str, reference: str) -> float:
+    """Median over rounds of figure / reference: each round's pair ran seconds apart, so bursts of load
+    from other processes on this shared machine hit both alike, where they skew the medians of each."""
+    return statistics.median(f / r for f, r in zip(rates[figure], rates[reference]))
+
+
 def rows(rounds: int = 5, epochs: int = 3) -> list:
     """The engine-vs-seed and engine-vs-autograd figures as rows for run_all."""
     from _rows import Row
-    r = {k: statistics.median(v) for k, v in measure(rounds, epochs).items()}
-    vs_seed, vs_autograd = r["cli"] / r["seed"], r["cli"] / r["cli_autograd"]
-    return [Row("engine (aegui run --json) vs the seed's fit loop (CPU)", r["cli"], r["seed"], "batches/s",
+    rates = measure(rounds, epochs)
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    vs_seed, vs_autograd = ratio(rates, "cli", "seed"), ratio(rates, "cli", "cli_autograd")
+    return [Row("engine (aegui run --json) vs the seed's fit loop (CPU)", med["cli"], med["seed"], "batches/s",
                 f"≥ {TARGET:g}× reference", vs_seed, vs_seed >= TARGET),
-            Row("engine, hand-written backward vs autograd's (aegui run --json, CPU)", r["cli"], r["cli_autograd"],
-                "batches/s", f"≥ {TARGET_AUTOGRAD:g}× reference", vs_autograd, vs_autograd >= TARGET_AUTOGRAD)]
+            Row("engine, hand-written backward vs autograd's (aegui run --json, CPU)", med["cli"],
+                med["cli_autograd"], "batches/s", f"≥ {TARGET_AUTOGRAD:g}× reference", vs_autograd,
+                vs_autograd >= TARGET_AUTOGRAD)]
 
 
 def main() -> int:
@@ -134,10 +142,10 @@ def main() -> int:
     for key, label in labels.items():
         per_round = " ".join(f"{v:,.0f}" for v in rates[key])
         print(f"{label:24s}: {statistics.median(rates[key]):9,.0f} batches/s median  (rounds: {per_round})")
-    med = {k: statistics.median(v) for k, v in rates.items()}
-    ok = med["cli"] / med["seed"] >= TARGET and med["cli"] / med["cli_autograd"] >= TARGET_AUTOGRAD
-    print(f"vs the seed loop        : {med['cli'] / med['seed']:9.2f}x  (target >= {TARGET:g}x)")
-    print(f"vs autograd's backward  : {med['cli'] / med['cli_autograd']:9.2f}x  (target >= {TARGET_AUTOGRAD:g}x)")
+    vs_seed, vs_autograd = ratio(rates, "cli", "seed"), ratio(rates, "cli", "cli_autograd")
+    print(f"vs the seed loop        : {vs_seed:9.2f}x  median of per-round ratios (target >= {TARGET:g}x)")
+    print(f"vs autograd's backward  : {vs_autograd:9.2f}x  median of per-round ratios (target >= {TARGET_AUTOGRAD:g}x)")
+    ok = vs_seed >= TARGET and vs_autograd >= TARGET_AUTOGRAD
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

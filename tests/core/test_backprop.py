@@ -73,6 +73,12 @@ def test_mixed_activations_per_layer():
     _compare(model, "mse", _batch("mse"))
 
 
+@pytest.mark.parametrize("kind", ["mse", "l1"])
+def test_sigmoid_output_under_other_losses(kind):
+    cfg = with_changes(_config(kind, "leaky_relu", "mlp", True), **{"model.output": "sigmoid"})
+    _compare(build(cfg, [0, 1]), kind, _batch(kind))
+
+
 def test_saturated_bce_uses_the_same_log_clamp():
     model = build(_config("bce", "identity", "linear", True), [0, 1])
     with torch.no_grad():
