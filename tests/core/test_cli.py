@@ -127,9 +127,9 @@ def test_grid_refuses_invalid_cells_before_training(capsys, data_dir):
 
 
 def test_divergence_at_the_first_batch_is_reported_without_json(capsys, data_dir, monkeypatch):
-    from aegui.core import backprop
-    real = backprop.loss_and_grad
-    monkeypatch.setattr(backprop, "loss_and_grad", lambda kind, out, t: [v * float("nan") for v in real(kind, out, t)])
+    from aegui.core import losses
+    real = losses.per_copy
+    monkeypatch.setattr(losses, "per_copy", lambda kind, out, t: real(kind, out, t) * float("nan"))
     assert main(["run", *TINY]) == 0
     err = capsys.readouterr().err
     assert "diverged after 1 batches, final loss -" in err and "Traceback" not in err

@@ -16,7 +16,7 @@ import pytest
 
 from aegui import cli
 from aegui.core import data as data_mod
-from aegui.core import backprop
+from aegui.core import losses as core_losses
 from aegui.core.config import with_changes
 from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore, StoreError
@@ -129,13 +129,13 @@ def test_store_read_only_folder_raises_store_error(tmp_path):
 def nan_after(monkeypatch):
     """Make the loss NaN from batch `n` on (0-based), through the engine's own loss function."""
     def install(n: int):
-        real, calls = backprop.loss_and_grad, [0]
+        real, calls = core_losses.per_copy, [0]
 
-        def loss_and_grad(kind, out, xb):  # the hand-written step's loss and its gradient
-            loss, grad = real(kind, out, xb)
+        def per_copy(kind, out, xb):
+            loss = real(kind, out, xb)
             calls[0] += 1
-            return (loss * float("nan"), grad * float("nan")) if calls[0] > n else (loss, grad)
-        monkeypatch.setattr(backprop, "loss_and_grad", loss_and_grad)
+            return loss * float("nan") if calls[0] > n else loss
+        monkeypatch.setattr(core_losses, "per_copy", per_copy)
     return install
 
 
