@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from . import data as data_mod
+from . import memory
 from .backprop import Step, make_step
 from .config import ConfigError, Problem, RunConfig, check
 from .floors import Floor, floor_for, row_entropy
@@ -119,12 +120,15 @@ def resolve_device(asked: str, step_flops: float | None = None) -> tuple[torch.d
     return torch.device("cpu"), ("CUDA not available: running on the CPU" if asked == "auto" else "")
 
 
-def prepare(config: RunConfig, copies: int = 1) -> Prepared:
+def prepare(config: RunConfig, copies: int = 1, max_memory: int | None = None) -> Prepared:
     """Validate the config, build its data and check it against the loss; raise ConfigError if unusable.
 
     copies: how many seeds will train at once, which sets the work per step that 'auto' weighs.
+    max_memory: the memory guard's budget in bytes (None: half the physical memory), checked from the
+    data's shape before the data is built or read.
     """
     check(config)
+    memory.check(config, copies, max_memory, data_mod.shape_of(config.data))
     x = data_mod.generate(config.data, config.training.seed)
     data_mod.check_targets(x, config.loss.kind, config.data.kind)
     n, d = x.shape

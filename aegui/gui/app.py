@@ -97,15 +97,18 @@ def open_window(data_dir: str | None = None):
 
     from aegui.core.store import RunStore
     from .main_window import MainWindow
-    store = RunStore.open(data_dir)  # moves a damaged file aside; the window keeps this one connection
+    # Moves a file aside only for real corruption; a full or read-only disk opens it read-only instead.
+    store = RunStore.open(data_dir, read_only_ok=True)  # the window keeps this one connection
     notice = store.notice
     window = MainWindow(store=store)
     window.show()
     if notice:
         print(f"aegui: warning: {notice}", file=sys.stderr)
         window.statusBar().showMessage(f"Warning: {notice}")
-        window.store_notice = QMessageBox(QMessageBox.Icon.Warning, "Run store repaired",
-                                          f"{notice}. Nothing was deleted: the damaged file is kept for recovery.",
+        title, tail = (("Run store read-only", "Free space or fix the permission, then restart aegui to run again.")
+                       if store.read_only else
+                       ("Run store repaired", "Nothing was deleted: the damaged file is kept for recovery."))
+        window.store_notice = QMessageBox(QMessageBox.Icon.Warning, title, f"{notice}. {tail}",
                                           QMessageBox.StandardButton.Ok, window)
         window.store_notice.open()  # not exec(): the window starts behind it
     return window

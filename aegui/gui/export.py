@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 import json
 import math
-import re
 from pathlib import Path
 
 from ..core import config as config_mod
 from ..core import config_io
-from .atomic import ExportError, atomic_write  # noqa: F401 - export.atomic_write stays a public name
+from .atomic import ExportError, atomic_write, check_out  # noqa: F401 - their public names here too
 from .figure_render import META_KEY, save_figure
+from ..core import safe_json
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
@@ -19,7 +19,8 @@ LOGICAL_WIDTH = 1000     # layout width in px: fonts keep their size, the image 
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
 MAX_META_BYTES = 2 * 1024 * 1024
 MAX_RUNS = 1000
-_SVG_META = re.compile(rb'<metadata id="aegui-runs"><!\[CDATA\[(.*?)\]\]></metadata>', re.S)
+SVG_META_OPEN = b'<metadata id="aegui-runs"><![CDATA['
+SVG_META_CLOSE = b"]]></metadata>"
 
 
 # ---------------------------------------------------------------- metadata
@@ -61,6 +62,16 @@ def _check_figure(raw, path) -> list[dict]:
     return runs
 
 
+def svg_meta(data: bytes) -> bytes | None:
+    """The aegui metadata in an SVG: two linear searches (a regex here was quadratic on unclosed openers)."""
+    start = data.find(SVG_META_OPEN)
+    if start < 0:
+        return None
+    start += len(SVG_META_OPEN)
+    end = data.find(SVG_META_CLOSE, start)
+    return data[start:end] if end >= 0 else None
+
+
 def _meta_bytes(path: Path, data: bytes) -> bytes | None:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         from PySide6 import QtCore, QtGui
@@ -71,8 +82,7 @@ def _meta_bytes(path: Path, data: bytes) -> bytes | None:
         buffer.close()
         return text.encode("utf-8") if text else None
     if b"<svg" in data[:4096]:
-        m = _SVG_META.search(data)
-        return m.group(1) if m else None
+        return svg_meta(data)
     raise ExportError(f"{path}: not a PNG or SVG figure")
 
 
@@ -91,9 +101,9 @@ def read_figure(path) -> list[dict]:
     if len(text) > MAX_META_BYTES:
         raise ExportError(f"{path}: aegui metadata over {MAX_META_BYTES // 2**20} MiB; not read")
     try:
-        raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ExportError(f"{path}: aegui metadata is not valid JSON ({exc})") from None
+        raw = safe_json.loads(text)
+    except safe_json.JSONError as exc:  # says where, never what: a figure's bytes are not echoed
+        raise ExportError(f"{path}: aegui metadata {exc}") from None
     return _check_figure(raw, path)
 
 

@@ -6,6 +6,8 @@ training lives in the engine, and the worker's lifetime in RunController.
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMessageBox
@@ -15,7 +17,7 @@ from aegui.core import config_io
 from aegui.core.store import RunStore
 
 from .banner import banner_html
-from .figure_open import FigureDropFilter
+from .figure_open import FigureDropFilter, launch_refusal
 from .run_status import RunStatus
 from .runner import RunController
 from .toggles import sync_toggles, toggled_config
@@ -84,8 +86,12 @@ class MainWindow(WindowFiles, QMainWindow):
         text = QSettings().value("config")
         try:
             self.panels.set_config(config_io.from_json(text) if text else cfg.RunConfig())
-        except cfg.ConfigError:
-            pass  # a config from another version: start from the defaults
+        except Exception as exc:  # noqa: BLE001 - a broken or foreign setting must never keep the window shut
+            self.panels.set_config(cfg.RunConfig())
+            why = exc.problems[0] if isinstance(exc, cfg.ConfigError) else type(exc).__name__
+            self.settings_warning = f"The saved config could not be used ({why}); the panels start from the defaults."
+            print(f"aegui: warning: {self.settings_warning}", file=sys.stderr)
+            self._say(self.settings_warning)
 
     # ---------------------------------------------------------------- runs
 
@@ -104,7 +110,16 @@ class MainWindow(WindowFiles, QMainWindow):
         return self.launch(config, self.seeds_spin.value())
 
     def launch(self, config, copies: int = 1, group: str | None = None) -> bool:
-        """Start config as `copies` seeded copies, stored in group; False while another run is going."""
+        """Start config as `copies` seeded copies, stored in group; False while another run is going, the store
+        is read-only, or the memory guard refuses it (saying why in a dialog)."""
+        refusal = launch_refusal(self.store, config, copies)
+        if refusal:
+            self._say("Cannot run: " + refusal.splitlines()[0])
+            if not self._closed:
+                self.failure_box = QMessageBox(QMessageBox.Icon.Warning, "Cannot run", refusal,
+                                               QMessageBox.StandardButton.Ok, self)
+                self.failure_box.open()
+            return False
         if not self.runner.start(config, copies, group):
             return False
         # The live plot is cleared when the run has started (start_run): until then the last run stays whole,
