@@ -293,16 +293,19 @@ class RunStore:
         return int(self.db.execute("SELECT COALESCE(SUM(n), 0) FROM loss_chunks WHERE run_id=?",
                                    (run_id,)).fetchone()[0])
 
+    @_retrying
     def rename(self, run_id: int, name: str) -> None:
         """Give a run a new display name."""
         with self.db:
             self.db.execute("UPDATE runs SET name=? WHERE run_id=?", (str(name)[:200], run_id))
 
+    @_retrying
     def set_notes(self, run_id: int, notes: str) -> None:
         """Replace a run's free-text notes."""
         with self.db:
             self.db.execute("UPDATE runs SET notes=? WHERE run_id=?", (str(notes), run_id))
 
+    @_retrying
     def delete(self, run_id: int) -> None:
         """Remove a run and its curves."""
         with self.db:

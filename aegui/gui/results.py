@@ -124,10 +124,22 @@ class RunTableModel(QtCore.QAbstractTableModel):
         if index.column() != NAME_COLUMN or role != Qt.ItemDataRole.EditRole or not name:
             return False
         row = self.rows[index.row()]
-        self.store.rename(row.run_id, name)
+        if not store_write(self.store.rename, row.run_id, name):
+            return False
         self.rows[index.row()] = dataclasses.replace(row, name=name[:200])
         self.dataChanged.emit(index, index)
         return True
+
+
+def store_write(write, *args) -> bool:
+    """Run a store write; a full, read-only or locked store is shown in a dialog (never only on stderr)."""
+    from ..core.store import StoreError
+    try:
+        write(*args)
+        return True
+    except StoreError as exc:
+        QtWidgets.QMessageBox.warning(QtWidgets.QApplication.activeWindow(), "Cannot change the run store", str(exc))
+        return False
 
 
 def _tooltip(row) -> str:
@@ -279,8 +291,7 @@ class ResultsPane(QtWidgets.QWidget):
         row = rows[0]
         text, ok = QtWidgets.QInputDialog.getMultiLineText(self, "Run notes", f"Notes on #{row.run_id} {row.name}:",
                                                            row.notes)
-        if ok:
-            self.store.set_notes(row.run_id, text)
+        if ok and store_write(self.store.set_notes, row.run_id, text):
             self.refresh()
 
     def delete_selected(self) -> None:
@@ -296,7 +307,8 @@ class ResultsPane(QtWidgets.QWidget):
         if answer != buttons.Yes:
             return
         for r in rows:
-            self.store.delete(r.run_id)
+            if not store_write(self.store.delete, r.run_id):
+                break
         self.view.clearSelection()
         self.refresh()
 

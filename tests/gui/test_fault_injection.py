@@ -15,6 +15,7 @@ from aegui.core.store import RunStore
 from aegui.gui import app
 from aegui.gui.export import FIGURE_SCHEMA
 from aegui.gui.figure_open import FigureDialog
+from aegui.gui.results import NAME_COLUMN
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
 
@@ -54,6 +55,11 @@ def test_full_disk_opens_read_only_says_why_and_refuses_to_run(qtbot, data_dir, 
     box.close()
     assert not window.launch(tiny())
     assert "read-only" in window.failure_box.text() and window.failure_box.isVisible()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
+    model = window.results.model
+    assert not model.setData(model.index(0, NAME_COLUMN), "renamed")  # a write: refused in a dialog
+    assert len(shown) == 1 and "it is read-only" in shown[0]
     window.close()
     assert (data_dir / "runs.sqlite").read_bytes() == three_runs
     assert not [p for p in data_dir.iterdir() if ".corrupt-" in p.name]
