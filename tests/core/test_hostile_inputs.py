@@ -15,7 +15,8 @@ import pytest
 from aegui import cli
 from aegui.core import data as data_mod
 from aegui.core import memory
-from aegui.core.config import ConfigError, RunConfig, from_json, with_changes
+from aegui.core.config import ConfigError, RunConfig, with_changes
+from aegui.core.config_io import from_json
 from aegui.core.training import prepare
 
 

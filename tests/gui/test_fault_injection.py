@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from aegui.core import config as cfg
+from aegui.core import config_io
 from aegui.core.store import RunStore
 from aegui.gui import app
 from aegui.gui.export import FIGURE_SCHEMA
@@ -90,7 +91,7 @@ def test_a_broken_saved_config_falls_back_to_the_defaults_with_a_warning(qtbot, 
 
 
 def _svg_figure(path, configs) -> None:
-    runs = [{"run_id": i + 1, "name": f"r{i}", "config": cfg.to_dict(c), "summary": {}} for i, c in enumerate(configs)]
+    runs = [{"run_id": i + 1, "name": f"r{i}", "config": config_io.to_dict(c), "summary": {}} for i, c in enumerate(configs)]
     meta = json.dumps({"aegui_figure": FIGURE_SCHEMA, "runs": runs})
     path.write_text(f'<svg><metadata id="aegui-runs"><![CDATA[{meta}]]></metadata></svg>')
 
