@@ -15,6 +15,7 @@ import numpy as np
 
 from . import config as config_mod
 from . import config_io
+from . import liveness
 from . import store_safety as safety
 from .config import RunConfig
 from .store_rows import RunRow, parse_row  # noqa: F401 - RunRow's public home stays store
@@ -195,10 +196,10 @@ class RunStore:
     def _mark_interrupted(self) -> None:
         host, now = socket.gethostname(), time.time()
         rows = self.db.execute("SELECT run_id, pid, host, updated, proc FROM runs WHERE status='running'").fetchall()
-        me = f"{safety.process_identity() or ':'}:"
+        me = f"{liveness.process_identity() or ':'}:"
         dead = [r[0] for r in rows
                 if not (r[2] == host and r[1] == os.getpid() and str(r[4]).startswith(me))  # this process's own
-                and not (safety.writer_alive(r[1], r[4], r[3], STALE_SECONDS, now, self.path) if r[2] == host
+                and not (liveness.writer_alive(r[1], r[4], r[3], STALE_SECONDS, now, self.path) if r[2] == host
                          else isinstance(r[3], (int, float)) and now - r[3] <= STALE_SECONDS)]
         if dead:
             with self.db:
@@ -219,7 +220,7 @@ class RunStore:
                 "versions, copies, pid, host, group_name, proc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (self.unique_name(config.label()), "running", config_io.to_json(config, indent=None), now, now,
                  floor.value, int(floor.exact), floor.basis, device, json.dumps(versions()), copies,
-                 os.getpid(), socket.gethostname(), group_name, safety.run_identity(self.path)))
+                 os.getpid(), socket.gethostname(), group_name, liveness.run_identity(self.path)))
         return int(cur.lastrowid)
 
     def unique_name(self, base: str) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from aegui import cli
-from aegui.core import store_safety
+from aegui.core import liveness, store_safety
 from aegui.core.floors import Floor
 from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore
@@ -222,10 +222,10 @@ def _running_row(store, pid: int, identity: str | None, updated: float | None = 
     return run_id
 
 
-@pytest.mark.skipif(store_safety.process_identity() is None, reason="needs /proc")
+@pytest.mark.skipif(liveness.process_identity() is None, reason="needs /proc")
 def test_f6_pid_reuse_and_pid_1_do_not_keep_a_dead_run_running(tmp_path):
     store = RunStore.open(tmp_path)
-    ns, start = store_safety.process_identity(os.getppid()).split(":")
+    ns, start = liveness.process_identity(os.getppid()).split(":")
     reused = _running_row(store, os.getppid(), f"{ns}:{int(start) + 1}:")  # a live PID, another process's start
     pid1 = _running_row(store, 1, f"{ns}:{int(start) + 7}:")  # a container's dead PID 1; ours is alive
     elsewhere = _running_row(store, 1, "4026000000:5:", time.time())  # another namespace, fresh heartbeat
