@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from pathlib import Path
@@ -10,12 +9,12 @@ from pathlib import Path
 from ..core import config as config_mod
 from ..core import config_io
 from .atomic import ExportError, atomic_write, check_out  # noqa: F401 - their public names here too
+from .figure_layout import LOGICAL_WIDTH, build_figure, caption_html  # noqa: F401 - export.caption_html stays
 from .figure_render import META_KEY, save_figure
 from ..core import safe_json
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
-LOGICAL_WIDTH = 1000     # layout width in px: fonts keep their size, the image is scaled to the width asked
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
 MAX_META_BYTES = 2 * 1024 * 1024
 MAX_RUNS = 1000
@@ -114,53 +113,8 @@ def figure_configs(path) -> list:
 
 # ---------------------------------------------------------------- figures
 
-def caption_html(rows_and_losses, smoothing: int, excess: bool = False) -> str:
-    """Caption listing each run's config and result, each in its curve's colour."""
-    from .plot_base import PALETTE, floor_text
-    shown = "y: loss − each run's floor" if excess else "dashed: each run's loss floor"
-    lines = [f"<span style='color:#666'>aegui · curves: rolling mean over {smoothing} batch"
-             f"{'es' if smoothing != 1 else ''} · {shown}</span>"]
-    for i, (row, _) in enumerate(rows_and_losses):
-        c, colour = row.config, PALETTE[i % len(PALETTE)]
-        final = "—" if row.final_loss is None else f"{row.final_loss:.4f}"
-        parts = [f"data {c.data.kind} ×{c.data.features}, {c.data.samples:,} samples",
-                 f"model {c.model.kind} {c.data.features}→{c.encoding_dim} ({c.model.output} output)",
-                 f"loss {c.loss.kind}", f"{c.optimizer.kind} lr {c.optimizer.lr:g}", f"batch {c.training.batch_size}",
-                 f"epochs {row.epochs}/{c.training.epochs}", f"seed {c.training.seed}",
-                 f"final loss {final}", floor_text(row.floor, row.floor_exact)]
-        lines.append(f"<span style='color:{colour}'>■</span> <b>#{row.run_id} {html.escape(row.name)}</b> — "
-                     + html.escape(" · ".join(parts)))
-    return "<br>".join(lines)
-
-
 def _figure_widget(rows_and_losses, view: dict | None):
-    from PySide6 import QtCore, QtWidgets
-    from .loss_plot import ComparisonPlot
-    fig = QtWidgets.QWidget()
-    fig.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
-    fig.setStyleSheet("background: white;")
-    layout = QtWidgets.QVBoxLayout(fig)
-    layout.setContentsMargins(12, 12, 12, 12)
-    plot = ComparisonPlot(fig, controls=False)
-    for key, setter in (("log", plot.set_log), ("excess", plot.set_excess), ("x_axis", plot.set_x_axis),
-                        ("smoothing", plot.set_smoothing)):
-        if view and key in view:
-            setter(view[key])
-    plot.set_runs(rows_and_losses)
-    caption = QtWidgets.QLabel(caption_html(rows_and_losses, plot.smoothing, plot.excess))
-    caption.setWordWrap(True)
-    caption.setStyleSheet("color: #2b2b2b; font-size: 9pt;")
-    plot_h = int(LOGICAL_WIDTH * 0.56)
-    plot.setFixedHeight(plot_h)
-    layout.addWidget(plot)
-    layout.addWidget(caption)
-    cap_h = caption.heightForWidth(LOGICAL_WIDTH - 24)
-    fig.resize(LOGICAL_WIDTH, plot_h + cap_h + 36)
-    fig.show()
-    QtWidgets.QApplication.processEvents()  # layout, then the ViewBox's auto-range
-    plot.plot_item.vb.updateAutoRange()
-    QtWidgets.QApplication.processEvents()
-    return fig
+    return build_figure(rows_and_losses, view)
 
 
 def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None) -> Path:
