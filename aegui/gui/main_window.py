@@ -45,6 +45,7 @@ class MainWindow(WindowFiles, QMainWindow):
         self.failure_box: QMessageBox | None = None
         self.grid_run = None
         self.preset = None
+        self.current_run_id = None
         self.rerun_queue = []  # (config, copies) a figure asked to rerun, one after another
         build_actions(self)
         build_layout(self)
@@ -122,6 +123,8 @@ class MainWindow(WindowFiles, QMainWindow):
             return False
         if not self.runner.start(config, copies, group):
             return False
+        if group is None:  # a single run is watched on the live plot, even when started from the Grid tab
+            self.tabs.setCurrentIndex(0)
         # The live plot is cleared when the run has started (start_run): until then the last run stays whole,
         # and becomes a ghost with every batch it sent.
         self._set_running(True)
@@ -157,6 +160,7 @@ class MainWindow(WindowFiles, QMainWindow):
 
     def _on_started(self, info: dict) -> None:
         info = {**info, "name": self._stored_name(info)}
+        self.current_run_id = info.get("run_id")
         self.live.set_hint(None)
         self.recon_stack.setCurrentIndex(1)
         self.live.start_run(info)
@@ -183,6 +187,8 @@ class MainWindow(WindowFiles, QMainWindow):
             self.live.add_epoch(**row)
 
     def _on_paused(self, paused: bool) -> None:
+        self.status.set_paused(paused)
+        self.results.mark_paused(self.current_run_id, paused)
         self._say("Paused: Ctrl+P resumes" if paused else "Resumed")
 
     def _on_finished(self, end) -> None:
@@ -201,6 +207,7 @@ class MainWindow(WindowFiles, QMainWindow):
             self.failure_box.open()  # not exec(): the window keeps running behind it
 
     def _on_ended(self, outcome: str) -> None:
+        self.results.mark_paused(None, False)
         self._set_running(self.runner.is_running())  # a rerun may already have started the next one
         if not self._closed:
             self.live.flush()
@@ -221,7 +228,9 @@ class MainWindow(WindowFiles, QMainWindow):
         """Apply a loss or data toggle, keeping the config valid; refuse, saying why, when it cannot be."""
         new, added = toggled_config(self.panels.config(), path, value)
         if added:
-            self._say(f"Refused {path} = {value}: " + "; ".join(added))
+            # Each problem names its field and value already: said once, not "data.kind = gaussian: data.kind = …".
+            said = [p.split(": ", 1)[1] if p.startswith(f"{path} = ") else p for p in added]
+            self._say(f"Refused {path} = {value}: " + "; ".join(said))
             self._sync_toggles(self.panels.config())
             return False
         self.panels.set_config(new)
