@@ -68,11 +68,21 @@ class LossAxis(pg.AxisItem):
         """Labels for log ticks, blank for minor ticks when the view spans many decades."""
         strings = super().logTickStrings(values, scale, spacing)
         span = abs(self.range[1] - self.range[0])
-        keep = (1,) if span > 2.5 else (1, 2, 5) if span > 1.2 else None
-        if keep is None:
-            return strings
         mantissa = [round(10 ** (v - math.floor(v + 1e-9))) for v in values]
-        return [s if m in keep else "" for s, m in zip(strings, mantissa)]
+        # As many labels as fit the axis' height at twice the text's height: on a short plot a narrow range
+        # otherwise stacked 0.2 … 0.9 into one another.
+        font = QtGui.QFontMetrics(self.style["tickFont"] or QtGui.QFont())
+        room = max(2, int(self.size().height() / (2.0 * font.height())))
+        sets = ([None] if span <= 1.2 else []) + ([(1, 2, 5)] if span <= 2.5 else []) + [(1,)]
+        for keep in sets:
+            kept = [s if keep is None or m in keep else "" for s, m in zip(strings, mantissa)]
+            shown = sum(bool(k) for k in kept)
+            if 0 < shown <= room:
+                return kept
+        # No decade in view, or still too many: every k-th label, so some always show.
+        idx = [i for i, text in enumerate(strings) if text]
+        step = max(1, -(-len(idx) // room))
+        return [text if i in idx[::step] else "" for i, text in enumerate(strings)]
 
 
 class _Growable:

@@ -126,3 +126,14 @@ def test_the_reconstruction_header_wraps_instead_of_being_cut(qtbot, window):
     window.recon.show_reconstruction(np.random.rand(50, 2), np.random.rand(50, 2), None, "bce")
     label = window.recon.readout
     assert label.wordWrap() and label.height() >= 2 * label.fontMetrics().lineSpacing()
+
+
+def test_log_ticks_on_a_short_narrow_axis_do_not_pile_up(make_live_plot):
+    plot = make_live_plot({"floor": 0.5, "floor_exact": True, "label": "narrow", "batches_per_epoch": 10})
+    axis = plot.plot_item.getAxis("left")
+    axis.resize(60, 80)
+    axis.setRange(np.log10(0.19), np.log10(0.95))
+    values = np.log10([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    shown = [s for s in axis.logTickStrings(values, 1.0, 0.1) if s]
+    room = 80 / (2 * QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont()).height())
+    assert 1 <= len(shown) <= max(2, int(room))
