@@ -36,7 +36,8 @@ class ComparisonPlot(PlotBase):
         self._items, self.curves = [], []
         units = list(dict.fromkeys(UNITS.get(row.config.loss.kind, "loss") for row, _ in self.runs))
         # Mixed units share this axis on screen (a saved figure splits them): the label names both.
-        self.y_unit = units[0] if len(units) == 1 else "loss (" + "; ".join(u[6:-1] for u in units) + ")"
+        short = {"loss (mean squared error)": "MSE", "loss (mean absolute error)": "MAE", "loss (nats)": "nats"}
+        self.y_unit = units[0] if len(units) == 1 else "loss (" + ", ".join(short.get(u, u) for u in units) + ")"
         for i, (row, _) in enumerate(self.runs):
             self._add_run_items(row, colours[i] if colours else PALETTE[i % len(PALETTE)])
         self._changed()
