@@ -106,7 +106,7 @@ CUDA_MIN_STEP_FLOPS = 6e7
 def resolve_device(asked: str, step_flops: float | None = None) -> tuple[torch.device, str]:
     """The torch device for 'auto' / 'cpu' / 'cuda', and a note whenever 'auto' chose the CPU."""
     if asked == "cpu":
-        return torch.device("cpu"), ""  # without asking CUDA: a forked training process must not touch it
+        return torch.device("cpu"), ""  # without asking CUDA, which would initialise its driver here
     has_cuda = torch.cuda.is_available()
     if asked == "cuda" and not has_cuda:
         raise ConfigError([Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto")])
