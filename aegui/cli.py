@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from .cli_common import (EXIT_INTERRUPTED, EXIT_INVALID, RUN_FLAGS, UsageError,  # noqa: F401 - their old home
-                         config_from_args, finite, print_json)
+                         EXIT_ENVIRONMENT, config_from_args, finite, print_json, printable)
+
 
 class _Parser(argparse.ArgumentParser):
     def __init__(self, **kw):
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_flags(run)
     run.add_argument("--seeds", type=int, default=1, help="train N seeds at once as one batched model (1-64)")
     run.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
+    fig = sub.add_parser("figure", help="list the runs a saved PNG or SVG figure carries")
+    fig.add_argument("file")
+    fig.add_argument("--json", action="store_true")
     grid = sub.add_parser("grid", help="train every loss × data combination (--loss mse,bce --data uniform,bernoulli)")
     add_run_flags(grid, grid=True)
     grid.add_argument("--seeds", type=int, default=1, help="seeds per cell, trained as one batched model")
@@ -73,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("run_ids", type=int, nargs="+")
     exp.add_argument("--out", required=True)
     exp.add_argument("--width", type=int, default=1600)
+    for sp in (run, grid):
+        sp.add_argument("--max-memory", help="refuse a run estimated to need more (e.g. 8G; default: half the "
+                                             "physical memory, or AEGUI_MAX_MEMORY)")
     for sp in (run, grid, runs, show, exp):
         sp.add_argument("--data-dir", default=argparse.SUPPRESS, help="where runs are stored")
     return p
@@ -96,3 +103,34 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - every path ends in one line, never a traceback
+        return fault(exc)
+
+
+def fault(exc: BaseException) -> int:
+    """Print one line for an error that is not the input's fault; exit 1 (2 for a ConfigError)."""
+    import os
+    import sqlite3
+
+    from .core.config import ConfigError
+    from .core.store import StoreError
+    from .core.store_safety import explain
+    if isinstance(exc, ConfigError):
+        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
+        return EXIT_INVALID
+    if isinstance(exc, StoreError):
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT if exc.environment else EXIT_INVALID
+    if isinstance(exc, sqlite3.Error):
+        text = explain("in use", exc).replace("; it was left as it is", "")
+    elif isinstance(exc, MemoryError):
+        text = "out of memory: lower --max-memory's estimate by using less data, fewer seeds or a smaller model"
+    elif isinstance(exc, OSError):
+        text = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    print(f"error: {printable(text)[:500]}", file=sys.stderr)
+    if os.environ.get("AEGUI_DEBUG"):
+        import traceback
+        traceback.print_exception(exc)
+    return EXIT_ENVIRONMENT

@@ -10,6 +10,7 @@ import json
 import math
 
 EXIT_INVALID = 2
+EXIT_ENVIRONMENT = 1  # a full disk, a permission, a lock held too long: not the input's fault
 EXIT_INTERRUPTED = 130
 
 # Flags that map one-to-one onto config fields; None means "not given, keep the preset's value".
@@ -78,3 +79,10 @@ def json_text(obj, indent: int | None = 2) -> str:
 def print_json(obj) -> None:
     """One JSON document on stdout."""
     print(json_text(obj))
+
+
+def printable(text) -> str:
+    """text with control characters (ESC, newline, …) escaped, so a stored name cannot drive the terminal."""
+    import unicodedata
+    return "".join(c if unicodedata.category(c)[0] != "C" else repr(c)[1:-1]
+                   for c in str(text))

@@ -8,11 +8,12 @@ import threading
 import time
 from contextlib import contextmanager
 
-from .cli_common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
+from .cli_common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json, printable
 from .core.config import ConfigError
 from .core.config_io import to_dict
 
 MAX_SEEDS = 64
+MAX_RUN_ID = 2**63 - 1
 
 
 @contextmanager
@@ -24,17 +25,42 @@ def _usage_errors():
     except ConfigError as exc:
         raise UsageError("\n".join(f"error: {p}" for p in exc.problems)) from None
     except StoreError as exc:
+        if exc.environment:
+            raise  # cli.main: one line, exit 1
         raise UsageError(f"error: {exc}") from None
 
 
-def open_store(args):
-    """The run store named by --data-dir, AEGUI_DATA_DIR or the default folder."""
+def open_store(args, read_only_ok: bool = False):
+    """The run store named by --data-dir, AEGUI_DATA_DIR or the default folder.
+
+    read_only_ok: for commands that only read (runs, show, export), a store that cannot be written
+    (full disk, permission) is opened read-only with a warning instead of refused.
+    """
     from .core.store import RunStore
     with _usage_errors():
-        store = RunStore.open(getattr(args, "data_dir", None))
+        store = RunStore.open(getattr(args, "data_dir", None), read_only_ok=read_only_ok)
     if store.notice:
-        print(f"warning: {store.notice}", file=sys.stderr)
+        print(f"warning: {printable(store.notice)}", file=sys.stderr)
     return store
+
+
+def max_memory(args) -> int | None:
+    """--max-memory in bytes, or None for the default budget."""
+    from .core.memory import parse_size
+    text = getattr(args, "max_memory", None)
+    if text is None:
+        return None
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise UsageError(f"error: {exc}") from None
+
+
+def check_run_id(run_id: int) -> None:
+    """UsageError for an id no store can hold (SQLite integers are 64-bit)."""
+    if not 1 <= run_id <= MAX_RUN_ID:
+        raise UsageError(f"error: run_id = {str(run_id)[:30]}: no such run (ids are whole numbers from 1 to "
+                         f"{MAX_RUN_ID:,}; see `aegui runs`)")
 
 
 def _check_seeds(n: int) -> None:
@@ -91,9 +117,23 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
             rec.cancel()  # a second Ctrl-C while the first one was being honoured: still the user's stop
             raise
         except BaseException as exc:
-            rec.fail(f"{type(exc).__name__}: {exc}")
+            _store_failure(rec, exc)
             raise
     return summary_dict(rec.run_id, start, end, copies, floors)
+
+
+def _store_failure(rec, exc: BaseException) -> None:
+    """Store the run as failed with its reason; a store that cannot take even that is named in the error."""
+    from .core.store import StoreError
+    try:
+        rec.fail(f"{type(exc).__name__}: {exc}"[:2000])
+    except Exception as second:  # noqa: BLE001 - the store is what failed: say so, keep the first error
+        if isinstance(exc, StoreError) and rec.run_id is not None:
+            exc.args = (f"{exc}; run {rec.run_id} could not be marked failed ({type(second).__name__}); "
+                        "the next aegui marks it interrupted",)
+        return
+    if isinstance(exc, StoreError) and rec.run_id is not None:
+        exc.args = (f"{exc}; run {rec.run_id} was stored as failed, with the curve up to the fault",)
 
 
 def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
@@ -117,7 +157,8 @@ def cmd_run(args) -> int:
     from .core.training import prepare
     _check_seeds(args.seeds)
     with _usage_errors():
-        prep = prepare(config_from_args(args), args.seeds)  # an invalid run is refused before it is stored
+        # An invalid run, or one over the memory budget, is refused before it is stored or allocated.
+        prep = prepare(config_from_args(args), args.seeds, max_memory(args))
     store = open_store(args)
     result = train_and_store(prep, store, args.seeds)
     if args.json:
@@ -133,20 +174,20 @@ def cmd_run(args) -> int:
 
 def cmd_runs(args) -> int:
     """List stored runs."""
-    store = open_store(args)
+    store = open_store(args, read_only_ok=True)
     rows = store.list_runs()
     if args.json:
         print_json([run_json(r) for r in rows])
         return 0
     print(f"{'id':>5}  {'name':28} {'status':11} {'stop':10} {'batches':>8} {'final':>10} {'floor':>10}  created")
     for r in rows:
-        print(f"{r.run_id:>5}  {r.name[:28]:28} {r.status:11} {r.stop_reason or '-':10} {r.batches:>8} "
+        print(f"{r.run_id:>5}  {printable(r.name)[:28]:28} {r.status:11} {r.stop_reason or '-':10} {r.batches:>8} "
               f"{_num(r.final_loss):>10} {_num(r.floor):>10}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(r.created))}")
     return 0
 
 
-def _num(v) -> str:
-    return "-" if v is None else f"{v:.4g}"
+def _num(v, fmt: str = ".4g") -> str:
+    return f"{v:{fmt}}" if isinstance(v, (int, float)) and not isinstance(v, bool) else "-"
 
 
 def _print_floors(summary: dict, out=None, indent: str = "") -> None:
@@ -169,12 +210,14 @@ def run_json(r) -> dict:
             "min_epoch_loss": finite(r.min_epoch_loss), **floor_fields(r.config, r.floors, r.eval_loss),
             "created": r.created,
             "seconds": r.seconds, "device": r.device, "copies": r.copies, "notes": r.notes,
-            "group": r.group_name, "copy_final_loss": r.copy_final, "config": to_dict(r.config)}
+            "group": r.group_name, "copy_final_loss": r.copy_final, "config": to_dict(r.config),
+            "damaged": r.damaged}
 
 
 def cmd_show(args) -> int:
     """Show one stored run with its epoch means."""
-    store = open_store(args)
+    check_run_id(args.run_id)
+    store = open_store(args, read_only_ok=True)
     try:
         r = store.get_run(args.run_id)
     except KeyError:
@@ -184,17 +227,20 @@ def cmd_show(args) -> int:
         print_json({**run_json(r), "epoch_means": [finite(e[1]) for e in epochs],
                     "recent_means": [finite(e[2]) for e in epochs]})
         return 0
-    print(f"run {r.run_id}: {r.name}  [{r.status}, {r.stop_reason or '-'}]  device {r.device}")
+    print(f"run {r.run_id}: {printable(r.name)}  [{r.status}, {r.stop_reason or '-'}]  device {r.device}")
     summary = run_json(r)
     print(f"  batches {r.batches}, epochs {r.epochs}, {r.seconds:.1f} s; final loss {_num(r.final_loss)}, "
-          f"eval loss {_num(r.eval_loss)}", file=sys.stdout)
+          f"eval loss {_num(r.eval_loss)}")
     _print_floors(summary, sys.stdout, "  ")
     if summary["why_not_zero"]:
         print(f"  why not zero? {summary['why_not_zero']}")
+    if r.damaged:
+        print(f"  damaged: {printable(r.damaged)}")
     if r.error:
-        print(f"  error: {r.error}")
+        print(f"  error: {printable(r.error)}")
     for e in epochs:
-        print(f"  epoch {e[0] + 1:>4}  epoch loss {e[1]:.6g}  recent loss {e[2]:.6g}")
+        print(f"  epoch {_num(e[0] + 1 if isinstance(e[0], int) else None):>4}  epoch loss {_num(e[1], '.6g')}  "
+              f"recent loss {_num(e[2], '.6g')}")
     return 0
 
 
@@ -220,8 +266,14 @@ def cmd_data(args) -> int:
 
 def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG or CSV (works with no display)."""
-    from .gui.export import ExportError, export_runs
-    store = open_store(args)
+    from .gui.export import ExportError, check_out, export_runs
+    for i in args.run_ids:
+        check_run_id(i)
+    try:
+        check_out(args.out, (".png", ".svg", ".csv"))  # before any work: a bad --out wastes nothing
+    except ExportError as exc:
+        raise UsageError(f"error: {exc}") from None
+    store = open_store(args, read_only_ok=True)
     missing = [i for i in args.run_ids if not _exists(store, i)]
     if missing:
         raise UsageError("\n".join(f"error: run_id = {i}: no such run (see `aegui runs`)" for i in missing))
@@ -241,3 +293,27 @@ def _exists(store, run_id: int) -> bool:
         return True
     except KeyError:
         return False
+
+
+def cmd_figure(args) -> int:
+    """List the runs a saved PNG or SVG figure carries, without a window and without reading any data file."""
+    from .gui.export import ExportError, ensure_app, read_figure
+    ensure_app()  # PNG text chunks are read through Qt's image reader
+    try:
+        runs = read_figure(args.file)
+    except ExportError as exc:
+        raise UsageError(f"error: {printable(exc)}") from None
+    if args.json:
+        print_json({"file": args.file, "runs": runs})
+        return 0
+    print(f"{'id':>5}  {'name':28} {'loss':10} {'data':14} {'final':>10} {'floor':>10}")
+    for run in runs:
+        c, summary = run["config"], run.get("summary") or {}
+        data = c.get("data", {})
+        print(f"{str(run.get('run_id', '?'))[:5]:>5}  {printable(run.get('name', ''))[:28]:28} "
+              f"{printable(c.get('loss', {}).get('kind', '?'))[:10]:10} "
+              f"{printable(data.get('kind', '?'))[:14]:14} {_num(summary.get('final_loss')):>10} "
+              f"{_num(summary.get('floor')):>10}")
+        if data.get("kind") == "file":
+            print(f"       reads the data file {printable(data.get('file'))} (not read now)")
+    return 0

@@ -17,7 +17,7 @@ def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[st
     return list(dict.fromkeys(items))
 
 
-def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1):
+def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1, max_memory: int | None = None):
     """The cells' configs, row by row (loss) and column by column (data); ConfigError lists every bad cell."""
     from .core.training import prepare
     cells, problems = [], []
@@ -25,7 +25,7 @@ def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1):
         for data in datas:
             cfg = with_changes(apply_data(apply_loss(base, loss), data), name=f"{loss} · {data}")
             try:
-                cells.append((loss, data, prepare(cfg, copies)))
+                cells.append((loss, data, prepare(cfg, copies, max_memory)))
             except ConfigError as exc:
                 problems.extend(f"error: cell {loss} × {data}: {p}" for p in exc.problems)
     if problems:
@@ -42,13 +42,19 @@ def cmd_grid(args) -> int:
 
 def run_grid(args) -> int:
     """Validate every cell, then train them one after another into one stored group."""
-    from .commands import _usage_errors, open_store, train_and_store
+    from .commands import _usage_errors, max_memory, open_store, train_and_store
+    from .gui.export import ExportError, check_out
     losses = _split(args.loss, "mse,bce", LOSSES, "--loss")
     datas = _split(args.data, "uniform,bernoulli", DATA_KINDS, "--data")
     args.loss = args.data = None  # the lists are not single-run overrides
     with _usage_errors():
         base = config_from_args(args)
-    cells = grid_configs(base, losses, datas, args.seeds)
+    if args.out:
+        try:
+            check_out(args.out, (".png", ".svg"))  # before any training: exit 2 promises nothing stored
+        except ExportError as exc:
+            raise UsageError(f"error: {exc}") from None
+    cells = grid_configs(base, losses, datas, args.seeds, max_memory(args))
     store = open_store(args)
     group = f"grid {time.strftime('%Y-%m-%d %H:%M:%S')}"
     results = []

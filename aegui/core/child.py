@@ -1,40 +1,70 @@
-"""Runs a RunStream in a forked process, so that training has a GIL of its own.
+"""Runs a RunStream in a training process of its own, started from a clean server, never by forking the window.
 
 Why a process: in one process the GUI thread's Python (pyqtgraph's paints, the slots that take each
 chunk) holds the GIL that the training thread needs between torch ops, and on a 2-core machine the
-window cost the run 15–30% of its headless throughput. A forked child trains at the headless rate
-while the parent only draws. Fork, not spawn: the child starts in milliseconds with torch already
-imported (spawn would pay `import torch` again, ~2.4 s, on every Run).
+window cost the run 15–30% of its headless throughput. A training process has a GIL of its own.
 
-Linux only (macOS frameworks are not fork-safe, Windows has no fork), and CPU only (CUDA does not
-survive a fork once the parent has asked for it; 'auto' forks where it picks the CPU, as it does for
-small models even beside a GPU): elsewhere the stream runs in the worker's thread.
+Why not fork the window: its process has Qt's threads, and once it has used CUDA a forked child fails
+its first backward ("Unable to handle autograd's threading in combination with fork-based
+multiprocessing"; seen on an H100). So on Linux each run's process is forked from a forkserver: a
+single-threaded Python that imported and warmed the engine and torch once (preload.py) and never
+touches CUDA. A run's process starts in tens of milliseconds with everything loaded, may use CUDA
+itself, and is reaped when it is done. macOS and Windows, which have no safe fork, spawn each run's
+process instead: the same code, paying torch's import (~2.4 s) per Run.
+
+As with any multiprocessing program that does not fork itself, each run's process first imports the
+parent's main script as __mp_main__: a script that opens the window must guard its body with
+`if __name__ == "__main__":` (the `aegui` command and `python -m aegui` do).
 """
 
 from __future__ import annotations
 
-import gc
-import mmap
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import sys
-import threading
 import time
 from typing import Iterator
 
 from .stream import RunStream
 
-FORK_LOCK = threading.Lock()  # held by code that runs torch outside a run (the app's warm-up) while it does
 POLL_S = 0.1        # how often a waiting parent checks that its child is still alive
 KILL_AFTER_S = 5.0  # after Stop, a child that sends nothing this long is killed (a run stops within a batch)
+PRELOAD = "aegui.core.preload"  # what the forkserver imports once, for every run's process to inherit
+
+
+def start_method() -> str:
+    """forkserver on Linux; spawn where fork is unsafe (macOS) or missing (Windows)."""
+    linux = sys.platform.startswith("linux")
+    return "forkserver" if linux and "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def context():
+    """The multiprocessing context every training process starts from (its server preloaded)."""
+    method = start_method()
+    if method == "forkserver":
+        multiprocessing.forkserver.set_forkserver_preload([PRELOAD])  # read when the server starts
+    return multiprocessing.get_context(method)
+
+
+def start_server() -> None:
+    """Start the forkserver now (it imports and warms torch in its own process); a no-op under spawn."""
+    if context().get_start_method() == "forkserver":
+        multiprocessing.forkserver.ensure_running()
+
+
+def train_in_thread() -> bool:
+    """Whether runs train in the window's worker thread instead (AEGUI_TRAIN_IN_THREAD=1: an escape hatch,
+    and a way to compare the two; CUDA then initialises in the window's process)."""
+    return os.environ.get("AEGUI_TRAIN_IN_THREAD") == "1"
 
 
 class SharedFlag:
-    """A set / clear flag in one byte of shared memory: a forked child sees the parent's writes, and
+    """A set / clear flag in one byte of shared memory that a training process is handed at its start;
     is_set() takes no lock, so the training loop can read it every batch."""
 
-    def __init__(self, memory: mmap.mmap, index: int):
+    def __init__(self, memory, index: int):
         self._memory, self._index = memory, index
 
     def set(self) -> None:
@@ -60,31 +90,11 @@ class SharedFlag:
 
 
 def shared_flags() -> tuple[SharedFlag, SharedFlag]:
-    """(cancel, running): lowered and raised, in anonymous shared memory that a fork inherits."""
-    memory = mmap.mmap(-1, 2)  # MAP_SHARED | MAP_ANONYMOUS: shared with children forked after this
+    """(cancel, running): lowered and raised, in shared memory a training process can be given."""
+    memory = multiprocessing.RawArray("b", 2)  # a file-backed map: passed to a spawned or forkserver child
     cancel, running = SharedFlag(memory, 0), SharedFlag(memory, 1)
     running.set()
     return cancel, running
-
-
-def fork_available(config, copies: int = 1) -> bool:
-    """Whether config's run can train in a forked child here (else it trains in the worker's thread)."""
-    if os.environ.get("AEGUI_TRAIN_IN_THREAD") == "1":  # an escape hatch, and a way to compare the two
-        return False
-    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    device = config.training.device
-    if device == "cuda":
-        return False
-    if device == "auto":
-        if config.data.kind == "file":
-            return False  # the file decides the model's width, and with it whether auto picks CUDA
-        from .training import resolve_device, step_flops
-        try:
-            return resolve_device("auto", step_flops(config, copies))[0].type == "cpu"
-        except Exception:  # noqa: BLE001 - an unusable config fails in the run, with the engine's message
-            return False
-    return True
 
 
 class ChildDied(RuntimeError):
@@ -92,43 +102,32 @@ class ChildDied(RuntimeError):
 
 
 class TrainingProcess:
-    """One run's forked child: start() it, then iterate messages() until done."""
+    """One run's training process: start() it, then iterate messages() until done."""
 
     def __init__(self, config, cancel: SharedFlag, running: SharedFlag, *, threads: int | None = None,
                  copies: int = 1):
-        ctx = multiprocessing.get_context("fork")
+        from . import training  # the parent's train, looked up now: a stand-in (a test's fault) runs there too
+        ctx = context()
         self.cancel = cancel
         self.killed = False    # whether we ended it (stuck after Stop, or its relay failed)
         self.finished = False  # whether it sent finished (or failed): an end after that is no loss
-        self._conn, self._child_end = ctx.Pipe(duplex=False)
         self.started = False   # whether it sent started (a kill after that has a run to store)
+        self._conn, self._child_end = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
             target=_child_main, name="aegui-training",
-            daemon=True,  # a normal exit of the app ends it; a crash or kill of the app: see _child_main
-            args=(self._child_end, self._conn, config, cancel, running, threads, copies, os.getpid()))
+            daemon=True,  # a normal exit of the app ends it; a crash or kill of the app: see _ParentWatch
+            args=(self._child_end, config, cancel, running, threads, copies, training.train))
 
     def start(self) -> None:
-        """Fork the child; from here the run is its own.
-
-        Call it from a thread that has not run torch ops itself (the worker's fresh QThread): OpenMP's
-        thread pool does not survive a fork, and a child of a thread that used one hangs in its first
-        multi-threaded op.
-        """
-        # torch whole in this process first (this waits out an import the warm-up thread has begun): a fork
-        # in mid-import leaves the child half a module; and the child starts with torch already loaded.
-        from . import training  # noqa: F401
-        with FORK_LOCK:  # never while another thread is inside torch (warm_up holds it): its locks would fork held
-            # Objects that exist now are the parent's (Qt's among them): frozen, the child's collector never
-            # runs their finalizers, not even in multiprocessing's start-up before _child_main.
-            gc.freeze()
-            try:
-                self.process.start()
-            except BaseException:
-                self._conn.close()
-                raise
-            finally:
-                gc.unfreeze()
-                self._child_end.close()  # the child holds the only write end: its exit is our EOF
+        """Start the child (forked by the server, which is started here if the warm-up has not); from here
+        the run is its own."""
+        try:
+            self.process.start()
+        except BaseException:
+            self._conn.close()
+            raise
+        finally:
+            self._child_end.close()  # the child holds the only write end: its exit is our EOF
 
     def kill(self) -> None:
         """End the child now (a step that does not return); what it sent is kept."""
@@ -148,8 +147,8 @@ class TrainingProcess:
                 if not self._conn.poll(POLL_S) and self.process.is_alive():
                     quiet = time.monotonic() - last
                     if not self.cancel.is_set() or not self.started or self.finished:
-                        if not paused:  # a healthy pace: its silences set the patience
-                            longest = max(longest, quiet)
+                        if self.started and not paused:  # a healthy pace: its silences set the patience
+                            longest = max(longest, quiet)  # (not start-up's: the process and data are no step)
                     elif quiet > max(KILL_AFTER_S, 3 * longest):
                         self.kill()
                     continue
@@ -174,9 +173,9 @@ class TrainingProcess:
             self._conn.close()
             if not done:  # the caller stopped listening, or the child died: never leave it running
                 self.kill()
-                self.process.join(timeout=KILL_AFTER_S)
-            # After done the child only exits; tearing down its copy of our memory takes ~15 ms, which
-            # the window would wait out joining this thread. multiprocessing reaps it at the next start.
+            if self.join(KILL_AFTER_S) is None:  # reaped here: after done it only exits (~20 ms)
+                self.kill()
+                self.join(KILL_AFTER_S)
 
     def join(self, timeout: float | None = None) -> int | None:
         """Wait for the child to exit; its exit code (None if still running after timeout)."""
@@ -184,12 +183,13 @@ class TrainingProcess:
         return self.process.exitcode
 
 
-class _WatchParent:
-    """The running flag as the child reads it: a parent that died while the run was paused also stops it
+class _ParentWatch:
+    """The running flag as the child reads it: a window that died while the run was paused also stops it
     (a running child learns of it from its next send, which fails: the pipe has no reader left)."""
 
-    def __init__(self, running: SharedFlag, cancel: SharedFlag, parent_pid: int):
-        self._running, self._cancel, self._parent = running, cancel, parent_pid
+    def __init__(self, running: SharedFlag, cancel: SharedFlag):
+        self._running, self._cancel = running, cancel
+        self._parent = multiprocessing.parent_process()  # its sentinel reads EOF once the window is gone
 
     def is_set(self) -> bool:
         """True while the run may go on."""
@@ -197,33 +197,52 @@ class _WatchParent:
 
     def wait(self, timeout: float | None = None) -> bool:
         """As SharedFlag.wait; a dead parent raises cancel and returns True."""
-        if os.getppid() != self._parent:  # re-parented: the window's process is gone
+        if self._parent is not None and not self._parent.is_alive():
             self._cancel.set()
             return True
         return self._running.wait(timeout)
 
 
-def _child_main(conn, parents_end, config, cancel, running, threads, copies, parent_pid) -> None:
+def _child_main(conn, config, cancel, running, threads, copies, train) -> None:
     """The child's body: train and send every message up the pipe."""
-    gc.freeze()  # and what multiprocessing's start-up made: never collected here either
-    # The fork copied the parent's read end too: closed here, a dead parent is a failed send (the pipe
-    # has no reader left), not a send that blocks forever on a full pipe.
-    parents_end.close()
+    from . import training
+    training.train = train  # the parent's (see TrainingProcess): the stream looks it up here
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the parent's to handle
-    # 'auto' asks torch whether CUDA is there; through NVML that question does not touch the CUDA driver,
-    # which is not fork-safe once the parent has used it (its warm-up asked too).
-    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
 
     def send(kind: str, *payload) -> None:
-        if cancel.is_set() and os.getppid() != parent_pid:
-            return  # the parent is gone and the run is stopping: nobody to tell
         try:
             conn.send((kind, *payload))
         except OSError:  # the parent is gone: stop
             cancel.set()
 
     try:
-        RunStream(config, send, cancel, _WatchParent(running, cancel, parent_pid), threads=threads,
-                  copies=copies).run()
+        RunStream(config, send, cancel, _ParentWatch(running, cancel), threads=threads, copies=copies).run()
     finally:
         conn.close()
+
+
+def probe() -> dict:
+    """Ask a fresh training process what torch it has and whether CUDA is there (the window never asks
+    CUDA itself); this also waits out the forkserver's warm-up."""
+    ctx = context()
+    parent_end, child_end = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_probe_main, args=(child_end,), name="aegui-probe", daemon=True)
+    try:
+        process.start()
+        child_end.close()
+        if not parent_end.poll(120):
+            raise TimeoutError("the training process did not answer within 120 s")
+        return parent_end.recv()
+    finally:
+        parent_end.close()
+        if process.pid is not None:
+            process.join(10)
+            if process.exitcode is None:
+                process.kill()
+                process.join()
+
+
+def _probe_main(conn) -> None:
+    import torch
+    conn.send({"torch": torch.__version__, "cuda": bool(torch.cuda.is_available())})
+    conn.close()

@@ -125,7 +125,13 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
-        return f"{self.field} = {self.value!r}: {self.allowed}"
+        try:
+            shown = repr(self.value)
+        except ValueError:  # an int too long for str(): Python refuses past 4,300 digits
+            shown = f"an integer of {self.value.bit_length():,} bits"
+        if len(shown) > 80:  # a value from a hostile file: say what it is, never echo all of it
+            shown = f"{shown[:60]}… ({len(shown):,} characters)"
+        return f"{self.field} = {shown}: {self.allowed}"
 
 
 class ConfigError(ValueError):

@@ -7,6 +7,7 @@ import json
 from dataclasses import fields, replace
 from typing import Any
 
+from . import safe_json
 from .config import (MAX_CONFIG_BYTES, SCHEMA_VERSION, SECTIONS, ConfigError, Problem, RunConfig, _is_int,
                      validate)
 
@@ -67,13 +68,15 @@ def from_dict(raw: Any) -> RunConfig:
 
 
 def from_json(text: str | bytes) -> RunConfig:
-    """Parse JSON text (size-limited, never executed) into a validated config."""
+    """Parse JSON text (size- and depth-limited, never executed) into a validated config."""
+    if not isinstance(text, (str, bytes)):
+        raise ConfigError([Problem("config", type(text).__name__, "must be JSON text")])
     if len(text) > MAX_CONFIG_BYTES:
         raise ConfigError([Problem("config", f"{len(text):,} bytes", f"must be at most {MAX_CONFIG_BYTES:,} bytes")])
     try:
-        raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem("config", "JSON", f"is not valid JSON ({exc})")]) from None
+        raw = safe_json.loads(text)
+    except safe_json.JSONError as exc:
+        raise ConfigError([Problem("config", "JSON", str(exc))]) from None
     return from_dict(raw)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import errno
 import os
+import stat
 
 import numpy as np
 
-from .config import MAX_ELEMENTS, DataConfig, Problem, ConfigError
+from .config import MAX_ELEMENTS, MAX_FEATURES, DataConfig, Problem, ConfigError
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -52,59 +52,146 @@ def redundant(rng: np.random.Generator, n: int, d: int, k: int, noise: float) ->
     return x
 
 
+def shape_of(cfg: DataConfig) -> tuple[int, int]:
+    """(rows, columns) that cfg will produce, without generating or reading the data."""
+    return file_shape(cfg.file or "") if cfg.kind == "file" else (cfg.samples, cfg.features)
+
+
 def load_file(path: str) -> np.ndarray:
-    """Load a numeric matrix from .npy (never unpickled) or CSV, with messages that say what is wrong."""
-    if not path or not os.path.isfile(path):
-        raise _fail(path, "no such file")
-    size = os.path.getsize(path)
-    if size > MAX_FILE_BYTES:
-        raise _fail(path, f"is {size / 2**20:,.0f} MiB; at most {MAX_FILE_BYTES // 2**20} MiB is read")
-    if path.lower().endswith(".npy"):
-        x = _load_npy(path)
-    else:
-        x = _load_csv(path)
+    """Load a numeric matrix from .npy (never unpickled) or CSV, with messages that say what is wrong.
+
+    The shape is read first (the .npy header, the CSV's first line and its line count) and checked
+    against the limits, so a file that claims too much is refused before anything is allocated.
+    """
+    rows, cols = file_shape(path)
+    x = _load_npy(path) if path.lower().endswith(".npy") else _load_csv(path, rows, cols)
     return _finish(path, x)
 
 
-def _load_npy(path: str) -> np.ndarray:
+def _check_kind(path: str) -> int:
+    """The file's size; DataError for a missing path, a FIFO, a directory, a device or an oversized file."""
     try:
-        x = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise _fail(path, f"is not a plain numeric .npy array ({exc})") from None
+        st = os.stat(path) if path else None
     except OSError as exc:
-        raise _fail(path, f"cannot be read as .npy ({exc})") from None
-    if not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf":
-        raise _fail(path, f"holds {getattr(x, 'dtype', type(x))} values; a numeric matrix is needed")
-    return x
+        st = None
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            raise _fail(path, f"cannot be read ({exc.strerror or exc})") from None
+    if st is None:
+        raise _fail(path, "no such file")
+    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(st.st_mode):
+            raise _fail(path, f"is {what}, not a file; a CSV or .npy file is needed")
+    if st.st_size > MAX_FILE_BYTES:
+        raise _fail(path, f"is {st.st_size / 2**20:,.0f} MiB; at most {MAX_FILE_BYTES // 2**20} MiB is read")
+    return st.st_size
 
 
-def _load_csv(path: str) -> np.ndarray:
+def file_shape(path: str) -> tuple[int, int]:
+    """(rows, columns) of a data file, read from its header alone; rows is an upper bound for a CSV."""
+    size = _check_kind(path)
+    rows, cols = _npy_shape(path, size) if path.lower().endswith(".npy") else _csv_shape(path)
+    if cols > MAX_FEATURES:
+        raise _fail(path, f"has {cols:,} columns; at most {MAX_FEATURES:,} features are allowed (as for --features)")
+    if rows * cols > MAX_ELEMENTS:
+        raise _fail(path, f"holds up to {rows:,} × {cols:,} values; at most {MAX_ELEMENTS:,} are allowed")
+    return rows, cols
+
+
+def _npy_shape(path: str, size: int) -> tuple[int, int]:
+    fmt = np.lib.format
+    try:
+        with open(path, "rb") as fh:
+            version = fmt.read_magic(fh)
+            read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, _fortran, dtype = read(fh, max_header_size=10_000)
+            start = fh.tell()
+    except (ValueError, OSError, SyntaxError) as exc:
+        raise _fail(path, f"is not a plain numeric .npy array ({type(exc).__name__})") from None
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise _fail(path, f"holds {dtype} values; a numeric matrix is needed (object arrays are never unpickled)")
+    if len(shape) not in (1, 2):
+        raise _fail(path, f"has shape {shape}; a 2-D matrix (samples × features) is needed")
+    rows, cols = (shape[0], 1) if len(shape) == 1 else shape
+    need = start + rows * cols * dtype.itemsize
+    if need > size:
+        raise _fail(path, f"claims shape {tuple(shape)} ({need:,} bytes) but holds {size:,} bytes: truncated or damaged")
+    return int(rows), int(cols)
+
+
+def _csv_shape(path: str, chunk: int = 1 << 20) -> tuple[int, int]:
+    """Columns from the first non-blank line, counted as it streams in; rows as the file's line count."""
+    cols, commas, text = None, 0, False
+    try:
+        with open(path, "rb") as fh:
+            while cols is None:
+                part = fh.readline(chunk)  # bounded: a 40 MB first line is counted, never held whole
+                if not part:
+                    break
+                commas += part.count(b",")
+                text = text or bool(part.strip())
+                if commas >= MAX_FEATURES:  # refused before the rest of the line is read
+                    raise _fail(path, f"has more than {MAX_FEATURES:,} columns in its first line; at most "
+                                      f"{MAX_FEATURES:,} features are allowed (as for --features)")
+                if part.endswith(b"\n"):
+                    cols, commas = (commas + 1 if text else None), 0
+            fh.seek(0)
+            lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(chunk), b""))
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc.strerror or exc})") from None
+    return lines + 1, cols or commas + 1
+
+
+def _load_npy(path: str) -> np.ndarray:
+    try:  # mapped, not read: only the float32 copy below takes memory
+        x = np.load(path, allow_pickle=False, mmap_mode="r")
+        return np.ascontiguousarray(x, dtype=np.float32)
+    except (ValueError, OSError) as exc:
+        raise _fail(path, f"cannot be read as a numeric .npy array ({type(exc).__name__})") from None
+
+
+def _load_csv(path: str, rows: int, cols: int) -> np.ndarray:
+    """Parse into a preallocated float32 matrix, one line at a time: about 5 bytes per value at the peak."""
+    x = np.empty((rows, cols), dtype=np.float32)
+    n, header = 0, False
     try:
         with open(path, "r", encoding="utf-8", newline="") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(path, f"cannot be read as UTF-8 text ({exc})") from None
-    rows: list[list[float]] = []
-    width = None
-    for lineno, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or all(not c.strip() for c in row):
-            continue
-        try:
-            values = [float(c) for c in row]
-        except ValueError:
-            if not rows and width is None and lineno == 1:
-                width = len(row)  # a header line: skip it, but keep its width
-                continue
-            bad = next(c for c in row if not _is_float(c))
-            raise _fail(path, f"line {lineno}, column {row.index(bad) + 1}: {bad!r} is not a number") from None
-        if width is None:
-            width = len(values)
-        if len(values) != width:
-            raise _fail(path, f"line {lineno} has {len(values)} columns; earlier lines have {width} (ragged rows)")
-        rows.append(values)
-    if not rows:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                cells = line.split(",")
+                if len(cells) != cols:
+                    raise _fail(path, f"line {lineno} has {len(cells)} columns; earlier lines have {cols} (ragged rows)")
+                if not _parse_into(x[n], cells):
+                    if n == 0 and not header:
+                        header = True  # a header line: skip it
+                        continue
+                    bad = next(i for i, c in enumerate(cells) if not _is_float(c.strip().strip('"')))
+                    # The value itself is never echoed: the file may not be data at all (/etc/passwd).
+                    raise _fail(path, f"line {lineno}, column {bad + 1} is not a number")
+                n += 1
+    except UnicodeDecodeError as exc:
+        raise _fail(path, f"is not UTF-8 text (byte {exc.start:,} of a line)") from None
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc.strerror or exc})") from None
+    if n == 0:
         raise _fail(path, "holds no numeric rows")
-    return np.asarray(rows, dtype=np.float64)
+    return x[:n]
+
+
+def _parse_into(row: np.ndarray, cells: list[str]) -> bool:
+    """Fill row from the cells (quoted numbers too); False when one is not a number."""
+    try:
+        row[:] = list(map(float, cells))  # float() takes surrounding whitespace; the fast path
+        return True
+    except ValueError:
+        pass
+    try:
+        row[:] = [float(c.strip().strip('"')) for c in cells]
+        return True
+    except ValueError:
+        return False
 
 
 def _is_float(s: str) -> bool:

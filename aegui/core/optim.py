@@ -55,3 +55,31 @@ class Stepper:
         self.sqs = [s["exp_avg_sq"] for s in states]
         self.steps = [s["step"] for s in states]
         self.ready = True
+
+
+class SharedStepAdam:
+    """Fused Adam on the parameters' own tensors, with one step counter shared by them all.
+
+    Every parameter's step count is the same, so this is torch.optim.Adam(fused=True)'s arithmetic.
+    It is cheaper: on the seed's 8-tensor toy model, torch._foreach_add_ on 8 step counters took
+    10.6 µs of a 64 µs hand-written step; one counter's add_ takes 1.8. The kernel keeps one tensor
+    per parameter: fused on one flat buffer instead, results moved by 1e-7 (vectorised vs tail lanes).
+    """
+
+    def __init__(self, opt: torch.optim.Optimizer, params: list[torch.Tensor]):
+        self.group = opt.param_groups[0]
+        self.params = params
+        self.grads = [p.grad for p in params]
+        self.avgs = [torch.zeros_like(p) for p in params]
+        self.sqs = [torch.zeros_like(p) for p in params]
+        self.count = torch.zeros((), dtype=torch.float32, device=params[0].device)  # Adam's fused 'step'
+        self.steps = [self.count] * len(params)
+
+    def step(self) -> None:
+        """One Adam update of every parameter from the gradients it was built with."""
+        g = self.group
+        b1, b2 = g["betas"]
+        self.count.add_(1)
+        torch._fused_adam_(self.params, self.grads, self.avgs, self.sqs, [], self.steps, lr=g["lr"],
+                           beta1=b1, beta2=b2, weight_decay=0.0, eps=g["eps"], amsgrad=False, maximize=False,
+                           grad_scale=None, found_inf=None)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
 import sqlite3
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import config as config_mod
 from . import config_io
+from . import liveness
+from . import store_safety as safety
 from .config import RunConfig
-from .floors import Floor, find, headline
+from .floors import Floor, headline
+from .store_rows import RunRow, parse_row  # noqa: F401 - RunRow's public home stays store
 
 DB_NAME = "runs.sqlite"
 STATUSES = ("running", "finished", "cancelled", "interrupted", "failed")
@@ -30,7 +33,7 @@ CREATE TABLE IF NOT EXISTS runs(
   batches INTEGER DEFAULT 0, epochs INTEGER DEFAULT 0,
   final_loss REAL, min_epoch_loss REAL, floor REAL, floor_exact INTEGER, floor_basis TEXT,
   device TEXT, versions TEXT, notes TEXT DEFAULT '', copies INTEGER DEFAULT 1,
-  batches_per_s REAL, pid INTEGER, host TEXT, error TEXT, group_name TEXT, copy_final TEXT,
+  batches_per_s REAL, pid INTEGER, host TEXT, error TEXT, group_name TEXT, copy_final TEXT, proc TEXT,
   floors TEXT, eval_loss REAL);
 CREATE TABLE IF NOT EXISTS loss_chunks(
   run_id INTEGER NOT NULL, start_step INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
@@ -46,54 +49,14 @@ _LIST_COLUMNS = ("run_id, name, status, stop_reason, config, created, seconds, b
 
 
 class StoreError(RuntimeError):
-    """The store cannot be opened or written; the message says where and why."""
+    """The store cannot be opened or written; the message says where and why.
 
+    environment: True when the system is to blame (full disk, permission, lock: exit 1), False for input.
+    """
 
-@dataclass(frozen=True)
-class RunRow:
-    """One stored run's summary, without its loss curve."""
-
-    run_id: int
-    name: str
-    status: str
-    stop_reason: str | None
-    config: RunConfig
-    created: float
-    seconds: float
-    batches: int
-    epochs: int
-    final_loss: float | None
-    min_epoch_loss: float | None
-    floor: float | None
-    floor_exact: bool
-    device: str
-    notes: str
-    copies: int
-    batches_per_s: float | None = None
-    error: str | None = None
-    group_name: str | None = None
-    copy_final: list | None = None
-    versions: dict | None = None
-    floors: list = field(default_factory=list)  # [Floor], the run's floors with their claims
-    eval_loss: float | None = None  # the final model on every row; None for failed and killed runs
-
-    @property
-    def gap(self) -> float | None:
-        """eval_loss − floor: how far the final model sits above the tightest exact-or-bound floor."""
-        if self.eval_loss is None or self.floor is None:
-            return None
-        return self.eval_loss - self.floor
-
-    def floor_value(self, name: str) -> float | None:
-        """The value of the floor called name ('data', 'model', …), or None."""
-        found = find(self.floors, name)
-        return found.value if found is not None else None
-
-    @property
-    def optimizer_gap(self) -> float | None:
-        """eval_loss − model floor: what the optimizer left; None without both."""
-        model = self.floor_value("model")
-        return None if model is None or self.eval_loss is None else self.eval_loss - model
+    def __init__(self, message: str, environment: bool = True):
+        super().__init__(message)
+        self.environment = environment
 
 
 def default_data_dir() -> Path:
@@ -116,62 +79,98 @@ def versions() -> dict:
             "python": sys.version.split()[0]}
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
+def _retrying(write):
+    """Make a store write wait out another aegui's lock (saying so) and fail as one StoreError."""
+    @functools.wraps(write)
+    def wrapper(self, *args, **kwargs):
+        return self._retry(lambda: write(self, *args, **kwargs))
+    return wrapper
+
+
+WAITING = "waiting for the store (held by another aegui)"
+
+
+def say_waiting() -> None:
+    """Tell the user, on stderr, that another aegui holds the store and this one waits."""
+    print(f"aegui: {WAITING}", file=sys.stderr, flush=True)
 
 
 class RunStore:
     """A connection to the run store; use one per thread (sqlite3 connections are not shared)."""
 
-    def __init__(self, path: str | os.PathLike, check: bool = True):
+    def __init__(self, path: str | os.PathLike, check: bool = True, read_only: bool = False, on_wait=say_waiting):
         """Connect to the store file; check=False for another connection to a store this process opened.
 
-        The first open checks the file (quick_check, whose time grows with the file), moves a damaged one
-        aside and marks dead writers' runs interrupted; later connections (a worker thread's) skip both.
+        The first open checks the file (quick_check, whose time grows with the file), moves it aside only
+        when SQLite reports corruption, and marks dead writers' runs interrupted; later connections (a
+        worker thread's) skip both. read_only opens without writing anything (a full or read-only disk).
+        Raises StoreError, whose `environment` says whether the system rather than the input is to blame.
         """
         self.path = Path(path)
-        self.notice = ""  # set when a corrupt file was moved aside
-        if check:
-            self._connect()
-        else:
-            self.db = self._try_connect(quick_check=False)
+        self.notice = ""  # set when a corrupt file was moved aside, or the store opened read-only
+        self.read_only = read_only
+        self.on_wait = on_wait
+        self._users = None
+        try:
+            if read_only:
+                self.db = safety.connect_read_only(self.path)
+            elif check:
+                self._connect()
+            else:
+                self.db = self._try_connect(quick_check=False)
+        except safety.StoreFault as exc:
+            raise StoreError(str(exc), exc.environment) from None
+        except sqlite3.Error as exc:
+            raise StoreError(safety.explain(self.path, exc)) from None
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike | None = None) -> "RunStore":
-        """Open (creating if needed) the store in data_dir or the default data folder."""
+    def open(cls, data_dir: str | os.PathLike | None = None, read_only_ok: bool = False) -> "RunStore":
+        """Open (creating if needed) the store in data_dir or the default data folder.
+
+        read_only_ok: when the store cannot be written (full disk, permission, read-only), open it for
+        reading, with the reason in `notice`, instead of raising.
+        """
         folder = Path(data_dir) if data_dir else default_data_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the data folder {folder}: {exc.strerror or exc}") from None
+            raise StoreError(f"cannot create the data folder {folder}: {exc.strerror or exc}", False) from None
+        path = folder / DB_NAME
         if not os.access(folder, os.W_OK):
+            if read_only_ok and path.is_file():
+                return cls._reading_only(path, f"the data folder {folder} is not writable")
             raise StoreError(f"the data folder {folder} is not writable; choose another with --data-dir "
-                             "or AEGUI_DATA_DIR")
-        return cls(folder / DB_NAME)
+                             "or AEGUI_DATA_DIR", False)
+        try:
+            return cls(path)
+        except StoreError as exc:
+            if not (read_only_ok and exc.environment and path.is_file() and "held by another" not in str(exc)):
+                raise
+            return cls._reading_only(path, str(exc))
+
+    @classmethod
+    def _reading_only(cls, path: Path, why: str) -> "RunStore":
+        store = cls(path, read_only=True)
+        store.notice = f"{why}; opened read-only: runs are listed, nothing can be stored"
+        return store
 
     def _connect(self) -> None:
+        self.db, self.notice, self._users = safety.open_checked(self.path, self._try_connect, self.on_wait)
         try:
-            self.db = self._try_connect()
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise StoreError(f"the run store {self.path} is locked by another program") from None
-            self._move_aside(exc)
-            self.db = self._try_connect()
-        self._mark_interrupted()
+            self._mark_interrupted()
+        except sqlite3.Error:
+            pass  # a full or read-only disk: the runs still list; they are marked at the next open
 
     def _try_connect(self, quick_check: bool = True) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10.0)
+        # A short busy timeout: _retry waits longer, and tells the user it is waiting.
+        db = sqlite3.connect(self.path, timeout=1.0)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives an application crash
             if quick_check and db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("quick_check failed")
+                exc = sqlite3.DatabaseError("quick_check failed")
+                exc.sqlite_errorcode = safety.SQLITE_CORRUPT
+                raise exc
             db.executescript(_SCHEMA)
             _migrate(db)
         except sqlite3.DatabaseError:
@@ -179,26 +178,31 @@ class RunStore:
             raise
         return db
 
-    def _move_aside(self, exc: Exception) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while target.exists():  # never overwrite an earlier copy
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-            n += 1
-        os.replace(self.path, target)
-        for suffix in ("-wal", "-shm"):
-            side = Path(str(self.path) + suffix)
-            if side.exists():
-                os.replace(side, Path(str(target) + suffix))
-        self.notice = f"the run store {self.path} was damaged ({exc}); it was moved to {target} and a new one started"
+    def _retry(self, write):
+        """Run a write, waiting (and saying so) while another aegui holds the lock; StoreError on any failure."""
+        deadline = None
+        while True:
+            try:
+                return write()
+            except sqlite3.Error as exc:
+                if safety.kind_of(exc) != "locked":
+                    raise StoreError(safety.explain(self.path, exc).replace("; it was left as it is", "")) from None
+                if deadline is None:
+                    deadline = time.monotonic() + safety.lock_wait_seconds()
+                    if self.on_wait:
+                        self.on_wait()
+                if time.monotonic() >= deadline:
+                    raise StoreError(f"the run store {self.path} is held by another aegui; gave up after "
+                                     f"{safety.lock_wait_seconds():g} s") from None
 
     def _mark_interrupted(self) -> None:
         host, now = socket.gethostname(), time.time()
-        rows = self.db.execute("SELECT run_id, pid, host, updated FROM runs WHERE status='running'").fetchall()
+        rows = self.db.execute("SELECT run_id, pid, host, updated, proc FROM runs WHERE status='running'").fetchall()
+        me = f"{liveness.process_identity() or ':'}:"
         dead = [r[0] for r in rows
-                if (r[2] == host and r[1] != os.getpid() and not _pid_alive(r[1]))
-                or (r[2] != host and now - r[3] > STALE_SECONDS)]
+                if not (r[2] == host and r[1] == os.getpid() and str(r[4]).startswith(me))  # this process's own
+                and not (liveness.writer_alive(r[1], r[4], r[3], STALE_SECONDS, now, self.path) if r[2] == host
+                         else isinstance(r[3], (int, float)) and now - r[3] <= STALE_SECONDS)]
         if dead:
             with self.db:
                 self.db.executemany("UPDATE runs SET status='interrupted' WHERE run_id=?", [(i,) for i in dead])
@@ -207,6 +211,7 @@ class RunStore:
 
     # ------------------------------------------------------------ writing
 
+    @_retrying
     def create_run(self, config: RunConfig, *, device: str, floors: list[Floor], copies: int = 1,
                    group_name: str | None = None) -> int:
         """Insert a new running run with its floors (see floors.py) and return its id."""
@@ -214,9 +219,10 @@ class RunStore:
         with self.db:
             cur = self.db.execute(
                 "INSERT INTO runs(name, status, config, created, updated, device, "
-                "versions, copies, pid, host, group_name) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                "versions, copies, pid, host, group_name, proc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                 (self.unique_name(config.label()), "running", config_io.to_json(config, indent=None), now, now,
-                 device, json.dumps(versions()), copies, os.getpid(), socket.gethostname(), group_name))
+                 device, json.dumps(versions()), copies, os.getpid(), socket.gethostname(), group_name,
+                 liveness.run_identity(self.path)))
             run_id = int(cur.lastrowid)
             self._write_floors(run_id, floors)
         return run_id
@@ -245,6 +251,7 @@ class RunStore:
             name = f"{base} ({n})"
         return name
 
+    @_retrying
     def write_progress(self, run_id: int, start_step: int, losses: np.ndarray, epochs: list[tuple],
                        seconds: float, floors: np.ndarray | None = None) -> None:
         """Append a block of per-batch losses (and BCE batch floors) and finished epochs in one transaction."""
@@ -259,6 +266,7 @@ class RunStore:
                             (time.time(), seconds, start_step + len(losses),
                              max([e[0] + 1 for e in epochs], default=0), run_id))
 
+    @_retrying
     def finish_run(self, run_id: int, status: str, stop_reason: str | None, end=None, error: str | None = None):
         """Record the end of a run and compact its losses into large chunks."""
         if status not in STATUSES:
@@ -306,16 +314,19 @@ class RunStore:
         return int(self.db.execute("SELECT COALESCE(SUM(n), 0) FROM loss_chunks WHERE run_id=?",
                                    (run_id,)).fetchone()[0])
 
+    @_retrying
     def rename(self, run_id: int, name: str) -> None:
         """Give a run a new display name."""
         with self.db:
             self.db.execute("UPDATE runs SET name=? WHERE run_id=?", (str(name)[:200], run_id))
 
+    @_retrying
     def set_notes(self, run_id: int, notes: str) -> None:
         """Replace a run's free-text notes."""
         with self.db:
             self.db.execute("UPDATE runs SET notes=? WHERE run_id=?", (str(notes), run_id))
 
+    @_retrying
     def delete(self, run_id: int) -> None:
         """Remove a run and its curves."""
         with self.db:
@@ -327,23 +338,23 @@ class RunStore:
     def list_runs(self) -> list[RunRow]:
         """Every stored run, newest first."""
         rows = self.db.execute(f"SELECT {_LIST_COLUMNS} FROM runs ORDER BY run_id DESC").fetchall()
-        return [_row(r) for r in rows]
+        return [parse_row(r, STATUSES) for r in rows]
 
     def get_run(self, run_id: int) -> RunRow:
         """One run's summary; KeyError when there is no such run."""
         r = self.db.execute(f"SELECT {_LIST_COLUMNS} FROM runs WHERE run_id=?", (int(run_id),)).fetchone()
         if r is None:
             raise KeyError(run_id)
-        return _row(r)
+        return parse_row(r, STATUSES)
 
     def losses(self, run_id: int) -> np.ndarray:
         """Per-batch losses, float32: shape (batches,) or (batches, copies) for a seed band."""
         copies = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        k = copies[0] if copies else 1
+        k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
         blobs = self.db.execute("SELECT data FROM loss_chunks WHERE run_id=? ORDER BY start_step",
                                 (run_id,)).fetchall()
-        flat = np.frombuffer(b"".join(b[0] for b in blobs), dtype=np.float32).copy()
-        return flat.reshape(-1, k) if k > 1 else flat
+        flat = _floats(b[0] for b in blobs)
+        return flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
 
     def batch_floors(self, run_id: int) -> np.ndarray | None:
         """Each batch's own BCE floor (its targets' mean entropy), float32; None for other losses."""
@@ -351,7 +362,7 @@ class RunStore:
                                 (run_id,)).fetchall()
         if not blobs or any(b[0] is None for b in blobs):
             return None
-        return np.frombuffer(b"".join(b[0] for b in blobs), dtype=np.float32).copy()
+        return _floats(b[0] for b in blobs)
 
     def epoch_means(self, run_id: int) -> np.ndarray:
         """Mean loss of each finished epoch."""
@@ -364,8 +375,16 @@ class RunStore:
                                "WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and let a mover of a damaged store proceed)."""
         self.db.close()
+        if self._users is not None:
+            self._users.release()
+
+
+def _floats(blobs) -> np.ndarray:
+    """float32 values from stored blobs; a damaged blob (not bytes, or a ragged length) is cut to whole values."""
+    data = b"".join(b for b in blobs if isinstance(b, bytes))
+    return np.frombuffer(data[:len(data) - len(data) % 4], dtype=np.float32).copy()
 
 
 def _blob(values) -> bytes | None:
@@ -377,38 +396,9 @@ def _migrate(db: sqlite3.Connection) -> None:
     columns = {r[1] for r in db.execute("PRAGMA table_info(loss_chunks)")}
     if "floors" not in columns:
         db.execute("ALTER TABLE loss_chunks ADD COLUMN floors BLOB")
+    if "proc" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
+        db.execute("ALTER TABLE runs ADD COLUMN proc TEXT")  # the writer's identity: see store_safety
     columns = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
     for name, kind in (("floors", "TEXT"), ("eval_loss", "REAL")):
         if name not in columns:
             db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
-
-
-def _row(r: tuple) -> RunRow:
-    try:
-        cfg = config_io.from_json(r[4])
-    except config_mod.ConfigError:
-        cfg = RunConfig(name=r[1])  # a row from a newer schema still lists
-    return RunRow(run_id=r[0], name=r[1], status=r[2], stop_reason=r[3], config=cfg, created=r[5],
-                  seconds=r[6] or 0.0, batches=r[7] or 0, epochs=r[8] or 0, final_loss=r[9],
-                  min_epoch_loss=r[10], floor=r[11], floor_exact=bool(r[12]), device=r[13] or "",
-                  notes=r[14] or "", copies=r[15] or 1, batches_per_s=r[16], error=r[17], group_name=r[18],
-                  copy_final=json.loads(r[19]) if r[19] else None, versions=json.loads(r[20]) if r[20] else None,
-                  floors=_floors(r[21], cfg, r[11], bool(r[12])), eval_loss=r[22])
-
-
-def _floors(text: str | None, cfg: RunConfig, value: float | None, exact: bool) -> list[Floor]:
-    """A row's floors; a run stored before floors had claims gets its one floor named by what it was."""
-    if text:
-        try:
-            return [Floor.from_dict(d) for d in json.loads(text)]
-        except (ValueError, TypeError):
-            return []
-    if value is None:
-        return []
-    if cfg.loss.kind in ("bce", "bce_logits") or value == 0:
-        return [Floor("data", value, "lower bound", "stored by an earlier aegui")]
-    if exact:
-        return [Floor("data", 0.0, "lower bound", f"{cfg.loss.kind} is never negative"),
-                Floor("model", value, "exact", "stored by an earlier aegui: the PCA floor of a linear model")]
-    return [Floor("data", 0.0, "lower bound", f"{cfg.loss.kind} is never negative"),
-            Floor("linear (PCA)", value, "reference", "stored by an earlier aegui")]

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from . import data as data_mod
-from . import losses
+from . import memory
+from .backprop import Step, make_step
 from .config import ConfigError, Problem, RunConfig, check
 from .evaluate import ModelFloorSolve, eval_losses
 from .floors import Floor, floors_for, headline, model_floor_is_slow, row_entropy
@@ -63,7 +64,7 @@ CUDA_MIN_STEP_FLOPS = 6e7
 def resolve_device(asked: str, step_flops: float | None = None) -> tuple[torch.device, str]:
     """The torch device for 'auto' / 'cpu' / 'cuda', and a note whenever 'auto' chose the CPU."""
     if asked == "cpu":
-        return torch.device("cpu"), ""  # without asking CUDA: a forked training process must not touch it
+        return torch.device("cpu"), ""  # without asking CUDA, which would initialise its driver here
     has_cuda = torch.cuda.is_available()
     if asked == "cuda" and not has_cuda:
         raise ConfigError([Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto")])
@@ -77,12 +78,15 @@ def resolve_device(asked: str, step_flops: float | None = None) -> tuple[torch.d
     return torch.device("cpu"), ("CUDA not available: running on the CPU" if asked == "auto" else "")
 
 
-def prepare(config: RunConfig, copies: int = 1) -> Prepared:
+def prepare(config: RunConfig, copies: int = 1, max_memory: int | None = None) -> Prepared:
     """Validate the config, build its data and check it against the loss; raise ConfigError if unusable.
 
     copies: how many seeds will train at once, which sets the work per step that 'auto' weighs.
+    max_memory: the memory guard's budget in bytes (None: half the physical memory), checked from the
+    data's shape before the data is built or read.
     """
     check(config)
+    memory.check(config, copies, max_memory, data_mod.shape_of(config.data))
     x = data_mod.generate(config.data, config.training.seed)
     data_mod.check_targets(x, config.loss.kind, config.data.kind)
     n, d = x.shape
@@ -137,7 +141,7 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
     n = x.shape[0]
     seeds = [t.seed + i for i in range(copies)]
     model = build(cfg, seeds).to(prep.device)
-    opt = Stepper(make_optimizer(cfg, model.parameters()))
+    step = make_step(model, Stepper(make_optimizer(cfg, model.parameters())), cfg.loss.kind)
     order = torch.Generator().manual_seed(t.seed + 7919)  # the batch order's own stream
     sample_idx = torch.randperm(n, generator=torch.Generator().manual_seed(t.seed + 104729))[:SAMPLE_ROWS]
     nb = (n + t.batch_size - 1) // t.batch_size
@@ -152,7 +156,7 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
         xs = x[perm.to(prep.device)]
         epoch_losses: list[np.ndarray] = []
         floors = batch_floors(h, perm.numpy(), t.batch_size) if h is not None else None
-        reason = yield from _epoch(cfg, model, opt, (xs, floors), epoch, stats, epoch_losses, cancel)
+        reason = yield from _epoch(cfg, step, (xs, floors), epoch, stats, epoch_losses, cancel)
         if solve is not None and solve.done():
             yield from _solved(solve)
             solve = None
@@ -182,10 +186,10 @@ def batch_floors(h: np.ndarray, perm: np.ndarray, batch_size: int) -> np.ndarray
     return sums / np.diff(np.append(starts, len(perm)))
 
 
-def _epoch(cfg, model, opt: Stepper, data, epoch, stats: RunStats, epoch_losses: list, cancel) -> Iterator[Record]:
+def _epoch(cfg, step: Step, data, epoch, stats: RunStats, epoch_losses: list, cancel) -> Iterator[Record]:
     """One pass over the shuffled data; returns a stop reason, or None when the epoch completed."""
     xs, floors = data
-    bs, kind = cfg.training.batch_size, cfg.loss.kind
+    bs = cfg.training.batch_size
     n = xs.shape[0]
     pending: list[torch.Tensor] = []
     first_batch = 0
@@ -195,11 +199,7 @@ def _epoch(cfg, model, opt: Stepper, data, epoch, stats: RunStats, epoch_losses:
             yield from _flush(pending, floors, epoch, first_batch, stats, epoch_losses)
             return "cancelled"
         xb = xs[start:start + bs]
-        per_copy = losses.per_copy(kind, model(xb), xb)
-        opt.opt.zero_grad(set_to_none=True)
-        per_copy.sum().backward()  # sum of per-copy means: each copy gets its own mean's gradient
-        opt.step()
-        pending.append(per_copy.detach())  # stays on the device: no host sync per batch on CUDA
+        pending.append(step(xb))  # per-copy losses stay on the device: no host sync per batch on CUDA
         now = time.perf_counter()
         if len(pending) >= FLUSH_BATCHES or now - last_flush >= FLUSH_SECONDS:
             diverged = yield from _flush(pending, floors, epoch, first_batch, stats, epoch_losses)

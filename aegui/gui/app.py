@@ -1,4 +1,4 @@
-"""Start-up: the QApplication, the main window, and torch warmed up in the background after first paint."""
+"""Start-up: the QApplication, the main window, and the training processes' server warmed up after first paint."""
 
 from __future__ import annotations
 
@@ -22,19 +22,17 @@ def has_display(env=os.environ, platform: str = sys.platform) -> bool:
 
 
 def warm_up() -> dict:
-    """Import torch and take one throwaway Adam step, paying the lazy-import costs before the first Run."""
-    from aegui.core.child import FORK_LOCK
-    t0 = time.perf_counter()
-    with FORK_LOCK:  # a training process forked meanwhile would inherit torch's locks held by this thread
-        import torch
+    """Start the training processes' server (it imports and warms torch in its own process), import the
+    engine here too (the recorder and the messages need it), and ask a training process what torch found.
 
-        from aegui.core import training  # noqa: F401 - its own imports (models, losses) are part of the cost
-        p = torch.zeros(4, requires_grad=True)
-        opt = torch.optim.Adam([p], lr=1e-3, fused=True)  # the engine's optimizer, fused as it uses it
-        (p * p).sum().backward()
-        opt.step()
-        cuda = bool(torch.cuda.is_available())
-    return {"torch": torch.__version__, "cuda": cuda, "seconds": time.perf_counter() - t0}
+    CUDA is never asked here: the window's process must not initialise it (see core/child.py).
+    """
+    from aegui.core import child
+    t0 = time.perf_counter()
+    child.start_server()  # first: its import of torch runs beside ours
+    from aegui.core import recorder, training  # noqa: F401 - a run's messages carry the engine's records
+    info = child.probe()  # returns once the server has warmed up
+    return {**info, "seconds": time.perf_counter() - t0}
 
 
 class WarmUp(QThread):
@@ -97,15 +95,18 @@ def open_window(data_dir: str | None = None):
 
     from aegui.core.store import RunStore
     from .main_window import MainWindow
-    store = RunStore.open(data_dir)  # moves a damaged file aside; the window keeps this one connection
+    # Moves a file aside only for real corruption; a full or read-only disk opens it read-only instead.
+    store = RunStore.open(data_dir, read_only_ok=True)  # the window keeps this one connection
     notice = store.notice
     window = MainWindow(store=store)
     window.show()
     if notice:
         print(f"aegui: warning: {notice}", file=sys.stderr)
         window.statusBar().showMessage(f"Warning: {notice}")
-        window.store_notice = QMessageBox(QMessageBox.Icon.Warning, "Run store repaired",
-                                          f"{notice}. Nothing was deleted: the damaged file is kept for recovery.",
+        title, tail = (("Run store read-only", "Free space or fix the permission, then restart aegui to run again.")
+                       if store.read_only else
+                       ("Run store repaired", "Nothing was deleted: the damaged file is kept for recovery."))
+        window.store_notice = QMessageBox(QMessageBox.Icon.Warning, title, f"{notice}. {tail}",
                                           QMessageBox.StandardButton.Ok, window)
         window.store_notice.open()  # not exec(): the window starts behind it
     return window

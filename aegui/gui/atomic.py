@@ -3,12 +3,57 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
+
+
+STALE_PART_SECONDS = 3600  # a .part older than this belongs to an export that was killed
+_PART = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.part$")  # what atomic_write's mkstemp names look like
 
 
 class ExportError(RuntimeError):
     """A figure or CSV could not be written or read; the message names the path and the reason."""
+
+
+def check_out(path, suffixes: tuple[str, ...]) -> Path:
+    """ExportError unless path has one of suffixes and its folder exists and takes a new file; run before any
+    work. Also removes the folder's stale .part files (exports killed over an hour ago)."""
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise ExportError(f"cannot write {path}: the name must end in " + ", ".join(suffixes))
+    folder = path.parent
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a directory")
+    try:  # a real file, not os.access: root passes access() on a read-only mount
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    sweep_parts(folder)
+    return path
+
+
+def sweep_parts(folder, older_than: float = STALE_PART_SECONDS) -> list[str]:
+    """Remove atomic_write's leftovers (.NAME.XXXXXXXX.part) older than older_than seconds; their names."""
+    gone = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return gone
+    for entry in entries:
+        try:
+            if _PART.match(entry.name) and entry.is_file(follow_symlinks=False) and \
+                    time.time() - entry.stat(follow_symlinks=False).st_mtime > older_than:
+                os.unlink(entry.path)
+                gone.append(entry.name)
+        except OSError:
+            pass  # another user's, or already gone
+    return gone
 
 
 def atomic_write(path, write) -> Path:
@@ -17,6 +62,7 @@ def atomic_write(path, write) -> Path:
     folder = path.parent
     if not folder.is_dir():
         raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
+    sweep_parts(folder)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as exc:

@@ -21,8 +21,13 @@ class ComparisonPlot(PlotBase):
         self._items: list = []
         self.curves: list[pg.PlotDataItem] = []
 
-    def set_runs(self, rows_and_losses) -> None:
-        """Show these (RunRow, losses) pairs (RunCurves carry BCE batch floors); losses (n,) or (n, copies)."""
+    legend_columns = 2  # run names are long
+
+    def set_runs(self, rows_and_losses, colours=None) -> None:
+        """Show these (RunRow, losses) pairs (RunCurves carry BCE batch floors); losses (n,) or (n, copies).
+
+        colours: one per run (a figure's panels keep each run's colour); the palette in order by default.
+        """
         self.runs = list(rows_and_losses)
         for item in self._items:
             self.plot_item.removeItem(item)
@@ -30,10 +35,12 @@ class ComparisonPlot(PlotBase):
                 self.plot_item.removeItem(item.anchor)
         self.legend.clear()
         self._items, self.curves = [], []
-        kinds = {row.config.loss.kind for row, _ in self.runs}
-        self.y_unit = UNITS.get(kinds.pop(), "loss") if len(kinds) == 1 else "loss"
+        units = list(dict.fromkeys(UNITS.get(row.config.loss.kind, "loss") for row, _ in self.runs))
+        # Mixed units share this axis on screen (a saved figure splits them): the label names both.
+        short = {"loss (mean squared error)": "MSE", "loss (mean absolute error)": "MAE", "loss (nats)": "nats"}
+        self.y_unit = units[0] if len(units) == 1 else "loss (" + ", ".join(short.get(u, u) for u in units) + ")"
         for i, (row, _) in enumerate(self.runs):
-            self._add_run_items(row, PALETTE[i % len(PALETTE)])
+            self._add_run_items(row, colours[i] if colours else PALETTE[i % len(PALETTE)])
         self._changed()
 
     def _add_run_items(self, row, colour: str) -> None:

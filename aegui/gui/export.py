@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import html
 import json
 import math
-import re
 from pathlib import Path
 
 from ..core.summary import floor_fields
 from ..core import config as config_mod
 from ..core import config_io
-from .atomic import ExportError, atomic_write  # noqa: F401 - export.atomic_write stays a public name
+from .atomic import ExportError, atomic_write, check_out  # noqa: F401 - their public names here too
+from .figure_layout import LOGICAL_WIDTH, build_figure, caption_html  # noqa: F401 - export.caption_html stays
 from .figure_render import META_KEY, save_figure
+from ..core import safe_json
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
-LOGICAL_WIDTH = 1000     # layout width in px: fonts keep their size, the image is scaled to the width asked
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
 MAX_META_BYTES = 2 * 1024 * 1024
 MAX_RUNS = 1000
-_SVG_META = re.compile(rb'<metadata id="aegui-runs"><!\[CDATA\[(.*?)\]\]></metadata>', re.S)
+SVG_META_OPEN = b'<metadata id="aegui-runs"><![CDATA['
+SVG_META_CLOSE = b"]]></metadata>"
 
 
 # ---------------------------------------------------------------- metadata
@@ -68,6 +68,16 @@ def _check_figure(raw, path) -> list[dict]:
     return runs
 
 
+def svg_meta(data: bytes) -> bytes | None:
+    """The aegui metadata in an SVG: two linear searches (a regex here was quadratic on unclosed openers)."""
+    start = data.find(SVG_META_OPEN)
+    if start < 0:
+        return None
+    start += len(SVG_META_OPEN)
+    end = data.find(SVG_META_CLOSE, start)
+    return data[start:end] if end >= 0 else None
+
+
 def _meta_bytes(path: Path, data: bytes) -> bytes | None:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         from PySide6 import QtCore, QtGui
@@ -78,8 +88,7 @@ def _meta_bytes(path: Path, data: bytes) -> bytes | None:
         buffer.close()
         return text.encode("utf-8") if text else None
     if b"<svg" in data[:4096]:
-        m = _SVG_META.search(data)
-        return m.group(1) if m else None
+        return svg_meta(data)
     raise ExportError(f"{path}: not a PNG or SVG figure")
 
 
@@ -98,9 +107,9 @@ def read_figure(path) -> list[dict]:
     if len(text) > MAX_META_BYTES:
         raise ExportError(f"{path}: aegui metadata over {MAX_META_BYTES // 2**20} MiB; not read")
     try:
-        raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ExportError(f"{path}: aegui metadata is not valid JSON ({exc})") from None
+        raw = safe_json.loads(text)
+    except safe_json.JSONError as exc:  # says where, never what: a figure's bytes are not echoed
+        raise ExportError(f"{path}: aegui metadata {exc}") from None
     return _check_figure(raw, path)
 
 
@@ -111,56 +120,8 @@ def figure_configs(path) -> list:
 
 # ---------------------------------------------------------------- figures
 
-def caption_html(rows_and_losses, smoothing: int, excess: bool = False) -> str:
-    """Caption listing each run's config and result, each in its curve's colour."""
-    from .plot_base import PALETTE, floor_text
-    shown = "y: loss − each run's floor" if excess else "dashed: each run's loss floor"
-    lines = [f"<span style='color:#666'>aegui · curves: rolling mean over {smoothing} batch"
-             f"{'es' if smoothing != 1 else ''} · {shown}</span>"]
-    for i, (row, _) in enumerate(rows_and_losses):
-        c, colour = row.config, PALETTE[i % len(PALETTE)]
-        final = "—" if row.final_loss is None else f"{row.final_loss:.4f}"
-        parts = [f"data {c.data.kind} ×{c.data.features}, {c.data.samples:,} samples",
-                 f"model {c.model.kind} {c.data.features}→{c.encoding_dim} ({c.model.output} output)",
-                 f"loss {c.loss.kind}", f"{c.optimizer.kind} lr {c.optimizer.lr:g}", f"batch {c.training.batch_size}",
-                 f"epochs {row.epochs}/{c.training.epochs}", f"seed {c.training.seed}",
-                 f"final loss {final}"]
-        why = floor_fields(row.config, row.floors, row.eval_loss)["why_not_zero"]
-        lines.append(f"<span style='color:{colour}'>■</span> <b>#{row.run_id} {html.escape(row.name)}</b> — "
-                     + html.escape(" · ".join(parts))
-                     + (f"<br>&nbsp;&nbsp;&nbsp;<i>Why not zero?</i> {html.escape(why)}" if why else
-                        " · " + html.escape(_floors_caption(row))))
-    return "<br>".join(lines)
-
-
 def _figure_widget(rows_and_losses, view: dict | None):
-    from PySide6 import QtCore, QtWidgets
-    from .loss_plot import ComparisonPlot
-    fig = QtWidgets.QWidget()
-    fig.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
-    fig.setStyleSheet("background: white;")
-    layout = QtWidgets.QVBoxLayout(fig)
-    layout.setContentsMargins(12, 12, 12, 12)
-    plot = ComparisonPlot(fig, controls=False)
-    for key, setter in (("log", plot.set_log), ("excess", plot.set_excess), ("x_axis", plot.set_x_axis),
-                        ("smoothing", plot.set_smoothing)):
-        if view and key in view:
-            setter(view[key])
-    plot.set_runs(rows_and_losses)
-    caption = QtWidgets.QLabel(caption_html(rows_and_losses, plot.smoothing, plot.excess))
-    caption.setWordWrap(True)
-    caption.setStyleSheet("color: #2b2b2b; font-size: 9pt;")
-    plot_h = int(LOGICAL_WIDTH * 0.56)
-    plot.setFixedHeight(plot_h)
-    layout.addWidget(plot)
-    layout.addWidget(caption)
-    cap_h = caption.heightForWidth(LOGICAL_WIDTH - 24)
-    fig.resize(LOGICAL_WIDTH, plot_h + cap_h + 36)
-    fig.show()
-    QtWidgets.QApplication.processEvents()  # layout, then the ViewBox's auto-range
-    plot.plot_item.vb.updateAutoRange()
-    QtWidgets.QApplication.processEvents()
-    return fig
+    return build_figure(rows_and_losses, view)
 
 
 def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None) -> Path:

@@ -138,6 +138,9 @@ class FigureDialog(QtWidgets.QDialog):
             # A figure is untrusted input: whatever is wrong with it is shown, never raised.
             self._show_error(str(exc))
             return False
+        except Exception as exc:  # noqa: BLE001 - anything else still reaches the user, not stderr alone
+            self._show_error(f"{path}: cannot be read as an aegui figure ({type(exc).__name__})")
+            return False
         if not runs:
             self._show_error(f"{path}: the figure's aegui metadata lists no runs")
             return False
@@ -192,11 +195,24 @@ class FigureDialog(QtWidgets.QDialog):
 
     def rerun_selected(self) -> None:
         """Emit sigRerun(config, copies) for each selected run, in order, and close the dialog."""
-        rows = self.selected_indices()
+        # A figure naming a data file is asked about first; a run the user declines is left out.
+        rows = [i for i in self.selected_indices() if self._may_read_data(self.configs[i])]
         for i in rows:
             self.sigRerun.emit(self.configs[i], self.copies(i))
         if rows:
             self.accept()
+
+    def _may_read_data(self, cfg) -> bool:
+        """A figure naming a data file is untrusted: show the path and ask before anything reads it."""
+        if cfg.data.kind != "file":
+            return True
+        answer = QtWidgets.QMessageBox.question(
+            self, "Read a data file?",
+            f"This figure's run trains on the data file\n\n{cfg.data.file}\n\nnamed inside the figure, not "
+            "chosen by you. Read that file and train on it?",
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+            QtWidgets.QMessageBox.StandardButton.No)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def load_selected(self) -> None:
         """Emit sigLoad(config, copies) with the first selected run and close the dialog."""
@@ -214,6 +230,18 @@ class FigureDialog(QtWidgets.QDialog):
         path = accept_figure_drop(event)
         if path:
             self.open_path(path)
+
+
+def launch_refusal(store, config, copies: int = 1) -> str:
+    """Why the window must not start config (a read-only store, the memory guard), or '' when it may."""
+    from ..core import data, memory
+    if getattr(store, "read_only", False):
+        return f"The run store is open read-only: {store.notice}"
+    try:
+        memory.check(config, copies, None, data.shape_of(config.data))
+    except config_mod.ConfigError as exc:
+        return "\n".join(str(p) for p in exc.problems)
+    return ""
 
 
 def open_figure(parent=None, path=None) -> FigureDialog | None:

@@ -56,6 +56,18 @@ def write_svg(widget, path: str, title: str, description: str) -> None:
     painter = QtGui.QPainter(gen)
     widget.render(painter, QtCore.QPoint(0, 0))
     painter.end()
+    css_fonts(path)
+
+
+# Qt writes its own family name ("Sans Serif"), which no browser knows: a CSS stack led by the font Qt laid
+# the text out in keeps the words where Qt put them.
+FONT_STACK = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif"
+
+
+def css_fonts(path: str) -> None:
+    """Replace every font-family in an SVG file by FONT_STACK."""
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(re.sub(rb'font-family="[^"]*"', f'font-family="{FONT_STACK}"'.encode(), data))
 
 
 def embed_svg_meta(path: str, text: str) -> None:

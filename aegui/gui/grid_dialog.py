@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from aegui.core import config as cfg
 
+from .banner import sig3
 from .grid_cells import LOSS_NAMES
 
 DEFAULT_LOSSES, DEFAULT_DATA = ("mse", "bce"), ("uniform", "bernoulli")  # the seed answer's design
@@ -26,24 +27,36 @@ class GridCell:
     floor: float | None = None
     floor_exact: bool = False
     refused: str = ""
+    claim: str = "lower bound"  # what the floor is for this cell's model (floors.py's claims)
 
 
 def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
-    """Every cell's config, checked by the engine's prepare() (data range against loss included)."""
-    from aegui.core.training import prepare  # torch: only once the user asks for a grid
+    """Every cell's config, checked by the engine's validate() and its floor estimated from the config alone.
+
+    No data is generated: building each cell's data on the GUI thread froze the window for 13–15 s per
+    checkbox at 2M × 20 samples. What only the data can show (a file's value range) is checked when the
+    cell starts, and its floor is then measured on the data.
+    """
+    from .banner import expected_floor
     cells = []
     for loss in losses:
         for data in datas:
             config = cfg.with_changes(cfg.apply_data(cfg.apply_loss(base, loss), data), name=f"{loss} · {data}")
-            try:
-                prep = prepare(config)
-            except cfg.ConfigError as exc:
-                cells.append(GridCell(loss, data, config, refused="; ".join(str(p) for p in exc.problems)))
+            problems = cfg.validate(config)
+            if not problems and data != "file" and config.training.batch_size > config.data.samples:
+                problems.append(cfg.Problem("training.batch_size", config.training.batch_size,
+                                            f"must be at most the {config.data.samples} samples"))
+            if problems:
+                cells.append(GridCell(loss, data, config, refused="; ".join(_reason(p) for p in problems)))
                 continue
-            top = prep.floor
-            cells.append(GridCell(loss, data, prep.config, float(top.value) if top else float("nan"),
-                                  bool(top and top.claim == "exact")))
+            floor = expected_floor(config)
+            cells.append(GridCell(loss, data, config, floor.value, floor.exact, claim=floor.claim))
     return cells
+
+
+def _reason(problem) -> str:
+    # The cell's name already says which loss and data: the field's own message is enough.
+    return problem.allowed if problem.field in ("data.kind", "loss.kind") else str(problem)
 
 
 class GridDialog(QtWidgets.QDialog):
@@ -58,6 +71,10 @@ class GridDialog(QtWidgets.QDialog):
         self.data_boxes = self._boxes(GRID_DATA, DEFAULT_DATA, {})
         self.cell_list = QtWidgets.QListWidget()
         self.cell_list.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        # A refusal is a sentence: wrapped in the list, never behind a horizontal scroll bar.
+        self.cell_list.setWordWrap(True)
+        self.cell_list.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.cell_list.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
         self.summary = QtWidgets.QLabel()
         self.summary.setWordWrap(True)
         self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
@@ -125,7 +142,8 @@ class GridDialog(QtWidgets.QDialog):
             item = QtWidgets.QListWidgetItem(f"✗  {name} — refused: {cell.refused}")
             item.setForeground(QtGui.QBrush(QtGui.QColor(REFUSED_COLOUR)))
         else:
-            floor = f"{cell.floor:.4g} ({'exact' if cell.floor_exact else 'lower bound'})"
+            floor = "measured on the data" if cell.floor is None else \
+                f"{sig3(cell.floor)} ({cell.claim})"
             item = QtWidgets.QListWidgetItem(f"✓  {name} — floor {floor}")
             item.setForeground(QtGui.QBrush(QtGui.QColor(OK_COLOUR)))
         item.setToolTip(item.text())

@@ -62,12 +62,18 @@ class GridView(QtWidgets.QWidget):
         self.redraw()
 
     def _link_axes(self) -> None:
-        # x (batches) means the same in every cell; y only within a row: MSE and BCE losses have different units.
-        for cell in self.cells[1:]:
-            cell.plot.setXLink(self.cells[0].plot)
+        # x per column (one data kind): one x for the whole grid left runs that stop early on 15% of their
+        # cell. y only within a row: MSE and BCE losses have different units.
+        for col in self._columns():
+            for cell in col[1:]:
+                cell.plot.setXLink(col[0].plot)
         for row in self._rows():
             for cell in row[1:]:
                 cell.plot.setYLink(row[0].plot)
+
+    def _columns(self) -> list[list[Cell]]:
+        """The cells grouped by data kind (one list per grid column), in column order."""
+        return [[c for c in self.cells if c.data == data] for data in self.shape[1]]
 
     def _rows(self) -> list[list[Cell]]:
         """The cells grouped by loss (one list per grid row), in row order."""
@@ -164,14 +170,15 @@ class GridView(QtWidgets.QWidget):
         self.pacing.shown()
 
     def redraw(self) -> None:
-        """Redraw the rows whose cells changed: one x range for all, a log-y range per row from its curves and floors."""
+        """Redraw the rows whose cells changed: an x range per column, a log-y range per row from its curves and floors."""
         t0 = time.perf_counter()
         for row in self._rows():
             if any(cell.changed for cell in row):
                 self._redraw_row(row)
-        if self.cells:
-            xmax = max([len(c.values()) for c in self.cells if c.values() is not None] + [1])
-            self.cells[0].plot.setXRange(0, xmax, padding=0.02)
+        for col in self._columns():
+            if col:
+                xmax = max([len(c.values()) for c in col if c.values() is not None] + [1])
+                col[0].plot.setXRange(0, xmax, padding=0.02)
         self.redraw_s = 0.7 * self.redraw_s + 0.3 * (time.perf_counter() - t0)
 
     def _redraw_row(self, cells: list[Cell]) -> None:

@@ -7,6 +7,7 @@ training lives in the engine, and the worker's lifetime in RunController.
 from __future__ import annotations
 
 import html
+import sys
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
@@ -18,7 +19,7 @@ from aegui.core import config_io
 from aegui.core.store import RunStore
 
 from .banner import banner_html
-from .figure_open import FigureDropFilter
+from .figure_open import FigureDropFilter, launch_refusal
 from .run_status import RunStatus
 from .runner import RunController
 from .toggles import sync_toggles, toggled_config
@@ -46,6 +47,7 @@ class MainWindow(WindowFiles, QMainWindow):
         self.failure_box: QMessageBox | None = None
         self.grid_run = None
         self.preset = None
+        self.current_run_id = None
         self.rerun_queue = []  # (config, copies) a figure asked to rerun, one after another
         build_actions(self)
         build_layout(self)
@@ -88,8 +90,12 @@ class MainWindow(WindowFiles, QMainWindow):
         text = QSettings().value("config")
         try:
             self.panels.set_config(config_io.from_json(text) if text else cfg.RunConfig())
-        except cfg.ConfigError:
-            pass  # a config from another version: start from the defaults
+        except Exception as exc:  # noqa: BLE001 - a broken or foreign setting must never keep the window shut
+            self.panels.set_config(cfg.RunConfig())
+            why = exc.problems[0] if isinstance(exc, cfg.ConfigError) else type(exc).__name__
+            self.settings_warning = f"The saved config could not be used ({why}); the panels start from the defaults."
+            print(f"aegui: warning: {self.settings_warning}", file=sys.stderr)
+            self._say(self.settings_warning)
 
     # ---------------------------------------------------------------- runs
 
@@ -108,9 +114,20 @@ class MainWindow(WindowFiles, QMainWindow):
         return self.launch(config, self.seeds_spin.value())
 
     def launch(self, config, copies: int = 1, group: str | None = None) -> bool:
-        """Start config as `copies` seeded copies, stored in group; False while another run is going."""
+        """Start config as `copies` seeded copies, stored in group; False while another run is going, the store
+        is read-only, or the memory guard refuses it (saying why in a dialog)."""
+        refusal = launch_refusal(self.store, config, copies)
+        if refusal:
+            self._say("Cannot run: " + refusal.splitlines()[0])
+            if not self._closed:
+                self.failure_box = QMessageBox(QMessageBox.Icon.Warning, "Cannot run", refusal,
+                                               QMessageBox.StandardButton.Ok, self)
+                self.failure_box.open()
+            return False
         if not self.runner.start(config, copies, group):
             return False
+        if group is None:  # a single run is watched on the live plot, even when started from the Grid tab
+            self.tabs.setCurrentIndex(0)
         # The live plot is cleared when the run has started (start_run): until then the last run stays whole,
         # and becomes a ghost with every batch it sent.
         self._set_running(True)
@@ -150,6 +167,7 @@ class MainWindow(WindowFiles, QMainWindow):
                                                     if info.get("solving") else "the answer shows when the run ends."))
         self.why.setVisible(True)
         info = {**info, "name": self._stored_name(info)}
+        self.current_run_id = info.get("run_id")
         self.live.set_hint(None)
         self.recon_stack.setCurrentIndex(1)
         self.live.start_run(info)
@@ -176,6 +194,8 @@ class MainWindow(WindowFiles, QMainWindow):
             self.live.add_epoch(**row)
 
     def _on_paused(self, paused: bool) -> None:
+        self.status.set_paused(paused)
+        self.results.mark_paused(self.current_run_id, paused)
         self._say("Paused: Ctrl+P resumes" if paused else "Resumed")
 
     def _on_finished(self, end) -> None:
@@ -194,6 +214,7 @@ class MainWindow(WindowFiles, QMainWindow):
             self.failure_box.open()  # not exec(): the window keeps running behind it
 
     def _on_ended(self, outcome: str) -> None:
+        self.results.mark_paused(None, False)
         self._set_running(self.runner.is_running())  # a rerun may already have started the next one
         if not self._closed:
             self.live.flush()
@@ -229,7 +250,9 @@ class MainWindow(WindowFiles, QMainWindow):
         """Apply a loss or data toggle, keeping the config valid; refuse, saying why, when it cannot be."""
         new, added = toggled_config(self.panels.config(), path, value)
         if added:
-            self._say(f"Refused {path} = {value}: " + "; ".join(added))
+            # Each problem names its field and value already: said once, not "data.kind = gaussian: data.kind = …".
+            said = [p.split(": ", 1)[1] if p.startswith(f"{path} = ") else p for p in added]
+            self._say(f"Refused {path} = {value}: " + "; ".join(said))
             self._sync_toggles(self.panels.config())
             return False
         self.panels.set_config(new)

@@ -87,6 +87,29 @@ def _spin_value(v) -> int:
     return min(max(n, 0), INT_MAX)
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its width.
+
+    In the panels' scroll area a wrapped label got the height of its unwrapped size hint: red inline errors
+    were cut at top and bottom.
+    """
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        """Set the text and the height it needs."""
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Refit the height to the new width."""
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        need = self.heightForWidth(self.width()) if self.text() else 0
+        if need != self.minimumHeight():
+            self.setMinimumHeight(max(need, 0))
+
+
 class _Field:
     """One editor with its error label; converts between widget text and config values."""
 
@@ -94,7 +117,7 @@ class _Field:
         self.path, self.kind = path, kind
         self.widget = self._make(kind, choices)
         self.widget.setToolTip(TIPS.get(path, ""))
-        self.error = QLabel()
+        self.error = WrappedLabel()
         self.error.setStyleSheet("color: #d32f2f;")
         self.error.setWordWrap(True)
         self.error.hide()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import time
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -39,6 +40,20 @@ def _key(v):
     return float("inf") if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
+def _data(c) -> str:
+    """'uniform ×2', or for a file its name and width: 'mine.csv ×7' (was 'file ×2' whatever the file)."""
+    name = Path(c.data.file).name if c.data.kind == "file" and c.data.file else c.data.kind
+    return f"{name} ×{c.data.features}"
+
+
+def _date(r) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)) if r.created else ""
+
+
+def _notes(r) -> str:
+    return " ".join((r.notes or "").split())  # one line in the table; the tooltip keeps the line breaks
+
+
 def _model_floor(r) -> str:
     """The model floor with its claim when it is not exact; '—' where no model floor is known."""
     model = next((f for f in r.floors if f.name == "model"), None)
@@ -57,7 +72,7 @@ COLUMNS = (
     ("name", lambda r: r.name, lambda r: r.name.lower()),
     ("status", lambda r: r.status, lambda r: r.status),
     ("loss", lambda r: r.config.loss.kind, lambda r: r.config.loss.kind),
-    ("data", lambda r: f"{r.config.data.kind} ×{r.config.data.features}", lambda r: r.config.data.kind),
+    ("data", lambda r: _data(r.config), lambda r: _data(r.config)),
     ("final loss", lambda r: _num(r.final_loss), lambda r: _key(r.final_loss)),
     ("eval loss", lambda r: _num(r.eval_loss), lambda r: _key(r.eval_loss)),
     ("data floor", lambda r: _num(r.floor_value("data")), lambda r: _key(r.floor_value("data"))),
@@ -73,6 +88,8 @@ COLUMNS = (
     ("duration", lambda r: _duration(r.seconds), lambda r: r.seconds or 0.0),
     ("device", lambda r: r.device, lambda r: r.device),
     ("group", lambda r: r.group_name or "", lambda r: r.group_name or ""),
+    ("date", _date, lambda r: r.created or 0.0),
+    ("notes", _notes, _notes),  # last: it stretches to the table's edge
 )
 TITLES = [c[0] for c in COLUMNS]
 NAME_COLUMN, STATUS_COLUMN = TITLES.index("name"), TITLES.index("status")
@@ -89,6 +106,7 @@ class RunTableModel(QtCore.QAbstractTableModel):
         super().__init__(parent)
         self.store = store
         self.rows: list = []
+        self.paused_run: int | None = None  # the store says 'running' while paused: the table says 'paused'
 
     def reload(self) -> None:
         """Read every run's summary from the store (never the loss curves)."""
@@ -114,6 +132,8 @@ class RunTableModel(QtCore.QAbstractTableModel):
         """Text, sort key, tooltip and colour of a cell."""
         row, (_, text, key) = self.rows[index.row()], COLUMNS[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if index.column() == STATUS_COLUMN and row.run_id == self.paused_run and row.status == "running":
+                return "paused"
             return text(row)
         if role == SORT_ROLE:
             return key(row)
@@ -136,10 +156,22 @@ class RunTableModel(QtCore.QAbstractTableModel):
         if index.column() != NAME_COLUMN or role != Qt.ItemDataRole.EditRole or not name:
             return False
         row = self.rows[index.row()]
-        self.store.rename(row.run_id, name)
+        if not store_write(self.store.rename, row.run_id, name):
+            return False
         self.rows[index.row()] = dataclasses.replace(row, name=name[:200])
         self.dataChanged.emit(index, index)
         return True
+
+
+def store_write(write, *args) -> bool:
+    """Run a store write; a full, read-only or locked store is shown in a dialog (never only on stderr)."""
+    from ..core.store import StoreError
+    try:
+        write(*args)
+        return True
+    except StoreError as exc:
+        QtWidgets.QMessageBox.warning(QtWidgets.QApplication.activeWindow(), "Cannot change the run store", str(exc))
+        return False
 
 
 def _tooltip(row) -> str:
@@ -296,8 +328,7 @@ class ResultsPane(QtWidgets.QWidget):
         row = rows[0]
         text, ok = QtWidgets.QInputDialog.getMultiLineText(self, "Run notes", f"Notes on #{row.run_id} {row.name}:",
                                                            row.notes)
-        if ok:
-            self.store.set_notes(row.run_id, text)
+        if ok and store_write(self.store.set_notes, row.run_id, text):
             self.refresh()
 
     def delete_selected(self) -> None:
@@ -313,10 +344,18 @@ class ResultsPane(QtWidgets.QWidget):
         if answer != buttons.Yes:
             return
         for r in rows:
-            self.store.delete(r.run_id)
+            if not store_write(self.store.delete, r.run_id):
+                break
         self.view.clearSelection()
         self.refresh()
 
     def close_store(self) -> None:
         """Close the store connection (call when the pane goes away)."""
         self.store.close()
+
+    def mark_paused(self, run_id: int | None, paused: bool) -> None:
+        """Show run_id's status as 'paused' (the store keeps 'running') until unpaused or another run."""
+        self.model.paused_run = run_id if paused else None
+        rows = self.model.rowCount()
+        if rows:
+            self.model.dataChanged.emit(self.model.index(0, STATUS_COLUMN), self.model.index(rows - 1, STATUS_COLUMN))

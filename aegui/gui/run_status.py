@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
+FIRST_ETA_S = 2.0  # no ETA before this much training: the first chunks' rate includes start-up (seen: 13:49)
 STATUS_MS = 250  # ≤ 4 status updates a second: each relayouts the bar, and chunks arrive up to 30 times a second
 
 
@@ -41,6 +43,9 @@ class RunStatus:
             bar.addPermanentWidget(w)
         self.epochs = self.batches_per_epoch = 1
         self._pending: tuple[int, float] | None = None
+        self.paused_s = 0.0  # time spent paused so far: not training, so not in elapsed, rate or ETA
+        self._paused_at: float | None = None
+        self._last: tuple[int, float] = (0, 0.0)
         self._timer = QTimer(bar)
         self._timer.setSingleShot(True)
         self._timer.setInterval(STATUS_MS)
@@ -72,6 +77,19 @@ class RunStatus:
         self.rate.setText("")
         self.elapsed.setText("elapsed 0:00")
         self.eta.setText("")
+        self.paused_s, self._paused_at, self._last = 0.0, None, (0, 0.0)
+
+    def set_paused(self, paused: bool) -> None:
+        """The run paused or resumed: pause time is left out of elapsed, rate and ETA."""
+        now = time.monotonic()
+        if paused and self._paused_at is None:
+            self._paused_at = now
+            self._flush()
+            self.eta.setText("paused")
+        elif not paused and self._paused_at is not None:
+            self.paused_s += now - self._paused_at
+            self._paused_at = None
+            self._show(*self._last)
 
     def update(self, batches: int, seconds: float) -> None:
         """Show progress after `batches` steps in `seconds`: now, or at most STATUS_MS later with the latest."""
@@ -86,13 +104,20 @@ class RunStatus:
             self._pending = None
 
     def _show(self, batches: int, seconds: float) -> None:
+        self._last = (batches, seconds)
+        seconds = max(seconds - self.paused_s, 0.0)  # the run's clock kept going while it was paused
         total = self.epochs * self.batches_per_epoch
         self.progress.setValue(min(batches, total))
         self.progress.setFormat(f"epoch {min(batches // self.batches_per_epoch, self.epochs)} of {self.epochs}")
         rate = batches / seconds if seconds > 0 else float("nan")
         self.rate.setText(f"{rate:,.0f} batches/s" if math.isfinite(rate) else "")
         self.elapsed.setText(f"elapsed {clock(seconds)}")
-        self.eta.setText(f"ETA {clock((total - batches) / rate)}" if rate > 0 else "")
+        if self._paused_at is not None:
+            self.eta.setText("paused")
+        elif rate > 0 and seconds >= FIRST_ETA_S:
+            self.eta.setText(f"ETA {clock((total - batches) / rate)}")
+        else:
+            self.eta.setText("ETA …")
 
     def end(self, text: str) -> None:
         """The run ended: say how, and clear the estimate."""

@@ -7,6 +7,7 @@ from functools import partial
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar, QWidget
 
+from .help_menu import build_help
 from .toggles import DATA_TOGGLES, LOSS_TOGGLES, toggle_group
 
 MAX_SEEDS = 64
@@ -63,7 +64,7 @@ def build_menus(w) -> None:
     _fill(run_menu, (w.run_action, w.stop_action, w.pause_action, None, w.grid_action, None, w.rerun_action))
     run_menu.addMenu("Loss").addActions(list(w.loss_actions.values()))
     run_menu.addMenu("Data").addActions(list(w.data_actions.values()))
-    bar.addMenu("&Help").addAction(w.about_action)
+    build_help(w, bar.addMenu("&Help"))
     tools = QToolBar("Run")
     tools.setObjectName("run_toolbar")
     tools.setMovable(False)

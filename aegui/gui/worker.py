@@ -1,27 +1,22 @@
 """A QObject that runs one training run from a QThread, stores it, and relays it as Qt signals.
 
-The run itself is a RunStream (aegui.core.stream). On Linux, for CPU runs, the worker forks it into a
-training process (aegui.core.child) and takes the messages that come up the pipe: the child has a
-GIL of its own, so the window's drawing no longer slows training. Elsewhere the stream runs right
-here, in the worker's thread. Either way the worker stores each message (recorder.StreamRecorder)
-before it relays it, and cancel and pause are flags the training loop reads between batches, because
-a busy run() never processes queued slot calls in its own thread.
+The run itself is a RunStream (aegui.core.stream) in a training process of its own (aegui.core.child),
+CPU and CUDA alike; the worker takes the messages that come up the pipe. The child has a GIL of its
+own, so the window's drawing does not slow training, and CUDA never initialises in the window's
+process. With AEGUI_TRAIN_IN_THREAD=1 the stream runs right here, in the worker's thread instead.
+Either way the worker stores each message (recorder.StreamRecorder) before it relays it, and cancel
+and pause are flags the training loop reads between batches, because a busy run() never processes
+queued slot calls in its own thread.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
 import traceback
 
 from PySide6.QtCore import QObject, Signal
-
-
-def training_threads() -> int:
-    """Torch threads for a run: every core but one, which is left to the GUI."""
-    return max(1, (os.cpu_count() or 2) - 1)
 
 
 class TrainWorker(QObject):
@@ -45,13 +40,13 @@ class TrainWorker(QObject):
         from aegui.core.child import shared_flags
         self.config = config
         self.store_path = store_path
-        self.threads = threads or training_threads()
+        self.threads = threads  # None: the engine's own rule (training._set_threads), as in the CLI
         self.copies = copies
         self.group_name = group_name
-        self.in_child = in_child  # fork a training process? None: run() decides (child.fork_available)
+        self.in_child = in_child  # train in a training process? None: yes, unless child.train_in_thread()
         self.run_id: int | None = None
         self.child_pid: int | None = None  # the training process's, while one runs (benchmarks read its memory)
-        # Flags in shared memory serve both modes: a forked child sees them, and so does this thread.
+        # Flags in shared memory serve both modes: the training process is handed them, and this thread reads them.
         self._cancel, self._running = shared_flags()
         self._recorder = None
         self._store_error: str | None = None
@@ -95,11 +90,11 @@ class TrainWorker(QObject):
         store = None
         try:
             store = self._open_store()
-            if self.in_child is None:  # here, not in __init__: it may import torch, off the GUI thread
-                from aegui.core.child import fork_available
-                self.in_child = fork_available(self.config, self.copies)
+            if self.in_child is None:
+                from aegui.core.child import train_in_thread
+                self.in_child = not train_in_thread()
             self._run_child() if self.in_child else self._run_here()
-        except Exception as exc:  # noqa: BLE001 - a store, fork or pipe failure must reach the user
+        except Exception as exc:  # noqa: BLE001 - a store, process start or pipe failure must reach the user
             traceback.print_exc()
             self._abandoned(f"{type(exc).__name__}: {exc}")
         finally:

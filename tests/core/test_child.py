@@ -1,4 +1,4 @@
-"""The forked training process: shared flags, the message stream, and where it is used."""
+"""The training process: shared flags, the message stream, its start and its end."""
 
 import os
 import sys
@@ -8,11 +8,9 @@ import numpy as np
 import pytest
 
 from aegui.core import child
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.config import DataConfig, RunConfig, TrainingConfig
 from aegui.core.recorder import StreamRecorder
 from aegui.core.store import RunStore
-
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="training forks only on Linux")
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
 
@@ -76,32 +74,106 @@ def test_the_parents_cancel_flag_stops_the_child():
     assert proc.join(10) == 0
 
 
-def test_a_paused_child_whose_parent_died_stops():
-    cancel, running = child.shared_flags()
-    watch = child._WatchParent(running, cancel, parent_pid=os.getpid() + 10_000_000)  # never our parent
+WINDOW = """
+import sys
+from aegui.core import child
+from aegui.core.config import DataConfig, RunConfig, TrainingConfig
+config = RunConfig(data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=100_000, tol=0.0))
+cancel, running = child.shared_flags()
+if sys.argv[1] == "paused":
     running.clear()
-    assert watch.wait(5.0) is True and cancel.is_set()
+proc = child.TrainingProcess(config, cancel, running, threads=1)
+proc.start()
+for kind, *payload in proc.messages():
+    if kind == ("paused" if sys.argv[1] == "paused" else "chunk"):
+        print(proc.process.pid, flush=True)
+        break
+import time
+time.sleep(3600)  # killed by the test
+"""
 
 
-@pytest.mark.parametrize("device, env, expected", [
-    ("cpu", None, True), ("cuda", None, False), ("cpu", "1", False)])
-def test_which_runs_fork(monkeypatch, device, env, expected):
-    if env is None:
-        monkeypatch.delenv("AEGUI_TRAIN_IN_THREAD", raising=False)
-    else:
-        monkeypatch.setenv("AEGUI_TRAIN_IN_THREAD", env)
-    config = with_changes(TINY, **{"training.device": device})
-    assert child.fork_available(config) is expected
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] == "Z"  # exited, not yet reaped
+    except FileNotFoundError:
+        return True
 
 
-def test_auto_forks_where_it_picks_the_cpu(monkeypatch):
-    import torch
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("state", ["paused", "training"])
+def test_a_training_process_stops_when_its_window_dies(tmp_path, state):
+    """The window's process killed outright (no atexit, no Stop): its training process notices and ends."""
+    import subprocess
+    import time
+    window = subprocess.Popen([sys.executable, "-c", WINDOW, state], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        pid = int(window.stdout.readline())  # blocks until the run is paused / training: no sleeping
+        window.kill()
+        window.wait(10)
+        deadline = time.monotonic() + 10
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(pid)
+    finally:
+        window.kill()
 
-    from aegui.core import training
+
+def test_runs_train_in_a_process_unless_told_not_to(monkeypatch):
     monkeypatch.delenv("AEGUI_TRAIN_IN_THREAD", raising=False)
-    auto = with_changes(TINY, **{"training.device": "auto"})
-    assert child.fork_available(auto) is True  # a tiny model: auto keeps the CPU, with or without a GPU
-    monkeypatch.setattr(training, "CUDA_MIN_STEP_FLOPS", 0.0)
-    assert child.fork_available(auto) is (not torch.cuda.is_available())  # a GPU it would pick: no fork
-    from_file = with_changes(auto, **{"data.kind": "file", "data.file": "x.npy"})
-    assert child.fork_available(from_file) is False  # the file sets the width, and with it the device
+    assert child.train_in_thread() is False
+    monkeypatch.setenv("AEGUI_TRAIN_IN_THREAD", "1")
+    assert child.train_in_thread() is True
+    assert child.start_method() == ("forkserver" if sys.platform.startswith("linux") else "spawn")
+
+
+def test_the_training_processes_are_not_forks_of_this_one(monkeypatch):
+    """No os.fork here (the window's process has Qt's and torch's threads), and no warning about one."""
+    import warnings
+
+    def no_fork():
+        raise AssertionError("forked the parent")
+    monkeypatch.setattr(os, "fork", no_fork)
+    cancel, running = child.shared_flags()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proc = child.TrainingProcess(TINY, cancel, running)
+        proc.start()
+        kinds = [m[0] for m in watched(proc)]
+    assert kinds[-2:] == ["finished", "done"] and proc.process.exitcode == 0  # reaped by messages()
+
+
+NO_CUDA = """
+import torch
+def asked(*args, **kwargs):
+    raise AssertionError("the forkserver's warm-up asked CUDA")
+torch.cuda.is_available = torch.cuda.device_count = torch.cuda.init = torch.cuda._lazy_init = asked
+if hasattr(torch._C, "_cuda_getDeviceCount"):  # a CUDA build (adding it to a CPU build would fake one)
+    torch._C._cuda_getDeviceCount = asked
+import aegui.core.preload
+print(torch.cuda.is_initialized())
+"""
+ONE_THREAD = """
+import os
+import aegui.core.preload  # first, as in the server: nothing has started a thread before it
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the forkserver runs on Linux")
+def test_the_forkservers_warm_up_never_asks_cuda_and_stays_single_threaded():
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    for code, expected in ((NO_CUDA, "False"), (ONE_THREAD, "1")):  # one thread: a fork copies only one
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == expected
+
+
+def test_probe_reports_torch_from_a_training_process():
+    import torch
+    info = child.probe()
+    assert info == {"torch": torch.__version__, "cuda": torch.cuda.is_available()}

@@ -33,3 +33,20 @@ def test_auto_picks_cuda_for_big_models_and_cpu_for_tiny_ones(tiny):
 def test_seed_band_on_cuda(tiny):
     end = list(train(with_changes(tiny, **{"training.device": "cuda"}), copies=8))[-1]
     assert isinstance(end, RunEnd) and len(end.copy_final) == 8
+
+
+def test_cuda_then_cpu_runs_both_train_in_training_processes(tiny):
+    """After CUDA has run in this process, CPU and CUDA runs still train in training processes (a fork of
+    this process failed its first backward: "Unable to handle autograd's threading ... fork")."""
+    from aegui.core import child
+    assert list(train(with_changes(tiny, **{"training.device": "cuda"})))[-1].stop_reason == "max_epochs"
+    for device in ("cuda", "cpu", "cuda", "cpu"):
+        cancel, running = child.shared_flags()
+        proc = child.TrainingProcess(with_changes(tiny, **{"training.device": device}), cancel, running)
+        proc.start()
+        messages = list(proc.messages())
+        assert [m for m in messages if m[0] == "failed"] == []
+        started = next(m[1] for m in messages if m[0] == "started")
+        finished = next(m[1] for m in messages if m[0] == "finished")
+        assert started["device"].startswith(device) and finished.stop_reason == "max_epochs"
+        assert proc.process.exitcode == 0

@@ -64,16 +64,7 @@ def window(qtbot, data_dir):
 @pytest.fixture
 def stuck_training(monkeypatch):
     """training.train replaced by one whose 11th record never comes: a step that never returns and never
-    looks at the stop flag. Only a forked training process can be ended from it (which it inherits)."""
-    import time
-
+    looks at the stop flag. Only a training process can be ended from it (it is handed the stand-in)."""
     import aegui.core.training as training
-    real = training.train
-
-    def stuck_after_ten(*args, **kwargs):
-        for i, record in enumerate(real(*args, **kwargs)):
-            yield record
-            if i == 10:
-                time.sleep(3600)  # in the child, which is killed: no test waits on this
-
+    from tests.training_faults import stuck_after_ten
     monkeypatch.setattr(training, "train", stuck_after_ten)

@@ -126,3 +126,24 @@ def test_the_reconstruction_header_wraps_instead_of_being_cut(qtbot, window):
     window.recon.show_reconstruction(np.random.rand(50, 2), np.random.rand(50, 2), None, "bce")
     label = window.recon.readout
     assert label.wordWrap() and label.height() >= 2 * label.fontMetrics().lineSpacing()
+
+
+def test_log_ticks_on_a_short_narrow_axis_do_not_pile_up(make_live_plot):
+    plot = make_live_plot({"floor": 0.5, "floor_exact": True, "label": "narrow", "batches_per_epoch": 10})
+    axis = plot.plot_item.getAxis("left")
+    axis.resize(60, 80)
+    axis.setRange(np.log10(0.19), np.log10(0.95))
+    values = np.log10([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    shown = [s for s in axis.logTickStrings(values, 1.0, None) if s]  # pyqtgraph: None for the 2…9 level
+    room = 80 / (2 * QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont()).height())
+    assert 1 <= len(shown) <= max(2, int(room))
+
+
+def test_log_decade_labels_go_in_even_steps_that_fit(make_live_plot):
+    plot = make_live_plot({"floor": 0.0, "floor_exact": True, "label": "deep", "batches_per_epoch": 10})
+    axis = plot.plot_item.getAxis("left")
+    axis.resize(60, 150)
+    axis.setRange(-12, 0)
+    shown = [round(v) for v, s in zip(range(-12, 1), axis.logTickStrings(list(range(-12, 1)), 1.0, 1.0)) if s]
+    steps = {b - a for a, b in zip(shown, shown[1:])}
+    assert len(steps) == 1 and len(shown) <= 150 / (2 * QtGui.QFontMetrics(QtGui.QFont()).height()) + 1

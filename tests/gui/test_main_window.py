@@ -108,19 +108,16 @@ def test_closing_while_paused_still_stops(qtbot, data_dir):
 
 def test_worker_error_reaches_the_user_and_is_stored_failed(qtbot, window, data_dir, monkeypatch):
     import aegui.core.training as training
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("kaboom")
-
-    monkeypatch.setattr(training, "train", broken)
+    from tests.training_faults import fails_at_start
+    monkeypatch.setattr(training, "train", fails_at_start)  # raises RuntimeError("boom")
     window.panels.set_config(TINY)
     with qtbot.waitSignal(window.sigRunEnded, timeout=30_000) as ended:
         window.start_run()
     assert ended.args == ["failed"]
-    assert "kaboom" in window.failure_box.text() and window.failure_box.isVisible()
+    assert "boom" in window.failure_box.text() and window.failure_box.isVisible()
     window.failure_box.close()
     (row, _), = runs(data_dir).values()
-    assert row.status == "failed" and "kaboom" in row.error
+    assert row.status == "failed" and "boom" in row.error
 
 
 def test_loss_toggles_keep_the_output_valid(window):

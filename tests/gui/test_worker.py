@@ -1,8 +1,6 @@
 """The training worker on a real QThread: chunks, stop, pause, failure, and what reaches the store."""
 
-import os
 import signal
-import sys
 import time
 
 import numpy as np
@@ -13,6 +11,7 @@ from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_change
 from aegui.core.store import RunStore
 from aegui.core.stream import CHUNK_INTERVAL
 from aegui.gui.worker import TrainWorker
+from tests import training_faults as faults
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512),
                  training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))
@@ -64,14 +63,14 @@ class Collector(QObject):
 
 @pytest.fixture(params=["child", "thread"])
 def launch(request, qtbot, data_dir):
-    """Start workers on QThreads, training in a forked child or in the worker's own thread; stop, quit and
-    wait every one at teardown."""
+    """Start workers on QThreads, training in a training process or in the worker's own thread; stop, quit
+    and wait every one at teardown."""
     running = []
 
     def start(config, in_child=request.param == "child", before=None):
         worker = TrainWorker(config, str(data_dir / "runs.sqlite"), in_child=in_child)
         if before is not None:
-            before(worker)  # e.g. stop() or pause() before the thread, and any fork, has started
+            before(worker)  # e.g. stop() or pause() before the thread, and any training process, has started
         thread = QThread()
         worker.moveToThread(thread)
         got = Collector()
@@ -161,11 +160,7 @@ def test_pause_holds_and_resume_continues(qtbot, launch):
 
 def test_exception_before_training_is_reported_and_stored(qtbot, launch, data_dir, monkeypatch):
     import aegui.core.training as training
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(training, "train", broken)
+    monkeypatch.setattr(training, "train", faults.fails_at_start)
     worker, got = launch(TINY)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
         pass
@@ -178,15 +173,7 @@ def test_exception_before_training_is_reported_and_stored(qtbot, launch, data_di
 
 def test_exception_mid_run_keeps_the_curve(qtbot, launch, data_dir, monkeypatch):
     import aegui.core.training as training
-    real = training.train
-
-    def dies_after_ten(*args, **kwargs):
-        for i, record in enumerate(real(*args, **kwargs)):
-            if i > 10:
-                raise FloatingPointError("the model blew up")
-            yield record
-
-    monkeypatch.setattr(training, "train", dies_after_ten)
+    monkeypatch.setattr(training, "train", faults.fails_after_ten)
     worker, got = launch(TINY)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
         pass
@@ -202,15 +189,12 @@ def test_bad_data_file_fails_with_the_engines_message(qtbot, launch, data_dir):
     assert len(got.failures) == 1 and "no such file" in got.failures[0] and "data.file" in got.failures[0]
 
 
-# ---- the forked training process (Linux): what the thread mode cannot go through
-
-child_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="training forks only on Linux")
+# ---- the training process: what the thread mode cannot go through
 
 
-@child_only
 @pytest.mark.parametrize("launch", ["child"], indirect=True)
 @pytest.mark.parametrize("env, forks", [(None, True), ("1", False)])
-def test_cpu_runs_train_in_a_child_process_unless_told_not_to(qtbot, launch, monkeypatch, env, forks):
+def test_runs_train_in_a_training_process_unless_told_not_to(qtbot, launch, monkeypatch, env, forks):
     if env is None:
         monkeypatch.delenv("AEGUI_TRAIN_IN_THREAD", raising=False)
     else:
@@ -263,21 +247,10 @@ def test_a_run_that_cannot_be_stored_stops_and_says_why(qtbot, launch, data_dir,
     assert row.status == "failed" and "could not be stored" in row.error  # never left 'running'
 
 
-@child_only
 @pytest.mark.parametrize("launch", ["child"], indirect=True)
 def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_dir, monkeypatch):
     import aegui.core.training as training
-    real = training.train
-
-    def killed_after_a_second_of_batches(*args, **kwargs):
-        t0 = None
-        for record in real(*args, **kwargs):
-            yield record
-            t0 = t0 or time.monotonic()
-            if time.monotonic() - t0 > 1.2:
-                os.kill(os.getpid(), signal.SIGKILL)  # in the child: the window's process lives on
-
-    monkeypatch.setattr(training, "train", killed_after_a_second_of_batches)
+    monkeypatch.setattr(training, "train", faults.killed_after_a_second)  # in the child: the window lives on
     worker, got = launch(LONG)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
         pass
@@ -289,7 +262,6 @@ def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_
     assert len(losses) == len(shown) > 0 and np.allclose(losses, shown, rtol=1e-6)
 
 
-@child_only
 @pytest.mark.parametrize("launch", ["child"], indirect=True)
 def test_a_child_stuck_in_a_step_is_ended_after_stop_and_stored_cancelled(qtbot, launch, data_dir, monkeypatch,
                                                                           stuck_training):
@@ -305,3 +277,21 @@ def test_a_child_stuck_in_a_step_is_ended_after_stop_and_stored_cancelled(qtbot,
     assert not got.failures and got.ends[0].stop_reason == "cancelled" and got.ends[0].batches == len(got.steps())
     row, losses = stored(data_dir, worker.run_id)
     assert row.status == "cancelled" and row.batches == len(losses) == len(got.steps())
+
+
+@pytest.mark.parametrize("launch", ["child"], indirect=True)
+def test_the_windows_process_never_forks_and_its_training_process_is_reaped_at_done(qtbot, launch, monkeypatch):
+    import os
+    import warnings
+
+    def no_fork():
+        raise AssertionError("the window's process forked")
+    monkeypatch.setattr(os, "fork", no_fork)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Python 3.12 warns on each fork of a multi-threaded process
+        worker, got = launch(TINY)
+        with qtbot.waitSignal(got.sigDone, timeout=60_000):
+            pass
+    assert not got.failures and got.ends[0].stop_reason == "max_epochs"
+    assert worker.child_pid != os.getpid() and worker._child.process.exitcode == 0
+    assert not os.path.exists(f"/proc/{worker.child_pid}")  # exited and reaped before sigDone

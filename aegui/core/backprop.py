@@ -1,0 +1,158 @@
+"""The training step with its backward pass written by hand: no autograd graph for these tiny models.
+
+For the seed's toy model a step is a dozen small kernels; autograd's graph, its dispatch and the Python
+around them cost more than the arithmetic. Measured on the 2-core machine, one thread: a step took
+about 135 µs with autograd and fused Adam, 55 µs written by hand; `aegui run` went 2.2x as fast
+(benchmarks/bench_engine.py).
+
+Each layer is z = b + a·W on K stacked copies (models.py); the forward keeps every layer's input a and
+pre-activation z, and the backward walks them in reverse with the derivative formulas autograd itself
+uses (aten's *_backward kernels), so the gradients match autograd's (tests/core/test_backprop.py).
+Autograd stays the reference: AEGUI_AUTOGRAD=1 selects it, and so does anything not covered here.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from . import losses
+from .models import StackedAutoencoder
+from .optim import SharedStepAdam, Stepper
+
+AUTOGRAD_ENV = "AEGUI_AUTOGRAD"  # "1": train with autograd's backward, the reference path
+LOSSES = ("mse", "l1", "bce", "bce_logits")
+ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid")
+
+Step = Callable[[torch.Tensor], torch.Tensor]
+
+
+def covers(model: StackedAutoencoder, kind: str) -> bool:
+    """True when the hand-written step trains this model and loss: CPU, known activations and loss."""
+    on_cpu = all(p.device.type == "cpu" for p in model.parameters())  # CUDA stays on autograd for now
+    return (on_cpu and kind in LOSSES and all(a in ACTIVATIONS for a in model.activations)
+            and os.environ.get(AUTOGRAD_ENV, "") not in ("1", "true", "yes"))
+
+
+def make_step(model: StackedAutoencoder, opt: Stepper, kind: str) -> Step:
+    """The step for this model: the hand-written one where it applies, autograd's otherwise."""
+    if covers(model, kind):
+        return HandStep(model, opt, kind)
+    return partial(autograd_step, model, opt, kind)
+
+
+def autograd_step(model: StackedAutoencoder, opt: Stepper, kind: str, xb: torch.Tensor) -> torch.Tensor:
+    """The reference step: forward, autograd's backward of the sum of per-copy means, one update."""
+    per_copy = losses.per_copy(kind, model(xb), xb)
+    opt.opt.zero_grad(set_to_none=True)
+    per_copy.sum().backward()  # sum of per-copy means: each copy gets its own mean's gradient
+    opt.step()
+    return per_copy.detach()
+
+
+def _act_forward(name: str, z: torch.Tensor, slope: float) -> torch.Tensor:
+    if name == "relu":
+        return torch.relu(z)
+    if name == "leaky_relu":
+        return F.leaky_relu(z, slope)
+    if name == "tanh":
+        return torch.tanh(z)
+    if name == "sigmoid":
+        return torch.sigmoid(z)
+    return z
+
+
+def _act_backward(name: str, g: torch.Tensor, z: torch.Tensor, a: torch.Tensor, slope: float) -> torch.Tensor:
+    # The kernels autograd's derivative formulas call, on the same saved tensors (z in, a out).
+    if name == "relu":
+        return torch.ops.aten.threshold_backward(g, a, 0)
+    if name == "leaky_relu":
+        return torch.ops.aten.leaky_relu_backward(g, z, slope, False)
+    if name == "tanh":
+        return torch.ops.aten.tanh_backward(g, a)
+    if name == "sigmoid":
+        return torch.ops.aten.sigmoid_backward(g, a)
+    return g
+
+
+def loss_and_grad(kind: str, out: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-copy mean loss (K,) for outputs (K, B, d), and its gradient with respect to the outputs."""
+    # The loss itself is losses.per_copy, the one definition both paths share: the same (K,) tensor as
+    # autograd's path, bce's log clamp at -100 included. Recomputing mse's difference costs ~1 µs.
+    return losses.per_copy(kind, out, target), loss_grad(kind, out, target)
+
+
+def loss_grad(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """d(sum over copies of each copy's mean loss)/d(out): each copy's own mean's gradient.
+
+    That is the elementwise derivative divided by B·d, the count in one copy's mean; the formulas
+    are those autograd applies (pow, abs, and aten's BCE backward kernels).
+    """
+    t = target.expand_as(out)
+    inv_n = 1.0 / (out.shape[1] * out.shape[2])
+    if kind == "mse":
+        return (out - t).mul_(2.0 * inv_n)
+    if kind == "l1":
+        return (out - t).sign_().mul_(inv_n)
+    if kind == "bce":
+        scale = torch.full((), inv_n, dtype=out.dtype, device=out.device).expand_as(out)
+        return torch.ops.aten.binary_cross_entropy_backward(scale, out, t, None, 0)
+    if kind == "bce_logits":
+        return torch.sigmoid(out).sub_(t).mul_(inv_n)
+    raise ValueError(f"unknown loss {kind!r}")
+
+
+class HandStep:
+    """One training step on a batch: forward, loss, hand-written backward, optimizer update.
+
+    Gradients are written into buffers that stay the parameters' .grad, so an optimizer other than
+    fused Adam (Stepper) reads them where autograd would have left them.
+    """
+
+    def __init__(self, model: StackedAutoencoder, opt: Stepper, kind: str):
+        self.kind, self.copies, self.slope = kind, model.copies, model.slope
+        self.acts = list(model.activations)
+        self.sigmoid_output = model.sigmoid_output
+        # Gradient buffers of their own, written in place each step and left as the parameters' .grad.
+        params = list(model.weights) + list(model.biases)
+        for p in params:
+            p.grad = torch.zeros_like(p)
+        self.update = SharedStepAdam(opt.opt, params).step if opt.params is not None else opt.step
+        # Detached views record no graph, without the cost of entering torch.no_grad() every step.
+        self.ws, self.bs = [w.detach() for w in model.weights], [b.detach() for b in model.biases]
+        self.gws, self.gbs = [w.grad for w in model.weights], [b.grad for b in model.biases]
+
+    def __call__(self, xb: torch.Tensor) -> torch.Tensor:
+        """Train one batch (B, d) shared by all copies; return its per-copy losses (K,)."""
+        saved, out = self.forward(xb)
+        per_copy, g = loss_and_grad(self.kind, out, xb)
+        if self.sigmoid_output:
+            g = torch.ops.aten.sigmoid_backward(g, out)
+        self.backward(saved, g)
+        self.update()
+        return per_copy
+
+    def forward(self, xb: torch.Tensor) -> tuple[list, torch.Tensor]:
+        """What the loss sees, and each layer's (input, pre-activation, output) for the backward."""
+        a = xb.expand(self.copies, *xb.shape)
+        saved = []
+        for w, b, act in zip(self.ws, self.bs, self.acts):
+            z = torch.baddbmm(b, a, w)
+            out = _act_forward(act, z, self.slope)
+            saved.append((a, z, out))
+            a = out
+        return saved, (torch.sigmoid(a) if self.sigmoid_output else a)
+
+    def backward(self, saved: list, g: torch.Tensor) -> None:
+        """Fill .grad of every weight and bias from g, the gradient at the last layer's output."""
+        for j in range(len(saved) - 1, -1, -1):
+            a, z, out = saved[j]
+            g = _act_backward(self.acts[j], g, z, out, self.slope)
+            torch.bmm(a.transpose(1, 2), g, out=self.gws[j])
+            torch.sum(g, dim=1, keepdim=True, out=self.gbs[j])  # the bias broadcasts over the batch
+            if j:
+                g = torch.bmm(g, self.ws[j].transpose(1, 2))

@@ -1,0 +1,155 @@
+"""Reading stored rows: a RunRow from each, and a cell that does not parse never hides the rest of the history."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from . import config as config_mod
+from . import config_io
+from .config import RunConfig
+from .floors import Floor, find
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One stored run's summary, without its loss curve."""
+
+    run_id: int
+    name: str
+    status: str
+    stop_reason: str | None
+    config: RunConfig
+    created: float
+    seconds: float
+    batches: int
+    epochs: int
+    final_loss: float | None
+    min_epoch_loss: float | None
+    floor: float | None
+    floor_exact: bool
+    device: str
+    notes: str
+    copies: int
+    batches_per_s: float | None = None
+    error: str | None = None
+    group_name: str | None = None
+    copy_final: list | None = None
+    versions: dict | None = None
+    damaged: str | None = None  # what could not be read, when a cell was damaged
+    floors: list = field(default_factory=list)  # [Floor], the run's floors with their claims
+    eval_loss: float | None = None  # the final model on every row; None for failed and killed runs
+
+    @property
+    def gap(self) -> float | None:
+        """eval_loss − floor: how far the final model sits above the tightest exact-or-bound floor."""
+        if self.eval_loss is None or self.floor is None:
+            return None
+        return self.eval_loss - self.floor
+
+    def floor_value(self, name: str) -> float | None:
+        """The value of the floor called name ('data', 'model', …), or None."""
+        found = find(self.floors, name)
+        return found.value if found is not None else None
+
+    @property
+    def optimizer_gap(self) -> float | None:
+        """eval_loss − model floor: what the optimizer left; None without both."""
+        model = self.floor_value("model")
+        return None if model is None or self.eval_loss is None else self.eval_loss - model
+
+
+
+def parse_row(r: tuple, statuses: tuple) -> RunRow:
+    """A RunRow from a stored row; a cell that does not parse, or holds the wrong type, makes it 'damaged'."""
+    bad: list[str] = []
+    cfg = RunConfig()
+    try:
+        cfg = config_io.from_json(r[4]) if isinstance(r[4], (str, bytes)) else None
+        if cfg is None:
+            bad.append("config: not text")
+            cfg = RunConfig()
+    except config_mod.ConfigError as exc:
+        bad.append(f"config: {exc.problems[0].field} {exc.problems[0].allowed}"[:200])
+    except (ValueError, RecursionError):
+        bad.append("config: unreadable")
+    cell = _Cells(r, bad)
+    status = cell.text(2, "status", "")
+    if status not in statuses:
+        bad.append(f"status: {_safe(status)} is not one of {', '.join(statuses)}")
+    row = RunRow(run_id=r[0], name=cell.text(1, "name", ""), status=status, stop_reason=cell.text(3, "stop_reason"),
+                 config=cfg, created=cell.num(5, "created", 0.0), seconds=cell.num(6, "seconds", 0.0),
+                 batches=cell.int(7, "batches", 0), epochs=cell.int(8, "epochs", 0),
+                 final_loss=cell.num(9, "final_loss"), min_epoch_loss=cell.num(10, "min_epoch_loss"),
+                 floor=cell.num(11, "floor"), floor_exact=bool(cell.int(12, "floor_exact", 0)),
+                 device=cell.text(13, "device", ""), notes=cell.text(14, "notes", ""), copies=cell.int(15, "copies", 1) or 1,
+                 batches_per_s=cell.num(16, "batches_per_s"), error=cell.text(17, "error"),
+                 group_name=cell.text(18, "group_name"), copy_final=cell.json(19, "copy_final", list),
+                 versions=cell.json(20, "versions", dict), eval_loss=cell.num(22, "eval_loss"))
+    row = dataclasses.replace(row, floors=_floors(cell, cfg, row.floor, row.floor_exact))
+    if bad:
+        row = dataclasses.replace(row, status="damaged", damaged="; ".join(bad))
+    return row
+
+
+def _floors(cell, cfg: RunConfig, value: float | None, exact: bool) -> list[Floor]:
+    """A row's floors; a run stored before floors had claims gets its one floor named by what it was."""
+    raw = cell.json(21, "floors", list)
+    if raw is not None:
+        try:
+            return [Floor.from_dict(d) for d in raw]
+        except (ValueError, TypeError):
+            cell.bad.append("floors: not a list of floors")
+            return []
+    if value is None:
+        return []
+    if cfg.loss.kind in ("bce", "bce_logits") or value == 0:
+        return [Floor("data", value, "lower bound", "stored by an earlier aegui")]
+    zero = Floor("data", 0.0, "lower bound", f"{cfg.loss.kind} is never negative")
+    if exact:
+        return [zero, Floor("model", value, "exact", "stored by an earlier aegui: the PCA floor of a linear model")]
+    return [zero, Floor("linear (PCA)", value, "reference", "stored by an earlier aegui")]
+
+
+def _safe(v) -> str:
+    return repr(v)[:40]
+
+
+class _Cells:
+    """Typed reads of one row's cells; a cell of the wrong type gives the default and notes what was wrong."""
+
+    def __init__(self, r: tuple, bad: list):
+        self.r, self.bad = r, bad
+
+    def _wrong(self, name: str, what: str, default):
+        self.bad.append(f"{name}: {what}")
+        return default
+
+    def text(self, i: int, name: str, default=None):
+        v = self.r[i]
+        if v is None:
+            return default
+        return v if isinstance(v, str) else self._wrong(name, "not text", default)
+
+    def num(self, i: int, name: str, default=None):
+        v = self.r[i]
+        if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+            return default if v is None else float(v)
+        return self._wrong(name, "not a number", default)
+
+    def int(self, i: int, name: str, default: int):
+        v = self.r[i]
+        if v is None or isinstance(v, int):
+            return default if v is None else v
+        return self._wrong(name, "not a whole number", default)
+
+    def json(self, i: int, name: str, kind: type):
+        v = self.r[i]
+        if not v:
+            return None
+        try:
+            out = json.loads(v) if isinstance(v, (str, bytes)) and len(v) < 1_000_000 else None
+        except (ValueError, RecursionError):
+            out = None
+        return out if isinstance(out, kind) else self._wrong(name, f"not a JSON {kind.__name__}", None)

@@ -1,0 +1,44 @@
+"""Stand-ins for training.train that fail in set ways, for tests to put in its place.
+
+Module-level functions, because a training process is handed the parent's training.train by name (it
+imports this module); a closure could not cross. Qt-free, so that import stays cheap.
+"""
+
+import os
+import signal
+import time
+
+from aegui.core import training
+
+REAL_TRAIN = training.train  # taken at import, before any test puts a stand-in in its place
+
+
+def fails_at_start(*args, **kwargs):
+    """Raises before the first record."""
+    raise RuntimeError("boom")
+
+
+def fails_after_ten(*args, **kwargs):
+    """The real run's first 11 records, then an error: RunStart, 8 batches, 1 epoch, 1 batch at TINY's size."""
+    for i, record in enumerate(REAL_TRAIN(*args, **kwargs)):
+        if i > 10:
+            raise FloatingPointError("the model blew up")
+        yield record
+
+
+def killed_after_a_second(*args, **kwargs):
+    """The real run until about 1.2 s of batches, then a SIGKILL of its own process (run it in a child only)."""
+    t0 = None
+    for record in REAL_TRAIN(*args, **kwargs):
+        yield record
+        t0 = t0 or time.monotonic()
+        if time.monotonic() - t0 > 1.2:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def stuck_after_ten(*args, **kwargs):
+    """The real run's first 11 records, then a step that never returns and never looks at the stop flag."""
+    for i, record in enumerate(REAL_TRAIN(*args, **kwargs)):
+        yield record
+        if i == 10:
+            time.sleep(3600)  # in a training process, which is killed: no test waits on this
