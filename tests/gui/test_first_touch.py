@@ -147,3 +147,21 @@ def test_log_decade_labels_go_in_even_steps_that_fit(make_live_plot):
     shown = [round(v) for v, s in zip(range(-12, 1), axis.logTickStrings(list(range(-12, 1)), 1.0, 1.0)) if s]
     steps = {b - a for a, b in zip(shown, shown[1:])}
     assert len(steps) == 1 and len(shown) <= 150 / (2 * QtGui.QFontMetrics(QtGui.QFont()).height()) + 1
+
+
+def test_the_earlier_runs_menu_pins_hides_and_clears(make_live_plot):
+    from aegui.gui.loss_plot import fill_ghost_menu
+    plot = make_live_plot({"floor": 0.0, "floor_exact": True, "label": "one", "batches_per_epoch": 10})
+    for label in ("two", "three"):
+        plot.append(np.arange(50), np.linspace(1, 0.1, 50), np.linspace(0, 1, 50), np.arange(50) // 10)
+        plot.start_run({"floor": 0.0, "floor_exact": True, "label": label, "batches_per_epoch": 10})
+    menu = QtWidgets.QMenu()
+    fill_ghost_menu(menu, plot.ghosts)
+    actions = {a.text().split(" · ")[0]: a for a in menu.actions() if a.text()}
+    assert "Pin one" in actions and "Pin two" in actions
+    actions["Pin one"].trigger()
+    assert plot.ghosts.ghosts[0].pinned and "pinned" in plot.ghosts._items[0][1].toPlainText()
+    actions["Show earlier runs"].trigger()
+    assert not plot.ghosts._items[0][0].isVisible()
+    actions["Clear earlier runs"].trigger()
+    assert plot.ghosts.ghosts == [] and plot.ghosts._items == []
