@@ -90,3 +90,27 @@ def test_eval_loss_is_the_final_model_on_every_row():
         x = torch.from_numpy(prep.x)
         expected = float(losses.per_copy("mse", start.model(x), x)[0])
     assert end.eval_loss == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_slow_model_floor_is_solved_in_the_background_and_arrives_before_the_end(monkeypatch):
+    from aegui.core import floors
+    from aegui.core.presets import PRESETS
+    monkeypatch.setattr(floors, "LOGISTIC_FLOP_BUDGET", 0.0)  # every solve counts as slow
+    cfg = c.with_changes(PRESETS["sigmoid-bce-uniform"].config, **{"data.samples": 1024, "training.epochs": 2})
+    records = list(train(cfg))
+    start = records[0]
+    assert start.solving and find(start.floors, "model") is None  # the run starts at once, without it
+    updates = [r for r in records if isinstance(r, FloorsUpdate)]
+    assert len(updates) == 1 and find(updates[0].floors, "model").claim == "exact"
+    assert isinstance(records[-1], RunEnd) and records.index(updates[0]) < len(records) - 1
+
+
+def test_cli_json_waits_for_a_background_model_floor(monkeypatch, tmp_path, capsys):
+    import json
+    from aegui.cli import main
+    from aegui.core import floors
+    monkeypatch.setattr(floors, "LOGISTIC_FLOP_BUDGET", 0.0)
+    monkeypatch.setenv("AEGUI_DATA_DIR", str(tmp_path))
+    assert main(["run", "--preset", "sigmoid-bce-uniform", "--samples", "1024", "--epochs", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {f["name"] for f in out["floors"]} == {"data", "model"} and out["floor_exact"] is True
