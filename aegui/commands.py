@@ -88,7 +88,7 @@ def _ctrl_c_cancels(cancel: threading.Event):
 def train_and_store(prep, store, copies: int, group_name: str | None = None) -> dict:
     """Train one prepared config, storing it as it goes; return the run's summary dict."""
     from .core.recorder import RunRecorder
-    from .core.training import BatchRecord, EpochSummary, FloorsUpdate, RunEnd, RunStart, train
+    from .core.training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart, train
     from .progress import Progress
     cancel = threading.Event()
     rec = RunRecorder(store, group_name=group_name)
@@ -99,8 +99,8 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
         try:
             for r in train(prep, cancel, copies=copies):
                 rec.feed(r)
-                if isinstance(r, BatchRecord):
-                    progress.batch(r.epoch, r.step, r.loss)
+                if isinstance(r, LossBlock):
+                    progress.batch(r.epoch, r.start_step + len(r) - 1, float(r.loss[-1]))
                 elif isinstance(r, EpochSummary):
                     progress.epoch(r.epoch, r.epoch_mean, r.recent_mean)
                 elif isinstance(r, RunStart) and r.device_note:

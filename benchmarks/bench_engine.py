@@ -29,7 +29,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from aegui.core.config import RunConfig, with_changes
-from aegui.core.training import BatchRecord, RunStart, train
+from aegui.core.training import LossBlock, RunStart, train
 
 TARGET = 5.0            # x the seed's loop
 TARGET_AUTOGRAD = 1.8   # x the engine on autograd's backward
@@ -78,8 +78,8 @@ def engine_loop(cfg: RunConfig) -> float:
     for r in train(cfg):
         if isinstance(r, RunStart):
             t = time.perf_counter()  # the next request trains the first batch
-        elif isinstance(r, BatchRecord):
-            n += 1
+        elif isinstance(r, LossBlock):
+            n += len(r)
     return n / (time.perf_counter() - t)
 
 

@@ -59,15 +59,15 @@ def headless_rate(config) -> float:
     Nothing is stored here, and nothing is stored in the window's training process either (its parent
     records): both time the same loop, from the same point.
     """
-    from aegui.core.training import BatchRecord, train
+    from aegui.core.training import LossBlock, train
     t0 = last = None
     batches = 0
     for r in train(config):
         now = time.perf_counter()
         if t0 is None:
             t0 = now  # RunStart has arrived: the next request is the first batch's
-        elif isinstance(r, BatchRecord):
-            batches, last = batches + 1, now
+        elif isinstance(r, LossBlock):
+            batches, last = batches + len(r), now
     return batches / (last - t0)
 
 

@@ -33,15 +33,15 @@ def headless(batches: int = FULL) -> list[Row]:
     """Train + RunRecorder into a fresh store for `batches` batches; RSS growth and bytes a batch."""
     from aegui.core.recorder import RunRecorder
     from aegui.core.store import RunStore
-    from aegui.core.training import BatchRecord, train
+    from aegui.core.training import LossBlock, train
     store = RunStore.open(tempfile.mkdtemp(prefix="aegui-long-"))
     rec, cancel = RunRecorder(store), threading.Event()
     warm, rss0, n, t0 = warm_point(batches), None, 0, time.perf_counter()
     for r in train(seed_config(batches), cancel):
         rec.feed(r)
-        if isinstance(r, BatchRecord):
-            n += 1
-            if n == warm:
+        if isinstance(r, LossBlock):
+            n += len(r)
+            if rss0 is None and n >= warm:
                 gc.collect()
                 rss0 = rss_mb()
             if n >= batches:

@@ -18,12 +18,26 @@ def fails_at_start(*args, **kwargs):
     raise RuntimeError("boom")
 
 
-def fails_after_ten(*args, **kwargs):
-    """The real run's first 11 records, then an error: RunStart, 8 batches, 1 epoch, 1 batch at TINY's size."""
-    for i, record in enumerate(REAL_TRAIN(*args, **kwargs)):
-        if i > 10:
-            raise FloatingPointError("the model blew up")
+def _first_batches(records, n):
+    """The records up to and including the n-th batch (a LossBlock cut short where it crosses n)."""
+    import dataclasses
+    seen = 0
+    for record in records:
+        if isinstance(record, training.LossBlock):
+            keep = min(len(record), n - seen)
+            if keep < len(record):
+                record = dataclasses.replace(record, losses=record.losses[:keep],
+                                             floors=None if record.floors is None else record.floors[:keep])
+            seen += keep
         yield record
+        if seen >= n:
+            return
+
+
+def fails_after_ten(*args, **kwargs):
+    """The real run to its 9th batch, then an error: RunStart, 8 batches, 1 epoch, 1 batch at TINY's size."""
+    yield from _first_batches(REAL_TRAIN(*args, **kwargs), 9)
+    raise FloatingPointError("the model blew up")
 
 
 def killed_after_a_second(*args, **kwargs):
@@ -38,7 +52,5 @@ def killed_after_a_second(*args, **kwargs):
 
 def stuck_after_ten(*args, **kwargs):
     """The real run's first 11 records, then a step that never returns and never looks at the stop flag."""
-    for i, record in enumerate(REAL_TRAIN(*args, **kwargs)):
-        yield record
-        if i == 10:
-            time.sleep(3600)  # in a training process, which is killed: no test waits on this
+    yield from _first_batches(REAL_TRAIN(*args, **kwargs), 9)
+    time.sleep(3600)  # in a training process, which is killed: no test waits on this

@@ -9,7 +9,7 @@ import numpy as np
 
 from .floors import Floor
 from .store import RunStore
-from .training import BatchRecord, EpochSummary, FloorsUpdate, RunEnd, RunStart
+from .training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
 
 COMMIT_SECONDS = 0.5  # a killed process loses at most this much of its curve
 
@@ -21,8 +21,9 @@ class RunRecorder:
         self.store = store
         self.group_name = group_name
         self.run_id: int | None = None
-        self._losses: list = []  # per batch: the loss, or the (copies,) losses of a seed band
-        self._floors: list = []
+        self._losses: list[np.ndarray] = []  # blocks of (m,) losses, or (m, copies) for a seed band
+        self._floors: list[np.ndarray] = []  # blocks of (m,) BCE batch floors
+        self._pending = 0  # batches gathered since the last commit
         self._epochs: list[tuple] = []
         self._written = 0
         self._last_commit = time.monotonic()
@@ -33,10 +34,9 @@ class RunRecorder:
 
     def feed(self, record) -> None:
         """Take one record from train(); write when half a second's worth has gathered."""
-        if isinstance(record, BatchRecord):
-            self._losses.append(record.copy_losses if record.copy_losses is not None else record.loss)
-            if record.floor is not None:
-                self._floors.append(record.floor)
+        if isinstance(record, LossBlock):
+            self.add(losses=record.losses if record.copy_losses is not None else record.loss,
+                     floors=record.floors if record.floors is not None else ())
         elif isinstance(record, EpochSummary):
             self._epochs.append((record.epoch, record.epoch_mean, record.recent_mean,
                                  record.batches, record.seconds))
@@ -64,9 +64,13 @@ class RunRecorder:
 
     def add(self, losses=(), floors=(), epochs=()) -> None:
         """Gather batches' losses (or (m, copies) rows), their floors and finished epochs' rows."""
-        # tolist(): Python floats in one C call, not a numpy scalar object per batch
-        self._losses.extend(np.asarray(losses).tolist())
-        self._floors.extend(np.asarray(floors).tolist())
+        # Blocks stay arrays until the commit joins them: no Python object per batch.
+        losses, floors = np.asarray(losses, dtype=np.float32), np.asarray(floors, dtype=np.float32)
+        if len(losses):
+            self._losses.append(losses)
+            self._pending += len(losses)
+        if len(floors):
+            self._floors.append(floors)
         self._epochs.extend(epochs)
 
     def commit_if_due(self) -> None:
@@ -78,12 +82,13 @@ class RunRecorder:
         """Write what has gathered since the last commit."""
         if self.run_id is None or (not self._losses and not self._epochs):
             return
-        block = np.asarray(self._losses, dtype=np.float32)
-        floors = np.asarray(self._floors, dtype=np.float32) if len(self._floors) == len(block) else None
+        block = np.concatenate(self._losses) if self._losses else np.zeros(0, dtype=np.float32)
+        floors = np.concatenate(self._floors) if self._floors else None
+        floors = floors if floors is not None and len(floors) == len(block) else None
         self.store.write_progress(self.run_id, self._written, block, self._epochs, time.monotonic() - self._t0,
                                   floors)
         self._written += len(block)
-        self._losses, self._floors, self._epochs = [], [], []
+        self._losses, self._floors, self._epochs, self._pending = [], [], [], 0
         self._last_commit = time.monotonic()
 
     def finish(self, end: RunEnd) -> None:
@@ -109,7 +114,7 @@ class RunRecorder:
         try:
             self.flush()
         except Exception as exc:  # noqa: BLE001 - a full disk: the status must still be written if it can be
-            lost = f"the last {len(self._losses):,} batches could not be stored ({type(exc).__name__}: {exc})"
+            lost = f"the last {self._pending:,} batches could not be stored ({type(exc).__name__}: {exc})"
             error = f"{error}; {lost}" if error else lost
         self.store.finish_run(self.run_id, status, stop_reason, error=error)
         self.finished = True

@@ -33,21 +33,22 @@ class Flag(Protocol):
 
 
 class _Buffer:
-    """Per-batch records gathered between two chunks."""
+    """The engine's loss blocks gathered between two chunks, as lists of arrays."""
 
     def __init__(self) -> None:
-        self.steps: list[int] = []
-        self.losses: list[float] = []
-        self.seconds: list[float] = []
-        self.epochs: list[int] = []
+        self.steps: list[np.ndarray] = []
+        self.losses: list[np.ndarray] = []
+        self.seconds: list[np.ndarray] = []
+        self.epochs: list[np.ndarray] = []
         self.copy_losses: list[np.ndarray] = []
-        self.floors: list[float] = []  # BCE only: each batch's own floor, one per step
+        self.floors: list[np.ndarray] = []  # BCE only: each batch's own floor, one per step
         self.epoch_rows: list[dict] = []
+        self.last_seconds = 0.0  # when the last block arrived, since the run started
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The batch columns as numpy arrays; the buffer is emptied."""
-        out = (np.asarray(self.steps, dtype=np.int64), np.asarray(self.losses, dtype=np.float64),
-               np.asarray(self.seconds, dtype=np.float64), np.asarray(self.epochs, dtype=np.int64))
+        """The batch columns as single arrays; the buffer is emptied."""
+        out = (np.concatenate(self.steps), np.concatenate(self.losses), np.concatenate(self.seconds),
+               np.concatenate(self.epochs))
         self.steps, self.losses, self.seconds, self.epochs = [], [], [], []
         return out
 
@@ -77,11 +78,11 @@ class RunStream:
 
     def _drive(self) -> None:
         from . import training  # looked up at call time: tests replace training.train
-        from .training import BatchRecord, EpochSummary, FloorsUpdate, RunEnd, RunStart
+        from .training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
         records = training.train(self.config, self.cancel, copies=self.copies, threads=self.threads)
         for record in records:
-            if isinstance(record, BatchRecord):
-                self._on_batch(record)
+            if isinstance(record, LossBlock):
+                self._on_block(record)
             elif isinstance(record, EpochSummary):
                 self._on_epoch(record)
             elif isinstance(record, RunStart):
@@ -124,17 +125,20 @@ class RunStream:
             "device": start.device, "device_note": start.device_note, "copies": int(start.copies),
             "loss": start.config.loss.kind, "recent_window": int(start.config.training.recent_window)})
 
-    def _on_batch(self, rec) -> None:
+    def _on_block(self, block) -> None:
         now = time.perf_counter()
-        buf = self._buf
-        buf.steps.append(rec.step)
-        buf.losses.append(rec.loss)
-        buf.seconds.append(now - self._t0)
-        buf.epochs.append(rec.epoch)
-        if rec.copy_losses is not None:
-            buf.copy_losses.append(rec.copy_losses)
-        if rec.floor is not None:
-            buf.floors.append(rec.floor)
+        buf, m = self._buf, len(block)
+        # The block's batches ran between the last block and now: spread their times evenly over that span.
+        since = buf.last_seconds
+        buf.last_seconds = now - self._t0
+        buf.steps.append(block.steps)
+        buf.losses.append(block.loss)
+        buf.seconds.append(np.linspace(since, buf.last_seconds, m + 1)[1:])
+        buf.epochs.append(np.full(m, block.epoch, dtype=np.int64))
+        if block.copy_losses is not None:
+            buf.copy_losses.append(block.copy_losses)
+        if block.floors is not None:
+            buf.floors.append(np.asarray(block.floors, dtype=np.float64))
         if now - self._last_emit >= CHUNK_INTERVAL:
             self._flush(now)
 
@@ -149,10 +153,10 @@ class RunStream:
         self._last_emit = time.perf_counter() if now is None else now
         buf = self._buf
         if buf.copy_losses:
-            block, buf.copy_losses = np.asarray(buf.copy_losses, dtype=np.float64), []
+            block, buf.copy_losses = np.concatenate(buf.copy_losses), []
             self.send("copies", block)  # before its chunk, so listeners pair them up
         if buf.floors:
-            floors, buf.floors = np.asarray(buf.floors, dtype=np.float64), []
+            floors, buf.floors = np.concatenate(buf.floors), []
             self.send("floors", floors)
         if buf.steps:
             self.send("chunk", *buf.arrays())

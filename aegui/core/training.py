@@ -1,7 +1,7 @@
 """The training loop as a generator: the caller drives it and sees every batch, epoch and the end.
 
     for record in train(config, cancel):
-        ...  # RunStart, then BatchRecord / EpochSummary, then one RunEnd
+        ...  # RunStart, then LossBlock / EpochSummary (and a FloorsUpdate), then one RunEnd
 
 No Qt here: the GUI worker, the CLI and the tests all drive this same loop.
 """
@@ -22,7 +22,7 @@ from .backprop import Step, make_step
 from .config import ConfigError, Problem, RunConfig, check
 from .evaluate import ModelFloorSolve, eval_losses
 from .floors import Floor, floors_for, headline, model_floor_is_slow, row_entropy
-from .records import BatchRecord, EpochSummary, FloorsUpdate, Record, RunEnd, RunStart  # noqa: F401 - re-exported
+from .records import EpochSummary, FloorsUpdate, LossBlock, Record, RunEnd, RunStart  # noqa: F401 - re-exported
 from .run_stats import RunStats
 from .models import build, layer_sizes
 from .optim import Stepper, make_optimizer
@@ -220,11 +220,8 @@ def _flush(pending: list, floors: np.ndarray | None, epoch: int, first_batch: in
     bad = ~np.isfinite(block).all(axis=1)
     stop = int(np.argmax(bad)) + 1 if bad.any() else len(block)
     block = block[:stop]  # keep the curve up to and including the first non-finite loss
-    many = block.shape[1] > 1
-    for i, row in enumerate(block):
-        floor = float(floors[first_batch + i]) if floors is not None else None
-        yield BatchRecord(stats.batches + i, epoch, first_batch + i, float(np.median(row)), row if many else None,
-                          floor)
+    part = floors[first_batch:first_batch + len(block)] if floors is not None else None
+    yield LossBlock(stats.batches, epoch, first_batch, block, part)
     stats.count(len(block))
     epoch_losses.append(block)
     if bad.any():

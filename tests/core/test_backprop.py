@@ -12,7 +12,8 @@ from aegui.core.config import RunConfig, with_changes
 from aegui.core.models import build
 from aegui.core.optim import Stepper, make_optimizer
 from aegui.core.presets import PRESETS
-from aegui.core.training import BatchRecord, train
+from aegui.core.records import per_batch
+from aegui.core.training import train
 
 TOL = {"rtol": 1e-5, "atol": 1e-7}  # float32 rounding; the two paths agree far closer on this machine
 
@@ -103,8 +104,7 @@ def test_each_copy_gets_only_its_own_gradient():
 
 def _curve(config, copies, monkeypatch, autograd):
     monkeypatch.setenv(backprop.AUTOGRAD_ENV, "1" if autograd else "0")
-    rows = [r.copy_losses if copies > 1 else [r.loss] for r in train(config, copies=copies)
-            if isinstance(r, BatchRecord)]
+    rows = [b.copy_losses if copies > 1 else [b.loss] for b in per_batch(train(config, copies=copies))]
     return np.asarray(rows, dtype=np.float64)
 
 

@@ -142,7 +142,7 @@ def test_interrupt_outside_the_loop_still_stores_cancelled(capsys, data_dir, mon
     def interrupted(*args, **kwargs):
         for r in real(*args, **kwargs):
             yield r
-            if isinstance(r, training.BatchRecord):
+            if isinstance(r, training.LossBlock):
                 raise KeyboardInterrupt  # a second Ctrl-C arrives while the first is being honoured
     monkeypatch.setattr(training, "train", interrupted)
     assert main(["run", *TINY]) == 130

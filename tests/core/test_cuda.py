@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from aegui.core.config import with_changes
-from aegui.core.training import BatchRecord, RunEnd, RunStart, train
+from aegui.core.records import per_batch
+from aegui.core.training import RunEnd, RunStart, train
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -14,8 +15,8 @@ def test_cuda_run_matches_cpu_closely(tiny):
     gpu = list(train(with_changes(tiny, **{"training.device": "cuda"})))
     cpu = list(train(tiny))
     assert isinstance(gpu[0], RunStart) and gpu[0].device.startswith("cuda")
-    g = [r.loss for r in gpu if isinstance(r, BatchRecord)]
-    c = [r.loss for r in cpu if isinstance(r, BatchRecord)]
+    g = [b.loss for b in per_batch(gpu)]
+    c = [b.loss for b in per_batch(cpu)]
     assert len(g) == len(c)
     np.testing.assert_allclose(g, c, rtol=1e-3)
     assert gpu[-1].stop_reason == "max_epochs"

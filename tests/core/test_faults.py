@@ -20,7 +20,8 @@ from aegui.core import losses as core_losses
 from aegui.core.config import with_changes
 from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore, StoreError
-from aegui.core.training import BatchRecord, RunEnd, train
+from aegui.core.records import LossBlock
+from aegui.core.training import RunEnd, train
 
 # The child reports (step, monotonic time) every 50 batches: CLOCK_MONOTONIC is system-wide on Linux,
 # so the parent can place its own kill on the child's timeline.
@@ -29,15 +30,15 @@ WRITER = textwrap.dedent("""
     from aegui.core.config import RunConfig, with_changes
     from aegui.core.store import RunStore
     from aegui.core.recorder import RunRecorder
-    from aegui.core.training import train, BatchRecord
+    from aegui.core.training import train, LossBlock
     store = RunStore.open(sys.argv[1])
     cfg = with_changes(RunConfig(), **{"data.samples": 4096, "training.epochs": 100000, "training.tol": 0.0,
                                        "training.device": "cpu"})
     rec = RunRecorder(store)
     for r in train(cfg):
         rec.feed(r)
-        if isinstance(r, BatchRecord) and r.step % 50 == 0:
-            print(r.step, time.monotonic(), flush=True)
+        if isinstance(r, LossBlock) and r.start_step // 50 != (r.start_step + len(r)) // 50:
+            print(r.start_step + len(r) - 1, time.monotonic(), flush=True)
 """)
 
 
@@ -145,8 +146,8 @@ def test_nan_mid_run_is_diverged_with_its_curve_kept(tmp_path, tiny, nan_after):
     rec, losses, end = RunRecorder(store), [], None
     for r in train(with_changes(tiny, **{"training.epochs": 3})):
         rec.feed(r)
-        if isinstance(r, BatchRecord):
-            losses.append(r.loss)
+        if isinstance(r, LossBlock):
+            losses.extend(r.loss)
         elif isinstance(r, RunEnd):
             end = r
     assert end.stop_reason == "diverged" and end.batches == 6

@@ -52,7 +52,7 @@ def _independent_logistic(x: np.ndarray) -> float:
             return loss
 
         opt.step(closure)
-        total += float(closure())
+        total += float(closure().detach())
     return total / t.shape[1]
 
 

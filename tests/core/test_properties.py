@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from aegui.cli import main
 from aegui.core import config as c
 from aegui.core import config_io
-from aegui.core.training import BatchRecord, prepare, train
+from aegui.core.records import LossBlock
+from aegui.core.training import prepare, train
 
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -48,7 +49,7 @@ def raw_configs(draw):
 def one_batch(cfg_or_prep) -> bool:
     cancel = threading.Event()
     for r in train(cfg_or_prep, cancel):
-        if isinstance(r, BatchRecord):
+        if isinstance(r, LossBlock):
             cancel.set()
             return True
     return False

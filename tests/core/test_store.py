@@ -9,7 +9,8 @@ import pytest
 from aegui.core.config import with_changes
 from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore, StoreError
-from aegui.core.training import BatchRecord, train
+from aegui.core.records import LossBlock, per_batch
+from aegui.core.training import train
 
 
 def record(store, cfg, **kw):
@@ -17,8 +18,8 @@ def record(store, cfg, **kw):
     losses = []
     for r in train(cfg):
         rec.feed(r)
-        if isinstance(r, BatchRecord):
-            losses.append(r.loss)
+        if isinstance(r, LossBlock):
+            losses.extend(r.loss)
     return rec.run_id, np.array(losses, dtype=np.float32)
 
 
@@ -62,10 +63,10 @@ def test_reader_lists_while_writer_trains(tmp_path, tiny):
     cfg = with_changes(tiny, **{"training.epochs": 3})
     for r in train(cfg):
         rec.feed(r)
-        if isinstance(r, BatchRecord) and r.step == 2:
+        if isinstance(r, LossBlock) and r.start_step == 0:
             rec.flush()
             rows = reader.list_runs()
-            assert rows[0].status == "running" and len(reader.losses(rows[0].run_id)) == 3
+            assert rows[0].status == "running" and len(reader.losses(rows[0].run_id)) == len(r)
     assert reader.list_runs()[0].status == "finished"
 
 
@@ -104,7 +105,7 @@ def test_bce_runs_keep_each_batch_floor(tmp_path, tiny):
     cfg = apply_loss(tiny, "bce")
     rec = RunRecorder(store)
     records = [r for r in train(cfg) if rec.feed(r) or True]
-    batches = [r for r in records if isinstance(r, BatchRecord)]
+    batches = list(per_batch(records))
     floors = store.batch_floors(rec.run_id)
     np.testing.assert_allclose(floors, [b.floor for b in batches], rtol=1e-6)
     assert (store.losses(rec.run_id) - floors > 0).all()  # BCE = H(x) + KL(x‖x̂) > H(x) batch by batch

@@ -9,17 +9,18 @@ import pytest
 import torch
 
 from aegui.core.config import ConfigError, with_changes
-from aegui.core.training import BatchRecord, EpochSummary, RunEnd, RunStart, prepare, resolve_device, train
+from aegui.core.records import LossBlock, per_batch
+from aegui.core.training import EpochSummary, RunEnd, RunStart, prepare, resolve_device, train
 
 
 def losses_of(records):
-    return [r.loss for r in records if isinstance(r, BatchRecord)]
+    return [b.loss for b in per_batch(records)]
 
 
 def test_records_arrive_in_order(tiny):
     records = list(train(tiny))
     assert isinstance(records[0], RunStart) and isinstance(records[-1], RunEnd)
-    batches = [r for r in records if isinstance(r, BatchRecord)]
+    batches = list(per_batch(records))
     assert [b.step for b in batches] == list(range(len(batches)))
     assert len(batches) == 2 * 4  # 512 samples / 128 = 4 batches, 2 epochs
     epochs = [r for r in records if isinstance(r, EpochSummary)]
@@ -38,7 +39,7 @@ def test_same_config_same_losses(tiny):
 def test_recent_mean_is_the_last_window(tiny):
     cfg = with_changes(tiny, **{"training.recent_window": 3})
     records = list(train(cfg))
-    ep0 = [r.loss for r in records if isinstance(r, BatchRecord) and r.epoch == 0]
+    ep0 = [b.loss for b in per_batch(records) if b.epoch == 0]
     summary = next(r for r in records if isinstance(r, EpochSummary))
     assert summary.recent_mean == pytest.approx(np.mean(ep0[-3:]))
 
@@ -76,13 +77,12 @@ def test_cancel_flag_is_checked_every_batch(tiny, monkeypatch):
     seen = []
     cfg = with_changes(tiny, **{"training.epochs": 100, "training.batch_size": 16})  # 32 batches an epoch
     for r in train(cfg, cancel):
-        if isinstance(r, BatchRecord):
-            seen.append(r)
-            if len(seen) == 5:
-                cancel.set()
+        if isinstance(r, LossBlock):
+            seen.extend(per_batch([r]))
+            cancel.set()  # the loop checks before every batch: not one more is trained
         last = r
     assert last.stop_reason == "cancelled"
-    assert len(seen) == 5 and last.batches == 5  # stopped in the middle of the first epoch
+    assert 0 < len(seen) == last.batches < 32 * 100
 
 
 def test_batch_floors_are_each_batch_mean_entropy():
@@ -139,7 +139,7 @@ def test_engine_never_imports_qt():
 def test_epoch_means_weight_a_partial_last_batch_by_its_samples(tiny):
     cfg = with_changes(tiny, **{"data.samples": 300, "training.batch_size": 128, "training.epochs": 1})
     records = list(train(cfg))
-    batches = [r.loss for r in records if isinstance(r, BatchRecord)]
+    batches = [b.loss for b in per_batch(records)]
     assert len(batches) == 3  # 128 + 128 + 44
     epoch = next(r for r in records if isinstance(r, EpochSummary))
     weighted = (128 * batches[0] + 128 * batches[1] + 44 * batches[2]) / 300
@@ -153,10 +153,9 @@ def test_a_cancelled_run_still_reports_eval_loss_and_a_partial_final_loss(tiny):
     cancel = threading.Event()
     seen = []
     for r in train(cfg, cancel):
-        if isinstance(r, BatchRecord):
-            seen.append(r.loss)
-            if len(seen) == 3:
-                cancel.set()
+        if isinstance(r, LossBlock):
+            seen.extend(b.loss for b in per_batch([r]))
+            cancel.set()
         end = r
     assert end.stop_reason == "cancelled" and np.isfinite(end.eval_loss)
     assert end.final_loss == pytest.approx(np.mean(seen[:end.batches]), rel=1e-9)
