@@ -41,7 +41,8 @@ def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
             kind = {"choices": f.choices}
         else:
             kind = {"type": typ, "metavar": f.metavar or f.dest.upper()}
-        target.add_argument(f.flag, dest=f.dest, help=(f.help or f.tip).replace("%", "%%"), **kind)  # argparse formats %
+        help_text = (f.help or f.tip).replace("%", "%%")  # argparse %-formats help
+        target.add_argument(f.flag, dest=f.dest, help=help_text, **kind)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -134,19 +134,25 @@ def _validate_data(d: DataConfig, out: list) -> None:
     """The data rules that read more than one field."""
     if d.kind == "file" and (d.file is None or isinstance(d.file, str) and not d.file.strip()):
         out.append(Problem("data.file", d.file, "a CSV or .npy path is required when data.kind is 'file'"))
-    if d.kind == "redundant" and _is_int(d.features) and _is_int(d.latent_dim) and d.features < d.latent_dim <= MAX_FEATURES:
-        _int_in(out, "data.latent_dim", d.latent_dim, 1, d.features)
+    # The schema bounds latent_dim by MAX_FEATURES; redundant data also needs it within features.
+    if d.kind == "redundant" and _is_int(d.features) and _is_int(d.latent_dim) and d.features < d.latent_dim:
+        if d.latent_dim <= MAX_FEATURES:  # above, the schema's own bound has named it already
+            _int_in(out, "data.latent_dim", d.latent_dim, 1, d.features)
     if _is_int(d.samples) and _is_int(d.features) and d.samples * d.features > MAX_ELEMENTS:
         out.append(Problem("data.samples", d.samples,
                            f"samples × features must be at most {MAX_ELEMENTS:,} (got {d.samples * d.features:,})"))
 
 
+# The one output each BCE allows, and why: validate() refuses any other, apply_loss() switches to it.
+OUTPUT_FOR_LOSS = {"bce": "sigmoid", "bce_logits": "identity"}
+_WHY_OUTPUT = {"bce": " (use bce_logits for raw outputs)", "bce_logits": ": the model emits logits"}
+
+
 def _validate_cross(c: RunConfig, out: list) -> None:
     loss, output = c.loss.kind, c.model.output
-    if loss == "bce" and output != "sigmoid":
-        out.append(Problem("model.output", output, "loss 'bce' needs the 'sigmoid' output (use bce_logits for raw outputs)"))
-    if loss == "bce_logits" and output != "identity":
-        out.append(Problem("model.output", output, "loss 'bce_logits' needs the 'identity' output: the model emits logits"))
+    need = OUTPUT_FOR_LOSS.get(loss) if isinstance(loss, str) else None
+    if need and output != need:
+        out.append(Problem("model.output", output, f"loss '{loss}' needs the '{need}' output{_WHY_OUTPUT[loss]}"))
     if loss in ("bce", "bce_logits") and c.data.kind == "gaussian":
         out.append(Problem("data.kind", "gaussian",
                            f"loss '{loss}' needs targets in [0, 1]; gaussian data spans about [-4, 4]"))
@@ -199,9 +205,6 @@ def with_changes(config: RunConfig, **dotted: Any) -> RunConfig:
     return RunConfig(name=name, **sections)
 
 
-OUTPUT_FOR_LOSS = {"bce": "sigmoid", "bce_logits": "identity"}  # the one output each BCE allows
-
-
 def output_for(loss: str, config: RunConfig) -> str:
     """The output a switch to loss needs: BCE's own, identity in place of BCE's sigmoid, else the one chosen."""
     if loss in OUTPUT_FOR_LOSS:
@@ -211,7 +214,7 @@ def output_for(loss: str, config: RunConfig) -> str:
 
 
 def apply_loss(config: RunConfig, loss: str) -> RunConfig:
-    """Switch the loss and keep the output valid for it (the rule of output_for): the toolbar, grids and CLI share it."""
+    """Switch the loss and keep the output valid for it (output_for's rule), as the toolbar and both grids do."""
     return with_changes(config, **{"loss.kind": loss, "model.output": output_for(loss, config)})
 
 

@@ -1,4 +1,4 @@
-"""The config's fields, each declared once: the dataclasses, validation, CLI flags, panels and tests derive from FIELDS."""
+"""The config's fields, each declared once: dataclasses, validation, CLI flags, panels and tests derive from FIELDS."""
 
 from __future__ import annotations
 
