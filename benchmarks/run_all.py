@@ -60,7 +60,7 @@ def markdown(rows: list[Row], info: dict, command: str) -> str:
     md += ["", "Each reference was measured in the same run, alternating with its figure where both are "
            "rates; a ratio is measured / reference (or / target where the reference is a fixed target). "
            "Rates are timed from the first batch requested.", "",
-           "Written by `run_all.py --write`; notes on these figures, by hand, are in [NOTES.md](NOTES.md).", ""]
+           "Written by `run_all.py --write` (or `--out`); notes on these figures, by hand, are in [NOTES.md](NOTES.md).", ""]
     return "\n".join(md)
 
 
