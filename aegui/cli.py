@@ -19,29 +19,32 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-_CHOICES = {"data": "DATA_KINDS", "model": "MODEL_KINDS", "activation": "ACTIVATIONS", "code_activation": "ACTIVATIONS", "output": "OUTPUTS",
-            "loss": "LOSSES", "optimizer": "OPTIMIZERS", "device": "DEVICES"}
+# The CLI's help groups, by config section (name stands alone).
 _GROUPS = {"data": "data", "model": "model", "loss": "loss, optimizer and training",
            "optimizer": "loss, optimizer and training", "training": "loss, optimizer and training"}
-_HELP = {"name": "a display name for the run", "file": "CSV or .npy matrix, rows are samples (with --data file)"}
+_GRID_LISTS = ("data.kind", "loss.kind")  # a grid's axes: comma-separated lists, one cell per combination
 
 
 def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
-    """The flags shared by `run` and `grid`, built from RUN_FLAGS; they override the preset and the config file."""
-    from .core import config as c
+    """The flags shared by `run` and `grid`, one per schema field; they override the preset and the config file."""
+    from .core.schema import FIELDS
     p.add_argument("--preset", help="start from a named preset (see `aegui presets`)")
     p.add_argument("--config", help="start from a config JSON file")
     groups: dict[str, argparse._ArgumentGroup] = {}
-    for key, (path, typ) in RUN_FLAGS.items():
-        title = _GROUPS.get(path.split(".")[0])
+    for f in FIELDS:
+        title = _GROUPS.get(f.section)
         if title and title not in groups:
             groups[title] = p.add_argument_group(title)
         target = groups[title] if title else p
-        kind = {"type": typ}
-        # For a grid, --loss and --data take comma-separated lists: one cell per combination.
-        if key in _CHOICES and not (grid and key in ("loss", "data")):
-            kind = {"choices": getattr(c, _CHOICES[key])}
-        target.add_argument("--" + key.replace("_", "-"), help=_HELP.get(key), **kind)
+        path, typ = RUN_FLAGS[f.dest]
+        help_text = (f.help or f.tip).replace("%", "%%")  # argparse %-formats help
+        if f.kind == "choice" and not (grid and path in _GRID_LISTS):
+            kind = {"choices": f.choices}
+        else:
+            kind = {"type": typ, "metavar": f.metavar or f.dest.upper()}
+        if grid and path in _GRID_LISTS:
+            help_text = "comma-separated, one grid line per value, of: " + ", ".join(f.choices)
+        target.add_argument(f.flag, dest=f.dest, help=help_text, **kind)
 
 
 def build_parser() -> argparse.ArgumentParser:

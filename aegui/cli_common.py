@@ -9,22 +9,16 @@ from __future__ import annotations
 import json
 import math
 
+from .core.schema import FIELDS
+
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 1  # a full disk, a permission, a lock held too long: not the input's fault
 EXIT_INTERRUPTED = 130
 
-# Flags that map one-to-one onto config fields; None means "not given, keep the preset's value".
-RUN_FLAGS = {
-    "data": ("data.kind", str), "file": ("data.file", str), "samples": ("data.samples", int),
-    "features": ("data.features", int), "p": ("data.p", float), "latent_dim": ("data.latent_dim", int),
-    "noise": ("data.noise", float), "model": ("model.kind", str), "depth": ("model.depth", int),
-    "hidden": ("model.hidden", int), "activation": ("model.activation", str), "slope": ("model.slope", float),
-    "code_activation": ("model.code_activation", str),
-    "encoding_dim": ("model.encoding_dim", int), "output": ("model.output", str), "loss": ("loss.kind", str),
-    "optimizer": ("optimizer.kind", str), "lr": ("optimizer.lr", float), "momentum": ("optimizer.momentum", float),
-    "batch_size": ("training.batch_size", int), "epochs": ("training.epochs", int), "tol": ("training.tol", float),
-    "seed": ("training.seed", int), "device": ("training.device", str), "name": ("name", str),
-}
+# Every config field's flag, from the schema: {dest: (dotted path, type)}; None means "not given, keep the
+# preset's value".
+_TYPES = {"int": int, "optint": int, "float": float}
+RUN_FLAGS = {f.dest: (f.path, _TYPES.get(f.kind, str)) for f in FIELDS}
 
 
 class UsageError(Exception):

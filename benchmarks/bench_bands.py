@@ -18,21 +18,30 @@ TARGET = 8.0
 COPIES = 16
 
 
+def _timed_batches(config, copies: int = 1) -> tuple[int, float]:
+    """(batches, seconds) of one run, timed from the first batch requested (just after RunStart) to the last."""
+    from aegui.core.training import LossBlock, train
+    t0 = last = None
+    batches = 0
+    for r in train(config, copies=copies):
+        now = time.perf_counter()
+        if t0 is None:
+            t0 = now  # RunStart: model, data and optimizer are built; the next request is the first batch's
+        elif isinstance(r, LossBlock):
+            batches, last = batches + len(r), now
+    return batches, last - t0
+
+
 def model_steps_per_s(config, copies: int) -> float:
-    """Model-steps/s of one run of `copies` copies: copies × batches / wall seconds."""
-    from aegui.core.training import RunEnd, train
-    t0 = time.perf_counter()
-    end = [r for r in train(config, copies=copies) if isinstance(r, RunEnd)][0]
-    return copies * end.batches / (time.perf_counter() - t0)
+    """Model-steps/s of one run of `copies` copies: copies × batches / seconds of batches."""
+    batches, seconds = _timed_batches(config, copies)
+    return copies * batches / seconds
 
 
 def sequential_steps_per_s(config, runs: int) -> float:
-    """Model-steps/s of `runs` plain runs one after another."""
-    from aegui.core.training import RunEnd, train
-    t0, steps = time.perf_counter(), 0
-    for _ in range(runs):
-        steps += [r for r in train(config) if isinstance(r, RunEnd)][0].batches
-    return steps / (time.perf_counter() - t0)
+    """Model-steps/s of `runs` plain runs one after another (each timed the same way, seconds summed)."""
+    timed = [_timed_batches(config) for _ in range(runs)]
+    return sum(b for b, _ in timed) / sum(s for _, s in timed)
 
 
 def rows(rounds: int = 3, epochs: int = 2) -> list[Row]:

@@ -4,7 +4,7 @@ The engine's figure is what `aegui run --json` itself reports (batches_per_s, ti
 warm-up batches), run as a child process with the store in a temporary folder. Each round runs, in
 turn: the seed's loop in this process; `aegui run` with the hand-written backward; `aegui run` with
 AEGUI_AUTOGRAD=1 (today's engine, the reference path); and the engine in this process, its clock
-started when the first batch is requested (before it, clocks that started at the first BatchRecord
+started when the first batch is requested (before it, clocks that started at the first batch record
 counted batches trained before them and overstated the rate by 13-21%).
 
 Targets (issue 13): the engine ≥ 5x the seed loop, and ≥ 1.8x the autograd engine.

@@ -1,4 +1,8 @@
-"""Times a redraw of a 1,000,000-point loss curve in the live plot (target ≤ 20 ms) and prints the ratio."""
+"""Times redraws of the live plot holding a 1,000,000-batch curve (target ≤ 20 ms) and prints the ratio.
+
+The plot holds every batch but draws a min/max envelope of at most a few thousand points, so the
+figures say how many points a paint actually drew: they time the app's redraw, not a million-point paint.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ def measure() -> dict:
     app.processEvents()
     viewport = plot.plot_widget.viewport()
     repaint = _median_ms(viewport.update, app)
+    drawn = drawn_points(plot)
     full = _median_ms(plot.redraw, app)
     chunk = iter(range(POINTS, POINTS + 500 * (REPEATS + 1), 500))
 
@@ -55,9 +60,19 @@ def measure() -> dict:
     excess = _median_ms(plot.redraw, app)
     points = plot.point_count()
     plot.close()
-    return {"points": points, "repaint of a 1,000,000-point curve": repaint,
+    return {"points": points, f"repaint, live plot holding 1,000,000 batches ({drawn:,} points drawn)": repaint,
             "full redraw (setData from buffers + paint)": full,
             "live tick (append 500 points + redraw + paint)": tick, "full redraw in excess mode": excess}
+
+
+def drawn_points(plot) -> int:
+    """How many points the plot's visible curves hand to the painter (after decimation and clipping)."""
+    total = 0
+    for item in plot.plot_item.listDataItems():
+        x, _ = item.getData()
+        if item.isVisible() and x is not None:
+            total += len(x)
+    return total
 
 
 def rows() -> list:
@@ -73,7 +88,7 @@ def main() -> int:
     print(f"points held: {found.pop('points'):,} (batch loss, recent mean, epoch mean, floor)")
     for name, ms in found.items():
         print(f"{name}: {ms:.1f} ms · reference (target) {TARGET_MS:.0f} ms · ratio {ms / TARGET_MS:.2f}")
-    return 0 if found["repaint of a 1,000,000-point curve"] <= TARGET_MS else 1
+    return 0 if all(ms <= TARGET_MS for ms in found.values()) else 1
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Run every benchmark and print one table: figure, measured, reference/target, ratio, PASS/FAIL.
 
-The table also goes to benchmarks/RESULTS.md with the machine and date. Each figure's reference is
-measured in the same run. `--batches` sets the long runs' length (default 100,000; `--long` runs the
-full 1,000,000 of issue 5); `--skip-long` leaves them out.
+Only `--write` puts the table, with the machine and date, into benchmarks/RESULTS.md (which holds
+nothing else: hand-written notes live in benchmarks/NOTES.md); `--out PATH` writes it elsewhere.
+Each figure's reference is measured in the same run. `--batches` sets the long runs' length (default
+100,000; `--long` runs the full 1,000,000 of issue 5); `--skip-long` leaves them out.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def markdown(rows: list[Row], info: dict, command: str) -> str:
     md += ["| " + " | ".join(c.replace("|", "\\|") for c in cells(r)) + " |" for r in rows]
     md += ["", "Machine:", ""] + [f"- {k}: {v}" for k, v in info.items()]
     md += ["", "Each reference was measured in the same run, alternating with its figure where both are "
-           "rates; a ratio is measured / reference (or / target where the reference is a fixed target).", ""]
+           "rates; a ratio is measured / reference (or / target where the reference is a fixed target). "
+           "Rates are timed from the first batch requested.", "",
+           "Written by `run_all.py --write` (or `--out`); notes on these figures, by hand, are in [NOTES.md](NOTES.md).", ""]
     return "\n".join(md)
 
 
@@ -78,21 +81,24 @@ def collect(args) -> list[Row]:
 
 
 def main() -> int:
-    """Run, print the table, write RESULTS.md; exit 1 when any target fails."""
+    """Run and print the table (and write it, with --write or --out); exit 1 when any target fails."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=5, help="alternating rounds per rate comparison")
     ap.add_argument("--batches", type=int, default=100_000, help="batches per long run (default 100,000)")
     ap.add_argument("--gui-batches", type=int, default=0, help="batches of the long run in the window, if not --batches")
     ap.add_argument("--long", action="store_true", help="the full 1,000,000-batch long runs")
     ap.add_argument("--skip-long", action="store_true", help="leave the long runs out")
-    ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    ap.add_argument("--write", action="store_true", help="write the table to benchmarks/RESULTS.md")
+    ap.add_argument("--out", help="write the table to this file instead (default: print only)")
     args = ap.parse_args()
     rows = collect(args)
     text = table(rows)
     print(text)
-    Path(args.out).write_text(markdown(rows, machine(), "python benchmarks/run_all.py " + " ".join(sys.argv[1:])),
-                              encoding="utf-8")
-    print(f"\nwritten to {args.out}")
+    out = args.out or (str(HERE / "RESULTS.md") if args.write else None)
+    if out:
+        Path(out).write_text(markdown(rows, machine(), "python benchmarks/run_all.py " + " ".join(sys.argv[1:])),
+                             encoding="utf-8")
+        print(f"\nwritten to {out}")
     return 0 if all(r.passed for r in rows) else 1
 
 

@@ -1,4 +1,4 @@
-"""The README's set-up commands are the ones CI runs."""
+"""The README matches the code: its set-up commands are the ones CI runs, its flag list is the schema's."""
 
 from pathlib import Path
 
@@ -15,3 +15,12 @@ def test_readme_has_exactly_two_setup_commands():
     text = (ROOT / "README.md").read_text()
     section = text.split("## Set up", 1)[1].split("## Use", 1)[0]
     assert section.count("python3 -m venv .venv") == 2
+
+
+def test_readme_flag_list_is_the_schemas():
+    import re
+
+    from aegui.core.schema import FIELDS, flag_text
+    text = re.sub(r"\s+", " ", (ROOT / "README.md").read_text())  # the list wraps over lines
+    listed = text.split("flags override either, one per config field: `", 1)[1].split("`", 1)[0]
+    assert listed == " ".join(flag_text(f) for f in FIELDS)

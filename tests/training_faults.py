@@ -54,3 +54,19 @@ def stuck_after_ten(*args, **kwargs):
     """The real run's first 11 records, then a step that never returns and never looks at the stop flag."""
     yield from _first_batches(REAL_TRAIN(*args, **kwargs), 9)
     time.sleep(3600)  # in a training process, which is killed: no test waits on this
+
+
+def nan_after_ten_steps(*args, **kwargs):
+    """The real run with every loss NaN from the 11th loss computed on, patched where the run trains."""
+    from aegui.core import losses
+    real, calls = losses.per_copy, [0]
+
+    def per_copy(kind, out, xb):
+        calls[0] += 1
+        loss = real(kind, out, xb)
+        return loss * float("nan") if calls[0] > 10 else loss
+    losses.per_copy = per_copy
+    try:
+        yield from REAL_TRAIN(*args, **kwargs)
+    finally:
+        losses.per_copy = real

@@ -20,7 +20,6 @@ parent's main script as __mp_main__: a script that opens the window must guard i
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
 import sys
@@ -44,6 +43,7 @@ def context():
     """The multiprocessing context every training process starts from (its server preloaded)."""
     method = start_method()
     if method == "forkserver":
+        import multiprocessing.forkserver  # here: Windows has no forkserver module to import
         multiprocessing.forkserver.set_forkserver_preload([PRELOAD])  # read when the server starts
     return multiprocessing.get_context(method)
 
@@ -51,6 +51,7 @@ def context():
 def start_server() -> None:
     """Start the forkserver now (it imports and warms torch in its own process); a no-op under spawn."""
     if context().get_start_method() == "forkserver":
+        import multiprocessing.forkserver
         multiprocessing.forkserver.ensure_running()
 
 

@@ -3,82 +3,31 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, make_dataclass, replace
 from typing import Any
+
+from . import schema
+from .schema import (ACTIVATIONS, DATA_KINDS, DEVICES, LOSSES, MAX_DEPTH, MAX_ELEMENTS,  # noqa: F401 - their home
+                     MAX_EPOCHS, MAX_FEATURES, MAX_SAMPLES, MAX_WIDTH, MODEL_KINDS, OPTIMIZERS, OUTPUTS)
 
 SCHEMA_VERSION = 1
 MAX_CONFIG_BYTES = 1_000_000
 
-DATA_KINDS = ("uniform", "bernoulli", "redundant", "gaussian", "file")
-MODEL_KINDS = ("linear", "mlp")
-ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid")
-OUTPUTS = ("identity", "sigmoid")
-LOSSES = ("mse", "bce", "bce_logits", "l1")
-OPTIMIZERS = ("adam", "sgd")
-DEVICES = ("auto", "cpu", "cuda")
 
-# Generous upper bounds: they stop typos (1e9 samples) from eating the machine, not real work.
-MAX_SAMPLES = 10_000_000
-MAX_FEATURES = 10_000
-MAX_WIDTH = 10_000
-MAX_DEPTH = 64
-MAX_EPOCHS = 1_000_000
-MAX_ELEMENTS = 200_000_000
+def _section_class(section: str, name: str) -> type:
+    """A frozen dataclass with one attribute per schema field of section, in the schema's order."""
+    specs = [(f.attr, f.annotation, field(default=f.default)) for f in schema.section_fields(section)]
+    cls = make_dataclass(name, specs, frozen=True)
+    # Pickle finds a class by module and name: runs cross into the training process pickled.
+    cls.__module__, cls.__qualname__, cls.__doc__ = __name__, name, schema.SECTION_DOCS[section]
+    return cls
 
 
-@dataclass(frozen=True)
-class DataConfig:
-    """Where the training data comes from."""
-
-    kind: str = "uniform"
-    samples: int = 30_000
-    features: int = 2
-    p: float = 0.5
-    latent_dim: int = 1
-    noise: float = 0.0
-    file: str | None = None
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """The autoencoder's architecture; None for encoding_dim or hidden means 'as many as features'."""
-
-    kind: str = "linear"
-    encoding_dim: int | None = None
-    depth: int = 1
-    hidden: int | None = None
-    activation: str = "leaky_relu"
-    slope: float = 0.1
-    output: str = "identity"
-    code_activation: str = "identity"  # the question's Keras model puts a ReLU on its code layer
-
-
-@dataclass(frozen=True)
-class LossConfig:
-    """The reconstruction loss."""
-
-    kind: str = "mse"
-
-
-@dataclass(frozen=True)
-class OptimizerConfig:
-    """The optimizer and its step size."""
-
-    kind: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.0
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """How long to train, in what batches, on which device, from which seed."""
-
-    batch_size: int = 128
-    epochs: int = 20
-    tol: float = 1e-5
-    seed: int = 0
-    device: str = "auto"
-    recent_window: int = 50
+DataConfig = _section_class("data", "DataConfig")
+ModelConfig = _section_class("model", "ModelConfig")
+LossConfig = _section_class("loss", "LossConfig")
+OptimizerConfig = _section_class("optimizer", "OptimizerConfig")
+TrainingConfig = _section_class("training", "TrainingConfig")
 
 
 @dataclass(frozen=True)
@@ -167,63 +116,43 @@ def _choice(out: list, path: str, v: Any, choices: tuple) -> None:
         out.append(Problem(path, v, "must be one of " + ", ".join(choices)))
 
 
+def _check_field(f: schema.Field, v: Any, out: list) -> None:
+    """The field's own rule from the schema: its choices, bounds or type."""
+    if f.kind == "choice":
+        _choice(out, f.path, v, f.choices)
+    elif f.kind == "int" or (f.kind == "optint" and v is not None):
+        _int_in(out, f.path, v, *f.bounds)
+    elif f.kind == "float":
+        _num_in(out, f.path, v, f.bounds[0], f.bounds[1], lo_open="open" in f.bounds[2:])
+    elif f.kind == "text" and (not isinstance(v, str) or len(v) > f.bounds[1]):
+        out.append(Problem(f.path, v, f"must be text of at most {f.bounds[1]:,} characters"))
+    elif f.kind == "path" and v is not None and not isinstance(v, str):
+        out.append(Problem(f.path, v, "must be a path (text) or null"))
+
+
 def _validate_data(d: DataConfig, out: list) -> None:
-    _choice(out, "data.kind", d.kind, DATA_KINDS)
-    if d.kind == "file" and (not isinstance(d.file, str) or not d.file.strip()):
+    """The data rules that read more than one field."""
+    if d.kind == "file" and (d.file is None or isinstance(d.file, str) and not d.file.strip()):
         out.append(Problem("data.file", d.file, "a CSV or .npy path is required when data.kind is 'file'"))
-    elif d.file is not None and not isinstance(d.file, str):
-        out.append(Problem("data.file", d.file, "must be a path (text) or null"))
-    # Every field is checked whatever the kind, so a config is valid as a whole (see _validate_model).
-    _int_in(out, "data.samples", d.samples, 1, MAX_SAMPLES)
-    _int_in(out, "data.features", d.features, 1, MAX_FEATURES)
-    _num_in(out, "data.p", d.p, 0.0, 1.0)
-    _num_in(out, "data.noise", d.noise, 0.0, 1e6)
-    if d.kind == "redundant":
-        _int_in(out, "data.latent_dim", d.latent_dim, 1, d.features if _is_int(d.features) else MAX_FEATURES)
-    else:
-        _int_in(out, "data.latent_dim", d.latent_dim, 1, MAX_FEATURES)
+    # The schema bounds latent_dim by MAX_FEATURES; redundant data also needs it within features.
+    if d.kind == "redundant" and _is_int(d.features) and _is_int(d.latent_dim) and d.features < d.latent_dim:
+        if d.latent_dim <= MAX_FEATURES:  # above, the schema's own bound has named it already
+            _int_in(out, "data.latent_dim", d.latent_dim, 1, d.features)
     if _is_int(d.samples) and _is_int(d.features) and d.samples * d.features > MAX_ELEMENTS:
         out.append(Problem("data.samples", d.samples,
                            f"samples × features must be at most {MAX_ELEMENTS:,} (got {d.samples * d.features:,})"))
 
 
-def _validate_model(m: ModelConfig, out: list) -> None:
-    _choice(out, "model.kind", m.kind, MODEL_KINDS)
-    if m.encoding_dim is not None:
-        _int_in(out, "model.encoding_dim", m.encoding_dim, 1, MAX_WIDTH)
-    # The MLP's fields are checked for linear models too: a config must be valid as a whole, so that
-    # switching the model kind later never uncovers a hidden bad value.
-    _int_in(out, "model.depth", m.depth, 1, MAX_DEPTH)
-    if m.hidden is not None:
-        _int_in(out, "model.hidden", m.hidden, 1, MAX_WIDTH)
-    _choice(out, "model.activation", m.activation, ACTIVATIONS)
-    _num_in(out, "model.slope", m.slope, 0.0, 1.0)
-    _choice(out, "model.output", m.output, OUTPUTS)
-    _choice(out, "model.code_activation", m.code_activation, ACTIVATIONS)
-
-
-def _validate_rest(c: RunConfig, out: list) -> None:
-    _choice(out, "loss.kind", c.loss.kind, LOSSES)
-    o, t = c.optimizer, c.training
-    _choice(out, "optimizer.kind", o.kind, OPTIMIZERS)
-    _num_in(out, "optimizer.lr", o.lr, 0.0, 10.0, lo_open=True)
-    _num_in(out, "optimizer.momentum", o.momentum, 0.0, 0.999)
-    _int_in(out, "training.batch_size", t.batch_size, 1, MAX_SAMPLES)
-    _int_in(out, "training.epochs", t.epochs, 1, MAX_EPOCHS)
-    _num_in(out, "training.tol", t.tol, 0.0, 1e6)
-    _int_in(out, "training.seed", t.seed, 0, 2**31 - 1)
-    _choice(out, "training.device", t.device, DEVICES)
-    _int_in(out, "training.recent_window", t.recent_window, 1, 1_000_000)
-    if not isinstance(c.name, str) or len(c.name) > 200:
-        out.append(Problem("name", c.name, "must be text of at most 200 characters"))
+# The one output each BCE allows, and why: validate() refuses any other, apply_loss() switches to it.
+OUTPUT_FOR_LOSS = {"bce": "sigmoid", "bce_logits": "identity"}
+_WHY_OUTPUT = {"bce": " (use bce_logits for raw outputs)", "bce_logits": ": the model emits logits"}
 
 
 def _validate_cross(c: RunConfig, out: list) -> None:
     loss, output = c.loss.kind, c.model.output
-    if loss == "bce" and output != "sigmoid":
-        out.append(Problem("model.output", output, "loss 'bce' needs the 'sigmoid' output (use bce_logits for raw outputs)"))
-    if loss == "bce_logits" and output != "identity":
-        out.append(Problem("model.output", output, "loss 'bce_logits' needs the 'identity' output: the model emits logits"))
+    need = OUTPUT_FOR_LOSS.get(loss) if isinstance(loss, str) else None
+    if need and output != need:
+        out.append(Problem("model.output", output, f"loss '{loss}' needs the '{need}' output{_WHY_OUTPUT[loss]}"))
     if loss in ("bce", "bce_logits") and c.data.kind == "gaussian":
         out.append(Problem("data.kind", "gaussian",
                            f"loss '{loss}' needs targets in [0, 1]; gaussian data spans about [-4, 4]"))
@@ -238,9 +167,11 @@ def _validate_cross(c: RunConfig, out: list) -> None:
 def validate(config: RunConfig) -> list[Problem]:
     """Every problem with the config, without looking at data files; [] when valid."""
     out: list[Problem] = []
+    # Every field is checked whatever the kinds, so a config is valid as a whole: switching the model or
+    # data kind later never uncovers a hidden bad value.
+    for f in schema.FIELDS:
+        _check_field(f, get(config, f.path), out)
     _validate_data(config.data, out)
-    _validate_model(config.model, out)
-    _validate_rest(config, out)
     _validate_cross(config, out)
     return out
 
@@ -251,6 +182,12 @@ def check(config: RunConfig) -> RunConfig:
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def get(config: RunConfig, path: str) -> Any:
+    """The value at a dotted path, e.g. get(c, 'loss.kind')."""
+    section, _, attr = path.rpartition(".")
+    return getattr(getattr(config, section) if section else config, attr)
 
 
 def with_changes(config: RunConfig, **dotted: Any) -> RunConfig:
@@ -268,10 +205,17 @@ def with_changes(config: RunConfig, **dotted: Any) -> RunConfig:
     return RunConfig(name=name, **sections)
 
 
+def output_for(loss: str, config: RunConfig) -> str:
+    """The output a switch to loss needs: BCE's own, identity in place of BCE's sigmoid, else the one chosen."""
+    if loss in OUTPUT_FOR_LOSS:
+        return OUTPUT_FOR_LOSS[loss]
+    # The sigmoid was BCE's; MSE and L1 fit raw outputs. A sigmoid chosen for MSE is the user's to keep.
+    return "identity" if config.loss.kind == "bce" else config.model.output
+
+
 def apply_loss(config: RunConfig, loss: str) -> RunConfig:
-    """Switch the loss and the output it needs: bce → sigmoid output, anything else → identity (logits for bce_logits)."""
-    output = "sigmoid" if loss == "bce" else "identity"
-    return with_changes(config, **{"loss.kind": loss, "model.output": output})
+    """Switch the loss and keep the output valid for it (output_for's rule), as the toolbar and both grids do."""
+    return with_changes(config, **{"loss.kind": loss, "model.output": output_for(loss, config)})
 
 
 def apply_data(config: RunConfig, kind: str) -> RunConfig:

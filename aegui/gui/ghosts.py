@@ -120,7 +120,9 @@ class GhostLayer:
             colour.setAlpha(GHOST_ALPHA)
             curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.8 if ghost.pinned else 1.4))
             curve.setZValue(-5)  # under the live run's curves
-            text = pg.TextItem(anchor=(1, 1), color=GHOST_COLOURS[i % len(GHOST_COLOURS)])
+            # A light fill keeps the label readable where it crosses a floor line or another curve.
+            text = pg.TextItem(anchor=(1, 1), color=GHOST_COLOURS[i % len(GHOST_COLOURS)],
+                               fill=pg.mkBrush(255, 255, 255, 190))
             pi.addItem(curve)
             pi.addItem(text, ignoreBounds=True)
             curve.setVisible(self.visible)
@@ -136,11 +138,13 @@ class GhostLayer:
         right = max(ends + [p.x_extent()], default=0.0)
         # Label right of an end in the left half (a short run), left of it otherwise: either way in view.
         left_half = tuple(end < 0.5 * right for end in ends)
-        key = (p.x_axis, p.log, p.excess, left_half)
+        y0, y1 = p.plot_item.vb.viewRange()[1]
+        top = tuple(self._view_y(g, p) > y1 - 0.2 * (y1 - y0) for g in self.ghosts)  # label below, not off the top
+        key = (p.x_axis, p.log, p.excess, left_half, top)
         if key == self._drawn_key:
             return
         self._drawn_key = key
-        for ghost, (curve, text), short in zip(self.ghosts, self._items, left_half):
+        for ghost, (curve, text), short, high in zip(self.ghosts, self._items, left_half, top):
             y = ghost.y_excess if p.excess else ghost.y
             if p.log:
                 y = clamp_for_log(y)[0]
@@ -150,5 +154,15 @@ class GhostLayer:
             if ok.any():
                 last = float(y[ok][-1])
                 text.setPos(float(x[ok][-1]), math.log10(last) if p.log and last > 0 else last)
-                text.setAnchor((0, 1) if short else (1, 1))
+                text.setAnchor((0 if short else 1, 0 if high else 1))
             text.setText(("pinned · " if ghost.pinned else "") + ghost.label(p.excess))
+
+    @staticmethod
+    def _view_y(ghost: Ghost, plot) -> float:
+        """Where the ghost's curve ends, in view coordinates (log10 on a log axis)."""
+        y = ghost.y_excess if plot.excess else ghost.y
+        y = y[np.isfinite(y)]
+        if not y.size:
+            return float("nan")
+        last = float(clamp_for_log(y)[0][-1]) if plot.log else float(y[-1])
+        return math.log10(last) if plot.log and last > 0 else last

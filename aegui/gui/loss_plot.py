@@ -63,8 +63,8 @@ class LivePlot(PlotBase):
         if info.get("recent_window"):
             self.smoothing = int(info["recent_window"])
         copies = int(info.get("copies", 1) or 1)
-        seeds = f" · median and min–max of {copies} seeds" if copies > 1 else ""
-        self.plot_item.setTitle((info.get("name") or info.get("label", "")) + seeds, color="#2b2b2b", size="11pt")
+        # The run's name heads its legend entry, not a title row: that row's height is plot height at 1280 × 800.
+        self.run_name = str(info.get("name") or info.get("label", ""))
         self.raw_curve.opts["name"] = f"batch loss (median of {copies} seeds)" if copies > 1 else "batch loss"
         floors = info.get("floors")
         if floors is None and info.get("floor") is not None:  # a bare floor (tests, older callers): one unnamed line
@@ -200,7 +200,8 @@ class LivePlot(PlotBase):
         rx, recent, _ = s.series("recent" + tag, span, self._x_of)
         self.recent_curve.setData(rx, self.transform(recent, const, tiny)[0])
         self._redraw_band(span, tag, const, tiny)
-        self.recent_curve.opts["name"] = f"recent mean ({self.smoothing} batches)"
+        name = f"{self.run_name}: " if getattr(self, "run_name", "") else ""
+        self.recent_curve.opts["name"] = f"{name}recent mean ({self.smoothing} batches)"
         self._redraw_epochs(self._info.get("floor"), tiny)
         self.place_floor(self.floor, self._info.get("floor"), x)
         for line, value in self.other_floors:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
                                QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from aegui.core import config as cfg
+from aegui.core import schema
 from .data_card import DataCardLabel
 from aegui.core import config_io
 from aegui.core.config import Problem, RunConfig
@@ -18,64 +19,18 @@ INT_MAX = 2**31 - 1
 AS_FEATURES = "= features"  # shown for encoding_dim / hidden = None
 INVALID_STYLE = "border: 1px solid #d32f2f;"
 
-# (dotted field, kind, choices) in display order, grouped; kind: choice, int, optint, float, text
-GROUPS = {
-    "Data": [("data.kind", "choice", cfg.DATA_KINDS), ("data.samples", "int", None),
-             ("data.features", "int", None), ("data.p", "float", None), ("data.latent_dim", "int", None),
-             ("data.noise", "float", None), ("data.file", "text", None)],
-    "Model": [("model.kind", "choice", cfg.MODEL_KINDS), ("model.encoding_dim", "optint", None),
-              ("model.depth", "int", None), ("model.hidden", "optint", None),
-              ("model.activation", "choice", cfg.ACTIVATIONS), ("model.slope", "float", None),
-              ("model.code_activation", "choice", cfg.ACTIVATIONS)],
-    "Loss and output": [("loss.kind", "choice", cfg.LOSSES), ("model.output", "choice", cfg.OUTPUTS)],
-    "Optimizer and training": [("optimizer.kind", "choice", cfg.OPTIMIZERS), ("optimizer.lr", "float", None),
-                               ("optimizer.momentum", "float", None), ("training.batch_size", "int", None),
-                               ("training.epochs", "int", None), ("training.tol", "float", None),
-                               ("training.seed", "int", None), ("training.recent_window", "int", None)],
-    "Device": [("training.device", "choice", ("auto", "cpu"))],  # cuda joins once torch says it exists
-}
+# {group: [(dotted field, kind, choices)]} in display order, from the schema; kind: choice, int, optint,
+# float, text, path. 'cuda' joins the Device choices once torch says it exists.
+GROUPS = {g: [(f.path, f.kind, tuple(x for x in f.choices if x != "cuda")) for f in schema.group_fields(g)]
+          for g in schema.GROUPS}
 
 # The seed answer's lessons, one line per field.
-TIPS = {
-    "name": "A label for this run in the results table; empty means 'model loss data'.",
-    "data.kind": "uniform: iid U(0,1), MSE's home; bernoulli: 0/1, BCE's home; redundant: copies a "
-                 "bottleneck can compress; gaussian: N(0,1), outside BCE's [0, 1]; file: your CSV/.npy.",
-    "data.samples": "Rows to generate (the seed used 30,000); more rows do not lower the floor.",
-    "data.features": "Columns per row (the seed used 2); iid features are the least compressible data there is.",
-    "data.p": "Chance of a 1 in Bernoulli data: binary targets are what BCE assumes, so its floor is 0.",
-    "data.latent_dim": "Independent factors behind redundant data: a code this wide can reach zero loss.",
-    "data.noise": "Gaussian noise on redundant data: noise is incompressible, so it raises a bottleneck's floor.",
-    "data.file": "A CSV or .npy matrix, rows are samples; BCE needs every value in [0, 1].",
-    "model.kind": "linear: the seed's dirt-simple model, try it first; mlp: deeper and nonlinear, same lessons.",
-    "model.encoding_dim": "Code size; '= features' is no bottleneck, so zero loss is reachable if loss fits data.",
-    "model.depth": "Hidden layers in encoder and decoder (mlp): depth never removes a floor set by data and loss.",
-    "model.hidden": "Hidden width (mlp); '= features' like the seed's ToyAutoEncoder.",
-    "model.activation": "Hidden nonlinearity (mlp); the seed used leaky ReLU.",
-    "model.slope": "Leaky ReLU's negative slope; the seed used 0.1.",
-    "model.code_activation": "Nonlinearity on the code layer; the question's Keras model used ReLU there.",
-    "model.output": "Final activation: sigmoid for BCE; identity for MSE, L1 and BCE on logits.",
-    "loss.kind": "mse fits continuous data; bce fits binary data and stalls near 0.5 on uniform data "
-                 "(their entropy); bce_logits is BCE on the logit scale, free of round-off; l1: mean |error|.",
-    "optimizer.kind": "adam: the seed's choice; sgd (with momentum) as a baseline.",
-    "optimizer.lr": "Step size (the seed: 1e-5 for MSE, 1e-4 for BCE); no learning rate moves a floor.",
-    "optimizer.momentum": "SGD momentum (sgd only).",
-    "training.batch_size": "Samples per optimizer step; the seed used 128.",
-    "training.epochs": "Most passes over the data.",
-    "training.tol": "Stop when an epoch's mean loss drops below this; the seed's 1e-5 is unreachable above a floor.",
-    "training.seed": "Seeds data, weights and batch order: the same seed gives the same run.",
-    "training.recent_window": "Batches in the recent-mean curve, like the seed's print_freq.",
-    "training.device": "auto takes CUDA when present; models this small are often faster on the CPU.",
-}
+TIPS = {f.path: f.tip for f in schema.FIELDS}
 
 
 def _relevant(c: RunConfig) -> dict[str, bool]:
     """Fields that matter for this config; the rest are greyed out, not hidden."""
-    mlp, d = c.model.kind == "mlp", c.data.kind
-    return {"data.p": d == "bernoulli", "data.latent_dim": d == "redundant", "data.noise": d == "redundant",
-            "data.file": d == "file", "data.samples": d != "file", "data.features": d != "file",
-            "model.depth": mlp, "model.hidden": mlp, "model.activation": mlp,
-            "model.slope": mlp and c.model.activation == "leaky_relu",
-            "optimizer.momentum": c.optimizer.kind == "sgd"}
+    return {f.path: f.is_relevant(c) for f in schema.FIELDS}
 
 
 def _spin_value(v) -> int:
@@ -146,8 +101,8 @@ class _Field:
         if self.kind == "optint":
             return w.value() or None
         text = w.text().strip()
-        if self.kind == "text":
-            return text or (None if self.path == "data.file" else "")
+        if self.kind in ("text", "path"):
+            return text or (None if self.kind == "path" else "")
         try:
             return float(text)
         except ValueError:
@@ -196,7 +151,6 @@ class ConfigPanels(QWidget):
         self._problems: list[Problem] = []
         layout = QVBoxLayout(self)
         layout.addWidget(self._preset_box())
-        layout.addWidget(self._group("Run", [("name", "text", None)]))
         for title, rows in GROUPS.items():
             layout.addWidget(self._group(title, rows))
         layout.addStretch(1)
@@ -209,9 +163,9 @@ class ConfigPanels(QWidget):
             f = _Field(path, kind, choices)
             f.connect(self._edited)
             self.fields[path] = f
-            label = QLabel(path.split(".")[-1].replace("_", " "))
+            label = QLabel(schema.BY_PATH[path].label)
             label.setToolTip(f.widget.toolTip())
-            form.addRow(label, self._with_browse(f.widget) if path == "data.file" else f.widget)
+            form.addRow(label, self._with_browse(f.widget) if kind == "path" else f.widget)
             form.addRow("", f.error)
             if path == "data.file":
                 self.data_card = DataCardLabel()
@@ -280,7 +234,7 @@ class ConfigPanels(QWidget):
         self._quiet = True
         try:
             for path, f in self.fields.items():
-                f.set_value(_get(config, path))
+                f.set_value(cfg.get(config, path))
         finally:
             self._quiet = False
         self._edited()
@@ -344,13 +298,6 @@ class ConfigPanels(QWidget):
         from .export import atomic_write
         text = config_io.to_json(self.config()) + "\n"
         atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
-def _get(config: RunConfig, path: str):
-    if "." not in path:
-        return getattr(config, path)
-    section, attr = path.split(".")
-    return getattr(getattr(config, section), attr)
 
 
 def _load_presets() -> dict:

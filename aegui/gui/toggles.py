@@ -9,7 +9,6 @@ from aegui.core import config as cfg
 LOSS_TOGGLES = (("mse", "MSE"), ("bce", "BCE"), ("bce_logits", "BCE on logits"))
 DATA_TOGGLES = (("uniform", "Uniform"), ("bernoulli", "Bernoulli"), ("redundant", "Redundant"),
                 ("gaussian", "Gaussian"))
-OUTPUT_FOR_LOSS = {"bce": "sigmoid", "bce_logits": "identity"}  # what keeps each loss valid
 TOGGLE_TIPS = {
     "mse": "Matches continuous data; reaches ~0 on uniform data.",
     "bce": "Sets the sigmoid output; stalls near 0.5 on uniform data, reaches 0 on Bernoulli.",
@@ -28,19 +27,12 @@ def toggled_config(config: cfg.RunConfig, path: str, value: str) -> tuple[cfg.Ru
     (its label falls back to 'linear bce uniform'); a name the user typed is kept.
     """
     from aegui.core.presets import PRESETS
-    changes = {path: value}
-    section, field = path.split(".")
-    if config.name in PRESETS and getattr(getattr(config, section), field) != value:
-        changes["name"] = ""
-    if path == "loss.kind":
-        if value in OUTPUT_FOR_LOSS:
-            changes["model.output"] = OUTPUT_FOR_LOSS[value]
-        elif config.loss.kind == "bce":
-            changes["model.output"] = "identity"  # the sigmoid was BCE's; MSE and L1 fit raw outputs
-    new = cfg.with_changes(config, **changes)
+    # The loss → output rule lives in the config, shared with the grids: one rule, one place.
+    new = cfg.apply_loss(config, value) if path == "loss.kind" else cfg.with_changes(config, **{path: value})
+    if config.name in PRESETS and cfg.get(config, path) != value:
+        new = cfg.with_changes(new, name="")
     before = {str(p) for p in cfg.validate(config)}
     return new, [str(p) for p in cfg.validate(new) if str(p) not in before]
-
 
 
 def toggle_group(parent, items, path: str, what: str, slot) -> dict[str, QAction]:

@@ -120,7 +120,8 @@ def size_parts(w, width: int, height: int) -> None:
     w.main_split.setSizes([left, right])
     # The live plot is what a run is watched on: it gets most of the top row and most of the height
     # (at 1280 × 800 it was about 545 × 200 px).
-    w.right_split.setSizes([int(height * 0.62), int(height * 0.38)])
+    top = 0.68 if height < 900 else 0.62  # short screens: the banner and "Why not zero?" share the top with it
+    w.right_split.setSizes([int(height * top), int(height * (1 - top))])
     w.top_split.setSizes([int(right * 0.70), int(right * 0.30)])
     w.bottom_split.setSizes([int(right * 0.56), int(right * 0.44)])
 

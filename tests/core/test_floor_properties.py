@@ -10,29 +10,28 @@ from hypothesis import strategies as st
 from aegui.core import config as c
 from aegui.core.floors import BOUNDING, find
 from aegui.core.training import FloorsUpdate, RunEnd, RunStart, prepare, train
+from tests.core.strategies import choices, sections
 
 
 @st.composite
 def small_runs(draw):
     """Valid configs on small random data: every loss, output, model kind and code activation."""
-    loss = draw(st.sampled_from(c.LOSSES))
-    kind = draw(st.sampled_from(["uniform", "bernoulli", "redundant"] + ([] if loss.startswith("bce") else ["gaussian"])))
+    loss = draw(choices("loss.kind"))
+    bce = loss.startswith("bce")
     features = draw(st.integers(1, 4))
-    output = "sigmoid" if loss == "bce" else ("identity" if loss == "bce_logits" else draw(st.sampled_from(c.OUTPUTS)))
-    raw = {
-        "data": {"kind": kind, "samples": draw(st.integers(8, 200)), "features": features,
-                 "p": draw(st.floats(0.05, 0.95)), "latent_dim": draw(st.integers(1, features)),
-                 "noise": 0.0 if loss.startswith("bce") else draw(st.sampled_from([0.0, 0.2]))},
-        "model": {"kind": draw(st.sampled_from(c.MODEL_KINDS)),
-                  "encoding_dim": draw(st.one_of(st.none(), st.integers(1, features + 1))),
-                  "depth": draw(st.integers(1, 2)), "hidden": draw(st.one_of(st.none(), st.integers(1, 8))),
-                  "activation": draw(st.sampled_from(c.ACTIVATIONS)), "output": output,
-                  "code_activation": draw(st.sampled_from(["identity", "identity", "relu", "tanh"]))},
-        "loss": {"kind": loss},
-        "optimizer": {"kind": draw(st.sampled_from(c.OPTIMIZERS)), "lr": draw(st.floats(1e-3, 0.5))},
-        "training": {"batch_size": draw(st.integers(1, 64)), "epochs": draw(st.integers(1, 4)), "tol": 0.0,
-                     "seed": draw(st.integers(0, 1000)), "device": "cpu"},
-    }
+    raw = draw(sections({
+        "loss.kind": st.just(loss),
+        "data.kind": choices("data.kind", leave_out=("file",) + (("gaussian",) if bce else ())),
+        "data.samples": st.integers(8, 200), "data.features": st.just(features), "data.p": st.floats(0.05, 0.95),
+        "data.latent_dim": st.integers(1, features), "data.noise": st.just(0.0) if bce else st.sampled_from([0.0, 0.2]),
+        "model.encoding_dim": st.one_of(st.none(), st.integers(1, features + 1)), "model.depth": st.integers(1, 2),
+        "model.hidden": st.one_of(st.none(), st.integers(1, 8)),
+        "model.code_activation": st.sampled_from(["identity", "identity", "relu", "tanh"]),
+        "optimizer.lr": st.floats(1e-3, 0.5), "optimizer.momentum": st.just(0.0),
+        "training.batch_size": st.integers(1, 64), "training.epochs": st.integers(1, 4), "training.tol": st.just(0.0),
+        "training.seed": st.integers(0, 1000), "training.device": st.just("cpu")}))
+    # the output the loss needs; either output for MSE and L1
+    raw["model"]["output"] = c.output_for(loss, c.RunConfig()) if bce else draw(choices("model.output"))
     raw["training"]["batch_size"] = min(raw["training"]["batch_size"], raw["data"]["samples"])
     from aegui.core import config_io
     return config_io.from_dict(raw)

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 from aegui.cli import main
 from aegui.core import config as c
 from aegui.core import config_io
+from aegui.core import schema
 from aegui.core.records import LossBlock
 from aegui.core.training import prepare, train
+from tests.core.strategies import choices, sections
 
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -18,27 +20,27 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scope
 JUNK = st.one_of(st.integers(-3, 0), st.sampled_from([10**9, -1.5, math.nan, math.inf, True, "x", None, ""]))
 
 
+# Test-sized draws: small data that trains a batch in milliseconds. Every other field, and every choice,
+# comes from the schema (tests/core/strategies.py).
+SMALL = {
+    "data.kind": choices("data.kind", leave_out=("file",)), "data.samples": st.integers(1, 600),
+    "data.features": st.integers(1, 8), "data.p": st.floats(0, 1), "data.noise": st.sampled_from([0.0, 0.0, 0.1]),
+    "model.encoding_dim": st.one_of(st.none(), st.integers(1, 10)), "model.depth": st.integers(1, 3),
+    "model.hidden": st.one_of(st.none(), st.integers(1, 16)), "model.slope": st.floats(0, 1),
+    "optimizer.lr": st.floats(1e-4, 1.0), "optimizer.momentum": st.floats(0, 0.9),
+    "training.batch_size": st.integers(1, 256), "training.epochs": st.integers(1, 3),
+    "training.tol": st.floats(0, 1e-3), "training.seed": st.integers(0, 10**6), "training.device": st.just("cpu"),
+}
+
+
 @st.composite
 def raw_configs(draw):
     """Mostly valid configs, some with a few fields replaced by junk, as a dict for from_dict."""
-    loss = draw(st.sampled_from(c.LOSSES))
-    features = draw(st.integers(1, 8))
-    raw = {
-        "data": {"kind": draw(st.sampled_from(c.DATA_KINDS[:4])), "samples": draw(st.integers(1, 600)),
-                 "features": features, "p": draw(st.floats(0, 1)), "latent_dim": draw(st.integers(1, features)),
-                 "noise": draw(st.sampled_from([0.0, 0.0, 0.1]))},
-        "model": {"kind": draw(st.sampled_from(c.MODEL_KINDS)),
-                  "encoding_dim": draw(st.one_of(st.none(), st.integers(1, 10))), "depth": draw(st.integers(1, 3)),
-                  "hidden": draw(st.one_of(st.none(), st.integers(1, 16))),
-                  "activation": draw(st.sampled_from(c.ACTIVATIONS)), "slope": draw(st.floats(0, 1)),
-                  # usually the output the loss needs, sometimes the wrong one
-                  "output": draw(st.sampled_from(["sigmoid" if loss == "bce" else "identity"] * 3 + list(c.OUTPUTS)))},
-        "loss": {"kind": loss},
-        "optimizer": {"kind": draw(st.sampled_from(c.OPTIMIZERS)), "lr": draw(st.floats(1e-4, 1.0)),
-                      "momentum": draw(st.floats(0, 0.9))},
-        "training": {"batch_size": draw(st.integers(1, 256)), "epochs": draw(st.integers(1, 3)),
-                     "tol": draw(st.floats(0, 1e-3)), "seed": draw(st.integers(0, 10**6)), "device": "cpu"},
-    }
+    raw = draw(sections(SMALL))
+    raw["data"]["latent_dim"] = draw(st.integers(1, raw["data"]["features"]))
+    # usually the output the loss needs, sometimes the wrong one
+    loss = raw["loss"]["kind"]
+    raw["model"]["output"] = draw(st.sampled_from(["sigmoid" if loss == "bce" else "identity"] * 3 + list(c.OUTPUTS)))
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
         section = draw(st.sampled_from(sorted(raw)))
         key = draw(st.sampled_from(sorted(raw[section])))
@@ -69,12 +71,8 @@ def test_generated_config_trains_a_batch_or_is_refused_clearly(raw):
     assert one_batch(prep)
 
 
-FLAGS = {"data.kind": "--data", "data.samples": "--samples", "data.features": "--features", "data.p": "--p",
-         "data.latent_dim": "--latent-dim", "data.noise": "--noise", "model.kind": "--model",
-         "model.depth": "--depth", "model.hidden": "--hidden", "model.activation": "--activation",
-         "model.slope": "--slope", "model.encoding_dim": "--encoding-dim", "model.output": "--output",
-         "loss.kind": "--loss", "optimizer.kind": "--optimizer", "optimizer.lr": "--lr",
-         "optimizer.momentum": "--momentum", "training.batch_size": "--batch-size", "training.seed": "--seed"}
+# Every section field's flag, from the schema: a field without a flag could not be written here.
+FLAGS = {f.path: f.flag for f in schema.FIELDS if f.section}
 
 
 @st.composite

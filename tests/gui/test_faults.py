@@ -13,7 +13,6 @@ from PySide6 import QtGui
 from PySide6.QtWidgets import QMessageBox
 
 from aegui import cli
-from aegui.core import losses as core_losses
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
 from aegui.core.store import RunStore
 from aegui.gui import app, export_csv, figure_render
@@ -109,13 +108,9 @@ def test_cli_export_to_a_full_disk_exits_2_with_a_clear_line(qapp, stored, tmp_p
 
 
 def test_nan_mid_run_in_the_window_is_diverged_with_its_curve_kept(qtbot, data_dir, monkeypatch):
-    real, calls = core_losses.per_copy, [0]
-
-    def per_copy(kind, out, xb):  # runs in the worker thread; the patched module attribute is shared
-        calls[0] += 1
-        loss = real(kind, out, xb)
-        return loss * float("nan") if calls[0] > 10 else loss
-    monkeypatch.setattr(core_losses, "per_copy", per_copy)
+    from aegui.core import training
+    from tests.training_faults import nan_after_ten_steps
+    monkeypatch.setattr(training, "train", nan_after_ten_steps)  # handed to the training process by name
     window = app.open_window(str(data_dir))
     qtbot.addWidget(window)
     window.panels.set_config(TINY)

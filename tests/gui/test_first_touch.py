@@ -118,6 +118,7 @@ def test_zoom_then_switching_the_x_axis_keeps_every_curve(make_live_plot):
 def test_at_1280x800_the_live_plot_gets_700x300(qtbot, window):
     from aegui.gui.window_layout import size_parts
     size_parts(window, 1280, 800)
+    run_to_end(qtbot, window, TINY)  # with the banner and the "Why not zero?" line under the plot
     area = window.live.stack  # the plot, or the hint that stands in for it until a run starts
     qtbot.waitUntil(lambda: area.width() >= 700 and area.height() >= 300)
 

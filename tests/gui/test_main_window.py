@@ -133,6 +133,15 @@ def test_loss_toggles_keep_the_output_valid(window):
     assert window.panels.config().model.output == "identity"
 
 
+def test_toggles_and_grids_share_one_loss_output_rule():
+    from aegui.core.config import LOSSES, apply_loss
+    from aegui.gui.toggles import toggled_config
+    for output in ("identity", "sigmoid"):
+        start = with_changes(TINY, **{"model.output": output})
+        for loss in LOSSES:
+            assert toggled_config(start, "loss.kind", loss)[0] == apply_loss(start, loss)
+
+
 def test_a_toggle_drops_a_preset_name_that_would_mislabel_the_run_but_keeps_the_users(window):
     window.panels.apply_preset("sigmoid-bce-bernoulli")
     window.data_actions["uniform"].trigger()

@@ -90,6 +90,13 @@ def test_cuda_offered_only_when_available(panels):
     assert combo.findText("cuda") >= 0
 
 
+def test_rows_and_device_choices_come_from_the_schema(panels):
+    from aegui.core import schema
+    combo = panels.fields["training.device"].widget
+    assert [combo.itemText(i) for i in range(combo.count())] == [d for d in schema.DEVICES if d != "cuda"]
+    assert list(panels.fields) == [f.path for g in schema.GROUPS for f in schema.group_fields(g)]
+
+
 def test_cuda_config_where_there_is_none_is_flagged(panels):
     panels.set_cuda_available(False)
     panels.set_config(cfg.with_changes(RunConfig(), **{"training.device": "cuda"}))
