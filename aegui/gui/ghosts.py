@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtWidgets
 
 from .banner import sig3
 from .plot_base import clamp_for_log, rolling_mean
@@ -166,3 +167,34 @@ class GhostLayer:
             return float("nan")
         last = float(clamp_for_log(y)[0][-1]) if plot.log else float(y[-1])
         return math.log10(last) if plot.log and last > 0 else last
+
+
+def ghost_button(plot):
+    """'Earlier runs ▾': show, pin or clear the ghosts of earlier runs."""
+    button = QtWidgets.QToolButton()
+    button.setText("Earlier runs")
+    button.setToolTip("The last runs stay in the plot as faint labelled curves; pin one to keep it.")
+    button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QtWidgets.QMenu(button)
+    button.setMenu(menu)
+    menu.aboutToShow.connect(lambda: fill_ghost_menu(menu, plot.ghosts))
+    return button
+
+
+def fill_ghost_menu(menu, layer) -> None:
+    """The ghost menu's actions for the ghosts layer now holds."""
+    menu.clear()
+    show = menu.addAction("Show earlier runs")
+    show.setCheckable(True)
+    show.setChecked(layer.visible)
+    show.toggled.connect(layer.set_visible)
+    menu.addSeparator()
+    for i, ghost in enumerate(layer.ghosts):
+        act = menu.addAction(f"Pin {ghost.label(False)}")
+        act.setCheckable(True)
+        act.setChecked(ghost.pinned)
+        act.toggled.connect(lambda on, i=i: layer.pin(i, on))
+    if not layer.ghosts:
+        menu.addAction("(none yet: run, then toggle or rerun)").setEnabled(False)
+    menu.addSeparator()
+    menu.addAction("Clear earlier runs", layer.clear).setEnabled(bool(layer.ghosts))
