@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
 
 from .banner import sig3
 from .plot_base import clamp_for_log, rolling_mean
@@ -142,6 +143,7 @@ class GhostLayer:
         top = tuple(self._view_y(g, p) > y1 - 0.2 * (y1 - y0) for g in self.ghosts)  # label below, not off the top
         key = (p.x_axis, p.log, p.excess, left_half, top)
         if key == self._drawn_key:
+            self._clear_floor_labels()
             return
         self._drawn_key = key
         for ghost, (curve, text), short, high in zip(self.ghosts, self._items, left_half, top):
@@ -156,6 +158,35 @@ class GhostLayer:
                 text.setPos(float(x[ok][-1]), math.log10(last) if p.log and last > 0 else last)
                 text.setAnchor((0 if short else 1, 0 if high else 1))
             text.setText(("pinned · " if ghost.pinned else "") + ghost.label(p.excess))
+        self._clear_floor_labels()
+
+    def _clear_floor_labels(self) -> None:
+        """Flip a ghost's label to the other side of its curve's end where it would cover a floor's label."""
+        floors = [item.label.sceneBoundingRect() for item in self.plot.plot_item.items
+                  if isinstance(item, pg.InfiniteLine) and item.isVisible() and getattr(item, "label", None) is not None
+                  and item.label.isVisible()]
+        if not floors:
+            return
+        view = self.plot.plot_item.vb.sceneBoundingRect()
+        for _, text in self._items:
+            ax, ay = text.anchor.x(), text.anchor.y()
+            fits = []
+            for anchor in ((ax, ay), (ax, 1 - ay), (1 - ax, ay), (1 - ax, 1 - ay)):
+                if (anchor[0], anchor[1]) != (text.anchor.x(), text.anchor.y()):
+                    text.setAnchor(anchor)
+                rect = text.sceneBoundingRect()
+                if view.contains(rect):
+                    fits.append(anchor)
+                    if not any(rect.intersects(f) for f in floors):
+                        break
+            else:  # every side covers a floor's label: keep the curve's side, moved along to clear the label
+                text.setAnchor(fits[0] if fits else (ax, ay))
+                rect = text.sceneBoundingRect()
+                hit = [f for f in floors if rect.intersects(f)]
+                if hit and text.anchor.x() == 0:
+                    edge = max(f.right() for f in hit) + 6
+                    x = self.plot.plot_item.vb.mapSceneToView(QtCore.QPointF(edge, rect.center().y())).x()
+                    text.setPos(x, text.pos().y())
 
     @staticmethod
     def _view_y(ghost: Ghost, plot) -> float:
@@ -166,3 +197,34 @@ class GhostLayer:
             return float("nan")
         last = float(clamp_for_log(y)[0][-1]) if plot.log else float(y[-1])
         return math.log10(last) if plot.log and last > 0 else last
+
+
+def ghost_button(plot):
+    """'Earlier runs ▾': show, pin or clear the ghosts of earlier runs."""
+    button = QtWidgets.QToolButton()
+    button.setText("Earlier runs")
+    button.setToolTip("The last runs stay in the plot as faint labelled curves; pin one to keep it.")
+    button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QtWidgets.QMenu(button)
+    button.setMenu(menu)
+    menu.aboutToShow.connect(lambda: fill_ghost_menu(menu, plot.ghosts))
+    return button
+
+
+def fill_ghost_menu(menu, layer) -> None:
+    """The ghost menu's actions for the ghosts layer now holds."""
+    menu.clear()
+    show = menu.addAction("Show earlier runs")
+    show.setCheckable(True)
+    show.setChecked(layer.visible)
+    show.toggled.connect(layer.set_visible)
+    menu.addSeparator()
+    for i, ghost in enumerate(layer.ghosts):
+        act = menu.addAction(f"Pin {ghost.label(False)}")
+        act.setCheckable(True)
+        act.setChecked(ghost.pinned)
+        act.toggled.connect(lambda on, i=i: layer.pin(i, on))
+    if not layer.ghosts:
+        menu.addAction("(none yet: run, then toggle or rerun)").setEnabled(False)
+    menu.addSeparator()
+    menu.addAction("Clear earlier runs", layer.clear).setEnabled(bool(layer.ghosts))

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 
 from .curves import MAX_MARKERS, thin_markers  # noqa: F401 - thin_markers, MAX_MARKERS: old home
 from .follow_range import FollowViewBox
-from .ghosts import GhostLayer, snapshot
+from .ghosts import GhostLayer, fill_ghost_menu, ghost_button, snapshot  # noqa: F401 - fill_ghost_menu: here too
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
 from ..core.floors import Floor, headline
@@ -268,38 +268,6 @@ class LivePlot(PlotBase):
         step, loss = int(s.steps.view()[i]), float(s.losses.view()[i])
         floor = f" · batch floor {s.floors.view()[i]:.5g}" if i < s.floors.n else ""
         return f"step {step} · epoch {int(s.epochs.view()[i])} · {s.seconds.view()[i]:.1f} s · loss {loss:.5g}{floor}"
-
-
-def ghost_button(plot: LivePlot):
-    """'Earlier runs ▾': show, pin or clear the ghosts of earlier runs."""
-    from PySide6 import QtWidgets
-    button = QtWidgets.QToolButton()
-    button.setText("Earlier runs")
-    button.setToolTip("The last runs stay in the plot as faint labelled curves; pin one to keep it.")
-    button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-    menu = QtWidgets.QMenu(button)
-    button.setMenu(menu)
-    menu.aboutToShow.connect(lambda: fill_ghost_menu(menu, plot.ghosts))
-    return button
-
-
-def fill_ghost_menu(menu, layer) -> None:
-    """The ghost menu's actions for the ghosts layer now holds."""
-    menu.clear()
-    show = menu.addAction("Show earlier runs")
-    show.setCheckable(True)
-    show.setChecked(layer.visible)
-    show.toggled.connect(layer.set_visible)
-    menu.addSeparator()
-    for i, ghost in enumerate(layer.ghosts):
-        act = menu.addAction(f"Pin {ghost.label(False)}")
-        act.setCheckable(True)
-        act.setChecked(ghost.pinned)
-        act.toggled.connect(lambda on, i=i: layer.pin(i, on))
-    if not layer.ghosts:
-        menu.addAction("(none yet: run, then toggle or rerun)").setEnabled(False)
-    menu.addSeparator()
-    menu.addAction("Clear earlier runs", layer.clear).setEnabled(bool(layer.ghosts))
 
 
 # The comparison plot has its own module; it is still importable from here.

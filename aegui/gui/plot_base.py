@@ -9,6 +9,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .log_axis import LossAxis  # noqa: F401 - plot_base.LossAxis stays importable
+
 # Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
 INK, MUTED, GRID_ALPHA = "#2b2b2b", "#8a8a8a", 0.18
@@ -68,34 +70,6 @@ def pen(colour: str, width: float = 1.5, dashed: bool = False) -> QtGui.QPen:
     if dashed:
         p.setStyle(QtCore.Qt.PenStyle.DashLine)
     return p
-
-
-class LossAxis(pg.AxisItem):
-    """A y axis whose log scale labels only decades (and 2, 5 on short spans): minor labels would collide."""
-
-    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
-        """Labels for log ticks: as many as fit the axis' height, at even steps (blank for the rest).
-
-        pyqtgraph labels each tick level on its own (every 2nd decade, the decades between, then 2…9 within
-        a decade), so on a short axis the levels' labels piled into one another at uneven steps.
-        """
-        strings = super().logTickStrings(values, scale, spacing)
-        span = abs(self.range[1] - self.range[0])
-        font = QtGui.QFontMetrics(self.style["tickFont"] or QtGui.QFont())
-        room = max(2, int(self.size().height() / (2.0 * font.height())))
-        mantissa = [round(10 ** (v - math.floor(v + 1e-9))) for v in values]
-        if spacing is not None or span > 2.5:  # whole decades: every k-th, k from 1, 2, 3, 5, 10, …
-            k = next(m * 10 ** e for e in range(4) for m in (1, 2, 3, 5) if m * 10 ** e >= span / room)
-            return [text if m == 1 and round(v) % k == 0 else "" for text, v, m in zip(strings, values, mantissa)]
-        sets = ([None] if span <= 1.2 else []) + [(1, 2, 5), (1,)]
-        for keep in sets:
-            kept = [text if keep is None or m in keep else "" for text, m in zip(strings, mantissa)]
-            if 0 < sum(bool(k) for k in kept) <= room:
-                return kept
-        # Less than a decade or two in view and still too many: every k-th label, so some always show.
-        idx = [i for i, text in enumerate(strings) if text]
-        step = max(1, -(-len(idx) // room))
-        return [text if i in idx[::step] else "" for i, text in enumerate(strings)]
 
 
 class _Growable:

@@ -166,3 +166,25 @@ def test_the_earlier_runs_menu_pins_hides_and_clears(make_live_plot):
     assert not plot.ghosts._items[0][0].isVisible()
     actions["Clear earlier runs"].trigger()
     assert plot.ghosts.ghosts == [] and plot.ghosts._items == []
+
+
+def test_a_ghost_label_never_covers_a_floor_label(make_live_plot, qtbot):
+    import pyqtgraph as pg
+    plot = make_live_plot({"floor": 0.0, "floor_exact": True, "label": "fast mse", "batches_per_epoch": 10})
+    plot.resize(700, 300)
+    n = 80
+    plot.append(np.arange(n), np.geomspace(1, 2e-12, n), np.linspace(0, 1, n), np.arange(n) // 10)
+    plot.start_run({"floor": None, "label": "next", "batches_per_epoch": 10})
+    end = float(plot.ghosts.ghosts[0].y[-1])  # the floor's label hangs just where the ghost's label would go
+    plot.start_run({"floors": [{"name": "model", "value": end * 1.5, "claim": "exact", "basis": "solved"}],
+                    "label": "slow bce", "batches_per_epoch": 10, "loss": "bce"})
+    m = 1000
+    plot.append(np.arange(m), np.geomspace(1, 1e-5, m), np.linspace(0, 2, m), np.arange(m) // 10)
+    plot.flush()
+    qtbot.wait(50)
+    plot.redraw()
+    (_, text), = plot.ghosts._items[:1]
+    floors = [i.label.sceneBoundingRect() for i in plot.plot_item.items
+              if isinstance(i, pg.InfiniteLine) and i.isVisible() and getattr(i, "label", None) is not None]
+    assert floors and not any(text.sceneBoundingRect().intersects(f) for f in floors)
+    assert plot.plot_item.vb.sceneBoundingRect().contains(text.sceneBoundingRect())

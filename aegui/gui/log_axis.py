@@ -1,0 +1,36 @@
+"""The loss plots' log y axis: labels thinned to what fits its height, at even steps."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6 import QtGui
+
+
+class LossAxis(pg.AxisItem):
+    """A y axis whose log scale labels only decades (and 2, 5 on short spans): minor labels would collide."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        """Labels for log ticks: as many as fit the axis' height, at even steps (blank for the rest).
+
+        pyqtgraph labels each tick level on its own (every 2nd decade, the decades between, then 2…9 within
+        a decade), so on a short axis the levels' labels piled into one another at uneven steps.
+        """
+        strings = super().logTickStrings(values, scale, spacing)
+        span = abs(self.range[1] - self.range[0])
+        font = QtGui.QFontMetrics(self.style["tickFont"] or QtGui.QFont())
+        room = max(2, int(self.size().height() / (2.0 * font.height())))
+        mantissa = [round(10 ** (v - math.floor(v + 1e-9))) for v in values]
+        if spacing is not None or span > 2.5:  # whole decades: every k-th, k from 1, 2, 3, 5, 10, …
+            k = next(m * 10 ** e for e in range(4) for m in (1, 2, 3, 5) if m * 10 ** e >= span / room)
+            return [text if m == 1 and round(v) % k == 0 else "" for text, v, m in zip(strings, values, mantissa)]
+        sets = ([None] if span <= 1.2 else []) + [(1, 2, 5), (1,)]
+        for keep in sets:
+            kept = [text if keep is None or m in keep else "" for text, m in zip(strings, mantissa)]
+            if 0 < sum(bool(k) for k in kept) <= room:
+                return kept
+        # Less than a decade or two in view and still too many: every k-th label, so some always show.
+        idx = [i for i, text in enumerate(strings) if text]
+        step = max(1, -(-len(idx) // room))
+        return [text if i in idx[::step] else "" for i, text in enumerate(strings)]
