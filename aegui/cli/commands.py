@@ -144,7 +144,8 @@ def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
            "epochs": end.epochs, "batches": end.batches, "final_loss": finite(end.final_loss),
            "min_epoch_loss": finite(end.min_epoch_loss),
            **floor_fields(start.config, start.floors if floors is None else floors, end.eval_loss),
-           "batches_per_s": end.batches_per_s, "seconds": end.seconds, "device": start.device, "copies": copies}
+           "batches_per_s": end.batches_per_s, "seconds": end.seconds, "device": start.device,
+           "device_note": start.device_note, "step_mode": start.step_mode, "copies": copies}
     if copies > 1:
         out["copy_final_loss"] = [finite(float(v)) for v in end.copy_final]
         out["copy_eval_loss"] = [finite(float(v)) for v in end.copy_eval] if end.copy_eval is not None else None

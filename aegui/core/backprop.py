@@ -109,9 +109,13 @@ def loss_grad(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tenso
 class HandStep:
     """One training step on a batch: forward, loss, hand-written backward, optimizer update.
 
+    mode names it in the run's report ("hand-written backward"); autograd's step reports "autograd".
+
     Gradients are written into buffers that stay the parameters' .grad, so an optimizer other than
     fused Adam (Stepper) reads them where autograd would have left them.
     """
+
+    mode = "hand-written backward"
 
     def __init__(self, model: StackedAutoencoder, opt: Stepper, kind: str):
         self.kind, self.copies, self.slope = kind, model.copies, model.slope

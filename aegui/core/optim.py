@@ -7,11 +7,14 @@ import torch
 from .config import RunConfig
 
 
-def make_optimizer(config: RunConfig, params) -> torch.optim.Optimizer:
-    """Adam or SGD from config, with fused kernels (one call updates every parameter)."""
+def make_optimizer(config: RunConfig, params, capturable: bool = False) -> torch.optim.Optimizer:
+    """Adam or SGD from config, with fused kernels (one call updates every parameter).
+
+    capturable: Adam keeps its step count on the device, so its update can be captured in a CUDA graph.
+    """
     o = config.optimizer
     if o.kind == "adam":
-        return torch.optim.Adam(params, lr=o.lr, fused=True)
+        return torch.optim.Adam(params, lr=o.lr, fused=True, capturable=capturable)
     return torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, fused=True)
 
 

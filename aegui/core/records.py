@@ -28,6 +28,7 @@ class RunStart:
     model: object = field(repr=False, compare=False)  # the StackedAutoencoder being trained
     sample: object = field(repr=False, compare=False)  # a fixed tensor of up to SAMPLE_ROWS rows
     solving: bool = False  # a model floor is being solved in the background
+    step_mode: str = ""    # how each step runs: "hand-written backward", "autograd" or "cuda graph"
 
     @property
     def floor(self) -> Floor | None:

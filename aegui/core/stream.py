@@ -123,6 +123,7 @@ class RunStream:
             "batches_per_epoch": int(start.batches_per_epoch),
             "epochs": int(start.config.training.epochs), "samples": int(start.samples),
             "device": start.device, "device_note": start.device_note, "copies": int(start.copies),
+            "step_mode": start.step_mode,
             "loss": start.config.loss.kind, "recent_window": int(start.config.training.recent_window)})
 
     def _on_block(self, block) -> None:

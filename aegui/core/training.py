@@ -19,6 +19,7 @@ import torch
 from . import data as data_mod
 from . import memory
 from .backprop import Step, make_step
+from .graphed import GraphedStep, capturable
 from .config import ConfigError, Problem, RunConfig, check
 from .evaluate import ModelFloorSolve, eval_losses
 from .floors import Floor, floors_for, headline, model_floor_is_slow, row_entropy
@@ -141,13 +142,18 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
     n = x.shape[0]
     seeds = [t.seed + i for i in range(copies)]
     model = build(cfg, seeds).to(prep.device)
-    step = make_step(model, Stepper(make_optimizer(cfg, model.parameters())), cfg.loss.kind)
+    if capturable(prep.device, cfg.optimizer.kind):
+        step = GraphedStep(model, make_optimizer(cfg, model.parameters(), capturable=True), cfg.loss.kind,
+                           t.batch_size)
+    else:
+        step = make_step(model, Stepper(make_optimizer(cfg, model.parameters())), cfg.loss.kind)
     order = torch.Generator().manual_seed(t.seed + 7919)  # the batch order's own stream
     sample_idx = torch.randperm(n, generator=torch.Generator().manual_seed(t.seed + 104729))[:SAMPLE_ROWS]
     nb = (n + t.batch_size - 1) // t.batch_size
     solve = ModelFloorSolve(cfg, prep.x) if prep.solve_model else None
     yield RunStart(cfg, str(prep.device), prep.device_note, prep.floors, n, nb, copies, model,
-                   x[sample_idx.to(prep.device)], solving=solve is not None)
+                   x[sample_idx.to(prep.device)], solving=solve is not None,
+                   step_mode=getattr(step, "mode", "autograd"))
     stats = RunStats(t0, n, t.batch_size)
     h = row_entropy(prep.x) if cfg.loss.kind in ("bce", "bce_logits") else None
     reason = "max_epochs"

@@ -51,3 +51,36 @@ def test_cuda_then_cpu_runs_both_train_in_training_processes(tiny):
         finished = next(m[1] for m in messages if m[0] == "finished")
         assert started["device"].startswith(device) and finished.stop_reason == "max_epochs"
         assert proc.process.exitcode == 0
+
+
+def _losses(config, copies=1, graphs="1", monkeypatch=None):
+    monkeypatch.setenv("AEGUI_CUDA_GRAPHS", graphs)
+    records = list(train(config, copies=copies))
+    return records[0], np.array([b.copy_losses if copies > 1 else [b.loss] for b in per_batch(records)]), records[-1]
+
+
+@pytest.mark.parametrize("copies", [1, 4])
+def test_captured_steps_equal_eager_steps_including_a_partial_last_batch(tiny, monkeypatch, copies):
+    # 520 rows at batch 64: 8 full batches (captured after 3 eager warm-up steps) and a partial one of 8.
+    cfg = with_changes(tiny, **{"training.device": "cuda", "data.samples": 520, "training.epochs": 3,
+                                "model.kind": "mlp", "loss.kind": "bce_logits", "data.kind": "bernoulli"})
+    start, graphed, end = _losses(cfg, copies, "1", monkeypatch)
+    assert start.step_mode == "cuda graph"
+    eager_start, eager, eager_end = _losses(cfg, copies, "0", monkeypatch)
+    assert eager_start.step_mode == "autograd" and graphed.shape == eager.shape == (27, copies)
+    np.testing.assert_allclose(graphed, eager, rtol=1e-5, atol=1e-7)
+    assert end.eval_loss == pytest.approx(eager_end.eval_loss, rel=1e-5)
+
+
+def test_cancel_acts_within_one_captured_batch(tiny, monkeypatch):
+    import threading
+    from aegui.core.records import LossBlock
+    monkeypatch.setenv("AEGUI_CUDA_GRAPHS", "1")
+    cancel, seen = threading.Event(), 0
+    cfg = with_changes(tiny, **{"training.device": "cuda", "training.epochs": 1000})
+    for r in train(cfg, cancel):
+        if isinstance(r, LossBlock):
+            seen += len(r)
+            cancel.set()
+        end = r
+    assert end.stop_reason == "cancelled" and end.batches == seen

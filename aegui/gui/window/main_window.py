@@ -174,7 +174,8 @@ class MainWindow(WindowFiles, QMainWindow):
         self.status.start(info)
         self.results.refresh()  # the new run is stored as 'running' already: list it while it trains
         seeds = f" × {info['copies']} seeds" if info.get("copies", 1) > 1 else ""
-        self._say(f"Training {info['label']}{seeds} on {info['device']}. {info.get('device_note', '')}".strip())
+        how = f" ({info['step_mode']})" if info.get("step_mode") else ""
+        self._say(f"Training {info['label']}{seeds} on {info['device']}{how}. {info.get('device_note', '')}".strip())
         self._idle(f"Training {info['label']}{seeds} — Esc stops, Ctrl+P pauses.")
 
     def _stored_name(self, info: dict) -> str:
