@@ -63,6 +63,7 @@ def _losses(config, copies=1, graphs="1", monkeypatch=None):
 def test_captured_steps_equal_eager_steps_including_a_partial_last_batch(tiny, monkeypatch, copies):
     # 520 rows at batch 64: 8 full batches (captured after 3 eager warm-up steps) and a partial one of 8.
     cfg = with_changes(tiny, **{"training.device": "cuda", "data.samples": 520, "training.epochs": 3,
+                                "training.batch_size": 64,
                                 "model.kind": "mlp", "loss.kind": "bce_logits", "data.kind": "bernoulli"})
     start, graphed, end = _losses(cfg, copies, "1", monkeypatch)
     assert start.step_mode == "cuda graph"
