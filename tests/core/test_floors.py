@@ -69,7 +69,7 @@ def test_convex_solver_matches_an_independent_solver(kind):
 def test_separable_binary_targets_converge_to_their_zero_entropy():
     x = data.generate(DataConfig(kind="bernoulli", samples=2000, features=3), 0)
     value, converged = soft_logistic_floor(x)
-    assert converged and 0.0 <= value < 1e-8
+    assert converged and value == 0.0  # the infimum, reached to tolerance: no model gap is reported
 
 
 def test_sigmoid_bce_floor_is_the_models_not_the_datas():
