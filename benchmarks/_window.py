@@ -34,7 +34,7 @@ def app():
 
 def open_window(data_dir: str | Path | None = None):
     """A shown MainWindow over a fresh (or the given) data folder."""
-    from aegui.gui.main_window import MainWindow
+    from aegui.gui.window.main_window import MainWindow
     qa = app()
     window = MainWindow(data_dir=str(data_dir or tempfile.mkdtemp(prefix="aegui-bench-data-")))
     window.show()

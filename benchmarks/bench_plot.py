@@ -35,7 +35,7 @@ def _median_ms(action, app) -> float:
 def measure() -> dict:
     """Build a 1M-point live plot; median ms of a repaint, a full redraw, a live tick and an excess redraw."""
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    from aegui.gui.loss_plot import LivePlot
+    from aegui.gui.plots.loss_plot import LivePlot
     plot = LivePlot()
     plot.resize(1200, 700)
     plot.show()

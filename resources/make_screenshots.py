@@ -69,7 +69,7 @@ def main() -> int:
     window = open_window(data_dir=tempfile.mkdtemp(prefix="aegui-shot-data-"))
     area = app.primaryScreen().availableGeometry()
     window.setGeometry(area)
-    from aegui.gui.window_layout import size_parts
+    from aegui.gui.window.layout import size_parts
     size_parts(window, area.width(), area.height())
     wait_for(app, lambda: window.isVisible())
     wide = area.width() >= 1600
@@ -77,7 +77,7 @@ def main() -> int:
     window.results.select_runs([r.run_id for r in window.results.store.list_runs()])
     grab(app, HERE / ("screenshot.png" if wide else f"screenshot-{area.width()}.png"))
     if wide:
-        from aegui.gui.grid_dialog import GridDialog
+        from aegui.gui.grid.dialog import GridDialog
         cells = GridDialog(window.panels.config(), 8, window).accepted_cells()
         window.seeds_spin.setValue(8)
         window.start_grid(cells)

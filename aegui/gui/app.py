@@ -27,10 +27,10 @@ def warm_up() -> dict:
 
     CUDA is never asked here: the window's process must not initialise it (see core/child.py).
     """
-    from aegui.core import child
+    from ..core import child
     t0 = time.perf_counter()
     child.start_server()  # first: its import of torch runs beside ours
-    from aegui.core import recorder, training  # noqa: F401 - a run's messages carry the engine's records
+    from ..core import recorder, training  # noqa: F401 - a run's messages carry the engine's records
     info = child.probe()  # returns once the server has warmed up
     return {**info, "seconds": time.perf_counter() - t0}
 
@@ -78,7 +78,7 @@ def make_app(argv: list[str]):
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from aegui import __version__
+    from .. import __version__
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setOrganizationName("aegui")
     app.setApplicationName("aegui")
@@ -93,8 +93,8 @@ def open_window(data_dir: str | None = None):
     """The main window, shown; a damaged store is moved aside first and the user told. Raises StoreError."""
     from PySide6.QtWidgets import QMessageBox
 
-    from aegui.core.store import RunStore
-    from .main_window import MainWindow
+    from ..core.store import RunStore
+    from .window.main_window import MainWindow
     # Moves a file aside only for real corruption; a full or read-only disk opens it read-only instead.
     store = RunStore.open(data_dir, read_only_ok=True)  # the window keeps this one connection
     notice = store.notice
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None, data_dir: str | None = None) -> int:
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
-    from aegui.core.store import StoreError
+    from ..core.store import StoreError
     app = make_app([] if argv is None else argv)
     try:
         window = open_window(data_dir)

@@ -10,8 +10,8 @@ import html
 import math
 from dataclasses import dataclass, replace
 
-from aegui.core import config as cfg
-from aegui.core.floors import is_affine
+from ..core import config as cfg
+from ..core.floors import is_affine
 
 UNIT = {"mse": "", "l1": "", "bce": " nats", "bce_logits": " nats"}
 BCE = ("bce", "bce_logits")

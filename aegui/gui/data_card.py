@@ -68,8 +68,8 @@ class DataCardLabel(QLabel):
         self.setVisible(True)
 
         def work():
-            from aegui.core.datacard import file_card
-            from aegui.core.config import ConfigError
+            from ..core.datacard import file_card
+            from ..core.config import ConfigError
             try:
                 self._sigArrived.emit(key, file_card(path), "")
             except ConfigError as exc:

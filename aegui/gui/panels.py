@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from aegui.core import config as cfg
-from aegui.core import schema
+from ..core import config as cfg
+from ..core import schema
 from .data_card import DataCardLabel
-from aegui.core import config_io
-from aegui.core.config import Problem, RunConfig
+from ..core import config_io
+from ..core.config import Problem, RunConfig
 
 INT_MAX = 2**31 - 1
 AS_FEATURES = "= features"  # shown for encoding_dim / hidden = None
@@ -295,14 +295,14 @@ class ConfigPanels(QWidget):
 
     def save_file(self, path: str) -> None:
         """Write the shown config as JSON, atomically (temporary file, then rename); ExportError says why not."""
-        from .export import atomic_write
+        from .figures.export import atomic_write
         text = config_io.to_json(self.config()) + "\n"
         atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def _load_presets() -> dict:
     try:
-        from aegui.core.presets import PRESETS
+        from ..core.presets import PRESETS
     except ImportError:  # presets are optional: the panels work without them
         return {}
     return dict(PRESETS)

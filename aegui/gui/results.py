@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.store import RunStore
 from ..core.summary import floor_fields
-from .curves import stored_curve
+from .plots.curves import stored_curve
 
 Qt = QtCore.Qt
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -37,7 +37,7 @@ class TrainWorker(QObject):
     def __init__(self, config, store_path: str | None, *, threads: int | None = None, copies: int = 1,
                  group_name: str | None = None, in_child: bool | None = None):
         super().__init__()
-        from aegui.core.child import shared_flags
+        from ..core.child import shared_flags
         self.config = config
         self.store_path = store_path
         self.threads = threads  # None: the engine's own rule (training._set_threads), as in the CLI
@@ -91,7 +91,7 @@ class TrainWorker(QObject):
         try:
             store = self._open_store()
             if self.in_child is None:
-                from aegui.core.child import train_in_thread
+                from ..core.child import train_in_thread
                 self.in_child = not train_in_thread()
             self._run_child() if self.in_child else self._run_here()
         except Exception as exc:  # noqa: BLE001 - a store, process start or pipe failure must reach the user
@@ -109,19 +109,19 @@ class TrainWorker(QObject):
         if self.store_path is None:
             return None
         # sqlite connections are per thread: this one is opened, used and closed in the worker thread.
-        from aegui.core.recorder import StreamRecorder
-        from aegui.core.store import RunStore
+        from ..core.recorder import StreamRecorder
+        from ..core.store import RunStore
         store = RunStore(self.store_path, check=False)  # the window checked the file when it opened it
         self._recorder = StreamRecorder(store, self.config, self.group_name)
         return store
 
     def _run_here(self) -> None:
-        from aegui.core.stream import RunStream
+        from ..core.stream import RunStream
         RunStream(self.config, self._take, self._cancel, self._running, threads=self.threads,
                   copies=self.copies).run()
 
     def _run_child(self) -> None:
-        from aegui.core.child import ChildDied, TrainingProcess
+        from ..core.child import ChildDied, TrainingProcess
         child = self._child = TrainingProcess(self.config, self._cancel, self._running, threads=self.threads,
                                               copies=self.copies)
         child.start()
@@ -140,7 +140,7 @@ class TrainWorker(QObject):
 
     def _cancelled_end(self):
         """A RunEnd for a run whose process was killed after Stop, from what it had sent."""
-        from aegui.core.training import RunEnd
+        from ..core.training import RunEnd
         seen, seconds = self._seen, time.monotonic() - self._seen["t0"]
         return RunEnd("cancelled", seen["epochs"], seen["batches"], seen["last_loss"], seen["min_epoch"], seconds,
                       seen["batches"] / seconds if seconds > 0 else 0.0)

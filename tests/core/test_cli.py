@@ -199,7 +199,7 @@ def strict_json(text: str):
 def test_json_safe_nulls_every_non_finite_number():
     import numpy as np
 
-    from aegui.cli_common import json_text
+    from aegui.cli.common import json_text
     obj = {"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "c": np.float32("nan"),
            "d": np.array([1.0, np.nan]), "e": (np.int64(3), "NaN"), "f": None}
     assert strict_json(json_text(obj)) == {"a": None, "b": [None, None, 1.5], "c": None, "d": [1.0, None],

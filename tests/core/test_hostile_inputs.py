@@ -163,7 +163,7 @@ def test_f5_a_write_lock_held_elsewhere_says_waiting_then_gives_up_with_exit_1(t
 
 
 def test_f8_grid_out_is_checked_before_any_training(tmp_path, capsys, monkeypatch):
-    import aegui.commands as commands
+    import aegui.cli.commands as commands
     monkeypatch.setattr(commands, "train_and_store", lambda *a, **k: pytest.fail("trained before --out was checked"))
     for out, needle in ((tmp_path / "nowhere" / "g.png", "does not exist"), (tmp_path / "g.txt", "must end in")):
         assert cli.main(["grid", "--samples", "256", "--epochs", "1", "--out", str(out),
@@ -173,7 +173,7 @@ def test_f8_grid_out_is_checked_before_any_training(tmp_path, capsys, monkeypatc
 
 
 def test_export_out_is_checked_before_the_store_is_read_and_stale_parts_are_swept(tmp_path, capsys):
-    from aegui.gui.export import check_out
+    from aegui.gui.figures.export import check_out
     old, fresh, other = tmp_path / ".g.png.abcd1234.part", tmp_path / ".g.png.efgh5678.part", tmp_path / "keep.part"
     for p in (old, fresh, other):
         p.write_bytes(b"x" * 100)
@@ -202,7 +202,7 @@ def test_names_with_control_characters_are_printed_escaped(tmp_path, capsys, tin
 
 
 def test_f7_a_crafted_svg_is_parsed_in_linear_time(tmp_path):
-    from aegui.gui.export import ExportError, read_figure
+    from aegui.gui.figures.export import ExportError, read_figure
     f = tmp_path / "crafted.svg"
     opener = b'<metadata id="aegui-runs"><![CDATA['
     f.write_bytes(b"<svg>" + opener * (64 * 2**20 // len(opener) - 1))  # 64 MB of unterminated openers
@@ -213,7 +213,7 @@ def test_f7_a_crafted_svg_is_parsed_in_linear_time(tmp_path):
 
 
 def test_figure_json_is_depth_limited_and_never_echoed(tmp_path):
-    from aegui.gui.export import ExportError, read_figure
+    from aegui.gui.figures.export import ExportError, read_figure
     f = tmp_path / "nested.svg"
     f.write_bytes(b'<svg><metadata id="aegui-runs"><![CDATA[' + b"[" * 100_000 + b"]]></metadata></svg>")
     with pytest.raises(ExportError, match="nested more than") as err:

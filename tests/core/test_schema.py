@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from aegui.cli import build_parser
-from aegui.cli_common import RUN_FLAGS, config_from_args
+from aegui.cli.parser import build_parser
+from aegui.cli.common import RUN_FLAGS, config_from_args
 from aegui.core import config as c
 from aegui.core import schema
 from aegui.core.config import RunConfig

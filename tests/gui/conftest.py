@@ -39,7 +39,7 @@ def settings_dir(tmp_path, qapp):
 def make_live_plot(qtbot):
     """make_live_plot(info): a shown 800×500 LivePlot started on a run described by info."""
     def make(info: dict):
-        from aegui.gui.loss_plot import LivePlot
+        from aegui.gui.plots.loss_plot import LivePlot
         plot = LivePlot()
         qtbot.addWidget(plot)
         plot.resize(800, 500)
@@ -52,7 +52,7 @@ def make_live_plot(qtbot):
 @pytest.fixture
 def window(qtbot, data_dir):
     """A shown MainWindow over this test's data folder; closing it stops and joins any worker."""
-    from aegui.gui.main_window import MainWindow
+    from aegui.gui.window.main_window import MainWindow
     w = MainWindow(data_dir=str(data_dir))
     qtbot.addWidget(w)
     w.show()

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from aegui.core.store import RunStore
-from aegui.gui.comparison_plot import ComparisonPlot
-from aegui.gui.curves import RunCurve, stored_curve
-from aegui.gui.export import save_csv
-from aegui.gui.grid_figure import GridView
-from aegui.gui.loss_plot import LivePlot
-from aegui.gui.plot_base import rolling_mean
-from aegui.gui.runner import RunController
+from aegui.gui.plots.comparison_plot import ComparisonPlot
+from aegui.gui.plots.curves import RunCurve, stored_curve
+from aegui.gui.figures.export import save_csv
+from aegui.gui.grid.figure import GridView
+from aegui.gui.plots.loss_plot import LivePlot
+from aegui.gui.plots.plot_base import rolling_mean
+from aegui.gui.window.runner import RunController
 from tests.gui.fixtures_runs import decaying, synthetic, tiny, trained
 
 # Converges onto its floor within a second, and then many batches dip under the data set's floor.

@@ -12,8 +12,8 @@ from PySide6 import QtGui
 
 from aegui.core import config_io
 from aegui.core.store import RunStore
-from aegui.gui import export, export_csv
-from aegui.gui.export import ExportError, read_figure, save_comparison, save_csv
+from aegui.gui.figures import export, export_csv
+from aegui.gui.figures.export import ExportError, read_figure, save_comparison, save_csv
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +125,7 @@ def test_export_runs_works_with_no_display(stored, tmp_path):
     store, ids, _ = stored
     out = tmp_path / "cli.png"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    code = ("import sys; from aegui.gui.export import export_runs; "
+    code = ("import sys; from aegui.gui.figures.export import export_runs; "
             "export_runs(sys.argv[1], [int(a) for a in sys.argv[3:]], sys.argv[2], 800)")
     done = subprocess.run([sys.executable, "-c", code, str(store.path), str(out), *map(str, ids)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -158,7 +158,7 @@ def test_cli_export_prints_no_offscreen_size_hint_notice(tmp_path):
 
 
 def test_headless_app_still_prints_real_qt_warnings():
-    code = ("from aegui.gui.export import ensure_app; from PySide6 import QtCore, QtWidgets; ensure_app(); "
+    code = ("from aegui.gui.figures.export import ensure_app; from PySide6 import QtCore, QtWidgets; ensure_app(); "
             "w = QtWidgets.QWidget(); w.show(); QtWidgets.QApplication.processEvents(); "
             "QtCore.qWarning('a real warning')")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_headless_env(),

@@ -14,8 +14,8 @@ from aegui.core import config as cfg
 from aegui.core import config_io
 from aegui.core.store import RunStore
 from aegui.gui import app
-from aegui.gui.export import FIGURE_SCHEMA
-from aegui.gui.figure_open import FigureDialog
+from aegui.gui.figures.export import FIGURE_SCHEMA
+from aegui.gui.figures.open_figure import FigureDialog
 from aegui.gui.results import NAME_COLUMN
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 

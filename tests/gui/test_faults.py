@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QMessageBox
 from aegui import cli
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
 from aegui.core.store import RunStore
-from aegui.gui import app, export_csv, figure_render
-from aegui.gui.export import ExportError, save_comparison, save_csv
+from aegui.gui import app
+from aegui.gui.figures import export_csv, render as figure_render
+from aegui.gui.figures.export import ExportError, save_comparison, save_csv
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))

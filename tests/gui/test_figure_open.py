@@ -5,9 +5,9 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from aegui.core.store import RunStore
-from aegui.gui.export import save_comparison
-from aegui.gui.figure_open import FigureDialog, FigureDropFilter, accept_figure_drop, figure_path
-from aegui.gui.grid_figure import save_grid
+from aegui.gui.figures.export import save_comparison
+from aegui.gui.figures.open_figure import FigureDialog, FigureDropFilter, accept_figure_drop, figure_path
+from aegui.gui.grid.figure import save_grid
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
 

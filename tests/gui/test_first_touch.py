@@ -5,7 +5,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.gui.banner import banner_html, expected_floor, sig3
-from aegui.gui.ghosts import MAX_GHOSTS
+from aegui.gui.plots.ghosts import MAX_GHOSTS
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
 
@@ -116,7 +116,7 @@ def test_zoom_then_switching_the_x_axis_keeps_every_curve(make_live_plot):
 
 
 def test_at_1280x800_the_live_plot_gets_700x300(qtbot, window):
-    from aegui.gui.window_layout import size_parts
+    from aegui.gui.window.layout import size_parts
     size_parts(window, 1280, 800)
     run_to_end(qtbot, window, TINY)  # with the banner and the "Why not zero?" line under the plot
     area = window.live.stack  # the plot, or the hint that stands in for it until a run starts
@@ -151,7 +151,7 @@ def test_log_decade_labels_go_in_even_steps_that_fit(make_live_plot):
 
 
 def test_the_earlier_runs_menu_pins_hides_and_clears(make_live_plot):
-    from aegui.gui.loss_plot import fill_ghost_menu
+    from aegui.gui.plots.loss_plot import fill_ghost_menu
     plot = make_live_plot({"floor": 0.0, "floor_exact": True, "label": "one", "batches_per_epoch": 10})
     for label in ("two", "three"):
         plot.append(np.arange(50), np.linspace(1, 0.1, 50), np.linspace(0, 1, 50), np.arange(50) // 10)

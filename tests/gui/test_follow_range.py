@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from aegui.gui.follow_range import FollowViewBox, snap_x, snap_y, span_up
+from aegui.gui.plots.follow_range import FollowViewBox, snap_x, snap_y, span_up
 from tests.gui.test_loss_plot import INFO
 
 

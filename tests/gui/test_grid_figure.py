@@ -6,9 +6,9 @@ from PySide6 import QtGui
 
 from aegui.core import config_io
 from aegui.core.store import RunStore
-from aegui.gui.export import ExportError, read_figure
-from aegui.gui.grid_figure import GridView, cells_from_results, grid_image, save_grid
-from aegui.gui.grid_cells import band_series, peak_thin
+from aegui.gui.figures.export import ExportError, read_figure
+from aegui.gui.grid.figure import GridView, cells_from_results, grid_image, save_grid
+from aegui.gui.grid.cells import band_series, peak_thin
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
 LOSSES, DATAS = ("mse", "bce"), ("uniform", "bernoulli")
@@ -145,7 +145,7 @@ def test_grid_image_and_errors(qapp, grid, tmp_path):
 
 def test_cli_grid_saves_an_excess_figure(tmp_path, capsys):
     from aegui.cli import main
-    from aegui.gui.export import read_figure
+    from aegui.gui.figures.export import read_figure
     out = tmp_path / "grid.png"
     code = main(["--data-dir", str(tmp_path / "d"), "grid", "--samples", "512", "--epochs", "2", "--device", "cpu",
                  "--excess", "--out", str(out)])

@@ -7,8 +7,8 @@ import pyqtgraph as pg
 import pytest
 
 from aegui.core.floors import Floor
-from aegui.gui.loss_plot import ComparisonPlot, LivePlot
-from aegui.gui.plot_base import clamp_for_log, rolling_mean
+from aegui.gui.plots.loss_plot import ComparisonPlot, LivePlot
+from aegui.gui.plots.plot_base import clamp_for_log, rolling_mean
 from tests.gui.fixtures_runs import tiny
 
 INFO = {"floor": 0.5, "floor_exact": True, "label": "mlp bce uniform", "batches_per_epoch": 100, "loss": "bce"}
@@ -214,7 +214,7 @@ def test_floor_label_follows_each_run_even_after_a_hidden_floor(qtbot):
 
 
 def test_a_new_run_draws_at_full_rate_after_a_slow_paced_one(make_live_plot, qtbot):
-    from aegui.gui.pacing import REDRAW_MS
+    from aegui.gui.plots.pacing import REDRAW_MS
     plot = make_live_plot(INFO)
     plot.pacing.timer.setInterval(500)  # where a costly 1M-point frame had paced the last run
     plot.start_run(INFO)

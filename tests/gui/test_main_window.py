@@ -10,7 +10,7 @@ import pytest
 
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
-from aegui.gui.main_window import MainWindow
+from aegui.gui.window.main_window import MainWindow
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))
 LONG = with_changes(TINY, name="long", **{"training.epochs": 100_000})
@@ -135,7 +135,7 @@ def test_loss_toggles_keep_the_output_valid(window):
 
 def test_toggles_and_grids_share_one_loss_output_rule():
     from aegui.core.config import LOSSES, apply_loss
-    from aegui.gui.toggles import toggled_config
+    from aegui.gui.window.toggles import toggled_config
     for output in ("identity", "sigmoid"):
         start = with_changes(TINY, **{"model.output": output})
         for loss in LOSSES:
@@ -213,7 +213,7 @@ def test_invalid_config_disables_run(window):
 
 
 def test_shortcuts_and_about_versions(window):
-    from aegui.gui.window_files import versions
+    from aegui.gui.window.files import versions
     assert window.run_action.shortcut().toString() == "Ctrl+R"
     assert window.stop_action.shortcut().toString() == "Esc"
     assert window.save_action.shortcut().toString() == "Ctrl+S"
@@ -247,7 +247,7 @@ def test_no_display_prints_one_line_and_exits_2(tmp_path):
 def test_window_paints_before_torch_is_imported(tmp_path):
     """The window and everything it imports are torch-free, so it paints before torch loads."""
     code = ("import sys; from aegui.gui.app import make_app; app = make_app([]);"
-            "from aegui.gui.main_window import MainWindow; w = MainWindow(); w.show(); app.processEvents();"
+            "from aegui.gui.window.main_window import MainWindow; w = MainWindow(); w.show(); app.processEvents();"
             "print('torch' in sys.modules); w.close()")
     out = subprocess.run([sys.executable, "-c", code], env=_env(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path)),
                          capture_output=True, text=True, timeout=60)
@@ -260,7 +260,7 @@ def test_app_main_paints_then_warms_torch_up_in_the_background(tmp_path):
     code = """
 import sys
 from PySide6.QtWidgets import QApplication
-import aegui.gui.main_window as mw
+import aegui.gui.window.main_window as mw
 from aegui.gui import app
 real = mw.MainWindow.on_warm_up
 def on_warm_up(self, info):

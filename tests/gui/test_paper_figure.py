@@ -8,9 +8,9 @@ import pytest
 from PySide6 import QtWidgets
 
 from aegui.core.store import RunStore
-from aegui.gui import export
-from aegui.gui.figure_layout import MIN_LOG_SPAN, build_figure, caption_html
-from aegui.gui.figure_render import FONT_STACK, with_widget
+from aegui.gui.figures import export
+from aegui.gui.figures.layout import MIN_LOG_SPAN, build_figure, caption_html
+from aegui.gui.figures.render import FONT_STACK, with_widget
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
 N = 5000

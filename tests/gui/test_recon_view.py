@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from aegui.gui.recon_view import ReconstructionView
+from aegui.gui.plots.recon_view import ReconstructionView
 
 
 @pytest.fixture

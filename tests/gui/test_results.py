@@ -7,7 +7,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from aegui.core.store import RunStore
-from aegui.gui.loss_plot import ComparisonPlot
+from aegui.gui.plots.loss_plot import ComparisonPlot
 from aegui.gui.results import COLUMNS, ResultsPane
 from tests.gui.fixtures_runs import decaying, synthetic, tiny, trained
 

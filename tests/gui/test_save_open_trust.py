@@ -7,9 +7,9 @@ from PySide6 import QtCore, QtWidgets
 
 from aegui.core.store import RunStore
 from aegui.gui import file_dialogs
-from aegui.gui.export import save_comparison
-from aegui.gui.figure_open import FigureDialog
-from aegui.gui.save_dialog import SaveComparisonDialog
+from aegui.gui.figures.export import save_comparison
+from aegui.gui.figures.open_figure import FigureDialog
+from aegui.gui.figures.save_dialog import SaveComparisonDialog
 from tests.gui.fixtures_runs import decaying, synthetic, tiny
 
 

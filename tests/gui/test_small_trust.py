@@ -8,9 +8,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from aegui.core import data as data_mod
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.floors import Floor
-from aegui.gui import help_menu, run_status
-from aegui.gui.grid_dialog import GridDialog
-from aegui.gui.grid_figure import GridView
+from aegui.gui.window import help_menu, run_status
+from aegui.gui.grid.dialog import GridDialog
+from aegui.gui.grid.figure import GridView
 from aegui.gui.results import COLUMNS, ResultsPane, TITLES
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))

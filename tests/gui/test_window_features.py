@@ -5,9 +5,9 @@ from PySide6 import QtWidgets
 
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
-from aegui.gui import export
-from aegui.gui.grid_dialog import GridDialog
-from aegui.gui.window_layout import COMPARE_HINT, LIVE_HINT
+from aegui.gui.figures import export
+from aegui.gui.grid.dialog import GridDialog
+from aegui.gui.window.layout import COMPARE_HINT, LIVE_HINT
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
 

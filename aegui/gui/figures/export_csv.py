@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_write
-from .curves import curve_floors
+from ..plots.curves import curve_floors
 
 
 def csv_columns(rows_and_losses) -> tuple[list[str], list[np.ndarray]]:

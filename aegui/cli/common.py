@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 
-from .core.schema import FIELDS
+from ..core.schema import FIELDS
 
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 1  # a full disk, a permission, a lock held too long: not the input's fault
@@ -27,9 +27,9 @@ class UsageError(Exception):
 
 def config_from_args(args: argparse.Namespace):
     """The run config: defaults, then the preset, then the config file, then explicit flags."""
-    from .core import config as c
-    from .core.config_io import load
-    from .core.presets import PRESETS
+    from ..core import config as c
+    from ..core.config_io import load
+    from ..core.presets import PRESETS
     base = c.RunConfig()
     if args.preset:
         if args.preset not in PRESETS:

@@ -11,13 +11,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import export
-from .figure_render import save_figure, widget_image, with_widget
-from .curves import RunCurve
-from .grid_cells import CELL_HEIGHT, Cell
-from .loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
-from .pacing import PacedRedraw
-from .plot_base import GRID_ALPHA, INK, UNITS, LossAxis, _Growable, floor_text, style_axes
+from ..figures import export
+from ..figures.render import save_figure, widget_image, with_widget
+from ..plots.curves import RunCurve
+from .cells import CELL_HEIGHT, Cell
+from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
+from ..plots.pacing import PacedRedraw
+from ..plots.plot_base import GRID_ALPHA, INK, UNITS, LossAxis, _Growable, floor_text, style_axes
 
 
 class GridView(QtWidgets.QWidget):
@@ -255,7 +255,7 @@ def save_cells(cells: list[dict], path, width: int = 1600, excess: bool = False)
 
 def save_grid(store, results: list[dict], path, width: int = 1600, excess: bool = False) -> Path:
     """Save `aegui grid` results (store: RunStore or its file path) as one PNG or SVG figure carrying its runs."""
-    from ..core.store import RunStore
+    from ...core.store import RunStore
     own = not hasattr(store, "losses")
     db = RunStore(store) if own else store
     try:

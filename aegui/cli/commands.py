@@ -8,9 +8,9 @@ import threading
 import time
 from contextlib import contextmanager
 
-from .cli_common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json, printable
-from .core.config import ConfigError
-from .core.config_io import to_dict
+from .common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json, printable
+from ..core.config import ConfigError
+from ..core.config_io import to_dict
 
 MAX_SEEDS = 64
 MAX_RUN_ID = 2**63 - 1
@@ -19,7 +19,7 @@ MAX_RUN_ID = 2**63 - 1
 @contextmanager
 def _usage_errors():
     """Turn the engine's and the store's input errors into one-line-per-problem usage errors."""
-    from .core.store import StoreError
+    from ..core.store import StoreError
     try:
         yield
     except ConfigError as exc:
@@ -36,7 +36,7 @@ def open_store(args, read_only_ok: bool = False):
     read_only_ok: for commands that only read (runs, show, export), a store that cannot be written
     (full disk, permission) is opened read-only with a warning instead of refused.
     """
-    from .core.store import RunStore
+    from ..core.store import RunStore
     with _usage_errors():
         store = RunStore.open(getattr(args, "data_dir", None), read_only_ok=read_only_ok)
     if store.notice:
@@ -46,7 +46,7 @@ def open_store(args, read_only_ok: bool = False):
 
 def max_memory(args) -> int | None:
     """--max-memory in bytes, or None for the default budget."""
-    from .core.memory import parse_size
+    from ..core.memory import parse_size
     text = getattr(args, "max_memory", None)
     if text is None:
         return None
@@ -87,8 +87,8 @@ def _ctrl_c_cancels(cancel: threading.Event):
 
 def train_and_store(prep, store, copies: int, group_name: str | None = None) -> dict:
     """Train one prepared config, storing it as it goes; return the run's summary dict."""
-    from .core.recorder import RunRecorder
-    from .core.training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart, train
+    from ..core.recorder import RunRecorder
+    from ..core.training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart, train
     from .progress import Progress
     cancel = threading.Event()
     rec = RunRecorder(store, group_name=group_name)
@@ -124,7 +124,7 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
 
 def _store_failure(rec, exc: BaseException) -> None:
     """Store the run as failed with its reason; a store that cannot take even that is named in the error."""
-    from .core.store import StoreError
+    from ..core.store import StoreError
     try:
         rec.fail(f"{type(exc).__name__}: {exc}"[:2000])
     except Exception as second:  # noqa: BLE001 - the store is what failed: say so, keep the first error
@@ -138,7 +138,7 @@ def _store_failure(rec, exc: BaseException) -> None:
 
 def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
     """The --json result of one run: its end, and its floors with their claims (see core.summary)."""
-    from .core.summary import floor_fields
+    from ..core.summary import floor_fields
     out = {"run_id": run_id, "config": to_dict(start.config), "status":
            "cancelled" if end.stop_reason == "cancelled" else "finished", "stop_reason": end.stop_reason,
            "epochs": end.epochs, "batches": end.batches, "final_loss": finite(end.final_loss),
@@ -155,7 +155,7 @@ def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
 
 def cmd_run(args) -> int:
     """Train one run (or a seed band) and store it."""
-    from .core.training import prepare
+    from ..core.training import prepare
     _check_seeds(args.seeds)
     with _usage_errors():
         # An invalid run, or one over the memory budget, is refused before it is stored or allocated.
@@ -205,7 +205,7 @@ def _print_floors(summary: dict, out=None, indent: str = "") -> None:
 
 def run_json(r) -> dict:
     """One stored run as JSON."""
-    from .core.summary import floor_fields
+    from ..core.summary import floor_fields
     return {"run_id": r.run_id, "name": r.name, "status": r.status, "stop_reason": r.stop_reason,
             "batches": r.batches, "epochs": r.epochs, "final_loss": finite(r.final_loss),
             "min_epoch_loss": finite(r.min_epoch_loss), **floor_fields(r.config, r.floors, r.eval_loss),
@@ -247,7 +247,7 @@ def cmd_show(args) -> int:
 
 def cmd_presets(args) -> int:
     """List the presets and their claims."""
-    from .core.presets import PRESETS
+    from ..core.presets import PRESETS
     for p in PRESETS.values():
         print(f"{p.name:28} {p.claim}")
     return 0
@@ -255,7 +255,7 @@ def cmd_presets(args) -> int:
 
 def cmd_data(args) -> int:
     """Print a data file's card: what its values allow before any training."""
-    from .core.datacard import file_card
+    from ..core.datacard import file_card
     with _usage_errors():
         card = file_card(args.file)
     if args.json:
@@ -267,7 +267,7 @@ def cmd_data(args) -> int:
 
 def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG or CSV (works with no display)."""
-    from .gui.export import ExportError, check_out, export_runs
+    from ..gui.figures.export import ExportError, check_out, export_runs
     for i in args.run_ids:
         check_run_id(i)
     try:
@@ -298,7 +298,7 @@ def _exists(store, run_id: int) -> bool:
 
 def cmd_figure(args) -> int:
     """List the runs a saved PNG or SVG figure carries, without a window and without reading any data file."""
-    from .gui.export import ExportError, ensure_app, read_figure
+    from ..gui.figures.export import ExportError, ensure_app, read_figure
     ensure_app()  # PNG text chunks are read through Qt's image reader
     try:
         runs = read_figure(args.file)

@@ -6,8 +6,8 @@ import time
 
 from PySide6 import QtCore, QtWidgets
 
-from .grid_figure import GridView
-from .plot_base import MUTED, hinted_stack
+from .figure import GridView
+from ..plots.plot_base import MUTED, hinted_stack
 
 GRID_HINT = ("Run ▸ Grid… (Ctrl+G) trains every loss × data combination — by default the seed answer's "
              "{MSE, BCE} × {uniform, Bernoulli} — and draws them here side by side, each with its floor.")

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from aegui.core import config as cfg
+from ...core import config as cfg
 
-from .banner import sig3
-from .grid_cells import LOSS_NAMES
+from ..banner import sig3
+from .cells import LOSS_NAMES
 
 DEFAULT_LOSSES, DEFAULT_DATA = ("mse", "bce"), ("uniform", "bernoulli")  # the seed answer's design
 GRID_LOSSES = ("mse", "bce", "bce_logits", "l1")
@@ -37,7 +37,7 @@ def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
     checkbox at 2M × 20 samples. What only the data can show (a file's value range) is checked when the
     cell starts, and its floor is then measured on the data.
     """
-    from .banner import expected_floor
+    from ..banner import expected_floor
     cells = []
     for loss in losses:
         for data in datas:

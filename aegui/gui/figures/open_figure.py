@@ -7,10 +7,10 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ..core import config as config_mod
-from ..core import config_io
+from ...core import config as config_mod
+from ...core import config_io
 from .export import ExportError, read_figure
-from .plot_base import MUTED
+from ..plots.plot_base import MUTED
 
 FIGURE_SUFFIXES = (".png", ".svg")
 COLUMNS = ("run", "loss", "data", "final loss", "floor", "seeds")
@@ -234,7 +234,7 @@ class FigureDialog(QtWidgets.QDialog):
 
 def launch_refusal(store, config, copies: int = 1) -> str:
     """Why the window must not start config (a read-only store, the memory guard), or '' when it may."""
-    from ..core import data, memory
+    from ...core import data, memory
     if getattr(store, "read_only", False):
         return f"The run store is open read-only: {store.notice}"
     try:
@@ -247,7 +247,7 @@ def launch_refusal(store, config, copies: int = 1) -> str:
 def open_figure(parent=None, path=None) -> FigureDialog | None:
     """File ▸ Open figure: ask for a file when path is None; the dialog (shown, non-modal) or None if cancelled."""
     if path is None:
-        from .file_dialogs import ask_open
+        from ..file_dialogs import ask_open
         path = ask_open(parent, "Open figure", "aegui figures (*.png *.svg)")
         if not path:
             return None

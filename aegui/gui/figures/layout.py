@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from ..core.summary import floor_fields
-from .banner import sig3
-from .plot_base import PALETTE
+from ...core.summary import floor_fields
+from ..banner import sig3
+from ..plots.plot_base import PALETTE
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
 UNIT_OF = {"mse": "mean squared error", "l1": "mean absolute error", "bce": "nats", "bce_logits": "nats"}
@@ -108,7 +108,7 @@ def _for_paper(plot) -> None:
 
 
 def _panel(fig, rows_and_losses, indices, unit, view, last: bool):
-    from .comparison_plot import ComparisonPlot
+    from ..plots.comparison_plot import ComparisonPlot
     plot = ComparisonPlot(fig, controls=False)
     for key, setter in (("log", plot.set_log), ("excess", plot.set_excess), ("x_axis", plot.set_x_axis),
                         ("smoothing", plot.set_smoothing)):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from .cli_common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
-from .core.config import LOSSES, DATA_KINDS, ConfigError, apply_data, apply_loss, with_changes
+from .common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
+from ..core.config import LOSSES, DATA_KINDS, ConfigError, apply_data, apply_loss, with_changes
 
 
 def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[str]:
@@ -19,7 +19,7 @@ def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[st
 
 def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1, max_memory: int | None = None):
     """The cells' configs, row by row (loss) and column by column (data); ConfigError lists every bad cell."""
-    from .core.training import prepare
+    from ..core.training import prepare
     cells, problems = [], []
     for loss in losses:
         for data in datas:
@@ -43,7 +43,7 @@ def cmd_grid(args) -> int:
 def run_grid(args) -> int:
     """Validate every cell, then train them one after another into one stored group."""
     from .commands import _usage_errors, max_memory, open_store, train_and_store
-    from .gui.export import ExportError, check_out
+    from ..gui.figures.export import ExportError, check_out
     losses = _split(args.loss, "mse,bce", LOSSES, "--loss")
     datas = _split(args.data, "uniform,bernoulli", DATA_KINDS, "--data")
     args.loss = args.data = None  # the lists are not single-run overrides
@@ -77,8 +77,8 @@ def run_grid(args) -> int:
 
 
 def _save(store, results, out: str, excess: bool) -> None:
-    from .gui.export import ExportError
-    from .gui.grid_figure import save_grid
+    from ..gui.figures.export import ExportError
+    from ..gui.grid.figure import save_grid
     try:
         save_grid(store, results, out, excess=excess)
     except ExportError as exc:

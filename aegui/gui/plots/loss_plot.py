@@ -12,7 +12,7 @@ from .follow_range import FollowViewBox
 from .ghosts import GhostLayer, fill_ghost_menu, ghost_button, snapshot  # noqa: F401 - fill_ghost_menu: here too
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
-from ..core.floors import Floor, headline
+from ...core.floors import Floor, headline
 from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"

@@ -10,9 +10,9 @@ import warnings
 import numpy as np
 import pyqtgraph as pg
 
-from .curves import excess
-from .loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
-from .plot_base import INK, MUTED, _Growable, clamp_for_log, floor_text, pen
+from ..plots.curves import excess
+from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
+from ..plots.plot_base import INK, MUTED, _Growable, clamp_for_log, floor_text, pen
 
 LOSS_NAMES = {"mse": "MSE", "bce": "BCE", "bce_logits": "BCE (logits)", "l1": "L1"}
 MAX_POINTS = 1500      # per cell: a few hundred pixels wide, so more points only cost paint time

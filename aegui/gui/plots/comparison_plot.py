@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from ..core.floors import headline
+from ...core.floors import headline
 from .curves import curve_floors, excess, thin_markers
 from .plot_base import BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean
 

@@ -6,13 +6,13 @@ import json
 import math
 from pathlib import Path
 
-from ..core.summary import floor_fields
-from ..core import config as config_mod
-from ..core import config_io
+from ...core.summary import floor_fields
+from ...core import config as config_mod
+from ...core import config_io
 from .atomic import ExportError, atomic_write, check_out  # noqa: F401 - their public names here too
-from .figure_layout import LOGICAL_WIDTH, build_figure, caption_html  # noqa: F401 - export.caption_html stays
-from .figure_render import META_KEY, save_figure
-from ..core import safe_json
+from .layout import LOGICAL_WIDTH, build_figure, caption_html  # noqa: F401 - export.caption_html stays
+from .render import META_KEY, save_figure
+from ...core import safe_json
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
@@ -41,7 +41,7 @@ def run_entry(row) -> dict:
 
 def _floors_caption(row) -> str:
     """Each floor with its claim, for a run with no final evaluation (killed, failed, or from an older aegui)."""
-    from .plot_base import floor_text
+    from ..plots.plot_base import floor_text
     return "; ".join(floor_text(f.value, f.claim == "exact", f.name, f.claim) for f in row.floors) or "no floor"
 
 
@@ -134,8 +134,8 @@ def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None 
 
 def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None) -> Path:
     """Export stored runs (store: RunStore or its file path) to a .png, .svg or .csv file; used by `aegui export`."""
-    from ..core.store import RunStore
-    from .curves import stored_curve
+    from ...core.store import RunStore
+    from ..plots.curves import stored_curve
     own = not hasattr(store, "losses")
     db = RunStore(store) if own else store
     try:

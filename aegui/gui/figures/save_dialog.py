@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from . import export
-from .file_dialogs import ask_save, default_path, overwrite_box, remember_folder
+from ..file_dialogs import ask_save, default_path, overwrite_box, remember_folder
 
 FORMATS = (("PNG image (*.png)", ".png"), ("SVG image (*.svg)", ".svg"), ("CSV curves (*.csv)", ".csv"))
 DEFAULT_WIDTH = 1600

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli_common import (EXIT_INTERRUPTED, EXIT_INVALID, RUN_FLAGS, UsageError,  # noqa: F401 - their old home
-                         EXIT_ENVIRONMENT, config_from_args, finite, print_json, printable)
+from .common import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_INVALID, RUN_FLAGS, UsageError, printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +26,7 @@ _GRID_LISTS = ("data.kind", "loss.kind")  # a grid's axes: comma-separated lists
 
 def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
     """The flags shared by `run` and `grid`, one per schema field; they override the preset and the config file."""
-    from .core.schema import FIELDS
+    from ..core.schema import FIELDS
     p.add_argument("--preset", help="start from a named preset (see `aegui presets`)")
     p.add_argument("--config", help="start from a config JSON file")
     groups: dict[str, argparse._ArgumentGroup] = {}
@@ -49,7 +48,7 @@ def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The aegui argument parser."""
-    from . import __version__
+    from .. import __version__
     p = _Parser(prog="aegui", description="Why won't my autoencoder's loss go to zero? Run the experiment.")
     p.add_argument("--version", action="version", version=f"aegui {__version__}")
     p.add_argument("--data-dir", help="where runs are stored (default: AEGUI_DATA_DIR or the user data folder)")
@@ -94,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            from .gui.app import main as gui_main
+            from ..gui.app import main as gui_main
             return gui_main(argv, data_dir=args.data_dir)
         if args.command == "grid":
             from .grid import cmd_grid
@@ -115,9 +114,9 @@ def fault(exc: BaseException) -> int:
     import os
     import sqlite3
 
-    from .core.config import ConfigError
-    from .core.store import StoreError
-    from .core.store_safety import explain
+    from ..core.config import ConfigError
+    from ..core.store import StoreError
+    from ..core.store_safety import explain
     if isinstance(exc, ConfigError):
         print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
         return EXIT_INVALID

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from .worker import TrainWorker
+from ..worker import TrainWorker
 
 
 SHUTDOWN_WAIT_S = 0.8  # closing the window waits this long for Stop before it ends a training process

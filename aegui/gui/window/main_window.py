@@ -13,20 +13,20 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from aegui.core import config as cfg
-from aegui.core.summary import floor_fields
-from aegui.core import config_io
-from aegui.core.store import RunStore
+from ...core import config as cfg
+from ...core.summary import floor_fields
+from ...core import config_io
+from ...core.store import RunStore
 
-from .banner import banner_html
-from .figure_open import FigureDropFilter, launch_refusal
+from ..banner import banner_html
+from ..figures.open_figure import FigureDropFilter, launch_refusal
 from .run_status import RunStatus
 from .runner import RunController
 from .toggles import sync_toggles, toggled_config
-from .window_actions import build_actions, build_menus
-from .window_files import WindowFiles
+from .actions import build_actions, build_menus
+from .files import WindowFiles
 from .wheel_guard import guard_wheel
-from .window_layout import COMPARE_HINT, build_layout, restore_settings, save_settings
+from .layout import COMPARE_HINT, build_layout, restore_settings, save_settings
 
 
 class MainWindow(WindowFiles, QMainWindow):

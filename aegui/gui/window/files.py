@@ -7,14 +7,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
-from aegui.core import config as cfg
+from ...core import config as cfg
 
-from . import export
-from .file_dialogs import ask_open, ask_save, default_path, remember_folder
-from .figure_open import open_figure as open_figure_dialog
-from .grid_dialog import GridDialog
-from .grid_run import GridRun
-from .save_dialog import SaveComparisonDialog
+from ..figures import export
+from ..file_dialogs import ask_open, ask_save, default_path, remember_folder
+from ..figures.open_figure import open_figure as open_figure_dialog
+from ..grid.dialog import GridDialog
+from ..grid.run import GridRun
+from ..figures.save_dialog import SaveComparisonDialog
 
 
 class WindowFiles:
@@ -181,7 +181,7 @@ def versions() -> dict:
     import PySide6
     import pyqtgraph
 
-    from aegui import __version__
+    from ... import __version__
     torch = sys.modules.get("torch")
     try:
         torch_version = torch.__version__ if torch else metadata.version("torch")

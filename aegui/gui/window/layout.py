@@ -9,12 +9,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from .grid_run import GridPanel
-from .loss_plot import ComparisonPlot, LivePlot
-from .panels import ConfigPanels
-from .plot_base import MUTED, hinted_stack
-from .recon_view import ReconstructionView
-from .results import ResultsPane
+from ..grid.run import GridPanel
+from ..plots.loss_plot import ComparisonPlot, LivePlot
+from ..panels import ConfigPanels
+from ..plots.plot_base import MUTED, hinted_stack
+from ..plots.recon_view import ReconstructionView
+from ..results import ResultsPane
 
 SPLITTERS = ("main_split", "right_split", "top_split", "bottom_split")
 MAX_DEFAULT = (1600, 1000)

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from .banner import sig3
+from ..banner import sig3
 from .plot_base import clamp_for_log, rolling_mean
 
 MAX_GHOSTS = 3
