@@ -30,6 +30,9 @@ ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid")
 
 Step = Callable[[torch.Tensor], torch.Tensor]
 
+# Packed layout when every layer's block-diagonal matrix (K·in × K·out) has at most this many entries.
+PACKED_MAX = 4096
+
 
 def covers(model: StackedAutoencoder, kind: str) -> bool:
     """True when the hand-written step trains this model and loss: CPU, known activations and loss."""
@@ -86,14 +89,14 @@ def loss_and_grad(kind: str, out: torch.Tensor, target: torch.Tensor) -> tuple[t
     return losses.per_copy(kind, out, target), loss_grad(kind, out, target)
 
 
-def loss_grad(kind: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def loss_grad(kind: str, out: torch.Tensor, target: torch.Tensor, count: int | None = None) -> torch.Tensor:
     """d(sum over copies of each copy's mean loss)/d(out): each copy's own mean's gradient.
 
-    That is the elementwise derivative divided by B·d, the count in one copy's mean; the formulas
-    are those autograd applies (pow, abs, and aten's BCE backward kernels).
+    That is the elementwise derivative divided by B·d (count, for outputs not shaped (K, B, d)), the
+    count in one copy's mean; the formulas are those autograd applies (pow, abs, aten's BCE backward).
     """
     t = target.expand_as(out)
-    inv_n = 1.0 / (out.shape[1] * out.shape[2])
+    inv_n = 1.0 / (count or out.shape[1] * out.shape[2])
     if kind == "mse":
         return (out - t).mul_(2.0 * inv_n)
     if kind == "l1":
@@ -129,9 +132,46 @@ class HandStep:
         # Detached views record no graph, without the cost of entering torch.no_grad() every step.
         self.ws, self.bs = [w.detach() for w in model.weights], [b.detach() for b in model.biases]
         self.gws, self.gbs = [w.grad for w in model.weights], [b.grad for b in model.biases]
+        k = self.copies
+        self.packed = all(k * w.shape[1] * k * w.shape[2] <= PACKED_MAX for w in self.ws)
+        if self.packed:
+            self._pack()
+
+    def _pack(self) -> None:
+        """Buffers of the packed layout: activations (B, K·width), copy c's units in columns c·width on.
+
+        Layer 0's input is the batch itself, shared by every copy: its matrix is (in, K·out), the K
+        weights side by side. A later layer's is block-diagonal (K·in, K·out), copy c's weight in block
+        (c, c) and zeros elsewhere, so one matrix product serves all K copies (zeros add exactly).
+        With K = 1 the matrices are the parameters themselves and nothing is copied.
+        """
+        k = self.copies
+        self.bflat = [b.view(-1) for b in self.bs]    # (K, 1, out) contiguous: (K·out), copy-major
+        self.gbflat = [g.view(-1) for g in self.gbs]
+        self.mats, self.mat_views, self.gmats, self.gviews = [], [], [], []
+        self.tile, self.ones = None, torch.ones(1, 0)
+        for j, w in enumerate(self.ws):
+            _, i, o = w.shape
+            if k == 1:
+                self.mats.append(w.view(i, o))
+                self.gmats.append(self.gws[j].view(i, o))
+                continue
+            rows = i if j == 0 else k * i
+            m, gm = torch.zeros(rows, k * o), torch.zeros(rows, k * o)
+            if j == 0:  # element (i, c·out + o) holds W[c, i, o]
+                view, gview = m.view(i, k, o).transpose(0, 1), gm.view(i, k, o).transpose(0, 1)
+            else:       # block (c, c): element (c·in + i, c·out + o)
+                shape, strides = (k, i, o), (i * k * o + o, k * o, 1)
+                view, gview = m.as_strided(shape, strides), gm.as_strided(shape, strides)
+            self.mats.append(m)
+            self.mat_views.append(view)
+            self.gmats.append(gm)    # layer j≥1: every block of a^T g; only the diagonal ones are kept
+            self.gviews.append(gview)
 
     def __call__(self, xb: torch.Tensor) -> torch.Tensor:
         """Train one batch (B, d) shared by all copies; return its per-copy losses (K,)."""
+        if self.packed:
+            return self._packed_step(xb)
         saved, out = self.forward(xb)
         per_copy, g = loss_and_grad(self.kind, out, xb)
         if self.sigmoid_output:
@@ -139,6 +179,52 @@ class HandStep:
         self.backward(saved, g)
         self.update()
         return per_copy
+
+    def _packed_step(self, xb: torch.Tensor) -> torch.Tensor:
+        """The same step in the packed layout (_pack): one matrix product per layer for all K copies."""
+        k, (rows, d) = self.copies, xb.shape
+        if self.mat_views:
+            torch._foreach_copy_(self.mat_views, self.ws)  # this step's weights into the packed matrices
+        a, saved = xb, []
+        for m, b, act in zip(self.mats, self.bflat, self.acts):
+            z = torch.addmm(b, a, m)
+            out = _act_forward(act, z, self.slope)
+            saved.append((a, z, out))
+            a = out
+        if self.sigmoid_output:
+            a = torch.sigmoid(a)
+        if k == 1:
+            per_copy, g = loss_and_grad(self.kind, a.view(1, rows, d), xb)
+            g = g.view(rows, d)
+        else:
+            # The target tiled K times, (B, K·d), by one exact product (x·1 + 0s) with tiled identities.
+            tiled = torch.mm(xb, self._tile(d))
+            e = losses.elements(self.kind, a, tiled)
+            per_copy = torch.mm(self._ones(rows), e).view(k, d).sum(1).mul_(1.0 / (rows * d))
+            g = loss_grad(self.kind, a, tiled, rows * d)
+        if self.sigmoid_output:
+            g = torch.ops.aten.sigmoid_backward(g, a)
+        for j in range(len(saved) - 1, -1, -1):
+            a, z, out = saved[j]
+            g = _act_backward(self.acts[j], g, z, out, self.slope)
+            torch.mm(a.t(), g, out=self.gmats[j])
+            torch.sum(g, dim=0, out=self.gbflat[j])  # the bias broadcasts over the batch
+            if j:
+                g = torch.mm(g, self.mats[j].t())
+        if self.gviews:
+            torch._foreach_copy_(self.gws, self.gviews)  # each copy's own block: its weight's gradient
+        self.update()
+        return per_copy
+
+    def _tile(self, d: int) -> torch.Tensor:
+        if self.tile is None:
+            self.tile = torch.eye(d).repeat(1, self.copies)
+        return self.tile
+
+    def _ones(self, rows: int) -> torch.Tensor:
+        if self.ones.shape[1] != rows:  # an epoch's partial last batch
+            self.ones = torch.ones(1, rows)
+        return self.ones
 
     def forward(self, xb: torch.Tensor) -> tuple[list, torch.Tensor]:
         """What the loss sees, and each layer's (input, pre-activation, output) for the backward."""
