@@ -61,13 +61,59 @@ def _compare(model, kind, x):
 CASES = list(itertools.product(backprop.LOSSES, backprop.ACTIVATIONS, ("linear", "mlp"), (True, False), (1, 3)))
 
 
+@pytest.fixture(params=["packed", "stacked"])
+def layout(request, monkeypatch):
+    """Both layouts of HandStep: packed (one matrix product per layer for all copies) and stacked (bmm)."""
+    monkeypatch.setattr(backprop, "packs", lambda copies, shapes: request.param == "packed")
+    return request.param
+
+
 @pytest.mark.parametrize("kind,activation,model,bottleneck,copies", CASES)
-def test_every_gradient_equals_autograds(kind, activation, model, bottleneck, copies):
+def test_every_gradient_equals_autograds(kind, activation, model, bottleneck, copies, layout):
     cfg = _config(kind, activation, model, bottleneck)
-    _compare(build(cfg, list(range(copies))), kind, _batch(kind))
+    model = build(cfg, list(range(copies)))
+    assert backprop.HandStep(model, _NoUpdate(), kind).packed == (layout == "packed")
+    _compare(model, kind, _batch(kind))
 
 
-def test_mixed_activations_per_layer():
+def test_which_layout():
+    """Packed for one copy, and for bands of small layers (the seed's model at K = 16); stacked past that."""
+    seed_widths = [(2, 2)] * 4
+    assert backprop.packs(1, [(100, 100)] * 6)
+    assert backprop.packs(16, seed_widths) and backprop.packs(8, [(8, 8)])
+    assert not backprop.packs(64, seed_widths)     # measured slower packed (0.86x)
+    assert not backprop.packs(4, [(16, 16)])       # likewise (0.75x)
+
+
+@pytest.mark.parametrize("kind", backprop.LOSSES)
+def test_one_step_object_across_batch_sizes(kind, layout):
+    """An epoch's partial last batch, through the same step object as the full batches before it."""
+    model = build(_config(kind, "tanh", "mlp", True), [0, 1, 2])
+    step = backprop.HandStep(model, _NoUpdate(), kind)
+    for rows, seed in ((37, 0), (11, 1), (37, 2)):
+        x = _batch(kind, rows=rows, seed=seed)
+        ref_loss, ref_grads = _autograd_grads(model, kind, x)  # it leaves .grad None: read the buffers
+        torch.testing.assert_close(step(x), ref_loss, **TOL)
+        for grad, ref in zip(step.gws + step.gbs, ref_grads):
+            torch.testing.assert_close(grad, ref, **TOL)
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan")])
+def test_a_diverged_copy_leaves_the_others_alone(bad, layout):
+    """0·inf is NaN: the packed matrices' zero blocks must not carry one copy's inf into the others."""
+    model = build(_config("mse", "relu", "mlp", True), [0, 1, 2])
+    with torch.no_grad():
+        model.weights[1][1].fill_(bad)  # copy 1's code layer
+    x = _batch("mse")
+    ref_loss, ref_grads = _autograd_grads(model, "mse", x)
+    hand_loss = backprop.HandStep(model, _NoUpdate(), "mse")(x)
+    assert not torch.isfinite(hand_loss[1]) and torch.isfinite(hand_loss[[0, 2]]).all()
+    torch.testing.assert_close(hand_loss[[0, 2]], ref_loss[[0, 2]], **TOL)
+    for p, ref in zip(model.parameters(), ref_grads):
+        torch.testing.assert_close(p.grad[[0, 2]], ref[[0, 2]], **TOL)
+
+
+def test_mixed_activations_per_layer(layout):
     cfg = with_changes(_config("mse", "tanh", "mlp", True), **{"model.code_activation": "relu"})
     model = build(cfg, [4, 5])
     assert model.activations[1] == "tanh" and model.activations[2] == "relu"
@@ -75,12 +121,12 @@ def test_mixed_activations_per_layer():
 
 
 @pytest.mark.parametrize("kind", ["mse", "l1"])
-def test_sigmoid_output_under_other_losses(kind):
+def test_sigmoid_output_under_other_losses(kind, layout):
     cfg = with_changes(_config(kind, "leaky_relu", "mlp", True), **{"model.output": "sigmoid"})
     _compare(build(cfg, [0, 1]), kind, _batch(kind))
 
 
-def test_saturated_bce_uses_the_same_log_clamp():
+def test_saturated_bce_uses_the_same_log_clamp(layout):
     model = build(_config("bce", "identity", "linear", True), [0, 1])
     with torch.no_grad():
         model.weights[-1].mul_(1e4)  # sigmoid rounds to exactly 0 and 1: log is clamped at -100
@@ -92,7 +138,7 @@ def test_saturated_bce_uses_the_same_log_clamp():
     _compare(model, "bce", x)
 
 
-def test_each_copy_gets_only_its_own_gradient():
+def test_each_copy_gets_only_its_own_gradient(layout):
     cfg = _config("mse", "relu", "mlp", True)
     band, alone = build(cfg, [3, 8]), build(cfg, [8])
     x = _batch("mse")
@@ -128,7 +174,7 @@ def test_preset_curves_match_autograd_over_500_steps(name, monkeypatch):
 
 @pytest.mark.parametrize("changes", [{"optimizer.kind": "sgd", "optimizer.lr": 0.05, "optimizer.momentum": 0.9},
                                      {"loss.kind": "l1"}])
-def test_sgd_and_seed_band_curves_match_autograd(changes, monkeypatch):
+def test_sgd_and_seed_band_curves_match_autograd(changes, monkeypatch, layout):
     cfg = _short(with_changes(PRESETS["deep-leaky-mse-uniform"].config, **changes), steps=200)
     hand = _curve(cfg, 4, monkeypatch, autograd=False)
     ref = _curve(cfg, 4, monkeypatch, autograd=True)
