@@ -40,7 +40,7 @@ Step = Callable[[torch.Tensor], torch.Tensor]
 # The packed layout (HandStep._pack) for one copy, or for a band whose every layer has K·in·K·out ≤
 # PACKED_MAX and K·in·out ≤ PACKED_COPY_MAX: there one product of a block-diagonal matrix, K times the
 # arithmetic, beats K tiny ones. Measured, step time bmm → packed, 2-core machine, one thread: the seed's
-# model (widths 2) at K = 16: 144 → 98 µs; widths 4 or 8 at K·in·K·out = 4096: 1.13-1.36x as fast; past
+# model (widths 2) at K = 16: 139 → 94 µs; widths 4 or 8 at K·in·K·out = 4096: 1.13-1.36x as fast; past
 # either bound slower (K = 64, widths 2: 0.86x; K = 4, widths 16: 0.75x; K = 16, widths 8: 0.83x).
 PACKED_MAX = 4096
 PACKED_COPY_MAX = 512
@@ -176,7 +176,7 @@ class HandStep:
                 self.gmats.append(self.gws[j].view(i, o))
                 continue
             rows = i if j == 0 else k * i
-            m, gm = torch.zeros(rows, k * o), torch.zeros(rows, k * o)
+            m, gm = w.new_zeros(rows, k * o), w.new_zeros(rows, k * o)
             if j == 0:  # element (i, c·out + o) holds W[c, i, o]
                 view, gview = m.view(i, k, o).transpose(0, 1), gm.view(i, k, o).transpose(0, 1)
             else:       # block (c, c): element (c·in + i, c·out + o)
@@ -217,7 +217,8 @@ class HandStep:
             per_copy, g = loss_and_grad(self.kind, a.view(1, rows, d), xb)
             g = g.view(rows, d)
         else:
-            # The target tiled K times, (B, K·d), by one exact product (x·1 + 0s) with tiled identities.
+            # The target tiled K times, (B, K·d), by one product with tiled identities: exact (x·1 plus
+            # zeros) for finite data; an inf in x makes every copy's loss non-finite, handled below.
             tiled = torch.mm(xb, self._tile(d))
             e = losses.elements(self.kind, a, tiled)
             per_copy = torch.mm(self._ones(rows), e).view(k, d).sum(1).mul_(1.0 / (rows * d))
@@ -242,12 +243,12 @@ class HandStep:
 
     def _tile(self, d: int) -> torch.Tensor:
         if self.tile is None:
-            self.tile = torch.eye(d).repeat(1, self.copies)
+            self.tile = torch.eye(d, dtype=self.ws[0].dtype).repeat(1, self.copies)
         return self.tile
 
     def _ones(self, rows: int) -> torch.Tensor:
         if self.ones.shape[1] != rows:  # an epoch's partial last batch
-            self.ones = torch.ones(1, rows)
+            self.ones = self.ws[0].new_ones(1, rows)
         return self.ones
 
     def forward(self, xb: torch.Tensor) -> tuple[list, torch.Tensor]:
