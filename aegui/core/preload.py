@@ -28,7 +28,17 @@ def warm() -> None:
     model = build(config, [0])
     make_optimizer(config, model.parameters())  # never step() here: Adam's step asks CUDA (graph-capture check)
     x = torch.zeros(4, config.data.features)
-    per_copy(config.loss.kind, model(x), x).sum().backward()  # autograd's engine, on this thread only
+    if not nvidia_driver_present():
+        # Autograd's engine starts at the first backward and counts every device type's devices; on a
+        # machine with an NVIDIA driver that count is a cuInit, and a forked child of a process that ran
+        # cuInit fails its own ("CUDA error: initialization error", seen on an H200). There the child pays it.
+        per_copy(config.loss.kind, model(x), x).sum().backward()  # autograd's engine, on this thread only
+
+
+def nvidia_driver_present() -> bool:
+    """True when an NVIDIA kernel driver is loaded (asked of the file system, never of CUDA)."""
+    import glob
+    return os.path.exists("/proc/driver/nvidia/version") or bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
 warm()

@@ -53,7 +53,8 @@ def test_curve_costs_four_bytes_a_batch(tmp_path, tiny, monkeypatch):
     run_id, losses = record(store, with_changes(tiny, **{"training.epochs": 20}))
     chunks, size = store.db.execute("SELECT COUNT(*), SUM(LENGTH(data)) FROM loss_chunks WHERE run_id=?",
                                     (run_id,)).fetchone()
-    assert chunks == 1 and size == 4 * len(losses)  # compacted at the end into one float32 block
+    assert chunks == 1 and size < 4 * len(losses)  # compacted at the end into one packed block
+    np.testing.assert_array_equal(store.losses(run_id), losses)  # lossless: bit for bit
 
 
 def test_reader_lists_while_writer_trains(tmp_path, tiny):
@@ -165,3 +166,13 @@ def test_a_store_written_before_floors_had_claims_opens_with_its_floors_named(tm
     assert ("linear (PCA)", "reference") in [(f.name, f.claim) for f in by_name["mlp run"].floors]
     assert by_name["bce run"].eval_loss is None and by_name["bce run"].gap is None  # never evaluated: no gap
     store.close()
+
+
+def test_packed_blobs_round_trip_bit_for_bit_and_damage_is_cut_not_raised():
+    from aegui.core import blobs
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.random(1000), [0.0, -0.0, np.inf, np.nan, 1e-38, 3e38]]).astype(np.float32)
+    packed = blobs.pack(values)
+    assert len(packed) < 4 * len(values)
+    np.testing.assert_array_equal(blobs.floats([(packed, blobs.SHUFFLED_ZLIB)]).view(np.uint32), values.view(np.uint32))
+    assert len(blobs.floats([(packed[:20], blobs.SHUFFLED_ZLIB), (blobs.blob(values[:3]), None)])) == 3
