@@ -46,7 +46,7 @@ def grab(app, path: Path, widget=None) -> None:
 
 def toggle_session(app, window, keep: bool) -> None:
     """Linear MSE on uniform data, then the toolbar's BCE, then Bernoulli, each rerun on toggle."""
-    window.rerun_action.setChecked(True)
+    window.acts.rerun.setChecked(True)
     window.panels.apply_preset("linear-mse-uniform")
     for name, toggle in SESSION:
         if toggle is None:
@@ -55,7 +55,7 @@ def toggle_session(app, window, keep: bool) -> None:
             window.apply_toggle(*toggle)
         wait_for(app, lambda: not window.is_running())
         if keep:
-            grab(app, HERE / name, window.tabs.currentWidget())
+            grab(app, HERE / name, window.ui.tabs.currentWidget())
 
 
 def main() -> int:
@@ -79,7 +79,7 @@ def main() -> int:
     if wide:
         from aegui.gui.grid.dialog import GridDialog
         cells = GridDialog(window.panels.config(), 8, window).accepted_cells()
-        window.seeds_spin.setValue(8)
+        window.acts.seeds.setValue(8)
         window.start_grid(cells)
         wait_for(app, lambda: window.grid_run is None)
         grab(app, HERE / "grid.png")

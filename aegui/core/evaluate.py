@@ -11,15 +11,16 @@ from . import losses
 from .config import RunConfig
 from .floors import Floor, floors_for
 
-EVAL_ROWS = 8192  # rows per forward pass: bounded memory on any data size
+EVAL_ELEMENTS = 1 << 24  # outputs per forward pass (64 MB of float32): bounded memory on any data and band
 
 
 def eval_losses(model, x: torch.Tensor, kind: str) -> np.ndarray:
     """Each copy's mean loss over every row of x, (K,), accumulated in float64."""
     total = torch.zeros(model.copies, dtype=torch.float64, device=x.device)
     with torch.no_grad():
-        for start in range(0, x.shape[0], EVAL_ROWS):
-            xb = x[start:start + EVAL_ROWS]
+        rows = max(1, EVAL_ELEMENTS // (model.copies * max(model.sizes)))
+        for start in range(0, x.shape[0], rows):
+            xb = x[start:start + rows]
             total += losses.elements(kind, model(xb), xb).double().sum(dim=(1, 2))
     return (total / x.numel()).cpu().numpy()
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .config import RunConfig
-from .logistic import LOGISTIC_FLOP_BUDGET, logistic_cost, soft_logistic_floor
+from .logistic import LOGISTIC_FLOP_BUDGET, logistic_cost, soft_logistic_floor, solvable
 
 CLAIMS = ("exact", "lower bound", "estimate", "reference")
 BOUNDING = ("exact", "lower bound")  # the claims a run's loss can be measured against
@@ -130,7 +130,7 @@ def output_range_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
 
 def model_floor_is_slow(config: RunConfig, x: np.ndarray) -> bool:
     """True when solving this run's model floor would take more than about 2 s (solve it in the background)."""
-    return _needs_logistic(config) and logistic_cost(x) > LOGISTIC_FLOP_BUDGET
+    return _needs_logistic(config) and solvable(x) and logistic_cost(x) > LOGISTIC_FLOP_BUDGET
 
 
 def _needs_logistic(config: RunConfig) -> bool:
@@ -148,7 +148,7 @@ def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
     if config.model.output == "identity" and loss == "mse":
         return Floor("model", pca_floor(x, k), "exact",
                      f"variance outside the top {k} principal components: the best rank-{k} affine map")
-    if _needs_logistic(config):
+    if _needs_logistic(config) and solvable(x):
         value, converged = soft_logistic_floor(x)
         if converged:
             return Floor("model", value, "exact",

@@ -19,9 +19,18 @@ if TYPE_CHECKING:
 # Newton's work is about n·d·(d+1)² multiply-adds an iteration; over this many in all (about 2 s on
 # one core of the 2-core build machine) the solve runs in the background.
 LOGISTIC_FLOP_BUDGET = 2e9
+# Beyond these the solve is not attempted, and the run has no model floor: at 784 columns the Hessians
+# alone would take 3.9 GB and Newton hours on two cores.
+LOGISTIC_MAX_FEATURES = 256
+LOGISTIC_MAX_FLOPS = 2e11  # about a minute or two in the background on the build machine
 NEWTON_ITERATIONS = 60
 DECREMENT_TOL = 1e-12  # half the squared Newton decrement: the standard bound on f − f*, per output
 ENTROPY_TOL = 1e-10    # within this of the targets' entropy (a proven lower bound), the solve is done
+
+
+def solvable(x: np.ndarray) -> bool:
+    """True when a full solve on x fits the caps above (memory and time)."""
+    return x.shape[1] <= LOGISTIC_MAX_FEATURES and logistic_cost(x) <= LOGISTIC_MAX_FLOPS
 
 
 def logistic_cost(x: np.ndarray) -> float:

@@ -17,9 +17,12 @@ COMMIT_SECONDS = 0.5  # a killed process loses at most this much of its curve
 class RunRecorder:
     """Stores one run: created on RunStart, written in chunks, finished on RunEnd or fail()."""
 
-    def __init__(self, store: RunStore, group_name: str | None = None):
+    def __init__(self, store: RunStore, group_name: str | None = None, config=None):
+        """config: the run's config, for a failure stored before the run could start (stream messages)."""
         self.store = store
         self.group_name = group_name
+        self.config = config
+        self.copies = 1
         self.run_id: int | None = None
         self._losses: list[np.ndarray] = []  # blocks of (m,) losses, or (m, copies) for a seed band
         self._floors: list[np.ndarray] = []  # blocks of (m,) BCE batch floors
@@ -54,6 +57,7 @@ class RunRecorder:
     def start(self, config, device: str, floors: list[Floor], copies: int = 1) -> None:
         """Create the run in the store, as running."""
         self._t0 = time.monotonic()
+        self.config, self.copies = config, copies
         self.run_id = self.store.create_run(config, device=device, floors=floors, copies=copies,
                                             group_name=self.group_name)
 
@@ -120,60 +124,45 @@ class RunRecorder:
         self.finished = True
 
 
+    # ---- from a RunStream's messages (stream.py): the window records here, in its own process, so the
+    # training process never opens the store (SQLite's locks are no business of a forked child)
+
+    def take(self, kind: str, *payload) -> None:
+        """Store what one stream message says; copies and floors wait for their chunk, which commits."""
+        if kind == "started":
+            info = payload[0]
+            self.start(info["config"], info["device"], [Floor.from_dict(f) for f in info["floors"]],
+                       int(info.get("copies", 1)))
+        elif kind == "run_floors":
+            self.set_floors([Floor.from_dict(f) for f in payload[0]])
+        elif kind == "copies":
+            self.add(losses=np.asarray(payload[0], dtype=np.float32))  # a seed band stores every copy's loss
+        elif kind == "floors":
+            self.add(floors=payload[0])
+        elif kind == "chunk":
+            if self.copies == 1:
+                self.add(losses=payload[1])
+            self.commit_if_due()
+        elif kind == "epochs":
+            self.add(epochs=[(r["epoch"], r["epoch_mean"], r["recent_mean"], r["step"], r["seconds"])
+                             for r in payload[0]])
+            self.commit_if_due()
+        elif kind == "paused" and payload[0]:
+            self.flush()  # a pause may last: everything shown so far is stored now
+        elif kind == "finished":
+            self.finish(payload[0])
+        elif kind == "failed":
+            store_failure(self, self.config, payload[0])
+
+    def end_abandoned(self, message: str) -> None:
+        """The stream ended without finished or failed (its process died, the store failed): store it failed."""
+        if not self.finished:
+            store_failure(self, self.config, message)
+
+
 def store_failure(recorder: RunRecorder, config, message: str) -> None:
     """Store the run as failed, creating it first when training failed before its RunStart."""
     if recorder.run_id is None:
         recorder.run_id = recorder.store.create_run(config, device=config.training.device, floors=[],
                                                     group_name=recorder.group_name)
     recorder.fail(message)
-
-
-class StreamRecorder:
-    """Stores a run from a RunStream's messages (see stream.py), as RunRecorder.feed does from records.
-
-    The window records here, in its own process: the training process never opens the store, so it
-    never touches SQLite, whose locks a fork can copy while another thread holds them.
-    """
-
-    def __init__(self, store: RunStore, config, group_name: str | None = None):
-        self.recorder = RunRecorder(store, group_name)
-        self.config = config
-        self._copies = 1
-
-    @property
-    def run_id(self) -> int | None:
-        """The stored run's id, once the run has started."""
-        return self.recorder.run_id
-
-    def take(self, kind: str, *payload) -> None:
-        """Store what one message says; copies and floors wait for their chunk, which commits."""
-        rec = self.recorder
-        if kind == "started":
-            info = payload[0]
-            self._copies = int(info.get("copies", 1))
-            rec.start(info["config"], info["device"], [Floor.from_dict(f) for f in info["floors"]], self._copies)
-        elif kind == "run_floors":
-            rec.set_floors([Floor.from_dict(f) for f in payload[0]])
-        elif kind == "copies":
-            rec.add(losses=np.asarray(payload[0], dtype=np.float32))  # a seed band stores every copy's loss
-        elif kind == "floors":
-            rec.add(floors=payload[0])
-        elif kind == "chunk":
-            if self._copies == 1:
-                rec.add(losses=payload[1])
-            rec.commit_if_due()
-        elif kind == "epochs":
-            rec.add(epochs=[(r["epoch"], r["epoch_mean"], r["recent_mean"], r["step"], r["seconds"])
-                            for r in payload[0]])
-            rec.commit_if_due()
-        elif kind == "paused" and payload[0]:
-            rec.flush()  # a pause may last: everything shown so far is stored now
-        elif kind == "finished":
-            rec.finish(payload[0])
-        elif kind == "failed":
-            store_failure(rec, self.config, payload[0])
-
-    def end_abandoned(self, message: str) -> None:
-        """The stream ended without finished or failed (its process died, the store failed): store it failed."""
-        if not self.recorder.finished:
-            store_failure(self.recorder, self.config, message)

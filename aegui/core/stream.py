@@ -1,7 +1,7 @@
 """Drives train() for a live viewer and streams the run as messages, in chunks.
 
 Qt-free, so the same stream runs in the window's worker thread or in a forked training process
-(see child.py). It never opens the store: the viewer records the messages (recorder.StreamRecorder).
+(see child.py). It never opens the store: the viewer records the messages (recorder.RunRecorder.take).
 A message is a kind and its payload, handed to a `send(kind, *payload)` callable:
 
     started(info)  run_floors(list of Floor dicts)  copies(block)  floors(array)

@@ -4,7 +4,7 @@ The run itself is a RunStream (aegui.core.stream) in a training process of its o
 CPU and CUDA alike; the worker takes the messages that come up the pipe. The child has a GIL of its
 own, so the window's drawing does not slow training, and CUDA never initialises in the window's
 process. With AEGUI_TRAIN_IN_THREAD=1 the stream runs right here, in the worker's thread instead.
-Either way the worker stores each message (recorder.StreamRecorder) before it relays it, and cancel
+Either way the worker stores each message (recorder.RunRecorder.take) before it relays it, and cancel
 and pause are flags the training loop reads between batches, because a busy run() never processes
 queued slot calls in its own thread.
 """
@@ -109,10 +109,10 @@ class TrainWorker(QObject):
         if self.store_path is None:
             return None
         # sqlite connections are per thread: this one is opened, used and closed in the worker thread.
-        from ..core.recorder import StreamRecorder
+        from ..core.recorder import RunRecorder
         from ..core.store import RunStore
         store = RunStore(self.store_path, check=False)  # the window checked the file when it opened it
-        self._recorder = StreamRecorder(store, self.config, self.group_name)
+        self._recorder = RunRecorder(store, self.group_name, self.config)
         return store
 
     def _run_here(self) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from aegui.core import child
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
-from aegui.core.recorder import StreamRecorder
+from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
@@ -45,7 +45,7 @@ def test_a_child_streams_a_run_in_order_and_a_stream_recorder_stores_it(tmp_path
     steps = np.concatenate([m[1] for m in messages if m[0] == "chunk"])
     assert np.array_equal(steps, np.arange(8))
     store = RunStore(str(tmp_path / "runs.sqlite"))
-    recorder = StreamRecorder(store, TINY)
+    recorder = RunRecorder(store, config=TINY)
     for message in messages:
         recorder.take(*message)
     run, losses = store.get_run(recorder.run_id), store.losses(recorder.run_id)

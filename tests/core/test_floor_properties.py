@@ -37,7 +37,8 @@ def small_runs(draw):
     return config_io.from_dict(raw)
 
 
-def _floors_and_end(cfg):
+def floors_and_end(cfg):
+    """Train cfg; its last floors (with any solved in the background) and its RunEnd."""
     floors, end = None, None
     for r in train(cfg):
         if isinstance(r, (RunStart, FloorsUpdate)):
@@ -50,7 +51,7 @@ def _floors_and_end(cfg):
 @settings(max_examples=220, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cfg=small_runs())
 def test_no_exact_or_lower_bound_floor_is_ever_beaten(cfg):
-    floors, end = _floors_and_end(cfg)
+    floors, end = floors_and_end(cfg)
     if not math.isfinite(end.eval_loss):
         return  # diverged: there is no final model to compare
     for f in floors:
@@ -72,7 +73,7 @@ def _long(preset_name: str, **changes):
                         "training.tol": 0.0}, 1e-5),
 ])
 def test_exact_model_floors_are_reached_by_long_training(name, changes, tol):
-    floors, end = _floors_and_end(_long(name, **changes))
+    floors, end = floors_and_end(_long(name, **changes))
     model = find(floors, "model")
     assert model.claim == "exact"
     assert model.value - 1e-6 <= end.eval_loss <= model.value + tol

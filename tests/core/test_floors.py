@@ -119,3 +119,10 @@ def test_floor_round_trips_through_its_dict():
     assert Floor.from_dict(f.to_dict()) == f
     with pytest.raises(ValueError):
         Floor.from_dict({"name": "model", "value": 1.0, "claim": "guess"})
+
+
+def test_a_logistic_solve_too_big_for_memory_or_time_is_left_out():
+    cfg = _cfg(**{"loss.kind": "bce", "model.output": "sigmoid", "data.features": 300, "data.samples": 50})
+    x = data.generate(cfg.data, 0)
+    floors = floors_for(cfg, x)
+    assert find(floors, "model") is None and headline(floors).name == "data"

@@ -6,17 +6,7 @@ import pytest
 
 from aegui.core.floors import find
 from aegui.core.presets import PRESETS
-from aegui.core.training import FloorsUpdate, RunEnd, RunStart, train
-
-
-def _run(config):
-    floors = end = None
-    for r in train(config):
-        if isinstance(r, (RunStart, FloorsUpdate)):
-            floors = r.floors
-        elif isinstance(r, RunEnd):
-            end = r
-    return floors, end
+from tests.core.test_floor_properties import floors_and_end as _run
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -6,7 +6,7 @@ import numpy as np
 
 from aegui.core import recorder as recorder_mod
 from aegui.core.config import RunConfig, with_changes
-from aegui.core.recorder import RunRecorder, StreamRecorder
+from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore
 from aegui.core.stream import RunStream
 from aegui.core.training import train
@@ -25,7 +25,7 @@ def test_a_seed_band_with_batch_floors_is_stored_the_same_from_messages_and_from
     by_records = RunRecorder(store)
     for record in train(BAND, copies=3, threads=1):
         by_records.feed(record)
-    by_messages = StreamRecorder(store, BAND)
+    by_messages = RunRecorder(store, config=BAND)
     never = threading.Event()
     running = threading.Event()
     running.set()
@@ -42,7 +42,7 @@ def test_a_seed_band_with_batch_floors_is_stored_the_same_from_messages_and_from
 
 def test_a_failure_before_training_is_stored_failed_in_its_group(tmp_path):
     store = RunStore(tmp_path / "runs.sqlite")
-    rec = StreamRecorder(store, BAND, group_name="grid 1")
+    rec = RunRecorder(store, "grid 1", BAND)
     rec.take("failed", "data.file: no such file")
     row = store.get_run(rec.run_id)
     store.close()
@@ -51,7 +51,7 @@ def test_a_failure_before_training_is_stored_failed_in_its_group(tmp_path):
 
 def test_a_store_that_cannot_take_the_curve_still_gets_the_runs_end(tmp_path, monkeypatch):
     store = RunStore(tmp_path / "runs.sqlite")
-    rec = StreamRecorder(store, BAND)
+    rec = RunRecorder(store, config=BAND)
     RunStream(BAND, lambda kind, *p: rec.take(kind, *p) if kind in ("started", "chunk") else None,
               threading.Event(), _set(threading.Event()), threads=1).run()
 

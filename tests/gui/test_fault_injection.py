@@ -133,8 +133,8 @@ def test_rerun_from_a_figure_goes_through_the_memory_guard(qtbot, data_dir, tmp_
     _svg_figure(f, [huge])
     window = app.open_window(str(data_dir))
     qtbot.addWidget(window)
-    window.open_figure(str(f))
-    window.figure_dialog.rerun_selected()
+    window.files.open_figure(str(f))
+    window.files.figure_dialog.rerun_selected()
     assert not window.is_running()
     assert "memory" in window.failure_box.text() and "GB" in window.failure_box.text()
     assert "Cannot run" in window.last_message

@@ -46,7 +46,7 @@ def test_app_starts_over_a_damaged_store_and_says_so(qtbot, data_dir, capsys):
 def test_app_opens_quietly_over_a_sound_store(qtbot, data_dir):
     window = app.open_window(str(data_dir))
     qtbot.addWidget(window)
-    assert not hasattr(window, "store_notice")
+    assert window.store_notice is None
     window.close()
 
 

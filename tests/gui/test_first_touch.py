@@ -21,7 +21,7 @@ def wheel(widget, dy=-120):
 
 def test_the_wheel_scrolls_the_panels_and_edits_no_field_without_focus(qtbot, window):
     window.resize(1280, 600)  # short enough that the panel column scrolls
-    scroll = window.main_split.widget(0)
+    scroll = window.ui.main_split.widget(0)
     qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() > 0)
     loss, features = window.panels.fields["loss.kind"].widget, window.panels.fields["data.features"].widget
     before = window.panels.config()
@@ -38,16 +38,16 @@ def test_the_wheel_scrolls_the_panels_and_edits_no_field_without_focus(qtbot, wi
 
 def test_the_banner_follows_the_config_not_the_preset(qtbot, window):
     window.panels.apply_preset("linear-mse-uniform")
-    assert "Linear, MSE, uniform" in window.claim.text() and "toward zero" in window.claim.text()
+    assert "Linear, MSE, uniform" in window.ui.claim.text() and "toward zero" in window.ui.claim.text()
     window.apply_toggle("loss.kind", "bce")
-    text = window.claim.text()
+    text = window.ui.claim.text()
     assert "toward zero" not in text and "0.5 nats" in text and "changed since" not in text
     window.apply_toggle("data.kind", "bernoulli")
-    assert "almost zero" in window.claim.text()
+    assert "almost zero" in window.ui.claim.text()
     window.panels.apply_preset("linear-mse-uniform")
     window.panels.fields["optimizer.lr"].widget.setText("0.02")
     window.panels.fields["optimizer.lr"].widget.setText(repr(0.01))  # back to the exact preset
-    assert "Linear, MSE, uniform" in window.claim.text()
+    assert "Linear, MSE, uniform" in window.ui.claim.text()
 
 
 def test_expected_floors_and_three_significant_digits():

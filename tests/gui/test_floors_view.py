@@ -35,8 +35,8 @@ def test_the_window_says_why_not_zero_after_a_run(qtbot, window):
     window.panels.set_config(config)
     with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
         assert window.start_run()
-    text = window.why.text()
-    assert window.why.isVisible() and "Why not zero?" in text
+    text = window.ui.why.text()
+    assert window.ui.why.isVisible() and "Why not zero?" in text
     assert "entropy" in text and "affine + sigmoid model cannot fit" in text and "optimizer" in text
     row = window.results.store.list_runs()[0]
     assert {f.name: f.claim for f in row.floors} == {"data": "lower bound", "model": "exact"}

@@ -33,7 +33,7 @@ def start(qtbot, window, config):
 def test_tiny_run_plot_holds_exactly_the_engines_batches(qtbot, window, data_dir):
     window.panels.set_config(TINY)
     with qtbot.waitSignal(window.sigRunEnded, timeout=30_000) as ended:
-        window.run_action.trigger()
+        window.acts.run.trigger()
     assert ended.args == ["finished"] and not window.is_running()
     (row, losses), = runs(data_dir).values()
     assert row.status == "finished" and row.batches == 24 == window.live.point_count()
@@ -41,13 +41,13 @@ def test_tiny_run_plot_holds_exactly_the_engines_batches(qtbot, window, data_dir
     assert np.array_equal(steps, np.arange(24)) and np.allclose(plotted, losses, rtol=1e-6)
     assert window.results.model.rowCount() == 1
     assert window.status.progress.value() == 24 and "3 epochs" in window.status.progress.text()
-    assert window.run_action.isEnabled() and not window.stop_action.isEnabled()
+    assert window.acts.run.isEnabled() and not window.acts.stop.isEnabled()
 
 
 def test_stop_stores_the_run_as_cancelled(qtbot, window, data_dir):
     start(qtbot, window, LONG)
     with qtbot.waitSignal(window.sigRunEnded, timeout=10_000) as ended:
-        window.stop_action.trigger()
+        window.acts.stop.trigger()
     assert ended.args == ["cancelled"]
     (row, losses), = runs(data_dir).values()
     assert row.status == "cancelled" and len(losses) == window.live.point_count() == row.batches
@@ -55,14 +55,14 @@ def test_stop_stores_the_run_as_cancelled(qtbot, window, data_dir):
 
 def test_pause_and_resume(qtbot, window):
     start(qtbot, window, LONG)
-    window.pause_action.trigger()
+    window.acts.pause.trigger()
     qtbot.waitUntil(lambda: window.last_message.startswith("Paused"), timeout=5_000)
     held = window.live.point_count()
-    assert window.pause_action.text() == "Resume"
+    assert window.acts.pause.text() == "Resume"
     with qtbot.assertNotEmitted(window.sigProgress, wait=300):
         pass
     assert window.live.point_count() == held
-    window.pause_action.trigger()
+    window.acts.pause.trigger()
     qtbot.waitUntil(lambda: window.live.point_count() > held, timeout=5_000)
     with qtbot.waitSignal(window.sigRunEnded, timeout=10_000):
         window.stop_run()
@@ -99,7 +99,7 @@ def test_closing_while_paused_still_stops(qtbot, data_dir):
     w = MainWindow(data_dir=str(data_dir))
     w.show()
     start(qtbot, w, LONG)
-    w.pause_action.trigger()
+    w.acts.pause.trigger()
     w.close()
     assert not w.is_running()
     assert [r.status for r, _ in runs(data_dir).values()] == ["cancelled"]
@@ -122,14 +122,14 @@ def test_worker_error_reaches_the_user_and_is_stored_failed(qtbot, window, data_
 
 def test_loss_toggles_keep_the_output_valid(window):
     window.panels.set_config(TINY)
-    window.loss_actions["bce"].trigger()
+    window.acts.loss["bce"].trigger()
     c = window.panels.config()
     assert (c.loss.kind, c.model.output) == ("bce", "sigmoid") and window.panels.is_valid()
-    window.loss_actions["bce_logits"].trigger()
+    window.acts.loss["bce_logits"].trigger()
     c = window.panels.config()
     assert (c.loss.kind, c.model.output) == ("bce_logits", "identity") and window.panels.is_valid()
-    window.loss_actions["bce"].trigger()
-    window.loss_actions["mse"].trigger()
+    window.acts.loss["bce"].trigger()
+    window.acts.loss["mse"].trigger()
     assert window.panels.config().model.output == "identity"
 
 
@@ -144,40 +144,40 @@ def test_toggles_and_grids_share_one_loss_output_rule():
 
 def test_a_toggle_drops_a_preset_name_that_would_mislabel_the_run_but_keeps_the_users(window):
     window.panels.apply_preset("sigmoid-bce-bernoulli")
-    window.data_actions["uniform"].trigger()
+    window.acts.data["uniform"].trigger()
     c = window.panels.config()
     assert c.data.kind == "uniform" and c.name == "" and c.label() == "linear bce uniform"
     assert window.panels.fields["name"].widget.placeholderText() == "linear bce uniform"  # what it will be called
     window.panels.set_config(with_changes(TINY, name="my run"))
-    window.loss_actions["bce"].trigger()
+    window.acts.loss["bce"].trigger()
     assert window.panels.config().name == "my run"
 
 
 def test_invalid_toggle_is_refused_with_the_reason(window):
     window.panels.set_config(TINY)
-    window.loss_actions["bce"].trigger()
-    window.data_actions["gaussian"].trigger()
+    window.acts.loss["bce"].trigger()
+    window.acts.data["gaussian"].trigger()
     assert window.panels.config().data.kind == "uniform"
-    assert window.data_actions["uniform"].isChecked() and not window.data_actions["gaussian"].isChecked()
+    assert window.acts.data["uniform"].isChecked() and not window.acts.data["gaussian"].isChecked()
     assert "Refused data.kind = gaussian" in window.last_message and "[0, 1]" in window.last_message
-    window.loss_actions["mse"].trigger()
-    window.data_actions["gaussian"].trigger()
-    window.loss_actions["bce"].trigger()
-    assert window.panels.config().loss.kind == "mse" and window.loss_actions["mse"].isChecked()
+    window.acts.loss["mse"].trigger()
+    window.acts.data["gaussian"].trigger()
+    window.acts.loss["bce"].trigger()
+    assert window.panels.config().loss.kind == "mse" and window.acts.loss["mse"].isChecked()
 
 
 def test_toggles_follow_the_panels(window):
     window.panels.fields["data.kind"].widget.setCurrentText("bernoulli")
-    assert window.data_actions["bernoulli"].isChecked()
+    assert window.acts.data["bernoulli"].isChecked()
     window.panels.fields["data.kind"].widget.setCurrentText("file")
-    assert not any(a.isChecked() for a in window.data_actions.values())
+    assert not any(a.isChecked() for a in window.acts.data.values())
 
 
 def test_rerun_on_toggle_stops_the_run_and_starts_the_new_one(qtbot, window, data_dir):
-    window.rerun_action.setChecked(True)
+    window.acts.rerun.setChecked(True)
     start(qtbot, window, LONG)
     with qtbot.waitSignal(window.sigRunEnded, timeout=10_000) as ended:
-        window.data_actions["bernoulli"].trigger()
+        window.acts.data["bernoulli"].trigger()
     assert ended.args == ["cancelled"] and window.is_running()
     qtbot.waitUntil(lambda: window.live.point_count() > 0, timeout=30_000)
     with qtbot.waitSignal(window.sigRunEnded, timeout=10_000):
@@ -198,25 +198,25 @@ def test_selecting_runs_overlays_them(qtbot, window):
 def test_settings_remember_config_and_rerun_toggle(qtbot, data_dir):
     first = MainWindow(data_dir=str(data_dir))
     first.panels.set_config(with_changes(TINY, **{"optimizer.lr": 0.0123}))
-    first.rerun_action.setChecked(True)
+    first.acts.rerun.setChecked(True)
     first.close()
     second = MainWindow(data_dir=str(data_dir))
     qtbot.addWidget(second)
-    assert second.panels.config().optimizer.lr == 0.0123 and second.rerun_action.isChecked()
+    assert second.panels.config().optimizer.lr == 0.0123 and second.acts.rerun.isChecked()
     first.deleteLater()
 
 
 def test_invalid_config_disables_run(window):
     window.panels.fields["optimizer.lr"].widget.setText("-1")
-    assert not window.run_action.isEnabled() and not window.start_run()
+    assert not window.acts.run.isEnabled() and not window.start_run()
     assert "optimizer.lr" in window.last_message
 
 
 def test_shortcuts_and_about_versions(window):
     from aegui.gui.window.files import versions
-    assert window.run_action.shortcut().toString() == "Ctrl+R"
-    assert window.stop_action.shortcut().toString() == "Esc"
-    assert window.save_action.shortcut().toString() == "Ctrl+S"
+    assert window.acts.run.shortcut().toString() == "Ctrl+R"
+    assert window.acts.stop.shortcut().toString() == "Esc"
+    assert window.acts.save.shortcut().toString() == "Ctrl+S"
     assert set(versions()) >= {"aegui", "torch", "numpy", "PySide6", "pyqtgraph"}
 
 

@@ -20,15 +20,15 @@ def _one_run(qtbot, window):
 
 
 def test_no_selection_says_what_to_do(window):
-    window.save_action.trigger()
-    assert window.save_dialog is None and "Select one or more runs" in window.last_message
+    window.acts.save.trigger()
+    assert window.files.save_dialog is None and "Select one or more runs" in window.last_message
 
 
 def test_ctrl_s_saves_png_at_the_chosen_width_with_the_view_settings(qtbot, window, tmp_path, monkeypatch):
     _one_run(qtbot, window)
     window.comparison.set_excess(True)
-    window.save_action.trigger()
-    dialog = window.save_dialog
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
     assert isinstance(dialog, SaveComparisonDialog) and dialog.width_spin.value() == 1600
     assert dialog.view["excess"] is True
     target = tmp_path / "cmp"
@@ -45,8 +45,8 @@ def test_ctrl_s_saves_png_at_the_chosen_width_with_the_view_settings(qtbot, wind
 
 def test_svg_carries_the_legend_and_csv_the_curve(qtbot, window, tmp_path, monkeypatch):
     _one_run(qtbot, window)
-    window.save_action.trigger()
-    dialog = window.save_dialog
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(tmp_path / "cmp"), "SVG image (*.svg)")))
     dialog.browse()
@@ -54,9 +54,9 @@ def test_svg_carries_the_legend_and_csv_the_curve(qtbot, window, tmp_path, monke
     assert dialog.save()
     text = (tmp_path / "cmp.svg").read_text(encoding="utf-8")
     assert "tiny" in text and 'id="aegui-runs"' in text
-    window.save_action.trigger()
-    window.save_dialog.path_edit.setText(str(tmp_path / "curves.csv"))
-    assert window.save_dialog.save()
+    window.acts.save.trigger()
+    window.files.save_dialog.path_edit.setText(str(tmp_path / "curves.csv"))
+    assert window.files.save_dialog.save()
     assert (tmp_path / "curves.csv").read_text().startswith("step,")
 
 
@@ -67,8 +67,8 @@ def test_unwritable_folder_shows_why_and_leaves_no_file(qtbot, window, tmp_path)
     locked.mkdir()
     locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
-        window.save_action.trigger()
-        dialog = window.save_dialog
+        window.acts.save.trigger()
+        dialog = window.files.save_dialog
         dialog.path_edit.setText(str(locked / "cmp.png"))
         assert not dialog.save()
         assert dialog.isVisible() and "cannot write" in dialog.error_box.text()
@@ -81,8 +81,8 @@ def test_unwritable_folder_shows_why_and_leaves_no_file(qtbot, window, tmp_path)
 
 def test_missing_folder_is_a_clear_message(qtbot, window, tmp_path):
     _one_run(qtbot, window)
-    window.save_action.trigger()
-    dialog = window.save_dialog
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
     dialog.path_edit.setText(str(tmp_path / "nope" / "cmp.svg"))
     assert not dialog.save() and "does not exist" in dialog.error_box.text()
     dialog.error_box.close()
@@ -97,8 +97,8 @@ def test_suffix_follows_the_chosen_filter():
 def test_a_folder_in_the_way_is_a_clear_message_and_leaves_no_temp_file(qtbot, window, tmp_path):
     _one_run(qtbot, window)
     (tmp_path / "cmp.png").mkdir()  # unwritable even for root: a folder where the file should go
-    window.save_action.trigger()
-    dialog = window.save_dialog
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
     dialog.path_edit.setText(str(tmp_path / "cmp.png"))
     assert not dialog.save() and "cannot write" in dialog.error_box.text()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".cmp")) == []

@@ -37,9 +37,9 @@ def test_figure_rows_multi_select_and_keep_their_seeds(qtbot, two_runs, tmp_path
 
 def test_window_reruns_a_figure_with_its_seeds_not_the_toolbars(qtbot, window, two_runs, tmp_path):
     path = save_comparison(two_runs, tmp_path / "fig.png", width=600)
-    window.seeds_spin.setValue(8)
-    window.open_figure(str(path))
-    d = window.figure_dialog
+    window.acts.seeds.setValue(8)
+    window.files.open_figure(str(path))
+    d = window.files.figure_dialog
     d.table.selectAll()
     started = []
     window.runner.sigStarted.connect(lambda info: started.append((info["label"], info["copies"])))
@@ -85,8 +85,8 @@ def test_every_chooser_starts_in_the_last_folder(qtbot, window, tmp_path, monkey
     folder = tmp_path / "figures"
     folder.mkdir()
     file_dialogs.remember_folder(str(folder / "a.png"))
-    window.import_config()
-    window.open_figure()
-    window.export_config()
+    window.files.import_config()
+    window.files.open_figure()
+    window.files.export_config()
     assert seen[0] == seen[1] == str(folder) and seen[2].startswith(str(folder))
     assert QtCore.QSettings().fileName().startswith(str(settings_dir))  # never the user's own settings

@@ -17,11 +17,11 @@ TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingCon
 
 
 def test_run_from_the_grid_tab_shows_the_live_plot(qtbot, window):
-    window.tabs.setCurrentWidget(window.grid_panel)
+    window.ui.tabs.setCurrentWidget(window.grid_panel)
     window.panels.set_config(TINY)
     with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
         assert window.start_run()
-    assert window.tabs.currentIndex() == 0 and window.recon_tabs.isVisible()
+    assert window.ui.tabs.currentIndex() == 0 and window.ui.recon_tabs.isVisible()
 
 
 def test_pause_time_is_left_out_and_the_first_eta_waits(qtbot, monkeypatch):
@@ -70,7 +70,7 @@ def test_a_file_run_shows_the_files_name_and_width(tmp_path):
 def test_help_links_the_answer_lists_shortcuts_and_tours_the_experiments(qtbot, window, monkeypatch):
     opened = []
     monkeypatch.setattr(QtGui.QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
-    window.answer_action.trigger()
+    window.help_menu.answer.trigger()
     assert opened == ["https://stats.stackexchange.com/a/441767"]
     box = help_menu.show_shortcuts(window)
     assert "Ctrl+R" in box.text() and "Ctrl+G" in box.text() and "Run" in box.text()
@@ -80,7 +80,7 @@ def test_help_links_the_answer_lists_shortcuts_and_tours_the_experiments(qtbot, 
     assert tour.list.item(1).text().startswith("2. Sigmoid, BCE, uniform")
     tour.list.setCurrentRow(1)
     tour.load()
-    assert window.panels.config().loss.kind == "bce" and "0.5 nats" in window.claim.text()
+    assert window.panels.config().loss.kind == "bce" and "0.5 nats" in window.ui.claim.text()
     tour.close()
 
 

@@ -28,7 +28,7 @@ def run_to_end(qtbot, window, config):
 
 
 def test_seed_band_run_draws_the_band_and_stores_every_copy(qtbot, window, data_dir):
-    window.seeds_spin.setValue(3)
+    window.acts.seeds.setValue(3)
     assert run_to_end(qtbot, window, TINY) == "finished"
     assert window.live.band_count() == window.live.point_count() == 16
     # the plot draws at its next tick (≤ 30 Hz), which may come after the run's end
@@ -75,7 +75,7 @@ def test_a_2x2_grid_runs_every_cell_into_one_group(qtbot, window, data_dir, tmp_
     cells = window.grid_dialog.accepted_cells()
     window.grid_dialog.reject()
     assert window.start_grid(cells)
-    assert window.tabs.currentWidget() is window.grid_panel and not window.grid_action.isEnabled()
+    assert window.ui.tabs.currentWidget() is window.grid_panel and not window.acts.grid.isEnabled()
     with qtbot.waitSignal(window.grid_run.sigDone, timeout=60_000) as done:
         pass
     assert done.args == ["finished"] and window.grid_run is None and not window.is_running()
@@ -84,11 +84,11 @@ def test_a_2x2_grid_runs_every_cell_into_one_group(qtbot, window, data_dir, tmp_
     view = window.grid_panel.view
     assert all(c.row is not None and len(c.values()) == 16 for c in view.cells)
     assert view.shape == (["mse", "bce"], ["uniform", "bernoulli"])
-    assert not window.recon_tabs.isVisible()  # the grid takes the width while its tab shows
+    assert not window.ui.recon_tabs.isVisible()  # the grid takes the width while its tab shows
     target = tmp_path / "grid"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "PNG image (*.png)")))
-    window.save_grid_action.trigger()
+    window.acts.save_grid.trigger()
     assert window.last_message == f"Saved {target}.png"
     assert {r["run_id"] for r in export.read_figure(f"{target}.png")} == {r.run_id for r, _ in runs}
 
@@ -98,8 +98,8 @@ def test_open_figure_then_rerun_loads_the_config_and_runs_it(qtbot, window, data
     path = tmp_path / "fig.png"
     export.save_comparison(window.results.rows_and_losses([stored(data_dir)[0][0].run_id]), path, 600)
     window.panels.set_config(TINY)
-    window.open_figure(str(path))
-    dialog = window.figure_dialog
+    window.files.open_figure(str(path))
+    dialog = window.files.figure_dialog
     assert dialog.isVisible() and dialog.table.rowCount() == 1
     with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):
         dialog.rerun_selected()
@@ -112,20 +112,20 @@ def test_open_figure_load_only_fills_the_panels(qtbot, window, data_dir, tmp_pat
     path = tmp_path / "fig.svg"
     export.save_comparison(window.results.rows_and_losses([stored(data_dir)[0][0].run_id]), path)
     window.panels.set_config(TINY)
-    window.open_figure(str(path))
-    window.figure_dialog.load_selected()
+    window.files.open_figure(str(path))
+    window.files.figure_dialog.load_selected()
     assert window.panels.config().optimizer.lr == 0.0077 and not window.is_running()
 
 
 def test_hints_claim_and_idle_status(qtbot, window):
     assert window.live.hint() == LIVE_HINT and window.comparison.hint() == COMPARE_HINT
-    assert "Run (Ctrl+R)" in window.idle_label.text()
+    assert "Run (Ctrl+R)" in window.ui.idle_label.text()
     window.panels.apply_preset("sigmoid-bce-uniform")
-    assert window.claim.isVisible() and "0.5 nats" in window.claim.text() and "floor" in window.claim.text()
+    assert window.ui.claim.isVisible() and "0.5 nats" in window.ui.claim.text() and "floor" in window.ui.claim.text()
     window.panels.fields["optimizer.lr"].widget.setText("0.05")
-    assert "0.5 nats" in window.claim.text() and "changed since" not in window.claim.text()  # follows the config
+    assert "0.5 nats" in window.ui.claim.text() and "changed since" not in window.ui.claim.text()  # follows the config
     assert run_to_end(qtbot, window, TINY) == "finished"
-    assert window.live.hint() is None and "final loss" in window.idle_label.text()
+    assert window.live.hint() is None and "final loss" in window.ui.idle_label.text()
     window.results.view.selectAll()
     assert window.comparison.hint() is None
     window.results.view.clearSelection()

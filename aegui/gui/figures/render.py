@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from .atomic import ExportError, atomic_write  # noqa: F401 - figure_render.ExportError is imported by others
+from .atomic import ExportError, atomic_write
 
 META_KEY = "aegui"
 

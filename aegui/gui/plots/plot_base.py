@@ -191,7 +191,7 @@ class PlotBase(QtWidgets.QWidget):
         # Axis text and grid replayed every frame cost ~5 ms each in software: cache both axes as pixmaps
         # (pyqtgraph calls update() when the ticks change, which refreshes the cache). The live plot's
         # FollowViewBox moves its range in steps, so the caches hold across frames while a run trains.
-        # Files are drawn uncached (figure_render.draw_uncached).
+        # Files are drawn uncached (figures/render.py, draw_uncached).
         for name in ("left", "bottom"):
             pi.getAxis(name).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # The legend sits under the x axis, in the plot's own layout: inside the view it hid curves and floors.

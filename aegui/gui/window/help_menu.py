@@ -59,15 +59,29 @@ class TourDialog(QtWidgets.QDialog):
             self.sigPreset.emit(item.data(QtCore.Qt.ItemDataRole.UserRole))
 
 
-def build_help(window, menu: QtWidgets.QMenu) -> None:
-    """Fill the Help menu of window: the answer, the shortcuts, the tour, About."""
-    answer = menu.addAction("The answer behind aegui (stats.stackexchange.com)")
-    answer.triggered.connect(lambda: QtGui.QDesktopServices.openUrl(QtCore.QUrl(ANSWER_URL)))
-    window.answer_action = answer
-    window.shortcuts_action = menu.addAction("Keyboard shortcuts", lambda: show_shortcuts(window))
-    window.tour_action = menu.addAction("What to try…", lambda: show_tour(window))
-    menu.addSeparator()
-    menu.addAction(window.about_action)
+class HelpMenu:
+    """The Help menu's actions (the answer, the shortcuts, the tour, About) and the boxes it keeps open."""
+
+    def __init__(self, window, menu: QtWidgets.QMenu, about: QtGui.QAction):
+        self.window = window
+        self.answer = menu.addAction("The answer behind aegui (stats.stackexchange.com)")
+        self.answer.triggered.connect(lambda: QtGui.QDesktopServices.openUrl(QtCore.QUrl(ANSWER_URL)))
+        self.shortcuts = menu.addAction("Keyboard shortcuts", self.show_shortcuts)
+        self.tour = menu.addAction("What to try…", self.show_tour)
+        menu.addSeparator()
+        menu.addAction(about)
+        self.box: QtWidgets.QMessageBox | None = None
+        self.tour_dialog: TourDialog | None = None
+
+    def show_shortcuts(self) -> QtWidgets.QMessageBox:
+        """The shortcuts box, kept here while it is open."""
+        self.box = show_shortcuts(self.window)
+        return self.box
+
+    def show_tour(self) -> TourDialog:
+        """The tour, kept here while it is open."""
+        self.tour_dialog = show_tour(self.window)
+        return self.tour_dialog
 
 
 def show_shortcuts(window) -> QtWidgets.QMessageBox:
@@ -76,7 +90,6 @@ def show_shortcuts(window) -> QtWidgets.QMessageBox:
                                 QtWidgets.QMessageBox.StandardButton.Close, window)
     box.setTextFormat(QtCore.Qt.TextFormat.RichText)
     box.open()
-    window.help_box = box
     return box
 
 
@@ -85,5 +98,4 @@ def show_tour(window) -> TourDialog:
     dialog = TourDialog(window.panels.presets, window)
     dialog.sigPreset.connect(window.panels.apply_preset)
     dialog.open()
-    window.tour_dialog = dialog
     return dialog

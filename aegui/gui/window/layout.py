@@ -1,13 +1,18 @@
 """The main window's layout: panels | (live plot + grid tabs, reconstruction) over (results, comparison).
 
-Also its default size and the settings that remember geometry and splitters.
+build_layout arranges the parts the window made and hands back what it built around them (tabs, banner
+labels, splitters) as a WindowLayout the window keeps. Also its default size and the settings that remember
+geometry and splitters.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QLabel, QMainWindow, QScrollArea, QSplitter, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from ..grid.run import GridPanel
 from ..plots.loss_plot import ComparisonPlot, LivePlot
@@ -40,28 +45,24 @@ def _panel_scroll(panels: ConfigPanels) -> QScrollArea:
     return scroll
 
 
-def _live_page(w) -> QWidget:
-    """The claim banner (shown once a preset is chosen) above the live plot."""
+def _banner(style: str) -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setStyleSheet(style)
+    label.setVisible(False)
+    return label
+
+
+def _live_page(claim: QLabel, live: LivePlot, why: QLabel) -> QWidget:
+    """The claim banner (shown once a preset is chosen) above the live plot, "Why not zero?" below it."""
     page = QWidget()
     lay = QVBoxLayout(page)
     lay.setContentsMargins(0, 4, 0, 0)
     lay.setSpacing(4)
-    w.claim = QLabel()
-    w.claim.setWordWrap(True)
-    w.claim.setTextFormat(Qt.TextFormat.RichText)
-    w.claim.setStyleSheet(CLAIM_STYLE)
-    w.claim.setVisible(False)
-    lay.addWidget(w.claim)
-    lay.addWidget(w.live, 1)
-    w.why = QLabel()  # "Why not zero?": the last run's loss split into data, model and optimizer
-    w.why.setWordWrap(True)
-    w.why.setTextFormat(Qt.TextFormat.RichText)
-    w.why.setStyleSheet(WHY_STYLE)
-    w.why.setToolTip("loss = data floor + what this model class cannot fit + what the optimizer left.\n"
-                     "Floors marked 'exact' are attained by this model; 'lower bound' no model can beat; "
-                     "'reference' is for comparison only.")
-    w.why.setVisible(False)
-    lay.addWidget(w.why)
+    lay.addWidget(claim)
+    lay.addWidget(live, 1)
+    lay.addWidget(why)
     return page
 
 
@@ -73,33 +74,51 @@ def _splitter(orientation, *widgets) -> QSplitter:
     return split
 
 
-def build_layout(w) -> None:
-    """Create the window's parts as attributes of w (panels, live, recon, grid_panel, results, comparison)."""
-    w.panels = ConfigPanels()
-    w.live = LivePlot()
-    w.live.set_hint(LIVE_HINT)
-    w.recon = ReconstructionView()
-    w.grid_panel = GridPanel(w.save_grid_action)
-    w.tabs = QTabWidget()
-    w.tabs.setDocumentMode(True)
-    w.tabs.addTab(_live_page(w), "Live loss")
-    w.tabs.addTab(w.grid_panel, "Grid")
-    w.recon_stack = hinted_stack(w.recon, RECON_HINT)
-    w.recon_tabs = QTabWidget()
-    w.recon_tabs.setDocumentMode(True)
-    w.recon_tabs.addTab(w.recon_stack, "Reconstruction")
-    w.results = ResultsPane(w.store)
-    w.comparison = ComparisonPlot()
-    w.comparison.set_hint(COMPARE_HINT)
-    w.top_split = _splitter(Qt.Orientation.Horizontal, w.tabs, w.recon_tabs)
-    w.bottom_split = _splitter(Qt.Orientation.Horizontal, w.results, w.comparison)
-    w.right_split = _splitter(Qt.Orientation.Vertical, w.top_split, w.bottom_split)
-    w.main_split = _splitter(Qt.Orientation.Horizontal, _panel_scroll(w.panels), w.right_split)
-    w.main_split.setStretchFactor(1, 1)
-    w.setCentralWidget(w.main_split)
-    w.idle_label = QLabel()
-    w.idle_label.setStyleSheet(f"color: {MUTED}; padding-left: 4px;")
-    w.statusBar().addWidget(w.idle_label, 1)  # hidden while a temporary message shows, back after
+@dataclass
+class WindowLayout:
+    """What build_layout made around the window's parts; the window keeps it as window.ui."""
+
+    tabs: QTabWidget  # Live loss | Grid
+    recon_tabs: QTabWidget
+    recon_stack: QStackedWidget  # the reconstruction, or its hint before the first run
+    claim: QLabel  # the claim banner above the live plot
+    why: QLabel  # "Why not zero?": the last run's loss split into data, model and optimizer
+    idle_label: QLabel  # the status bar's standing line
+    main_split: QSplitter
+    right_split: QSplitter
+    top_split: QSplitter
+    bottom_split: QSplitter
+
+
+def build_layout(w: QMainWindow, panels: ConfigPanels, live: LivePlot, recon: ReconstructionView,
+                 grid_panel: GridPanel, results: ResultsPane, comparison: ComparisonPlot) -> WindowLayout:
+    """Arrange the window's parts in w (its central widget and status bar); return what was built around them."""
+    live.set_hint(LIVE_HINT)
+    comparison.set_hint(COMPARE_HINT)
+    claim = _banner(CLAIM_STYLE)
+    why = _banner(WHY_STYLE)
+    why.setToolTip("loss = data floor + what this model class cannot fit + what the optimizer left.\n"
+                   "Floors marked 'exact' are attained by this model; 'lower bound' no model can beat; "
+                   "'reference' is for comparison only.")
+    tabs = QTabWidget()
+    tabs.setDocumentMode(True)
+    tabs.addTab(_live_page(claim, live, why), "Live loss")
+    tabs.addTab(grid_panel, "Grid")
+    recon_stack = hinted_stack(recon, RECON_HINT)
+    recon_tabs = QTabWidget()
+    recon_tabs.setDocumentMode(True)
+    recon_tabs.addTab(recon_stack, "Reconstruction")
+    top_split = _splitter(Qt.Orientation.Horizontal, tabs, recon_tabs)
+    bottom_split = _splitter(Qt.Orientation.Horizontal, results, comparison)
+    right_split = _splitter(Qt.Orientation.Vertical, top_split, bottom_split)
+    main_split = _splitter(Qt.Orientation.Horizontal, _panel_scroll(panels), right_split)
+    main_split.setStretchFactor(1, 1)
+    w.setCentralWidget(main_split)
+    idle_label = QLabel()
+    idle_label.setStyleSheet(f"color: {MUTED}; padding-left: 4px;")
+    w.statusBar().addWidget(idle_label, 1)  # hidden while a temporary message shows, back after
+    return WindowLayout(tabs, recon_tabs, recon_stack, claim, why, idle_label,
+                        main_split, right_split, top_split, bottom_split)
 
 
 def default_geometry(w) -> None:
@@ -115,15 +134,16 @@ def default_geometry(w) -> None:
 def size_parts(w, width: int, height: int) -> None:
     """Resize w to width × height and share it out: the live plot first, then reconstruction, table, comparison."""
     w.resize(width, height)
-    left = w.main_split.widget(0).minimumWidth()
+    ui = w.ui
+    left = ui.main_split.widget(0).minimumWidth()
     right = width - left
-    w.main_split.setSizes([left, right])
+    ui.main_split.setSizes([left, right])
     # The live plot is what a run is watched on: it gets most of the top row and most of the height
     # (at 1280 × 800 it was about 545 × 200 px).
     top = 0.68 if height < 900 else 0.62  # short screens: the banner and "Why not zero?" share the top with it
-    w.right_split.setSizes([int(height * top), int(height * (1 - top))])
-    w.top_split.setSizes([int(right * 0.70), int(right * 0.30)])
-    w.bottom_split.setSizes([int(right * 0.56), int(right * 0.44)])
+    ui.right_split.setSizes([int(height * top), int(height * (1 - top))])
+    ui.top_split.setSizes([int(right * 0.70), int(right * 0.30)])
+    ui.bottom_split.setSizes([int(right * 0.56), int(right * 0.44)])
 
 
 def restore_settings(w) -> None:
@@ -134,11 +154,11 @@ def restore_settings(w) -> None:
         w.restoreState(s.value("state"))
         for name in SPLITTERS:
             if s.value(name) is not None:
-                getattr(w, name).restoreState(s.value(name))
+                getattr(w.ui, name).restoreState(s.value(name))
     else:
         default_geometry(w)
-    w.rerun_action.setChecked(s.value("rerun_on_toggle", False, type=bool))
-    w.seeds_spin.setValue(s.value("seeds", 1, type=int))
+    w.acts.rerun.setChecked(s.value("rerun_on_toggle", False, type=bool))
+    w.acts.seeds.setValue(s.value("seeds", 1, type=int))
 
 
 def save_settings(w) -> None:
@@ -147,6 +167,6 @@ def save_settings(w) -> None:
     s.setValue("geometry", w.saveGeometry())
     s.setValue("state", w.saveState())
     for name in SPLITTERS:
-        s.setValue(name, getattr(w, name).saveState())
-    s.setValue("rerun_on_toggle", w.rerun_action.isChecked())
-    s.setValue("seeds", w.seeds_spin.value())
+        s.setValue(name, getattr(w.ui, name).saveState())
+    s.setValue("rerun_on_toggle", w.acts.rerun.isChecked())
+    s.setValue("seeds", w.acts.seeds.value())

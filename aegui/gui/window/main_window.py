@@ -1,7 +1,9 @@
 """The main window: wires panels, live plot, reconstruction, grid, results and comparison to the RunController.
 
-Layout lives in window_layout, actions and menus in window_actions, file and dialog commands in window_files;
-training lives in the engine, and the worker's lifetime in RunController.
+The window makes its parts and keeps each by name: the content parts (panels, live, recon, grid_panel,
+results, comparison), the actions (acts, from actions.py), the layout around the parts (ui, from
+layout.py), the Help menu, the file commands (files, from files.py) and the status line. Training lives
+in the engine, and the worker's lifetime in RunController.
 """
 
 from __future__ import annotations
@@ -20,16 +22,22 @@ from ...core.store import RunStore
 
 from ..banner import banner_html
 from ..figures.open_figure import FigureDropFilter, launch_refusal
+from ..grid.dialog import GridDialog
+from ..grid.run import GridPanel, GridRun
+from ..panels import ConfigPanels
+from ..plots.loss_plot import ComparisonPlot, LivePlot
+from ..plots.recon_view import ReconstructionView
+from ..results import ResultsPane
+from .actions import build_actions, build_menus
+from .files import FileCommands
+from .layout import COMPARE_HINT, build_layout, restore_settings, save_settings
 from .run_status import RunStatus
 from .runner import RunController
 from .toggles import sync_toggles, toggled_config
-from .actions import build_actions, build_menus
-from .files import WindowFiles
 from .wheel_guard import guard_wheel
-from .layout import COMPARE_HINT, build_layout, restore_settings, save_settings
 
 
-class MainWindow(WindowFiles, QMainWindow):
+class MainWindow(QMainWindow):
     """aegui's window: configure, toggle, run (one, N seeds, or a grid), watch, compare, save."""
 
     sigProgress = Signal(int)  # batches shown so far in the live plot
@@ -45,13 +53,26 @@ class MainWindow(WindowFiles, QMainWindow):
         self._closed = False
         self.last_message = ""
         self.failure_box: QMessageBox | None = None
-        self.grid_run = None
+        self.store_notice: QMessageBox | None = None  # app.main's warning about the store, if any
+        self.warm_starter = None  # app.main's warm-up, started after the first paint
+        self.grid_dialog: GridDialog | None = None
+        self.grid_run: GridRun | None = None
         self.preset = None
         self.current_run_id = None
+        self.last_run_id = None
+        self.settings_warning = ""
         self.rerun_queue = []  # (config, copies) a figure asked to rerun, one after another
-        build_actions(self)
-        build_layout(self)
-        build_menus(self)
+        self.files = FileCommands(self)
+        self.acts = build_actions(self)
+        self.panels = ConfigPanels()
+        self.live = LivePlot()
+        self.recon = ReconstructionView()
+        self.grid_panel = GridPanel(self.acts.save_grid)
+        self.results = ResultsPane(self.store)
+        self.comparison = ComparisonPlot()
+        self.ui = build_layout(self, self.panels, self.live, self.recon, self.grid_panel, self.results,
+                               self.comparison)
+        self.toolbar, self.help_menu = build_menus(self, self.acts)
         guard_wheel(self)
         self.status = RunStatus(self.statusBar())
         self._connect_parts()
@@ -67,7 +88,7 @@ class MainWindow(WindowFiles, QMainWindow):
         self.panels.sigPresetChosen.connect(self.show_claim)
         self.results.sigSelectionChanged.connect(self.show_comparison)
         self.results.sigLoadConfig.connect(self.panels.set_config)
-        self.tabs.currentChanged.connect(self._tab_changed)
+        self.ui.tabs.currentChanged.connect(self._tab_changed)
         r = self.runner
         for signal, slot in ((r.sigStarted, self._on_started), (r.sigChunk, self._on_chunk),
                              (r.sigCopies, self.live.append_copies),
@@ -80,11 +101,11 @@ class MainWindow(WindowFiles, QMainWindow):
         self.drops = FigureDropFilter(self)
         for widget in (self.live.plot_widget, self.comparison.plot_widget, self.grid_panel.view.layout_widget):
             self.drops.watch(widget.viewport())  # plots take drags themselves; figures dropped on them count too
-        self.drops.sigFigureDropped.connect(self.open_figure)
+        self.drops.sigFigureDropped.connect(self.files.open_figure)
 
     def _tab_changed(self, _index: int) -> None:
         # The grid's small multiples need the width; the reconstruction belongs with the live plot.
-        self.recon_tabs.setVisible(self.tabs.currentWidget() is not self.grid_panel)
+        self.ui.recon_tabs.setVisible(self.ui.tabs.currentWidget() is not self.grid_panel)
 
     def _restore_config(self) -> None:
         text = QSettings().value("config")
@@ -95,7 +116,7 @@ class MainWindow(WindowFiles, QMainWindow):
             why = exc.problems[0] if isinstance(exc, cfg.ConfigError) else type(exc).__name__
             self.settings_warning = f"The saved config could not be used ({why}); the panels start from the defaults."
             print(f"aegui: warning: {self.settings_warning}", file=sys.stderr)
-            self._say(self.settings_warning)
+            self.say(self.settings_warning)
 
     # ---------------------------------------------------------------- runs
 
@@ -107,18 +128,18 @@ class MainWindow(WindowFiles, QMainWindow):
         """Start training the panels' config (× the seeds spin box); False, saying why, when it cannot."""
         problems = self.panels.problems()
         if problems:
-            self._say("Cannot run: " + "; ".join(str(p) for p in problems))
+            self.say("Cannot run: " + "; ".join(str(p) for p in problems))
             return False
         config = self.panels.config()
         QSettings().setValue("config", config_io.to_json(config))  # the panels' config, never a grid cell's
-        return self.launch(config, self.seeds_spin.value())
+        return self.launch(config, self.acts.seeds.value())
 
     def launch(self, config, copies: int = 1, group: str | None = None) -> bool:
         """Start config as `copies` seeded copies, stored in group; False while another run is going, the store
         is read-only, or the memory guard refuses it (saying why in a dialog)."""
         refusal = launch_refusal(self.store, config, copies)
         if refusal:
-            self._say("Cannot run: " + refusal.splitlines()[0])
+            self.say("Cannot run: " + refusal.splitlines()[0])
             if not self._closed:
                 self.failure_box = QMessageBox(QMessageBox.Icon.Warning, "Cannot run", refusal,
                                                QMessageBox.StandardButton.Ok, self)
@@ -127,11 +148,11 @@ class MainWindow(WindowFiles, QMainWindow):
         if not self.runner.start(config, copies, group):
             return False
         if group is None:  # a single run is watched on the live plot, even when started from the Grid tab
-            self.tabs.setCurrentIndex(0)
+            self.ui.tabs.setCurrentIndex(0)
         # The live plot is cleared when the run has started (start_run): until then the last run stays whole,
         # and becomes a ghost with every batch it sent.
         self._set_running(True)
-        self._say(f"Starting {config.label()}…")
+        self.say(f"Starting {config.label()}…")
         return True
 
     def stop_run(self) -> None:
@@ -141,41 +162,41 @@ class MainWindow(WindowFiles, QMainWindow):
     def set_paused(self, paused: bool) -> None:
         """Pause or resume the run."""
         self.runner.set_paused(paused)
-        self.pause_action.setText("Resume" if paused else "Pause")
+        self.acts.pause.setText("Resume" if paused else "Pause")
 
     def rerun(self) -> None:
         """Stop the current run, if any, and start the panels' config once it has ended."""
         if self.panels.is_valid() and self.grid_run is None:
-            self.runner.restart(self.panels.config(), self.seeds_spin.value())
+            self.runner.restart(self.panels.config(), self.acts.seeds.value())
             self._set_running(True)
 
     def _set_running(self, running: bool) -> None:
-        self.run_action.setEnabled(not running and self.panels.is_valid())
-        self.grid_action.setEnabled(not running)
-        self.stop_action.setEnabled(running)
-        self.pause_action.setEnabled(running)
-        self.seeds_spin.setEnabled(not running)
+        self.acts.run.setEnabled(not running and self.panels.is_valid())
+        self.acts.grid.setEnabled(not running)
+        self.acts.stop.setEnabled(running)
+        self.acts.pause.setEnabled(running)
+        self.acts.seeds.setEnabled(not running)
         if not running:
-            self.pause_action.setChecked(False)
-            self.pause_action.setText("Pause")
+            self.acts.pause.setChecked(False)
+            self.acts.pause.setText("Pause")
 
     # ---------------------------------------------------------------- run signals (GUI thread)
 
     def _on_started(self, info: dict) -> None:
         self.last_run_id = info.get("run_id")
-        self.why.setText("<b>Why not zero?</b> " + ("solving this model's floor in the background…"
+        self.ui.why.setText("<b>Why not zero?</b> " + ("solving this model's floor in the background…"
                                                     if info.get("solving") else "the answer shows when the run ends."))
-        self.why.setVisible(True)
+        self.ui.why.setVisible(True)
         info = {**info, "name": self._stored_name(info)}
         self.current_run_id = info.get("run_id")
         self.live.set_hint(None)
-        self.recon_stack.setCurrentIndex(1)
+        self.ui.recon_stack.setCurrentIndex(1)
         self.live.start_run(info)
         self.status.start(info)
         self.results.refresh()  # the new run is stored as 'running' already: list it while it trains
         seeds = f" × {info['copies']} seeds" if info.get("copies", 1) > 1 else ""
         how = f" ({info['step_mode']})" if info.get("step_mode") else ""
-        self._say(f"Training {info['label']}{seeds} on {info['device']}{how}. {info.get('device_note', '')}".strip())
+        self.say(f"Training {info['label']}{seeds} on {info['device']}{how}. {info.get('device_note', '')}".strip())
         self._idle(f"Training {info['label']}{seeds} — Esc stops, Ctrl+P pauses.")
 
     def _stored_name(self, info: dict) -> str:
@@ -197,17 +218,17 @@ class MainWindow(WindowFiles, QMainWindow):
     def _on_paused(self, paused: bool) -> None:
         self.status.set_paused(paused)
         self.results.mark_paused(self.current_run_id, paused)
-        self._say("Paused: Ctrl+P resumes" if paused else "Resumed")
+        self.say("Paused: Ctrl+P resumes" if paused else "Resumed")
 
     def _on_finished(self, end) -> None:
         self.status.end(f"{end.stop_reason}: {end.epochs} epochs")
         text = f"Run {end.stop_reason} after {end.batches:,} batches; final loss {end.final_loss:.4g}"
-        self._say(text)
+        self.say(text)
         self._idle(text + ". Select runs in the table to compare them; Ctrl+S saves the comparison.")
 
     def _on_failed(self, message: str) -> None:
         self.status.end("failed")
-        self._say("Run failed: " + message.splitlines()[0])
+        self.say("Run failed: " + message.splitlines()[0])
         self._idle("Last run failed: " + message.splitlines()[0])
         if not self._closed:
             self.failure_box = QMessageBox(QMessageBox.Icon.Warning, "Run failed", message,
@@ -229,7 +250,7 @@ class MainWindow(WindowFiles, QMainWindow):
 
     def _explain_last_run(self) -> None:
         """Under the plot: of the run's loss, what the data forces, what the model cannot fit, what is left."""
-        run_id = getattr(self, "last_run_id", None)
+        run_id = self.last_run_id
         try:
             row = self.results.store.get_run(run_id) if run_id is not None else None
         except KeyError:
@@ -239,7 +260,76 @@ class MainWindow(WindowFiles, QMainWindow):
         fields = floor_fields(row.config, row.floors, row.eval_loss)
         self.live.set_floors(fields["floors"])  # a model floor solved in the background is in the store now
         why = fields["why_not_zero"] or "the run ended before its final model could be evaluated."
-        self.why.setText(f"<b>Why not zero?</b> {html.escape(why)}")
+        self.ui.why.setText(f"<b>Why not zero?</b> {html.escape(why)}")
+
+    # ---------------------------------------------------------------- figures' reruns
+
+    def load_config(self, config, copies: int = 1) -> None:
+        """Put a figure's config and its seeds count in the panels and toolbar."""
+        self.panels.set_config(config)
+        self.acts.seeds.setValue(copies)
+
+    def rerun_config(self, config, copies: int = 1) -> None:
+        """Train a figure's run again with its own seeds count; several queue and start one after another."""
+        self.rerun_queue.append((config, copies))
+        if self.is_running() or self.grid_run is not None:
+            self.say(f"Queued {config.label()}: it starts when the current run ends "
+                     f"({len(self.rerun_queue)} waiting)")
+            return
+        self.next_queued()
+
+    def next_queued(self) -> bool:
+        """Start the next queued rerun, if any and nothing runs; True when one started."""
+        if not self.rerun_queue or self.is_running() or self.grid_run is not None:
+            return False
+        config, copies = self.rerun_queue.pop(0)
+        self.load_config(config, copies)
+        if self.panels.problems():
+            self.say(f"Cannot rerun {config.label()}: " + "; ".join(str(p) for p in self.panels.problems()))
+            return self.next_queued()
+        return self.launch(config, copies)
+
+    # ---------------------------------------------------------------- grid
+
+    def open_grid_dialog(self) -> None:
+        """Run ▸ Grid…: choose losses × data; accepted cells then train one after another."""
+        if self.is_running():
+            self.say("Wait for the run to end (or stop it) before starting a grid")
+            return
+        if self.panels.problems():
+            self.say("Fix the fields marked in red first: the grid starts from the panels' config")
+            return
+        self.grid_dialog = GridDialog(self.panels.config(), self.acts.seeds.value(), self)
+        self.grid_dialog.accepted.connect(self._grid_accepted)
+        self.grid_dialog.open()
+
+    def _grid_accepted(self) -> None:
+        self.start_grid(self.grid_dialog.accepted_cells())
+
+    def start_grid(self, cells) -> bool:
+        """Train these GridCells one after another into one stored group, filling the Grid tab live."""
+        run = GridRun(cells, self.launch, self.runner, self.results.store, self.grid_panel.view,
+                      self.acts.seeds.value(), self)
+        run.sigCell.connect(self._grid_cell)
+        run.sigDone.connect(self._grid_done)
+        self.grid_run = run
+        self.grid_panel.show_grid()
+        self.ui.tabs.setCurrentWidget(self.grid_panel)
+        if not run.start():
+            self.grid_run = None
+            return False
+        return True
+
+    def _grid_cell(self, index: int, total: int, name: str) -> None:
+        self.grid_panel.status.setText(f"{self.grid_run.group}: cell {index + 1} of {total}, {name}")
+        self._idle(f"Grid: training cell {index + 1} of {total} ({name}) — Esc stops the grid.")
+
+    def _grid_done(self, outcome: str) -> None:
+        run, self.grid_run = self.grid_run, None
+        self.grid_panel.status.setText(f"{run.group}: {len(run.run_ids)} run(s), {outcome}")
+        self._set_running(self.is_running())
+        self._idle(f"Grid {outcome}: {len(run.run_ids)} run(s) stored as group “{run.group}”. "
+                   "Ctrl+Shift+S saves the grid image.")
 
     # ---------------------------------------------------------------- toggles, presets
 
@@ -253,17 +343,17 @@ class MainWindow(WindowFiles, QMainWindow):
         if added:
             # Each problem names its field and value already: said once, not "data.kind = gaussian: data.kind = …".
             said = [p.split(": ", 1)[1] if p.startswith(f"{path} = ") else p for p in added]
-            self._say(f"Refused {path} = {value}: " + "; ".join(said))
+            self.say(f"Refused {path} = {value}: " + "; ".join(said))
             self._sync_toggles(self.panels.config())
             return False
         self.panels.set_config(new)
-        if self.rerun_action.isChecked():
+        if self.acts.rerun.isChecked():
             self.rerun()
         return True
 
     def _sync_toggles(self, config) -> None:
-        sync_toggles(self.loss_actions, config.loss.kind)
-        sync_toggles(self.data_actions, config.data.kind)
+        sync_toggles(self.acts.loss, config.loss.kind)
+        sync_toggles(self.acts.data, config.data.kind)
 
     def _config_changed(self, config) -> None:
         self._sync_toggles(config)
@@ -277,13 +367,13 @@ class MainWindow(WindowFiles, QMainWindow):
     def _show_claim_text(self, config) -> None:
         # Built from the config on screen every time: a banner frozen at the preset told BCE users "toward zero".
         if self.panels.problems():
-            self.claim.setText("<b>This config cannot run yet</b> — fix the fields marked in red in the panels.")
+            self.ui.claim.setText("<b>This config cannot run yet</b> — fix the fields marked in red in the panels.")
         else:
-            self.claim.setText(banner_html(config, self.preset))
-        self.claim.setVisible(True)
+            self.ui.claim.setText(banner_html(config, self.preset))
+        self.ui.claim.setVisible(True)
 
     def _validity_changed(self, ok: bool) -> None:
-        self.run_action.setEnabled(ok and not self.is_running())
+        self.acts.run.setEnabled(ok and not self.is_running())
         if not ok:
             self.statusBar().showMessage("Fix the fields marked in red to run", 5000)
 
@@ -300,15 +390,15 @@ class MainWindow(WindowFiles, QMainWindow):
     def on_warm_up(self, info: dict) -> None:
         """torch is imported (off the GUI thread): offer CUDA if it exists."""
         self.panels.set_cuda_available(bool(info.get("cuda")))
-        self._say(f"torch {info['torch']} ready" if "torch" in info else f"torch failed: {info.get('error')}")
+        self.say(f"torch {info['torch']} ready" if "torch" in info else f"torch failed: {info.get('error')}")
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.last_message = text
         self.statusBar().showMessage(text, 10_000)
 
     def _idle(self, text: str) -> None:
         """The status bar's standing line, shown whenever no temporary message covers it."""
-        self.idle_label.setText(text)
+        self.ui.idle_label.setText(text)
 
     def _noop(self, *_args) -> None:
         """The rerun toggle is read when a toggle fires; nothing to do when it changes."""
