@@ -119,7 +119,7 @@ class GridView(QtWidgets.QWidget):
                      f"<span style='color:#7fb8d8'>█</span> min–max &nbsp; " if bands else "")
                   + f"<span style='color:{EPOCH_COLOUR}'>●</span> epoch mean &nbsp; "
                   + ("" if self.excess else  # excess mode draws no floor lines: each curve is measured from its own
-                     f"<span style='color:{FLOOR_COLOUR}'>╌</span> lowest loss the data allows (floor)"))
+                     f"<span style='color:{FLOOR_COLOUR}'>╌</span> floor: the tightest exact or lower-bound floor for each cell's model"))
         losses, datas = self.shape
         axes = "log y: loss − floor" if self.excess else "log y"
         title = (f"<b>aegui grid</b> · rows: loss ({len(losses)}) · columns: data ({len(datas)}) · {axes}, "
