@@ -19,10 +19,10 @@ import traceback
 from PySide6.QtCore import QObject, Signal
 
 
-class TrainWorker(QObject):
-    """Runs one config's training; move it to a QThread and connect thread.started to run()."""
+class RunSignals(QObject):
+    """The signals of one run, declared once: the worker emits them, the RunController relays them."""
 
-    sigStarted = Signal(object)    # dict: run_id, label, floor, floor_exact, batches_per_epoch, epochs, device, …
+    sigStarted = Signal(object)    # dict: run_id, label, floors, floor, batches_per_epoch, epochs, device, …
     sigChunk = Signal(object, object, object, object)  # steps int64, losses, seconds, epochs int64
     sigEpochs = Signal(object)     # list of dicts: epoch, epoch_mean, recent_mean, step, seconds
     sigCopies = Signal(object)     # (m, copies) per-copy losses of the chunk that follows (seed bands only)
@@ -32,6 +32,17 @@ class TrainWorker(QObject):
     sigPaused = Signal(bool)
     sigFinished = Signal(object)   # the engine's RunEnd
     sigFailed = Signal(str)
+
+
+# Each stream message (stream.py) and the signal that carries it.
+MESSAGE_SIGNALS = {"started": "sigStarted", "chunk": "sigChunk", "epochs": "sigEpochs", "copies": "sigCopies",
+                   "floors": "sigFloors", "run_floors": "sigRunFloors", "reconstruction": "sigReconstruction",
+                   "paused": "sigPaused", "finished": "sigFinished", "failed": "sigFailed"}
+
+
+class TrainWorker(RunSignals):
+    """Runs one config's training; move it to a QThread and connect thread.started to run()."""
+
     sigDone = Signal()             # always last, after sigFinished or sigFailed, with the store written
 
     def __init__(self, config, store_path: str | None, *, threads: int | None = None, copies: int = 1,
@@ -54,10 +65,7 @@ class TrainWorker(QObject):
         self._seen = {"batches": 0, "last_loss": float("nan"), "epochs": 0, "min_epoch": float("nan"),
                       "t0": time.monotonic()}  # what a RunEnd needs, should the child have to be killed
         self.ended = threading.Event()  # set once run() has returned (sigDone emitted, store closed)
-        self._relays = {"started": self.sigStarted.emit, "chunk": self.sigChunk.emit, "epochs": self.sigEpochs.emit,
-                        "copies": self.sigCopies.emit, "floors": self.sigFloors.emit, "run_floors": self.sigRunFloors.emit,
-                        "reconstruction": self.sigReconstruction.emit, "paused": self.sigPaused.emit,
-                        "finished": self.sigFinished.emit, "failed": self.sigFailed.emit}
+        self._relays = {kind: getattr(self, name).emit for kind, name in MESSAGE_SIGNALS.items()}
 
     # ---- controls: thread-safe, callable from the GUI thread
 

@@ -8,25 +8,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..worker import TrainWorker
+from ..worker import MESSAGE_SIGNALS, RunSignals, TrainWorker
 
 
 SHUTDOWN_WAIT_S = 0.8  # closing the window waits this long for Stop before it ends a training process
 
 
-class RunController(QObject):
-    """Start, stop, pause and rerun training runs; join each worker's thread when it is done."""
+class RunController(RunSignals):
+    """Start, stop, pause and rerun training runs; join each worker's thread when it is done.
 
-    sigStarted = Signal(object)
-    sigChunk = Signal(object, object, object, object)
-    sigCopies = Signal(object)
-    sigFloors = Signal(object)  # BCE batch floors of the chunk that follows
-    sigRunFloors = Signal(object)  # the run's floors again, once a background model-floor solve is done
-    sigReconstruction = Signal(object, object, object, str)
-    sigEpochs = Signal(object)
-    sigPaused = Signal(bool)
-    sigFinished = Signal(object)
-    sigFailed = Signal(str)
+    It carries the worker's signals (RunSignals, declared once) for the window, which connects to them
+    once, whatever worker is running.
+    """
+
     sigEnded = Signal(str)  # finished / cancelled / failed, after the thread has been joined
 
     def __init__(self, store_path: str | None, parent: QObject | None = None):
@@ -49,14 +43,11 @@ class RunController(QObject):
         thread = QThread(self)  # parented and referenced: a collected running QThread aborts the process
         worker.moveToThread(thread)
         # Signal-to-signal connections are queued to this object's (GUI) thread, like slots.
-        for signal, slot in ((worker.sigStarted, self.sigStarted), (worker.sigChunk, self.sigChunk),
-                             (worker.sigEpochs, self.sigEpochs), (worker.sigPaused, self.sigPaused),
-                             (worker.sigCopies, self.sigCopies),
-                             (worker.sigFloors, self.sigFloors), (worker.sigRunFloors, self.sigRunFloors),
-                             (worker.sigReconstruction, self.sigReconstruction),
-                             (worker.sigFinished, self._on_finished), (worker.sigFailed, self._on_failed),
-                             (worker.sigDone, self._on_done), (thread.started, worker.run)):
-            signal.connect(slot)
+        own = {"sigFinished": self._on_finished, "sigFailed": self._on_failed}  # noted, then relayed
+        for name in MESSAGE_SIGNALS.values():
+            getattr(worker, name).connect(own.get(name, getattr(self, name)))
+        worker.sigDone.connect(self._on_done)
+        thread.started.connect(worker.run)
         self._worker, self._thread, self._outcome = worker, thread, ""
         thread.start()
         return True
