@@ -1,19 +1,24 @@
-"""What the CLI's modules share: exit codes, usage errors, the run flags and the config they build, JSON out.
+"""What the CLI's modules share: exit codes, usage errors, the run flags and the config they build, opening
+the store, checking ids and seeds, printing numbers, floors and JSON.
 
-Its own module so that cli (the parser and dispatch), commands and grid all import it and never each other
-in a circle.
+Its own module so that the parser (and dispatch) and the command groups (train, grid, history) all import it
+and never each other in a circle.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
+from contextlib import contextmanager
 
 from ..core.schema import FIELDS
 
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 1  # a full disk, a permission, a lock held too long: not the input's fault
 EXIT_INTERRUPTED = 130
+MAX_SEEDS = 64
+MAX_RUN_ID = 2**63 - 1
 
 # Every config field's flag, from the schema: {dest: (dotted path, type)}; None means "not given, keep the
 # preset's value".
@@ -80,3 +85,74 @@ def printable(text) -> str:
     import unicodedata
     return "".join(c if unicodedata.category(c)[0] != "C" else repr(c)[1:-1]
                    for c in str(text))
+
+
+@contextmanager
+def usage_errors():
+    """Turn the engine's and the store's input errors into one-line-per-problem usage errors."""
+    from ..core.config import ConfigError  # here: `aegui --help` loads only the schema
+    from ..core.store import StoreError
+    try:
+        yield
+    except ConfigError as exc:
+        raise UsageError("\n".join(f"error: {p}" for p in exc.problems)) from None
+    except StoreError as exc:
+        if exc.environment:
+            raise  # cli.main: one line, exit 1
+        raise UsageError(f"error: {exc}") from None
+
+
+def open_store(args, read_only_ok: bool = False):
+    """The run store named by --data-dir, AEGUI_DATA_DIR or the default folder.
+
+    read_only_ok: for commands that only read (runs, show, export), a store that cannot be written
+    (full disk, permission) is opened read-only with a warning instead of refused.
+    """
+    from ..core.store import RunStore
+    with usage_errors():
+        store = RunStore.open(getattr(args, "data_dir", None), read_only_ok=read_only_ok)
+    if store.notice:
+        print(f"warning: {printable(store.notice)}", file=sys.stderr)
+    return store
+
+
+def max_memory(args) -> int | None:
+    """--max-memory in bytes, or None for the default budget."""
+    from ..core.memory import parse_size
+    text = getattr(args, "max_memory", None)
+    if text is None:
+        return None
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise UsageError(f"error: {exc}") from None
+
+
+def check_run_id(run_id: int) -> None:
+    """UsageError for an id no store can hold (SQLite integers are 64-bit)."""
+    if not 1 <= run_id <= MAX_RUN_ID:
+        raise UsageError(f"error: run_id = {str(run_id)[:30]}: no such run (ids are whole numbers from 1 to "
+                         f"{MAX_RUN_ID:,}; see `aegui runs`)")
+
+
+def check_seeds(n: int) -> None:
+    """UsageError unless n is a seeds count the CLI allows (1 to MAX_SEEDS)."""
+    if not 1 <= n <= MAX_SEEDS:
+        raise UsageError(f"error: --seeds = {n}: must be a whole number from 1 to {MAX_SEEDS}")
+
+
+def num(v, fmt: str = ".4g") -> str:
+    """v formatted for a table, or '-' when it is not a number."""
+    return f"{v:{fmt}}" if isinstance(v, (int, float)) and not isinstance(v, bool) else "-"
+
+
+def print_floors(summary: dict, out=None, indent: str = "") -> None:
+    """One line per floor: name, value, claim and basis; the one the gap is measured from is marked."""
+    out = out or sys.stderr  # looked up now: tests swap sys.stderr
+    claim = "exact" if summary["floor_exact"] else "lower bound"
+    marked = False
+    for f in summary["floors"]:
+        mark = not marked and f["value"] is not None and f["value"] == summary["floor"] and f["claim"] == claim
+        marked |= mark
+        print(f"{indent}{f['name'] + ' floor':20} {num(f['value']):>10}  {f['claim']:11}  {f['basis']}"
+              f"{'  <- the gap is measured from here' if mark else ''}", file=out)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import EXIT_INTERRUPTED, UsageError, config_from_args, finite, print_json
+from .common import (EXIT_INTERRUPTED, UsageError, check_seeds, config_from_args, finite, max_memory, open_store,
+                     print_json, usage_errors)
 from ..core.config import LOSSES, DATA_KINDS, ConfigError, apply_data, apply_loss, with_changes
 
 
@@ -35,19 +36,18 @@ def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1, max
 
 def cmd_grid(args) -> int:
     """Train each loss × data cell and report its final loss beside its floor."""
-    from .commands import _check_seeds
-    _check_seeds(args.seeds)
+    check_seeds(args.seeds)
     return run_grid(args)
 
 
 def run_grid(args) -> int:
     """Validate every cell, then train them one after another into one stored group."""
-    from .commands import _usage_errors, max_memory, open_store, train_and_store
+    from .train import train_and_store
     from ..gui.figures.export import ExportError, check_out
     losses = _split(args.loss, "mse,bce", LOSSES, "--loss")
     datas = _split(args.data, "uniform,bernoulli", DATA_KINDS, "--data")
     args.loss = args.data = None  # the lists are not single-run overrides
-    with _usage_errors():
+    with usage_errors():
         base = config_from_args(args)
     if args.out:
         try:

@@ -98,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "grid":
             from .grid import cmd_grid
             return cmd_grid(args)
-        from . import commands
-        return getattr(commands, f"cmd_{args.command}")(args)
+        from . import history, train  # one module per command group: train (run, presets), history (the rest)
+        group = train if args.command in ("run", "presets") else history
+        return getattr(group, f"cmd_{args.command}")(args)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_INVALID

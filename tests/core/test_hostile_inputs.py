@@ -163,8 +163,8 @@ def test_f5_a_write_lock_held_elsewhere_says_waiting_then_gives_up_with_exit_1(t
 
 
 def test_f8_grid_out_is_checked_before_any_training(tmp_path, capsys, monkeypatch):
-    import aegui.cli.commands as commands
-    monkeypatch.setattr(commands, "train_and_store", lambda *a, **k: pytest.fail("trained before --out was checked"))
+    import aegui.cli.train as train
+    monkeypatch.setattr(train, "train_and_store", lambda *a, **k: pytest.fail("trained before --out was checked"))
     for out, needle in ((tmp_path / "nowhere" / "g.png", "does not exist"), (tmp_path / "g.txt", "must end in")):
         assert cli.main(["grid", "--samples", "256", "--epochs", "1", "--out", str(out),
                          "--data-dir", str(tmp_path / "d")]) == 2

@@ -1,0 +1,125 @@
+"""`aegui run` and `aegui presets`: train one config (or a seed band) into the store; what the grid trains with."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+
+from .common import (EXIT_INTERRUPTED, check_seeds, config_from_args, finite, max_memory, num, open_store,
+                     print_floors, print_json, usage_errors)
+from ..core.config_io import to_dict
+
+
+@contextmanager
+def _ctrl_c_cancels(cancel: threading.Event):
+    """First Ctrl-C asks the loop to stop after this batch; the run is then stored as cancelled."""
+    def handler(signum, frame):
+        cancel.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        old = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+
+
+def train_and_store(prep, store, copies: int, group_name: str | None = None) -> dict:
+    """Train one prepared config, storing it as it goes; return the run's summary dict."""
+    from ..core.recorder import RunRecorder
+    from ..core.training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart, train
+    from .progress import Progress
+    cancel = threading.Event()
+    rec = RunRecorder(store, group_name=group_name)
+    progress = Progress(prep.config.training.epochs, prep.config.label())
+    start = end = None
+    floors = prep.floors
+    with _ctrl_c_cancels(cancel):
+        try:
+            for r in train(prep, cancel, copies=copies):
+                rec.feed(r)
+                if isinstance(r, LossBlock):
+                    progress.batch(r.epoch, r.start_step + len(r) - 1, float(r.loss[-1]))
+                elif isinstance(r, EpochSummary):
+                    progress.epoch(r.epoch, r.epoch_mean, r.recent_mean)
+                elif isinstance(r, RunStart) and r.device_note:
+                    progress.note(r.device_note)
+                if isinstance(r, RunStart):
+                    start = r
+                    if r.solving:
+                        progress.note("solving this model's floor in the background")
+                elif isinstance(r, FloorsUpdate):
+                    floors = r.floors
+                elif isinstance(r, RunEnd):
+                    end = r
+        except KeyboardInterrupt:
+            rec.cancel()  # a second Ctrl-C while the first one was being honoured: still the user's stop
+            raise
+        except BaseException as exc:
+            _store_failure(rec, exc)
+            raise
+    return summary_dict(rec.run_id, start, end, copies, floors)
+
+
+def _store_failure(rec, exc: BaseException) -> None:
+    """Store the run as failed with its reason; a store that cannot take even that is named in the error."""
+    from ..core.store import StoreError
+    try:
+        rec.fail(f"{type(exc).__name__}: {exc}"[:2000])
+    except Exception as second:  # noqa: BLE001 - the store is what failed: say so, keep the first error
+        if isinstance(exc, StoreError) and rec.run_id is not None:
+            exc.args = (f"{exc}; run {rec.run_id} could not be marked failed ({type(second).__name__}); "
+                        "the next aegui marks it interrupted",)
+        return
+    if isinstance(exc, StoreError) and rec.run_id is not None:
+        exc.args = (f"{exc}; run {rec.run_id} was stored as failed, with the curve up to the fault",)
+
+
+def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
+    """The --json result of one run: its end, and its floors with their claims (see core.summary)."""
+    from ..core.summary import floor_fields
+    out = {"run_id": run_id, "config": to_dict(start.config), "status":
+           "cancelled" if end.stop_reason == "cancelled" else "finished", "stop_reason": end.stop_reason,
+           "epochs": end.epochs, "batches": end.batches, "final_loss": finite(end.final_loss),
+           "min_epoch_loss": finite(end.min_epoch_loss),
+           **floor_fields(start.config, start.floors if floors is None else floors, end.eval_loss),
+           "batches_per_s": end.batches_per_s, "seconds": end.seconds, "device": start.device,
+           "device_note": start.device_note, "step_mode": start.step_mode, "copies": copies}
+    if copies > 1:
+        out["copy_final_loss"] = [finite(float(v)) for v in end.copy_final]
+        out["copy_eval_loss"] = [finite(float(v)) for v in end.copy_eval] if end.copy_eval is not None else None
+        out["model_steps_per_s"] = end.batches_per_s * copies
+    return out
+
+
+def cmd_run(args) -> int:
+    """Train one run (or a seed band) and store it."""
+    from ..core.training import prepare
+    check_seeds(args.seeds)
+    with usage_errors():
+        # An invalid run, or one over the memory budget, is refused before it is stored or allocated.
+        prep = prepare(config_from_args(args), args.seeds, max_memory(args))
+    store = open_store(args)
+    result = train_and_store(prep, store, args.seeds)
+    if args.json:
+        print_json(result)
+    else:
+        print(f"run {result['run_id']}: {result['stop_reason']} after {result['batches']} batches, "
+              f"final loss {num(result['final_loss'])}, eval loss {num(result['eval_loss'])}", file=sys.stderr)
+        print_floors(result)
+        if result["why_not_zero"]:
+            print(f"why not zero? {result['why_not_zero']}", file=sys.stderr)
+    return EXIT_INTERRUPTED if result["stop_reason"] == "cancelled" else 0
+
+
+def cmd_presets(args) -> int:
+    """List the presets and their claims."""
+    from ..core.presets import PRESETS
+    for p in PRESETS.values():
+        print(f"{p.name:28} {p.claim}")
+    return 0
