@@ -1,4 +1,8 @@
-"""The run store: one SQLite file (WAL) holding every run's config, status, losses and epoch means."""
+"""The run store: one SQLite file (WAL) holding every run's config, status, losses and epoch means.
+
+RunStore opens (checking, migrating, waiting out locks) and writes; its reads are RunReader's (store_read.py),
+the tables are in store_schema.py, and the end-of-run rewrite of a run's chunks in store_compact.py.
+"""
 
 from __future__ import annotations
 
@@ -13,40 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config as config_mod
 from . import config_io
 from . import liveness
 from . import store_safety as safety
 from .config import RunConfig
-from .blobs import SHUFFLED_ZLIB, blob, floats, pack
+from .blobs import blob
 from .floors import Floor, headline
-from .store_rows import RunRow, parse_row  # noqa: F401 - RunRow's public home stays store
+from .store_compact import compact, refresh_summary
+from .store_read import RunReader
+from .store_rows import RunRow  # noqa: F401 - RunRow's public home stays store
+from .store_schema import STATUSES, create_schema
 
 DB_NAME = "runs.sqlite"
-STATUSES = ("running", "finished", "cancelled", "interrupted", "failed")
 STALE_SECONDS = 120.0  # a 'running' run from another host with no heartbeat this long is interrupted
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs(
-  run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-  name TEXT NOT NULL, status TEXT NOT NULL, stop_reason TEXT, config TEXT NOT NULL,
-  created REAL NOT NULL, updated REAL NOT NULL, seconds REAL DEFAULT 0,
-  batches INTEGER DEFAULT 0, epochs INTEGER DEFAULT 0,
-  final_loss REAL, min_epoch_loss REAL, floor REAL, floor_exact INTEGER, floor_basis TEXT,
-  device TEXT, versions TEXT, notes TEXT DEFAULT '', copies INTEGER DEFAULT 1,
-  batches_per_s REAL, pid INTEGER, host TEXT, error TEXT, group_name TEXT, copy_final TEXT, proc TEXT,
-  floors TEXT, eval_loss REAL);
-CREATE TABLE IF NOT EXISTS loss_chunks(
-  run_id INTEGER NOT NULL, start_step INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
-  floors BLOB, codec INTEGER, PRIMARY KEY(run_id, start_step)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS epochs(
-  run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, epoch_mean REAL, recent_mean REAL,
-  step INTEGER, seconds REAL, PRIMARY KEY(run_id, epoch)) WITHOUT ROWID;
-"""
-
-_LIST_COLUMNS = ("run_id, name, status, stop_reason, config, created, seconds, batches, epochs, final_loss, "
-                 "min_epoch_loss, floor, floor_exact, device, notes, copies, batches_per_s, error, "
-                 "group_name, copy_final, versions, floors, eval_loss")
 
 
 class StoreError(RuntimeError):
@@ -96,7 +79,7 @@ def say_waiting() -> None:
     print(f"aegui: {WAITING}", file=sys.stderr, flush=True)
 
 
-class RunStore:
+class RunStore(RunReader):
     """A connection to the run store; use one per thread (sqlite3 connections are not shared)."""
 
     def __init__(self, path: str | os.PathLike, check: bool = True, read_only: bool = False, on_wait=say_waiting):
@@ -172,8 +155,7 @@ class RunStore:
                 exc = sqlite3.DatabaseError("quick_check failed")
                 exc.sqlite_errorcode = safety.SQLITE_CORRUPT
                 raise exc
-            db.executescript(_SCHEMA)
-            _migrate(db)
+            create_schema(db)
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -208,7 +190,7 @@ class RunStore:
             with self.db:
                 self.db.executemany("UPDATE runs SET status='interrupted' WHERE run_id=?", [(i,) for i in dead])
             for run_id in dead:
-                self._refresh_summary(run_id)
+                refresh_summary(self, run_id)
 
     # ------------------------------------------------------------ writing
 
@@ -282,40 +264,8 @@ class RunStore:
         sets = ", ".join(f"{k}=?" for k in fields)
         with self.db:
             self.db.execute(f"UPDATE runs SET {sets} WHERE run_id=?", (*fields.values(), run_id))
-        self._compact(run_id)
-        self._refresh_summary(run_id, end)
-
-    def _compact(self, run_id: int, size: int = 65536) -> None:
-        # Slow runs commit small blocks; one rewrite at the end joins them and packs them (blobs.py: about
-        # 3 bytes a batch instead of 4).
-        losses, floors = self.losses(run_id), self.batch_floors(run_id)
-        with self.db:
-            self.db.execute("DELETE FROM loss_chunks WHERE run_id=?", (run_id,))
-            for start in range(0, len(losses), size):
-                block = losses[start:start + size]
-                part = floors[start:start + size] if floors is not None else None
-                self.db.execute("INSERT INTO loss_chunks(run_id, start_step, n, data, floors, codec) "
-                                "VALUES(?,?,?,?,?,?)", (run_id, start, len(block), pack(block), pack(part),
-                                                        SHUFFLED_ZLIB))
-
-    def _refresh_summary(self, run_id: int, end=None) -> None:
-        means = self.epoch_means(run_id)
-        finite = means[np.isfinite(means)]
-        final = end.final_loss if end is not None else (float(means[-1]) if len(means) else None)
-        if final is None or not np.isfinite(final):
-            # No finished epoch: the mean of the batches trained, as the engine's own RunEnd would give.
-            losses = self.losses(run_id)
-            per_batch = np.median(losses, axis=1) if losses.ndim > 1 else losses
-            finite_b = per_batch[np.isfinite(per_batch)]
-            final = float(finite_b.astype(np.float64).mean()) if len(finite_b) else None
-        low = float(finite.min()) if len(finite) else final
-        with self.db:
-            self.db.execute("UPDATE runs SET final_loss=?, min_epoch_loss=?, batches=? WHERE run_id=?",
-                            (final, low, self._batch_count(run_id), run_id))
-
-    def _batch_count(self, run_id: int) -> int:
-        return int(self.db.execute("SELECT COALESCE(SUM(n), 0) FROM loss_chunks WHERE run_id=?",
-                                   (run_id,)).fetchone()[0])
+        compact(self, run_id)
+        refresh_summary(self, run_id, end)
 
     @_retrying
     def rename(self, run_id: int, name: str) -> None:
@@ -336,64 +286,8 @@ class RunStore:
             for table in ("loss_chunks", "epochs", "runs"):
                 self.db.execute(f"DELETE FROM {table} WHERE run_id=?", (run_id,))
 
-    # ------------------------------------------------------------ reading
-
-    def list_runs(self) -> list[RunRow]:
-        """Every stored run, newest first."""
-        rows = self.db.execute(f"SELECT {_LIST_COLUMNS} FROM runs ORDER BY run_id DESC").fetchall()
-        return [parse_row(r, STATUSES) for r in rows]
-
-    def get_run(self, run_id: int) -> RunRow:
-        """One run's summary; KeyError when there is no such run."""
-        r = self.db.execute(f"SELECT {_LIST_COLUMNS} FROM runs WHERE run_id=?", (int(run_id),)).fetchone()
-        if r is None:
-            raise KeyError(run_id)
-        return parse_row(r, STATUSES)
-
-    def losses(self, run_id: int) -> np.ndarray:
-        """Per-batch losses, float32: shape (batches,) or (batches, copies) for a seed band."""
-        copies = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
-        rows = self.db.execute("SELECT data, codec FROM loss_chunks WHERE run_id=? ORDER BY start_step",
-                               (run_id,)).fetchall()
-        flat = floats(rows)
-        return flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
-
-    def batch_floors(self, run_id: int) -> np.ndarray | None:
-        """Each batch's own BCE floor (its targets' mean entropy), float32; None for other losses."""
-        rows = self.db.execute("SELECT floors, codec FROM loss_chunks WHERE run_id=? ORDER BY start_step",
-                               (run_id,)).fetchall()
-        if not rows or any(r[0] is None for r in rows):
-            return None
-        return floats(rows)
-
-    def epoch_means(self, run_id: int) -> np.ndarray:
-        """Mean loss of each finished epoch."""
-        rows = self.db.execute("SELECT epoch_mean FROM epochs WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.float64)
-
-    def epochs(self, run_id: int) -> list[tuple]:
-        """(epoch, epoch_mean, recent_mean, step, seconds) for each finished epoch."""
-        return self.db.execute("SELECT epoch, epoch_mean, recent_mean, step, seconds FROM epochs "
-                               "WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
-
     def close(self) -> None:
         """Close the connection (and let a mover of a damaged store proceed)."""
         self.db.close()
         if self._users is not None:
             self._users.release()
-
-
-def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a store written by an earlier aegui up to this schema, adding columns only."""
-    columns = {r[1] for r in db.execute("PRAGMA table_info(loss_chunks)")}
-    if "floors" not in columns:
-        db.execute("ALTER TABLE loss_chunks ADD COLUMN floors BLOB")
-    if "codec" not in columns:
-        db.execute("ALTER TABLE loss_chunks ADD COLUMN codec INTEGER")  # NULL: raw float32 (blobs.py)
-    if "proc" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
-        db.execute("ALTER TABLE runs ADD COLUMN proc TEXT")  # the writer's identity: see store_safety
-    columns = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
-    for name, kind in (("floors", "TEXT"), ("eval_loss", "REAL")):
-        if name not in columns:
-            db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")

@@ -1,0 +1,61 @@
+"""The run store's read side: stored runs' summaries and curves, read over one sqlite3 connection."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+
+from .blobs import floats
+from .store_rows import RunRow, parse_row
+from .store_schema import LIST_COLUMNS, STATUSES
+
+
+class RunReader:
+    """Reads runs from the connection in self.db; RunStore (store.py) opens that connection and writes."""
+
+    db: sqlite3.Connection
+
+    def list_runs(self) -> list[RunRow]:
+        """Every stored run, newest first."""
+        rows = self.db.execute(f"SELECT {LIST_COLUMNS} FROM runs ORDER BY run_id DESC").fetchall()
+        return [parse_row(r, STATUSES) for r in rows]
+
+    def get_run(self, run_id: int) -> RunRow:
+        """One run's summary; KeyError when there is no such run."""
+        r = self.db.execute(f"SELECT {LIST_COLUMNS} FROM runs WHERE run_id=?", (int(run_id),)).fetchone()
+        if r is None:
+            raise KeyError(run_id)
+        return parse_row(r, STATUSES)
+
+    def losses(self, run_id: int) -> np.ndarray:
+        """Per-batch losses, float32: shape (batches,) or (batches, copies) for a seed band."""
+        copies = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
+        rows = self.db.execute("SELECT data, codec FROM loss_chunks WHERE run_id=? ORDER BY start_step",
+                               (run_id,)).fetchall()
+        flat = floats(rows)
+        return flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
+
+    def batch_floors(self, run_id: int) -> np.ndarray | None:
+        """Each batch's own BCE floor (its targets' mean entropy), float32; None for other losses."""
+        rows = self.db.execute("SELECT floors, codec FROM loss_chunks WHERE run_id=? ORDER BY start_step",
+                               (run_id,)).fetchall()
+        if not rows or any(r[0] is None for r in rows):
+            return None
+        return floats(rows)
+
+    def epoch_means(self, run_id: int) -> np.ndarray:
+        """Mean loss of each finished epoch."""
+        rows = self.db.execute("SELECT epoch_mean FROM epochs WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.float64)
+
+    def epochs(self, run_id: int) -> list[tuple]:
+        """(epoch, epoch_mean, recent_mean, step, seconds) for each finished epoch."""
+        return self.db.execute("SELECT epoch, epoch_mean, recent_mean, step, seconds FROM epochs "
+                               "WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
+
+    def batch_count(self, run_id: int) -> int:
+        """How many batches of losses are stored for the run."""
+        return int(self.db.execute("SELECT COALESCE(SUM(n), 0) FROM loss_chunks WHERE run_id=?",
+                                   (run_id,)).fetchone()[0])
