@@ -71,14 +71,14 @@ def test_grid_dialog_defaults_to_the_seed_design_and_refuses_with_reasons(qtbot)
 
 def test_a_2x2_grid_runs_every_cell_into_one_group(qtbot, window, data_dir, tmp_path, monkeypatch):
     window.panels.set_config(TINY)
-    window.open_grid_dialog()
-    cells = window.grid_dialog.accepted_cells()
-    window.grid_dialog.reject()
-    assert window.start_grid(cells)
+    window.queue.open_grid_dialog()
+    cells = window.queue.grid_dialog.accepted_cells()
+    window.queue.grid_dialog.reject()
+    assert window.queue.start_grid(cells)
     assert window.ui.tabs.currentWidget() is window.grid_panel and not window.acts.grid.isEnabled()
-    with qtbot.waitSignal(window.grid_run.sigDone, timeout=60_000) as done:
+    with qtbot.waitSignal(window.queue.grid_run.sigDone, timeout=60_000) as done:
         pass
-    assert done.args == ["finished"] and window.grid_run is None and not window.is_running()
+    assert done.args == ["finished"] and window.queue.grid_run is None and not window.is_running()
     runs = stored(data_dir)
     assert len(runs) == 4 and len({r.group_name for r, _ in runs}) == 1 and runs[0][0].group_name
     view = window.grid_panel.view

@@ -65,7 +65,7 @@ class WindowActions:
 
 
 def build_actions(w) -> WindowActions:
-    """The actions of window w, each connected to the window's slot or its file commands (w.files)."""
+    """The actions of window w, each connected to the window's slot, its file commands (w.files) or its queue."""
     a = partial(make_action, w)
     files = w.files
     return WindowActions(
@@ -73,7 +73,7 @@ def build_actions(w) -> WindowActions:
         stop=a("Stop", w.stop_run, "Esc", "Stop the run (or the grid); it is stored as cancelled"),
         pause=a("Pause", w.set_paused, "Ctrl+P", "Hold the run; again to resume", True),
         rerun=a("Rerun on toggle", w._noop, None, "A loss or data toggle stops the run and starts the new one", True),
-        grid=a("Grid…", w.open_grid_dialog, "Ctrl+G",
+        grid=a("Grid…", w.queue.open_grid_dialog, "Ctrl+G",
                "Train every loss × data combination and compare them side by side"),
         import_config=a("Import config…", files.import_config, QKeySequence.StandardKey.Open,
                         "Load a config JSON file into the panels"),

@@ -1,7 +1,7 @@
 """The main window's file commands: import / export config, save comparison or grid image, open figure, about.
 
 FileCommands is a part the window owns (window.files): it keeps the dialogs it opens, and uses of the
-window only its parts (panels, results, comparison, grid_panel), say(), load_config() and rerun_config().
+window only its parts (panels, results, comparison, grid_panel, queue) and say().
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ class FileCommands:
         if dialog is None:
             return
         self.figure_dialog = dialog
-        dialog.sigLoad.connect(self.window.load_config)
-        dialog.sigRerun.connect(self.window.rerun_config)
+        dialog.sigLoad.connect(self.window.queue.load_config)
+        dialog.sigRerun.connect(self.window.queue.rerun_config)
 
     def show_about(self) -> None:
         """The About box, with the versions a bug report needs."""

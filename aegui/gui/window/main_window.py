@@ -2,13 +2,13 @@
 
 The window makes its parts and keeps each by name: the content parts (panels, live, recon, grid_panel,
 results, comparison), the actions (acts, from actions.py), the layout around the parts (ui, from
-layout.py), the Help menu, the file commands (files, from files.py) and the status line. Training lives
-in the engine, and the worker's lifetime in RunController.
+layout.py), the Help menu, the file commands (files, from files.py), the status line, the view of the
+running run (run_view, from run_view.py) and what runs next (queue: grids and figures' reruns, from
+run_queue.py). Training lives in the engine, and the worker's lifetime in RunController.
 """
 
 from __future__ import annotations
 
-import html
 import sys
 
 from PySide6.QtCore import QSettings, Signal
@@ -16,14 +16,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from ...core import config as cfg
-from ...core.summary import floor_fields
 from ...core import config_io
 from ...core.store import RunStore
 
 from ..banner import banner_html
 from ..figures.open_figure import FigureDropFilter, launch_refusal
-from ..grid.dialog import GridDialog
-from ..grid.run import GridPanel, GridRun
+from ..grid.run import GridPanel
 from ..panels import ConfigPanels
 from ..plots.loss_plot import ComparisonPlot, LivePlot
 from ..plots.recon_view import ReconstructionView
@@ -31,7 +29,9 @@ from ..results import ResultsPane
 from .actions import build_actions, build_menus
 from .files import FileCommands
 from .layout import COMPARE_HINT, build_layout, restore_settings, save_settings
+from .run_queue import RunQueue
 from .run_status import RunStatus
+from .run_view import RunView
 from .runner import RunController
 from .toggles import sync_toggles, toggled_config
 from .wheel_guard import guard_wheel
@@ -50,19 +50,16 @@ class MainWindow(QMainWindow):
         self.store = store or RunStore.open(data_dir)  # creates the folder, or raises StoreError saying why not
         self.store_path = str(self.store.path)
         self.runner = RunController(self.store_path, self)
-        self._closed = False
+        self.closed = False  # set as closing starts: late signals then touch no dialogs and no closed store
         self.last_message = ""
         self.failure_box: QMessageBox | None = None
         self.store_notice: QMessageBox | None = None  # app.main's warning about the store, if any
         self.warm_starter = None  # app.main's warm-up, started after the first paint
-        self.grid_dialog: GridDialog | None = None
-        self.grid_run: GridRun | None = None
         self.preset = None
-        self.current_run_id = None
-        self.last_run_id = None
         self.settings_warning = ""
-        self.rerun_queue = []  # (config, copies) a figure asked to rerun, one after another
         self.files = FileCommands(self)
+        self.queue = RunQueue(self)
+        self.run_view = RunView(self)
         self.acts = build_actions(self)
         self.panels = ConfigPanels()
         self.live = LivePlot()
@@ -79,8 +76,8 @@ class MainWindow(QMainWindow):
         restore_settings(self)
         self._restore_config()
         self._sync_toggles(self.panels.config())
-        self._set_running(False)
-        self._idle("Ready. Choose a preset or set the panels, then Run (Ctrl+R); Ctrl+G runs a loss × data grid.")
+        self.set_running(False)
+        self.idle("Ready. Choose a preset or set the panels, then Run (Ctrl+R); Ctrl+G runs a loss × data grid.")
 
     def _connect_parts(self) -> None:
         self.panels.sigChanged.connect(self._config_changed)
@@ -89,15 +86,7 @@ class MainWindow(QMainWindow):
         self.results.sigSelectionChanged.connect(self.show_comparison)
         self.results.sigLoadConfig.connect(self.panels.set_config)
         self.ui.tabs.currentChanged.connect(self._tab_changed)
-        r = self.runner
-        for signal, slot in ((r.sigStarted, self._on_started), (r.sigChunk, self._on_chunk),
-                             (r.sigCopies, self.live.append_copies),
-                             (r.sigFloors, self.live.append_floors), (r.sigEpochs, self._on_epochs),
-                             (r.sigRunFloors, self.live.set_floors),
-                             (r.sigReconstruction, self.recon.show_reconstruction), (r.sigPaused, self._on_paused),
-                             (r.sigFinished, self._on_finished), (r.sigFailed, self._on_failed),
-                             (r.sigEnded, self._on_ended)):
-            signal.connect(slot)  # bound methods of GUI-thread objects: the relays arrive queued, in order
+        self.run_view.connect(self.runner)
         self.drops = FigureDropFilter(self)
         for widget in (self.live.plot_widget, self.comparison.plot_widget, self.grid_panel.view.layout_widget):
             self.drops.watch(widget.viewport())  # plots take drags themselves; figures dropped on them count too
@@ -140,10 +129,7 @@ class MainWindow(QMainWindow):
         refusal = launch_refusal(self.store, config, copies)
         if refusal:
             self.say("Cannot run: " + refusal.splitlines()[0])
-            if not self._closed:
-                self.failure_box = QMessageBox(QMessageBox.Icon.Warning, "Cannot run", refusal,
-                                               QMessageBox.StandardButton.Ok, self)
-                self.failure_box.open()
+            self.warn("Cannot run", refusal)
             return False
         if not self.runner.start(config, copies, group):
             return False
@@ -151,7 +137,7 @@ class MainWindow(QMainWindow):
             self.ui.tabs.setCurrentIndex(0)
         # The live plot is cleared when the run has started (start_run): until then the last run stays whole,
         # and becomes a ghost with every batch it sent.
-        self._set_running(True)
+        self.set_running(True)
         self.say(f"Starting {config.label()}…")
         return True
 
@@ -166,11 +152,12 @@ class MainWindow(QMainWindow):
 
     def rerun(self) -> None:
         """Stop the current run, if any, and start the panels' config once it has ended."""
-        if self.panels.is_valid() and self.grid_run is None:
+        if self.panels.is_valid() and self.queue.grid_run is None:
             self.runner.restart(self.panels.config(), self.acts.seeds.value())
-            self._set_running(True)
+            self.set_running(True)
 
-    def _set_running(self, running: bool) -> None:
+    def set_running(self, running: bool) -> None:
+        """Enable the actions that fit a run going (or none)."""
         self.acts.run.setEnabled(not running and self.panels.is_valid())
         self.acts.grid.setEnabled(not running)
         self.acts.stop.setEnabled(running)
@@ -179,157 +166,6 @@ class MainWindow(QMainWindow):
         if not running:
             self.acts.pause.setChecked(False)
             self.acts.pause.setText("Pause")
-
-    # ---------------------------------------------------------------- run signals (GUI thread)
-
-    def _on_started(self, info: dict) -> None:
-        self.last_run_id = info.get("run_id")
-        self.ui.why.setText("<b>Why not zero?</b> " + ("solving this model's floor in the background…"
-                                                    if info.get("solving") else "the answer shows when the run ends."))
-        self.ui.why.setVisible(True)
-        info = {**info, "name": self._stored_name(info)}
-        self.current_run_id = info.get("run_id")
-        self.live.set_hint(None)
-        self.ui.recon_stack.setCurrentIndex(1)
-        self.live.start_run(info)
-        self.status.start(info)
-        self.results.refresh()  # the new run is stored as 'running' already: list it while it trains
-        seeds = f" × {info['copies']} seeds" if info.get("copies", 1) > 1 else ""
-        how = f" ({info['step_mode']})" if info.get("step_mode") else ""
-        self.say(f"Training {info['label']}{seeds} on {info['device']}{how}. {info.get('device_note', '')}".strip())
-        self._idle(f"Training {info['label']}{seeds} — Esc stops, Ctrl+P pauses.")
-
-    def _stored_name(self, info: dict) -> str:
-        # The store makes repeated names unique ('… (2)'): the live plot and its ghosts use that name.
-        try:
-            return self.store.get_run(int(info["run_id"])).name
-        except Exception:  # noqa: BLE001 - no stored row (a closed store, a test stub): the label will do
-            return info.get("label", "run")
-
-    def _on_chunk(self, steps, losses, seconds, epochs) -> None:
-        self.live.append(steps, losses, seconds, epochs)
-        self.status.update(int(steps[-1]) + 1, float(seconds[-1]))
-        self.sigProgress.emit(self.live.point_count())
-
-    def _on_epochs(self, rows: list) -> None:
-        for row in rows:
-            self.live.add_epoch(**row)
-
-    def _on_paused(self, paused: bool) -> None:
-        self.status.set_paused(paused)
-        self.results.mark_paused(self.current_run_id, paused)
-        self.say("Paused: Ctrl+P resumes" if paused else "Resumed")
-
-    def _on_finished(self, end) -> None:
-        self.status.end(f"{end.stop_reason}: {end.epochs} epochs")
-        text = f"Run {end.stop_reason} after {end.batches:,} batches; final loss {end.final_loss:.4g}"
-        self.say(text)
-        self._idle(text + ". Select runs in the table to compare them; Ctrl+S saves the comparison.")
-
-    def _on_failed(self, message: str) -> None:
-        self.status.end("failed")
-        self.say("Run failed: " + message.splitlines()[0])
-        self._idle("Last run failed: " + message.splitlines()[0])
-        if not self._closed:
-            self.failure_box = QMessageBox(QMessageBox.Icon.Warning, "Run failed", message,
-                                           QMessageBox.StandardButton.Ok, self)
-            self.failure_box.open()  # not exec(): the window keeps running behind it
-
-    def _on_ended(self, outcome: str) -> None:
-        self.results.mark_paused(None, False)
-        self._set_running(self.runner.is_running())  # a rerun may already have started the next one
-        if not self._closed:
-            self.live.flush()
-            self.results.refresh()
-            self._explain_last_run()
-        self.sigRunEnded.emit(outcome)
-        if not self._closed and outcome != "cancelled":
-            self.next_queued()
-        elif outcome == "cancelled":
-            self.rerun_queue.clear()  # Stop stops the queue too
-
-    def _explain_last_run(self) -> None:
-        """Under the plot: of the run's loss, what the data forces, what the model cannot fit, what is left."""
-        run_id = self.last_run_id
-        try:
-            row = self.results.store.get_run(run_id) if run_id is not None else None
-        except KeyError:
-            row = None
-        if row is None:
-            return
-        fields = floor_fields(row.config, row.floors, row.eval_loss)
-        self.live.set_floors(fields["floors"])  # a model floor solved in the background is in the store now
-        why = fields["why_not_zero"] or "the run ended before its final model could be evaluated."
-        self.ui.why.setText(f"<b>Why not zero?</b> {html.escape(why)}")
-
-    # ---------------------------------------------------------------- figures' reruns
-
-    def load_config(self, config, copies: int = 1) -> None:
-        """Put a figure's config and its seeds count in the panels and toolbar."""
-        self.panels.set_config(config)
-        self.acts.seeds.setValue(copies)
-
-    def rerun_config(self, config, copies: int = 1) -> None:
-        """Train a figure's run again with its own seeds count; several queue and start one after another."""
-        self.rerun_queue.append((config, copies))
-        if self.is_running() or self.grid_run is not None:
-            self.say(f"Queued {config.label()}: it starts when the current run ends "
-                     f"({len(self.rerun_queue)} waiting)")
-            return
-        self.next_queued()
-
-    def next_queued(self) -> bool:
-        """Start the next queued rerun, if any and nothing runs; True when one started."""
-        if not self.rerun_queue or self.is_running() or self.grid_run is not None:
-            return False
-        config, copies = self.rerun_queue.pop(0)
-        self.load_config(config, copies)
-        if self.panels.problems():
-            self.say(f"Cannot rerun {config.label()}: " + "; ".join(str(p) for p in self.panels.problems()))
-            return self.next_queued()
-        return self.launch(config, copies)
-
-    # ---------------------------------------------------------------- grid
-
-    def open_grid_dialog(self) -> None:
-        """Run ▸ Grid…: choose losses × data; accepted cells then train one after another."""
-        if self.is_running():
-            self.say("Wait for the run to end (or stop it) before starting a grid")
-            return
-        if self.panels.problems():
-            self.say("Fix the fields marked in red first: the grid starts from the panels' config")
-            return
-        self.grid_dialog = GridDialog(self.panels.config(), self.acts.seeds.value(), self)
-        self.grid_dialog.accepted.connect(self._grid_accepted)
-        self.grid_dialog.open()
-
-    def _grid_accepted(self) -> None:
-        self.start_grid(self.grid_dialog.accepted_cells())
-
-    def start_grid(self, cells) -> bool:
-        """Train these GridCells one after another into one stored group, filling the Grid tab live."""
-        run = GridRun(cells, self.launch, self.runner, self.results.store, self.grid_panel.view,
-                      self.acts.seeds.value(), self)
-        run.sigCell.connect(self._grid_cell)
-        run.sigDone.connect(self._grid_done)
-        self.grid_run = run
-        self.grid_panel.show_grid()
-        self.ui.tabs.setCurrentWidget(self.grid_panel)
-        if not run.start():
-            self.grid_run = None
-            return False
-        return True
-
-    def _grid_cell(self, index: int, total: int, name: str) -> None:
-        self.grid_panel.status.setText(f"{self.grid_run.group}: cell {index + 1} of {total}, {name}")
-        self._idle(f"Grid: training cell {index + 1} of {total} ({name}) — Esc stops the grid.")
-
-    def _grid_done(self, outcome: str) -> None:
-        run, self.grid_run = self.grid_run, None
-        self.grid_panel.status.setText(f"{run.group}: {len(run.run_ids)} run(s), {outcome}")
-        self._set_running(self.is_running())
-        self._idle(f"Grid {outcome}: {len(run.run_ids)} run(s) stored as group “{run.group}”. "
-                   "Ctrl+Shift+S saves the grid image.")
 
     # ---------------------------------------------------------------- toggles, presets
 
@@ -381,7 +217,7 @@ class MainWindow(QMainWindow):
 
     def show_comparison(self, run_ids: list) -> None:
         """Overlay the given stored runs in the comparison plot."""
-        if self._closed:  # the pane's store is closed; tearing down the table still reports selections
+        if self.closed:  # the pane's store is closed; tearing down the table still reports selections
             return
         pairs = self.results.rows_and_losses(run_ids)
         self.comparison.set_runs(pairs)
@@ -393,10 +229,18 @@ class MainWindow(QMainWindow):
         self.say(f"torch {info['torch']} ready" if "torch" in info else f"torch failed: {info.get('error')}")
 
     def say(self, text: str) -> None:
+        """Show text in the status bar for 10 s, and keep it as last_message."""
         self.last_message = text
         self.statusBar().showMessage(text, 10_000)
 
-    def _idle(self, text: str) -> None:
+    def warn(self, title: str, text: str) -> None:
+        """A warning dialog, opened (not exec(): the window keeps running behind it) unless the window is closing."""
+        if not self.closed:
+            self.failure_box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                                           self)
+            self.failure_box.open()
+
+    def idle(self, text: str) -> None:
         """The status bar's standing line, shown whenever no temporary message covers it."""
         self.ui.idle_label.setText(text)
 
@@ -405,7 +249,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Stop a running worker (stored as cancelled) and join its thread before the window goes."""
-        self._closed = True
+        self.closed = True
         save_settings(self)
         QSettings().setValue("config", config_io.to_json(self.panels.config()))
         self.runner.shutdown()
