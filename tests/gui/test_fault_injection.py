@@ -31,14 +31,9 @@ def three_runs(data_dir):
 
 
 def _full_disk_error() -> sqlite3.Error:
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE t(x)")
-    db.execute(f"PRAGMA max_page_count={db.execute('PRAGMA page_count').fetchone()[0]}")
-    try:
-        db.execute("INSERT INTO t VALUES(zeroblob(100000))")
-    except sqlite3.Error as exc:
-        return exc
-    raise AssertionError("no error")
+    """SQLite's own 'database or disk is full', as the core fault tests raise it."""
+    from tests.core.test_fault_injection import _genuine
+    return _genuine("full")
 
 
 def test_full_disk_opens_read_only_says_why_and_refuses_to_run(qtbot, data_dir, three_runs, monkeypatch):
