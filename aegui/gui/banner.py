@@ -43,9 +43,12 @@ def sig3(value: float | None) -> str:
     return f"{value:.3g}"
 
 
-def expected_floor(c: cfg.RunConfig) -> Expected:
-    """The floor of c's loss on c's kind of data, from the config alone (population values, no data made)."""
+def expected_floor(c: cfg.RunConfig, card=None) -> Expected:
+    """The floor of c's loss on c's kind of data, from the config alone (population values, no data made);
+    for a file, from its data card (datacard.py) once the panels have read it."""
     d, k, kind, loss = c.data.features, c.encoding_dim, c.data.kind, c.loss.kind
+    if kind == "file" and card is not None:
+        return _file_floor(c, card)
     squeeze, affine = k < d, is_affine(c)
     if loss in BCE:
         if kind == "file":
@@ -76,6 +79,18 @@ def expected_floor(c: cfg.RunConfig) -> Expected:
     why = f"iid data won't compress: the variance outside the top {k} of {d} components"
     return Expected(per * (d - k) / d, claim, why + ("" if linear else "; a linear model's floor, which a "
                                                          "nonlinear one may beat"))
+
+
+def _file_floor(c: cfg.RunConfig, card) -> Expected:
+    """A file's floor from its card: the BCE entropy, or a linear model's PCA floor at the code size."""
+    if c.loss.kind in BCE:
+        return Expected(card.bce_floor, "lower bound", "your file's mean binary entropy, which no model can beat")
+    pca = dict(card.pca_floors).get(c.encoding_dim)
+    if c.loss.kind == "mse" and c.encoding_dim < card.columns and pca is not None:
+        linear = is_affine(c) and c.model.output == "identity"
+        return Expected(pca, "exact" if linear else "reference",
+                        f"the variance outside your file's top {c.encoding_dim} principal components")
+    return expected_floor(replace(c, data=replace(c.data, kind="uniform")))  # 0 or a bound, as for any data
 
 
 def describe(c: cfg.RunConfig) -> str:
@@ -115,9 +130,15 @@ def watch_for(c: cfg.RunConfig, e: Expected) -> str:
             "'Excess over floor' shows how close it gets, and the line under the plot says why not zero.")
 
 
-def banner_html(c: cfg.RunConfig, preset=None) -> str:
-    """The banner's rich text for config c; a preset's own title and claim while c is still that preset."""
-    e = expected_floor(c)
+def banner_html(c: cfg.RunConfig, preset=None, card=None) -> str:
+    """The banner's rich text for config c; a preset's own title and claim while c is still that preset.
+
+    card: the chosen file's data card, whose width and floors a file run's banner states (the config's
+    features field means nothing for a file).
+    """
+    if card is not None and c.data.kind == "file":
+        c = replace(c, data=replace(c.data, features=card.columns, samples=card.rows))
+    e = expected_floor(c, card)
     watch = watch_for(c, e)
     if preset is not None and replace(c, name=preset.config.name) == preset.config:
         title, text = preset.title, preset.claim

@@ -170,7 +170,7 @@ class ConfigPanels(QWidget):
             if path == "data.file":
                 self.data_card = DataCardLabel()
                 self.data_card.sigCard.connect(self._edited)  # BCE on out-of-range values is refused at pick time
-                form.addRow("", self.data_card)
+                form.addRow(self.data_card)  # the whole row: a card squeezed into the field column was cut off
         return box
 
     def _with_browse(self, edit: QWidget) -> QWidget:
@@ -269,12 +269,16 @@ class ConfigPanels(QWidget):
         self.sigChanged.emit(c)
         self.sigValidity.emit(not self._problems)
 
+    def file_card(self):
+        """The data card of the file the panels show, once read; None for generated data or before."""
+        c, card = self.config(), self.data_card.card
+        return card if c.data.kind == "file" and card is not None and card.path == c.data.file else None
+
     def _check_card(self, c: RunConfig) -> None:
         """Show the chosen file's card, and refuse a loss its values do not allow, before Run."""
-        on_file = c.data.kind == "file" and bool(c.data.file)
-        self.data_card.request(c.data.file if on_file else None)
-        card = self.data_card.card
-        if on_file and card is not None and card.path == c.data.file and card.losses.get(c.loss.kind):
+        self.data_card.request(c.data.file if c.data.kind == "file" and c.data.file else None)
+        card = self.file_card()
+        if card is not None and card.losses.get(c.loss.kind):
             self._problems.append(Problem("loss.kind", c.loss.kind, card.losses[c.loss.kind]))
 
     def _show(self, c: RunConfig) -> None:

@@ -69,3 +69,14 @@ def test_a_file_in_range_shows_its_bce_floor(qtbot, window, tmp_path):
     with qtbot.waitSignal(card.sigCard, timeout=10_000):
         window.panels.set_config(_file_config(path, "bce"))
     assert "BCE data floor" in card.text() and window.panels.is_valid()
+
+
+def test_a_file_runs_banner_states_the_files_width_and_floor_from_its_card(qtbot, window, tmp_path):
+    path = tmp_path / "wide.csv"
+    np.savetxt(path, np.random.default_rng(0).random((120, 7)), delimiter=",")
+    with qtbot.waitSignal(window.panels.data_card.sigCard, timeout=10_000):
+        window.panels.set_config(_file_config(path, "bce"))
+    text = window.ui.claim.text()
+    card = window.panels.file_card()
+    assert "wide.csv ×7" in text and "×2" not in text  # the features field means nothing for a file
+    assert f"{card.bce_floor:.3g} nats" in text
