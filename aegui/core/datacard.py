@@ -34,20 +34,23 @@ class DataCard:
         d["pca_floors"] = [{"k": k, "floor": v} for k, v in self.pca_floors]
         return d
 
-    def lines(self) -> list[str]:
-        """The card as plain text, one fact a line."""
-        out = [f"{self.path}: {self.rows:,} rows × {self.columns:,} columns, values in [{self.min:.4g}, {self.max:.4g}]",
+    def lines(self, compact: bool = False) -> list[str]:
+        """The card as plain text, one fact a line; compact: the short form the panels show under the file."""
+        head = f"{self.rows:,} rows × {self.columns:,} columns, values in [{self.min:.4g}, {self.max:.4g}]"
+        out = [head if compact else f"{self.path}: {head}",
                f"values exactly 0 or 1: {self.share_binary:.1%}; inside (0, 1): {self.share_inside:.1%}; "
                f"outside [0, 1]: {self.share_outside:.1%}"]
         if self.bce_floor is not None:
             out.append(f"BCE data floor (mean binary entropy): {self.bce_floor:.4g} nats, a lower bound for any model")
-        if self.pca_floors:
-            out.append("MSE floor of a linear model with a k-d code (PCA): " +
-                       ", ".join(f"k={k}: {v:.4g}" for k, v in self.pca_floors))
+        shown = self.pca_floors[:6] if compact else self.pca_floors
+        if shown:
+            out.append("MSE floor of a linear model with a k-d code (PCA): " + ", ".join(
+                f"k={k}: {v:.4g}" for k, v in shown) + (" …" if len(shown) < len(self.pca_floors) else ""))
         elif self.columns > PCA_MAX_FEATURES:
             out.append(f"PCA floors not computed: more than {PCA_MAX_FEATURES:,} columns")
         for loss, why in self.losses.items():
-            out.append(f"{loss:10} {'allowed' if not why else 'refused: ' + why}")
+            if why or not compact:  # the panels name only what is refused
+                out.append(f"{loss:10} {'allowed' if not why else 'refused: ' + why}")
         return out
 
 

@@ -15,21 +15,10 @@ DEBOUNCE_MS = 300  # typing a path asks for one card, not one per keystroke
 
 
 def card_html(card) -> str:
-    """The card as a few short lines of rich text."""
-    lines = [f"<b>{card.rows:,} rows × {card.columns:,} columns</b>, values in [{card.min:.4g}, {card.max:.4g}]",
-             f"0 or 1: {card.share_binary:.0%} · inside (0, 1): {card.share_inside:.0%} · "
-             f"outside [0, 1]: {card.share_outside:.0%}"]
-    if card.bce_floor is not None:
-        lines.append(f"BCE data floor: {card.bce_floor:.4g} nats (no model can go lower)")
-    if card.pca_floors:
-        ks = card.pca_floors[:6]
-        lines.append("MSE floor of a linear k-d code: " + ", ".join(f"k={k}: {v:.3g}" for k, v in ks)
-                     + (" …" if len(card.pca_floors) > 6 else ""))
-    refused = [loss for loss, why in card.losses.items() if why]
-    if refused:
-        lines.append(f"<span style='color:#b03a2e'>{', '.join(refused)} refused: "
-                     f"{html.escape(card.losses[refused[0]])}</span>")
-    return "<br>".join(lines)
+    """The card's compact lines (datacard.py) as rich text: the shape in bold, refusals in red."""
+    lines = [html.escape(line.strip()) for line in card.lines(compact=True)]
+    lines[0] = f"<b>{lines[0]}</b>"
+    return "<br>".join(f"<span style='color:#b03a2e'>{x}</span>" if "refused:" in x else x for x in lines)
 
 
 class DataCardLabel(QLabel):

@@ -186,15 +186,20 @@ def test_export_out_is_checked_before_the_store_is_read_and_stale_parts_are_swep
     assert not (tmp_path / "d").exists()
 
 
-def test_names_with_control_characters_are_printed_escaped(tmp_path, capsys, tiny):
+def _store_one_run(folder, config) -> None:
+    """Train config and store it in the store in folder, as `aegui run` would."""
     from aegui.core.recorder import RunRecorder
     from aegui.core.store import RunStore
     from aegui.core.training import train
-    store = RunStore.open(tmp_path)
+    store = RunStore.open(folder)
     rec = RunRecorder(store)
-    for r in train(with_changes(tiny, name="evil\x1b[2J\nsecond line\x07")):
+    for r in train(config):
         rec.feed(r)
     store.close()
+
+
+def test_names_with_control_characters_are_printed_escaped(tmp_path, capsys, tiny):
+    _store_one_run(tmp_path, with_changes(tiny, name="evil\x1b[2J\nsecond line\x07"))
     for args in (["runs"], ["show", "1"]):
         assert cli.main([*args, "--data-dir", str(tmp_path)]) == 0
         out = capsys.readouterr().out
@@ -222,14 +227,7 @@ def test_figure_json_is_depth_limited_and_never_echoed(tmp_path):
 
 
 def test_aegui_figure_lists_the_runs_a_figure_carries(tmp_path, capsys, tiny):
-    from aegui.core.recorder import RunRecorder
-    from aegui.core.store import RunStore
-    from aegui.core.training import train
-    store = RunStore.open(tmp_path)
-    rec = RunRecorder(store)
-    for r in train(with_changes(tiny, name="for the figure")):
-        rec.feed(r)
-    store.close()
+    _store_one_run(tmp_path, with_changes(tiny, name="for the figure"))
     svg = tmp_path / "f.svg"
     assert cli.main(["export", "1", "--out", str(svg), "--data-dir", str(tmp_path)]) == 0
     capsys.readouterr()
