@@ -269,15 +269,15 @@ class ConfigPanels(QWidget):
         self.sigChanged.emit(c)
         self.sigValidity.emit(not self._problems)
 
-    def file_card(self):
-        """The data card of the file the panels show, once read; None for generated data or before."""
-        c, card = self.config(), self.data_card.card
+    def file_card(self, c: RunConfig | None = None):
+        """The data card of the file the panels show (or config c names), once read; None for generated data."""
+        c, card = c or self.config(), self.data_card.card
         return card if c.data.kind == "file" and card is not None and card.path == c.data.file else None
 
     def _check_card(self, c: RunConfig) -> None:
         """Show the chosen file's card, and refuse a loss its values do not allow, before Run."""
         self.data_card.request(c.data.file if c.data.kind == "file" and c.data.file else None)
-        card = self.file_card()
+        card = self.file_card(c)
         if card is not None and card.losses.get(c.loss.kind):
             self._problems.append(Problem("loss.kind", c.loss.kind, card.losses[c.loss.kind]))
 

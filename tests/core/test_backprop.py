@@ -12,7 +12,7 @@ from aegui.core.config import RunConfig, with_changes
 from aegui.core.models import build
 from aegui.core.optim import Stepper, make_optimizer
 from aegui.core.presets import PRESETS
-from aegui.core.records import per_batch
+from tests.batches import per_batch
 from aegui.core.training import train
 
 TOL = {"rtol": 1e-5, "atol": 1e-7}  # float32 rounding; the two paths agree far closer on this machine

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from aegui.core.config import with_changes
-from aegui.core.records import per_batch
+from tests.batches import per_batch
 from aegui.core.training import RunEnd, RunStart, train
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -9,7 +9,8 @@ import pytest
 from aegui.core.config import with_changes
 from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore, StoreError
-from aegui.core.records import LossBlock, per_batch
+from aegui.core.records import LossBlock
+from tests.batches import per_batch
 from aegui.core.training import train
 
 

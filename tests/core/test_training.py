@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from aegui.core.config import ConfigError, with_changes
-from aegui.core.records import LossBlock, per_batch
+from aegui.core.records import LossBlock
+from tests.batches import per_batch
 from aegui.core.training import EpochSummary, RunEnd, RunStart, prepare, resolve_device, train
 
 

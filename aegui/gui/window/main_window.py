@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         if self.panels.problems():
             self.ui.claim.setText("<b>This config cannot run yet</b> — fix the fields marked in red in the panels.")
         else:
-            self.ui.claim.setText(banner_html(config, self.preset, self.panels.file_card()))
+            self.ui.claim.setText(banner_html(config, self.preset, self.panels.file_card(config)))
         self.ui.claim.setVisible(True)
 
     def _validity_changed(self, ok: bool) -> None:
