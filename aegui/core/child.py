@@ -19,6 +19,7 @@ parent's main script as __mp_main__: a script that opens the window must guard i
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import signal
@@ -33,26 +34,36 @@ KILL_AFTER_S = 5.0  # after Stop, a child that sends nothing this long is killed
 PRELOAD = "aegui.core.preload"  # what the forkserver imports once, for every run's process to inherit
 
 
+START_METHODS = ("forkserver", "spawn")
+
+
 def start_method() -> str:
-    """forkserver on Linux; spawn where fork is unsafe (macOS) or missing (Windows)."""
+    """forkserver on Linux; spawn where fork is unsafe (macOS) or missing (Windows).
+
+    AEGUI_START_METHOD=spawn (or forkserver) overrides it, so that Linux and CI run the path macOS and
+    Windows take."""
+    chosen = os.environ.get("AEGUI_START_METHOD", "").strip().lower()
+    available = multiprocessing.get_all_start_methods()
+    if chosen in START_METHODS and chosen in available:
+        return chosen
     linux = sys.platform.startswith("linux")
-    return "forkserver" if linux and "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return "forkserver" if linux and "forkserver" in available else "spawn"
 
 
 def context():
     """The multiprocessing context every training process starts from (its server preloaded)."""
     method = start_method()
     if method == "forkserver":
-        import multiprocessing.forkserver  # here: Windows has no forkserver module to import
-        multiprocessing.forkserver.set_forkserver_preload([PRELOAD])  # read when the server starts
+        # importlib, not `import multiprocessing.forkserver`: that statement would make `multiprocessing`
+        # a local name of this whole function, unbound on the spawn path (every Run failed on macOS/Windows)
+        importlib.import_module("multiprocessing.forkserver").set_forkserver_preload([PRELOAD])
     return multiprocessing.get_context(method)
 
 
 def start_server() -> None:
     """Start the forkserver now (it imports and warms torch in its own process); a no-op under spawn."""
     if context().get_start_method() == "forkserver":
-        import multiprocessing.forkserver
-        multiprocessing.forkserver.ensure_running()
+        importlib.import_module("multiprocessing.forkserver").ensure_running()
 
 
 def train_in_thread() -> bool:
