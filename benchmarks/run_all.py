@@ -70,8 +70,10 @@ def collect(args) -> list[Row]:
     import bench_engine
     import bench_gui
     import bench_long
+    import bench_spawn
     rows = bench_engine.rows(args.rounds)
     rows += bench_gui.rows(args.rounds)
+    rows += bench_spawn.rows(args.rounds)
     rows += bench_bands.rows(max(1, args.rounds - 2))
     if args.skip_long:
         return rows + bench_long.results_listing()
