@@ -67,7 +67,7 @@ def measure(rounds: int) -> dict[str, list[float]]:
         for kind in times:
             os.environ["AEGUI_START_METHOD"] = "forkserver" if kind == "forkserver" else "spawn"
             if kind == "forkserver":
-                child.start_server()
+                child.start_forkserver()
                 child.probe()  # the server warm, as after the window's warm-up
             elif kind == "spawn-standby":
                 STANDBY.start()

@@ -65,20 +65,10 @@ def context():
     return multiprocessing.get_context(method)
 
 
-def start_server() -> None:
-    """Warm up ahead of the first Run: start the forkserver (it imports and warms torch in its own process),
-    or under spawn a standby training process (standby.py)."""
+def start_forkserver() -> None:
+    """Start the forkserver now, if runs fork from it (it imports and warms torch in its own process)."""
     if context().get_start_method() == "forkserver":
         importlib.import_module("multiprocessing.forkserver").ensure_running()
-    else:
-        from .standby import STANDBY
-        STANDBY.start()
-
-
-def stop_server() -> None:
-    """End the standby, if one waits (the window is closing); the forkserver ends with the app."""
-    from .standby import STANDBY
-    STANDBY.close()
 
 
 def train_in_thread() -> bool:

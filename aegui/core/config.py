@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, make_dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import schema
 from .schema import (ACTIVATIONS, DATA_KINDS, DEVICES, LOSSES, MAX_DEPTH, MAX_ELEMENTS,  # noqa: F401 - their home
                      MAX_EPOCHS, MAX_FEATURES, MAX_SAMPLES, MAX_WIDTH, MODEL_KINDS, OPTIMIZERS, OUTPUTS)
+from .schema import DataConfig, LossConfig, ModelConfig, OptimizerConfig, TrainingConfig  # noqa: F401 - their home
 
 SCHEMA_VERSION = 1
 MAX_CONFIG_BYTES = 1_000_000
-
-
-def _section_class(section: str, name: str) -> type:
-    """A frozen dataclass with one attribute per schema field of section, in the schema's order."""
-    specs = [(f.attr, f.annotation, field(default=f.default)) for f in schema.section_fields(section)]
-    cls = make_dataclass(name, specs, frozen=True)
-    # Pickle finds a class by module and name: runs cross into the training process pickled.
-    cls.__module__, cls.__qualname__, cls.__doc__ = __name__, name, schema.SECTION_DOCS[section]
-    return cls
-
-
-DataConfig = _section_class("data", "DataConfig")
-ModelConfig = _section_class("model", "ModelConfig")
-LossConfig = _section_class("loss", "LossConfig")
-OptimizerConfig = _section_class("optimizer", "OptimizerConfig")
-TrainingConfig = _section_class("training", "TrainingConfig")
 
 
 @dataclass(frozen=True)
@@ -61,8 +46,7 @@ class RunConfig:
         return self.name or f"{self.model.kind} {self.loss.kind} {self.data.kind}"
 
 
-SECTIONS = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig,
-            "optimizer": OptimizerConfig, "training": TrainingConfig}
+SECTIONS = schema.SECTION_CLASSES
 
 
 @dataclass(frozen=True)

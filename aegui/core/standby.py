@@ -110,7 +110,18 @@ class Standby:
                 self._replenish()
 
 
-STANDBY = Standby()  # the window's one standby (started by child.start_server under spawn)
+STANDBY = Standby()  # the window's one standby (started by start_server under spawn)
+
+
+def start_server() -> None:
+    """Warm up ahead of the first Run: the forkserver where runs fork from it, else the standby."""
+    child.start_forkserver()
+    STANDBY.start()
+
+
+def stop_server() -> None:
+    """End the standby, if one waits (the window is closing); the forkserver ends with the app."""
+    STANDBY.close()
 
 
 def take() -> child.TrainingProcess | None:

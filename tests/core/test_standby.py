@@ -114,7 +114,7 @@ def test_stop_waits_from_stop_not_twice_the_silence_before_it(monkeypatch):
 def test_a_stopped_forkserver_neither_hangs_a_run_nor_the_next_one():
     if child.start_method() != "forkserver":
         pytest.skip("runs fork from the forkserver only under it")
-    child.start_server()
+    standby.start_server()
     child.probe()  # warmed up
     server = child._server_pid()
     os.kill(server, signal.SIGSTOP)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from aegui.core import child, standby
+from aegui.core import standby
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
 from aegui.gui.window.main_window import MainWindow
@@ -21,7 +21,7 @@ LONG = with_changes(TINY, name="long", **{"training.epochs": 100_000})
 def spawn_window(qtbot, data_dir, monkeypatch):
     """A window whose runs are spawned, with the app's standby warm (as warm_up() leaves it)."""
     monkeypatch.setenv("AEGUI_START_METHOD", "spawn")
-    child.start_server()
+    standby.start_server()
     qtbot.waitUntil(lambda: standby.STANDBY.ready() is not None, timeout=60_000)
     w = MainWindow(data_dir=str(data_dir))
     qtbot.addWidget(w)

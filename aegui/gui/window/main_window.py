@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
         save_settings(self)
         QSettings().setValue("config", config_io.to_json(self.panels.config()))
         self.runner.shutdown()
-        from ...core.child import stop_server
+        from ...core.standby import stop_server
         stop_server()  # the standby training process, where runs are spawned
         self.results.close_store()
         super().closeEvent(event)
