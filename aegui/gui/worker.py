@@ -75,8 +75,8 @@ class TrainWorker(RunSignals):
             self._start_error = f"The run could not start: {exc.strerror or exc}."
         self._recorder = None
         self._store_error: str | None = None
-        self._seen = {"batches": 0, "last_loss": float("nan"), "epochs": 0, "min_epoch": float("nan"),
-                      "t0": time.monotonic()}  # what a RunEnd needs, should the child have to be killed
+        self._seen = {"batches": 0, "loss_sum": 0.0, "epochs": 0, "last_epoch": float("nan"),
+                      "min_epoch": float("nan"), "t0": time.monotonic()}  # for a RunEnd, should the child be killed
         self.ended = threading.Event()  # set once run() has returned (sigDone emitted, store closed)
         self._relays = {kind: getattr(self, name).emit for kind, name in MESSAGE_SIGNALS.items()}
 
@@ -171,7 +171,11 @@ class TrainWorker(RunSignals):
         """A RunEnd for a run whose process was killed after Stop, from what it had sent."""
         from ..core.training import RunEnd
         seen, seconds = self._seen, time.monotonic() - self._seen["t0"]
-        return RunEnd("cancelled", seen["epochs"], seen["batches"], seen["last_loss"], seen["min_epoch"], seconds,
+        # final_loss as the engine defines it (RunStats.end): the last finished epoch's mean, else the mean of
+        # the batches trained (was the last batch's loss: a third definition)
+        final = seen["last_epoch"] if seen["epochs"] else (seen["loss_sum"] / seen["batches"] if seen["batches"]
+                                                           else float("nan"))
+        return RunEnd("cancelled", seen["epochs"], seen["batches"], final, seen["min_epoch"], seconds,
                       seen["batches"] / seconds if seconds > 0 else 0.0)
 
     def _take(self, kind: str, *payload) -> None:
@@ -190,9 +194,10 @@ class TrainWorker(RunSignals):
             payload = ({**payload[0], "run_id": self.run_id},)
         elif kind == "chunk" and len(payload[1]):
             self._seen["batches"] += len(payload[1])
-            self._seen["last_loss"] = float(payload[1][-1])
+            self._seen["loss_sum"] += float(payload[1].sum(dtype="float64"))
         elif kind == "epochs" and payload[0]:
             self._seen["epochs"] = payload[0][-1]["epoch"] + 1
+            self._seen["last_epoch"] = payload[0][-1]["epoch_mean"]
             means = [r["epoch_mean"] for r in payload[0]] + [self._seen["min_epoch"]]
             self._seen["min_epoch"] = float(min((m for m in means if m == m), default=float("nan")))
         if kind in ("finished", "failed") and self._store_error is not None:
