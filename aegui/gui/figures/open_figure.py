@@ -215,9 +215,10 @@ class FigureDialog(QtWidgets.QDialog):
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def load_selected(self) -> None:
-        """Emit sigLoad(config, copies) with the first selected run and close the dialog."""
+        """Emit sigLoad(config, copies) with the first selected run and close the dialog; a data file named
+        in the figure is asked about first, as for Rerun (the panels read it to describe it)."""
         rows = self.selected_indices()
-        if rows:
+        if rows and self._may_read_data(self.configs[rows[0]]):
             self.sigLoad.emit(self.configs[rows[0]], self.copies(rows[0]))
             self.accept()
 
