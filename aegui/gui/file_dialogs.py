@@ -18,7 +18,7 @@ MAX_STEM = 60
 
 def last_folder() -> str:
     """The folder the last file was chosen in; the home folder at first (or when it has gone)."""
-    folder = QSettings().value(FOLDER_KEY, "", type=str)
+    folder = str(QSettings().value(FOLDER_KEY, "", type=str) or "")
     return folder if folder and Path(folder).is_dir() else str(Path.home())
 
 
