@@ -81,6 +81,7 @@ def cmd_data(args) -> int:
 def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG or CSV (works with no display)."""
     from ..gui.figures.export import ExportError, check_out, export_runs
+    from ..gui.figures.render import check_width
     for i in args.run_ids:
         check_run_id(i)
     try:
@@ -91,8 +92,10 @@ def cmd_export(args) -> int:
     missing = [i for i in args.run_ids if not _exists(store, i)]
     if missing:
         raise UsageError("\n".join(f"error: run_id = {i}: no such run (see `aegui runs`)" for i in missing))
-    if not 100 <= args.width <= 20000:
-        raise UsageError(f"error: --width = {args.width}: must be a whole number from 100 to 20000")
+    try:
+        check_width(args.width)  # the renderer's own limit, checked before any work
+    except ExportError as exc:
+        raise UsageError(f"error: --width: {exc}") from None
     try:
         export_runs(store, args.run_ids, args.out, args.width)
     except ExportError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from pathlib import Path
 
 from ...core.summary import floor_fields
@@ -92,15 +94,37 @@ def _meta_bytes(path: Path, data: bytes) -> bytes | None:
     raise ExportError(f"{path}: not a PNG or SVG figure")
 
 
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most limit bytes; ExportError at once for a FIFO, a device or a socket.
+
+    Opened non-blocking and checked on the open descriptor: a FIFO's open() waits for a writer, and a
+    symlink to /dev/zero reports size 0 and never ends.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ExportError(f"{path}: not a regular file (a pipe, device or socket); a figure is a .png or .svg file")
+        if info.st_size > limit:
+            raise ExportError(f"{path}: larger than {limit // 2**20} MiB; not read")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(limit + 1)  # bounded even if the file grows while it is read
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ExportError(f"{path}: larger than {limit // 2**20} MiB; not read")
+    return data
+
+
 def read_figure(path) -> list[dict]:
     """The runs (config + summary dicts) a saved aegui figure carries; never executes anything."""
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_FIGURE_BYTES:
-            raise ExportError(f"{path}: larger than {MAX_FIGURE_BYTES // 2**20} MiB; not read")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = read_regular(path, MAX_FIGURE_BYTES)
     text = _meta_bytes(path, data)
     if not text:
         raise ExportError(f"{path}: this figure has no aegui metadata (it was not saved by aegui)")

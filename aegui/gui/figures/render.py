@@ -26,11 +26,20 @@ def draw_uncached(widget) -> None:
                     item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
 
 
+MIN_WIDTH, MAX_WIDTH = 200, 20000  # PNG width in pixels: the one limit the CLI, the dialog and the renderer share
+
+
+def check_width(width) -> int:
+    """width as an int when MIN_WIDTH ≤ width ≤ MAX_WIDTH; ExportError otherwise."""
+    if isinstance(width, bool) or not isinstance(width, int) or not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ExportError(f"width {width}: must be a whole number from {MIN_WIDTH} to {MAX_WIDTH} pixels")
+    return width
+
+
 def widget_image(widget, width: int):
     """The widget painted into a QImage `width` px wide (layout size kept, so fonts scale with it)."""
     from PySide6 import QtCore, QtGui
-    if not 200 <= int(width) <= 20000:
-        raise ExportError(f"width {width}: must be from 200 to 20000 pixels")
+    check_width(width)
     draw_uncached(widget)
     scale = int(width) / widget.width()
     image = QtGui.QImage(int(width), round(widget.height() * scale), QtGui.QImage.Format.Format_ARGB32)
