@@ -1,0 +1,118 @@
+"""A figure's curves reduced chunk by chunk to an envelope of at most BUCKETS × 2 points, so memory and file size
+follow the figure, not the curve: a 1,000,000-batch × 64-seed band costs what a single run costs."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..plots.curves import excess as minus_floors
+from ..plots.plot_base import rolling_mean
+
+BUCKETS = 2000   # about two points per pixel of the widest panel (1000 logical px)
+CHUNK = 65536    # batches per step: 64 seeds × 65,536 × 8 bytes = 32 MB of float64 at a time
+
+
+def chunks_of(losses, floors=None, size: int = CHUNK) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """(losses, batch floors) slices of an in-memory curve, `size` batches each."""
+    n = len(losses)
+    floors = None if floors is None or len(floors) != n else floors
+    for start in range(0, n, size):
+        yield losses[start:start + size], None if floors is None else floors[start:start + size]
+
+
+class Envelope:
+    """Per-batch series (median, min, max for bands; the curve for one run) smoothed by a trailing mean of
+    `smoothing` batches and folded into buckets of `step` batches: each bucket keeps its first and last x,
+    the median's low and high in the order they came, the band's lowest low and highest high."""
+
+    def __init__(self, n: int, smoothing: int, buckets: int = BUCKETS):
+        self.n, self.smoothing = int(n), max(1, int(smoothing))
+        self.step = max(1, -(-self.n // buckets)) if self.n > 2 * buckets else 1
+        self.tail: list[np.ndarray] | None = None  # the last smoothing-1 unsmoothed values of each series
+        self.done = 0
+        self.pending: list[np.ndarray] | None = None  # smoothed values not yet a whole bucket
+        self.out: list[list[np.ndarray]] = []
+        self.index: list[np.ndarray] = []
+
+    def feed(self, series: list[np.ndarray]) -> None:
+        """Add the next batches' per-batch series (mid, and lo, hi for a band), all the same length."""
+        if self.tail is not None and self.smoothing > 1:
+            joined = [np.concatenate((t, s)) for t, s in zip(self.tail, series)]
+            smooth = [rolling_mean(j, self.smoothing)[len(t):] for j, t in zip(joined, self.tail)]
+        else:
+            joined, smooth = series, [rolling_mean(s, self.smoothing) for s in series]
+        keep = self.smoothing - 1
+        self.tail = [j[max(len(j) - keep, 0):] if keep else j[:0] for j in joined]
+        if self.pending is not None:
+            smooth = [np.concatenate((p, s)) for p, s in zip(self.pending, smooth)]
+        whole = len(smooth[0]) // self.step * self.step
+        self._fold([s[:whole] for s in smooth])
+        self.pending = [s[whole:] for s in smooth]
+
+    def _fold(self, smooth: list[np.ndarray]) -> None:
+        m = len(smooth[0])
+        if m == 0:
+            return
+        first = self.done
+        self.done += m
+        if self.step == 1:
+            self.index.append(np.arange(first, first + m, dtype=np.float64))
+            self.out.append(smooth)
+            return
+        b = m // self.step
+        shaped = [s.reshape(b, self.step) for s in smooth]
+        with np.errstate(all="ignore"):
+            mid = shaped[0]
+            ok = np.isfinite(mid).any(axis=1)
+            safe_lo = np.where(np.isfinite(mid), mid, np.inf)
+            safe_hi = np.where(np.isfinite(mid), mid, -np.inf)
+            i_lo, i_hi = safe_lo.argmin(axis=1), safe_hi.argmax(axis=1)
+            rows = np.arange(b)
+            v_lo, v_hi = mid[rows, i_lo], mid[rows, i_hi]
+            low_first = i_lo <= i_hi
+            a = np.where(low_first, v_lo, v_hi)
+            z = np.where(low_first, v_hi, v_lo)
+            a, z = np.where(ok, a, np.nan), np.where(ok, z, np.nan)
+            pair = [np.column_stack((a, z)).ravel()]
+            if len(shaped) == 3:
+                lo, hi = np.nanmin(shaped[1], axis=1), np.nanmax(shaped[2], axis=1)
+                pair += [np.repeat(lo, 2), np.repeat(hi, 2)]
+        starts = first + rows * self.step
+        self.index.append(np.column_stack((starts, starts + self.step - 1)).ravel().astype(np.float64))
+        self.out.append(pair)
+
+    def result(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(batch indices, [mid] or [mid, lo, hi]) after the last feed."""
+        if self.pending is not None and len(self.pending[0]):
+            rest, self.step = self.pending, 1  # a last partial bucket: its points as they are
+            self.pending = None
+            self._fold(rest)
+        if not self.out:
+            return np.zeros(0), [np.zeros(0)]
+        parts = len(self.out[0])
+        return np.concatenate(self.index), [np.concatenate([o[k] for o in self.out]) for k in range(parts)]
+
+
+def reduce_curve(chunks: Iterable[tuple[np.ndarray, np.ndarray | None]], n: int, smoothing: int,
+                 excess: bool = False, buckets: int = BUCKETS) -> tuple[np.ndarray, list[np.ndarray], bool]:
+    """Reduce a curve given as (losses, batch floors) chunks of n batches in all: (batch indices, [mid] or
+    [mid, lo, hi], whether each batch's own floor was subtracted)."""
+    env = Envelope(n, smoothing, buckets)
+    subtracted = False
+    for losses, floors in chunks:
+        values = np.asarray(losses, dtype=np.float64)
+        if excess and floors is not None and len(floors) == len(values):
+            values, subtracted = minus_floors(values, np.asarray(floors, dtype=np.float64), None), True
+        if values.ndim == 2 and values.shape[1] > 1:
+            with np.errstate(all="ignore"):
+                import warnings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN batch stays NaN, said once
+                    series = [np.nanmedian(values, axis=1), np.nanmin(values, axis=1), np.nanmax(values, axis=1)]
+        else:
+            series = [values.reshape(len(values))]
+        env.feed(series)
+    index, series = env.result()
+    return index, series, subtracted
