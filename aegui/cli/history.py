@@ -79,13 +79,13 @@ def cmd_data(args) -> int:
 
 
 def cmd_export(args) -> int:
-    """Save stored runs' curves as PNG, SVG or CSV (works with no display)."""
+    """Save stored runs' curves as PNG, SVG, PDF or CSV (works with no display)."""
     from ..gui.figures.export import ExportError, check_out, export_runs
-    from ..gui.figures.render import check_width
+    from ..gui.figures.render import check_dpi, check_width
     for i in args.run_ids:
         check_run_id(i)
     try:
-        check_out(args.out, (".png", ".svg", ".csv"))  # before any work: a bad --out wastes nothing
+        check_out(args.out, (".png", ".svg", ".pdf", ".csv"))  # before any work: a bad --out wastes nothing
     except ExportError as exc:
         raise UsageError(f"error: {exc}") from None
     store = open_store(args, read_only_ok=True)
@@ -93,11 +93,15 @@ def cmd_export(args) -> int:
     if missing:
         raise UsageError("\n".join(f"error: run_id = {i}: no such run (see `aegui runs`)" for i in missing))
     try:
-        check_width(args.width)  # the renderer's own limit, checked before any work
+        check_width(args.width)  # the renderer's own limits, checked before any work
     except ExportError as exc:
         raise UsageError(f"error: --width: {exc}") from None
     try:
-        export_runs(store, args.run_ids, args.out, args.width)
+        check_dpi(args.dpi)
+    except ExportError as exc:
+        raise UsageError(f"error: --dpi: {exc}") from None
+    try:
+        export_runs(store, args.run_ids, args.out, args.width, size=args.size, dpi=args.dpi)
     except ExportError as exc:
         raise UsageError(f"error: {exc}") from None
     print(f"saved {args.out}", file=sys.stderr)

@@ -12,8 +12,8 @@ from ...core.summary import floor_fields
 from ...core import config as config_mod
 from ...core import config_io
 from .atomic import ExportError, atomic_write, check_out  # noqa: F401 - their public names here too
-from .layout import LOGICAL_WIDTH, build_figure, caption_html  # noqa: F401 - export.caption_html stays
-from .render import META_KEY, save_figure
+from .layout import LOGICAL_WIDTH, SIZES, build_figure, caption_html  # noqa: F401 - export.caption_html stays
+from .render import META_KEY, check_width, save_figure
 from ...core import safe_json
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
@@ -21,6 +21,7 @@ FIGURE_SCHEMA = 1
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
 MAX_META_BYTES = 2 * 1024 * 1024
 MAX_RUNS = 1000
+DEFAULT_DPI = 300  # a size preset's PNG: print resolution
 SVG_META_OPEN = b'<metadata id="aegui-runs"><![CDATA['
 SVG_META_CLOSE = b"]]></metadata>"
 
@@ -144,20 +145,35 @@ def figure_configs(path) -> list:
 
 # ---------------------------------------------------------------- figures
 
-def _figure_widget(rows_and_losses, view: dict | None):
-    return build_figure(rows_and_losses, view)
+def _figure_widget(rows_and_losses, view: dict | None, size: str | None = None, width: int | None = None):
+    return build_figure(rows_and_losses, view, size, width)
 
 
-def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None) -> Path:
-    """Save the comparison as PNG (width px) or SVG, with runs embedded, atomically; format from the suffix."""
+def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None, size: str | None = None,
+                    dpi: int = DEFAULT_DPI) -> Path:
+    """Save the comparison as PNG, SVG or PDF (format from the suffix), runs embedded, atomically.
+
+    size: 'column' (3.5 in) or 'two-column' (7.2 in), laid out at that width with 8–9 pt text, a PNG at dpi;
+    None: the screen layout, a PNG `width` px wide.
+    """
     if not rows_and_losses:
         raise ExportError(f"cannot write {path}: no runs to draw")
-    return save_figure(path, lambda: _figure_widget(rows_and_losses, view), figure_json(rows_and_losses), width,
-                       "aegui loss comparison", "; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses))
+    if size is not None and size not in SIZES:
+        raise ExportError(f"size {size!r}: must be one of {', '.join(SIZES)}")
+    png = Path(path).suffix.lower() == ".png"
+    if png and size is None:
+        check_width(width)  # before the figure is built
+    layout_width = width if png and size is None else None
+    return save_figure(path, lambda: _figure_widget(rows_and_losses, view, size, layout_width),
+                       figure_json(rows_and_losses), width if size is None else None, "aegui loss comparison",
+                       "; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses),
+                       dpi=dpi if size is not None else None)
 
 
-def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None) -> Path:
-    """Export stored runs (store: RunStore or its file path) to a .png, .svg or .csv file; used by `aegui export`."""
+def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None, size: str | None = None,
+                dpi: int = DEFAULT_DPI) -> Path:
+    """Export stored runs (store: RunStore or its file path) to a .png, .svg, .pdf or .csv file; used by
+    `aegui export`."""
     from ...core.store import RunStore
     from ..plots.curves import stored_curve
     own = not hasattr(store, "losses")
@@ -174,7 +190,7 @@ def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None =
             db.close()
     if Path(out_path).suffix.lower() == ".csv":
         return save_csv(pairs, out_path)
-    return save_comparison(pairs, out_path, width, view)
+    return save_comparison(pairs, out_path, width, view, size, dpi)
 
 
 # The CSV writer lives beside this module; export.save_csv stays its public name.

@@ -19,6 +19,7 @@ from ..plots.plot_base import PALETTE
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
 UNIT_OF = {"mse": "mean squared error", "l1": "mean absolute error", "bce": "nats", "bce_logits": "nats"}
+SHORT_UNIT = {"mean squared error": "MSE", "mean absolute error": "MAE"}  # a column's axis has no room
 FIGURE_FONT = "DejaVu Sans"  # the first family of the SVG's CSS stack: Qt lays text out in its metrics
 MIN_LOG_SPAN = 1.0  # decades: a flat stall keeps a decade around it, so it is neither pinned to an edge nor a tick pile
 Y_MARGIN = 0.08     # of the span, above and below the data
@@ -79,8 +80,15 @@ def seeds_text(row) -> str:
     return f"seed {seed}" if copies <= 1 else f"{copies} seeds ({seed}–{seed + copies - 1})"
 
 
-def caption_html(rows_and_losses, smoothing: int, excess: bool = False) -> str:
-    """Caption listing each run's config and result, each in its curve's colour, numbers in 3 significant digits."""
+def caption_html(rows_and_losses, smoothing: int, excess: bool = False, compact: bool = False) -> str:
+    """Caption listing each run's config and result, each in its curve's colour, numbers in 3 significant digits;
+    compact (a journal column): the result and floors only, the config being the paper's to state."""
+    if compact:
+        return "<br>".join(f"<span style='color:{PALETTE[i % len(PALETTE)]}'>■</span> "
+                           + html.escape(f"{row.name}: {row.config.loss.kind} on {row.config.data.kind}, "
+                                         f"{seeds_text(row)}, final {sig3(row.final_loss)}; "
+                                         + "; ".join(floor_label(*f) for f in run_floors(row)))
+                           for i, (row, _) in enumerate(rows_and_losses))
     shown = "y: loss − each run's floor" if excess else "dashed: each run's floors, labelled with their claims"
     lines = [f"<span style='color:#666'>aegui · curves: rolling mean over {smoothing} batch"
              f"{'es' if smoothing != 1 else ''} · {shown}</span>"]
@@ -127,13 +135,22 @@ def x_extent(plots) -> float:
     return max(ends, default=1.0)
 
 
-def _for_paper(plot) -> None:
-    """Curves as one path each, thinned to about two points a pixel: a 1 MB SVG of 10,000 polylines before."""
+def _for_paper(plot, style) -> None:
+    """Curves as one path each, every point of their envelope (at most 2 × BUCKETS): pyqtgraph's own thinning
+    works in layout pixels, a staircase at 300 dpi. At a journal size curves are 1 px (0.26 mm) wide."""
+    import pyqtgraph as pg
+    plot.plot_item.setDownsampling(auto=False, ds=1)
+    plot.plot_item.setClipToView(False)
     for item in plot.plot_item.items:
         if hasattr(item, "setDownsampling") and hasattr(item, "curve"):
-            item.opts["autoDownsampleFactor"] = 1.0
-            item.setDownsampling(auto=True, method="peak")
+            item.setDownsampling(ds=1, auto=False)
+            item.setClipToView(False)
             item.curve.setSegmentedLineMode("off")
+    if style.inches is not None:
+        for item in plot.curves:
+            p = pg.mkPen(item.opts["pen"])
+            p.setWidthF(style.curve_px)
+            item.setPen(p)
 
 
 def panel_class():
@@ -232,13 +249,13 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
     for (_, label), row in zip(plot.legend.items, rows):
         label.setText(run_label(row), size=f"{style.legend_pt}pt", color=INK)
     plot.legend.setColumnCount(style.legend_columns)
-    plot.y_unit = f"loss ({unit})"
+    plot.y_unit = f"loss ({SHORT_UNIT.get(unit, unit) if style.inches else unit})"
     labels = {"color": INK, "font-size": f"{style.label_pt}pt"}
     plot.plot_item.setLabel("left", f"{plot.y_unit} − floor" if plot.excess else plot.y_unit, **labels)
     plot.plot_item.setLabel("bottom", "" if not last else plot.x_axis, **labels)  # panels share x: one label
     style_axes(plot.plot_item, style.tick_pt)
     draw_floors(plot, rows, colours, style)
-    _for_paper(plot)
+    _for_paper(plot, style)
     return plot
 
 
@@ -250,6 +267,7 @@ class Style:
         self.inches, self.title_pt, self.label_pt, self.tick_pt = inches, title_pt, label_pt, tick_pt
         self.legend_pt, self.caption_pt, self.floor_pt = legend_pt, caption_pt, floor_pt
         self.margin, self.legend_columns = margin, legend_columns
+        self.curve_px = 1.2  # a journal figure's curve: 0.3 mm
 
     def width_px(self, px_per_inch: float) -> int:
         """The layout width in logical pixels."""
@@ -296,9 +314,9 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     title.setStyleSheet(f"color: #2b2b2b; font-size: {style.title_pt}pt; font-weight: bold;")
     layout.addWidget(title)
     groups = unit_groups(rows_and_losses)
-    ratio = 0.56 if size != "column" else 0.7
-    panel_h = max(int(logical * ratio / len(groups)), int(logical * 0.32))
-    legend_row = round(style.legend_pt * fig.logicalDpiY() / 72 * 1.9)
+    ratio, least = (0.56, 0.32) if size != "column" else (0.75, 0.5)
+    panel_h = max(int(logical * ratio / len(groups)), int(logical * least))
+    legend_row = round(style.legend_pt * fig.logicalDpiY() / 72 * (1.9 if style.inches is None else 1.5))
     plots = []
     for g, (unit, indices) in enumerate(groups):
         plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1, style)
@@ -307,7 +325,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
         plots.append(plot)
         layout.addWidget(plot)
     smoothing, excess = plots[0].smoothing, plots[0].excess
-    caption = QtWidgets.QLabel(caption_html(rows_and_losses, smoothing, excess))
+    caption = QtWidgets.QLabel(caption_html(rows_and_losses, smoothing, excess, compact=style.inches is not None))
     caption.setWordWrap(True)
     caption.setFixedWidth(inner)
     caption.setStyleSheet(f"color: #2b2b2b; font-size: {style.caption_pt}pt;")
