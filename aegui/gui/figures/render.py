@@ -50,14 +50,17 @@ def widget_image(widget, width: int | None = None, dpi: int | None = None):
     """The widget painted into a QImage `width` px wide, or at `dpi` dots per inch of its physical size (its
     layout in logical pixels at the screen's logical dpi); the layout is kept, so text keeps its proportion."""
     from PySide6 import QtCore, QtGui
-    if dpi is not None:
+    inches = getattr(getattr(widget, "style", None), "inches", None)
+    if dpi is not None and inches:
+        scale = round(inches * check_dpi(dpi)) / widget.width()  # exactly 3.5 in × dpi wide
+    elif dpi is not None:
         scale = check_dpi(dpi) / widget.logicalDpiX()
     else:
         scale = check_width(width) / widget.width()
     draw_uncached(widget)
     image = QtGui.QImage(max(1, round(widget.width() * scale)), max(1, round(widget.height() * scale)),
                          QtGui.QImage.Format.Format_ARGB32)
-    per_metre = round(scale * widget.logicalDpiX() / 0.0254)  # the PNG's pHYs: printed at its physical size
+    per_metre = round((dpi if dpi is not None else scale * widget.logicalDpiX()) / 0.0254)  # the PNG's pHYs: printed at its physical size
     image.setDotsPerMeterX(per_metre)
     image.setDotsPerMeterY(per_metre)
     image.fill(QtGui.QColor("white"))
