@@ -90,3 +90,14 @@ def test_rerun_from_a_figure_keeps_the_runs_names(qtbot, tmp_path):
     with qtbot.waitSignal(d.sigRerun, timeout=2000) as blocker:
         d.rerun_button.click()
     assert blocker.args[0].name == row.name and row.name
+
+
+def test_default_file_names_are_cut_between_whole_names():
+    from aegui.gui.file_dialogs import MAX_STEM, stem_for
+    names = ["question relu bce uniform", "linear mse bernoulli stall", "linear bce uniform line"]
+    stem = stem_for(names)
+    assert len(stem) <= MAX_STEM and not stem.endswith("_vs_line")
+    for piece in stem.replace("_and_", "_vs_").split("_vs_"):
+        assert piece in {"question-relu-bce-uniform", "linear-mse-bernoulli-stall", "linear-bce-uniform-line"} \
+            or piece.endswith("_more") or piece[:1].isdigit()
+    assert stem_for(["a", "b", "c", "d", "e"]) == "a_vs_b_vs_c_and_2_more"

@@ -135,7 +135,7 @@ def test_grid_image_and_errors(qapp, grid, tmp_path):
     store, results = grid
     image = grid_image(cells_from_results(store, results[:2]), width=800)
     assert image.width() == 800 and "aegui_figure" in image.text("aegui")
-    with pytest.raises(ExportError, match=r"\.png or \.svg"):
+    with pytest.raises(ExportError, match=r"\.png, \.svg or \.pdf"):
         save_grid(store, results, tmp_path / "grid.jpg")
     with pytest.raises(ExportError, match="no run 9999"):
         save_grid(store, [{"loss": "mse", "data": "uniform", "run_id": 9999}], tmp_path / "g.png")
