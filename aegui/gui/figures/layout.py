@@ -14,25 +14,12 @@ import numpy as np
 from ...core.summary import floor_fields
 from ..banner import sig3
 from ..plots.plot_base import PALETTE
+from ..plots.view_rule import UNIT_OF, unit_groups, unit_of  # noqa: F401 - one rule for every view
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
-UNIT_OF = {"mse": "mean squared error", "l1": "mean absolute error", "bce": "nats", "bce_logits": "nats"}
 FIGURE_FONT = "DejaVu Sans"  # the first family of the SVG's CSS stack: Qt lays text out in its metrics
 MIN_LOG_SPAN = 1.0  # decades: a flat stall keeps a decade around it, so it is neither pinned to an edge nor a tick pile
 Y_MARGIN = 0.08     # of the span, above and below the data
-
-
-def unit_of(row) -> str:
-    """The unit a run's loss is measured in."""
-    return UNIT_OF.get(row.config.loss.kind, "loss")
-
-
-def unit_groups(rows_and_losses) -> list[tuple[str, list[int]]]:
-    """(unit, indices of the runs in it), in order of first appearance: one figure panel each."""
-    groups: dict[str, list[int]] = {}
-    for i, (row, _) in enumerate(rows_and_losses):
-        groups.setdefault(unit_of(row), []).append(i)
-    return list(groups.items())
 
 
 def figure_title(rows_and_losses) -> str:

@@ -10,14 +10,15 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .log_axis import LossAxis  # noqa: F401 - plot_base.LossAxis stays importable
+from .view_rule import UNIT_OF, axis_label
 
 # Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
 INK, MUTED, GRID_ALPHA = "#2b2b2b", "#8a8a8a", 0.18
 CLAMP_COLOUR = "#C0392B"
 X_AXES = ("batch", "epoch", "seconds")
-UNITS = {"bce": "loss (nats)", "bce_logits": "loss (nats)", "mse": "loss (mean squared error)",
-         "l1": "loss (mean absolute error)"}
+# kind → axis label, from the one view rule (view_rule.py): an axis names exactly one unit.
+UNITS = {kind: axis_label(unit) for kind, unit in UNIT_OF.items()}
 
 
 def clamp_level(y: np.ndarray) -> float:
