@@ -177,17 +177,17 @@ class GhostLayer:
             self._items.append((curve, text))
         self._drawn_key = None
         self.redraw()
+        self.place_labels()
 
     def redraw(self) -> None:
-        """Draw each ghost for the plot's current axis, log and excess settings (only when they change)."""
+        """Draw each ghost for the plot's current axis, log and excess settings (only when they change);
+        the labels are placed by place_labels, once the view's range has settled on the new data."""
         p = self.plot
-        ends = [float(g.x[p.x_axis][-1]) for g in self.ghosts]
-        right = max(ends + [p.x_extent()], default=0.0)
-        ranges = tuple(tuple(round(v, 3) for v in text.panel.vb.viewRange()[1]) for _, text in self._items)
-        key = (p.x_axis, p.log, p.excess, round(right, 6), ranges)
+        key = (p.x_axis, p.log, p.excess)
         if key == self._drawn_key:
             return
         self._drawn_key = key
+        self._placed_key = None
         for ghost, (curve, text) in zip(self.ghosts, self._items):
             y = ghost.y_excess if p.excess else ghost.y
             x = ghost.x[p.x_axis]
@@ -199,16 +199,25 @@ class GhostLayer:
             text.setText(("pinned · " if ghost.pinned else "") + ghost.label(p.excess))
             if ok.any():
                 last = float(y[ok][-1])
-                text.setPos(float(x[ok][-1]), math.log10(last) if p.log and last > 0 else last)
-        self._place_labels(right)
+                text.end = (float(x[ok][-1]), math.log10(last) if p.log and last > 0 else last)
+                text.setPos(*text.end)
 
-    def _place_labels(self, right: float) -> None:
+    def place_labels(self) -> None:
         """Put each label at its curve's end, on the side that covers the least: other labels (floors' and
-        ghosts'), other curves, or the view's edge."""
+        ghosts'), other curves, or the view's edge (only when the view's ranges changed)."""
         if not self._items or not self.visible:
             return
+        p = self.plot
+        right = max([float(g.x[p.x_axis][-1]) for g in self.ghosts] + [p.x_extent()], default=0.0)
+        ranges = tuple(tuple(round(v, 4) for r in text.panel.vb.viewRange() for v in r) for _, text in self._items)
+        key = (self._drawn_key, ranges, tuple(text.toPlainText() for _, text in self._items))
+        if key == getattr(self, "_placed_key", None):
+            return
+        self._placed_key = key
         placed: list = []
         for ghost, (curve, text) in zip(self.ghosts, self._items):
+            if hasattr(text, "end"):
+                text.setPos(*text.end)
             pi = text.panel
             view = pi.vb.sceneBoundingRect()
             floors = [item.label.sceneBoundingRect() for item in pi.items
@@ -230,8 +239,8 @@ class GhostLayer:
             text.setAnchor(best[1])
             rect = text.sceneBoundingRect()
             # Still on another label: step it down (or up) by its height until clear, within the view.
-            for _ in range(4):
-                hit = [r for r, panel in placed if panel is pi and rect.intersects(r)]
+            for _ in range(6):
+                hit = [r for r in floors + [r for r, panel in placed if panel is pi] if rect.intersects(r)]
                 if not hit:
                     break
                 dy = rect.height() + 2

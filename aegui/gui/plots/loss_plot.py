@@ -273,6 +273,10 @@ class LivePlot(PlotBase):
         # Settle auto-range now, not in the scene's paint preparation: a range change there moves the
         # axes and asks for a second paint of the whole plot (seen: ~3 paints per redraw).
         self.plot_item.vb.prepareForPaint()
+        if hasattr(self, "ghosts"):
+            for w in self.extra_panels.values():
+                w.getPlotItem().vb.prepareForPaint()
+            self.ghosts.place_labels()  # where the settled ranges put the floors' labels and the curves
         self.redraw_s = 0.7 * self.redraw_s + 0.3 * (time.perf_counter() - t0)
 
     def _legend_clamped(self, shown: bool) -> None:

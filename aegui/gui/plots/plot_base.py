@@ -340,9 +340,9 @@ class PlotBase(QtWidgets.QWidget):
             # A zoomed range is in the old axis' units: carried over to the new ones, so the zoom stays.
             zoom = self.map_x_range(self.plot_item.vb.viewRange()[0], self.x_axis, axis)
         self.x_axis = axis
-        self._changed(keep_x=zoom is not None)
-        if zoom is not None:
+        if zoom is not None:  # before the redraw: the live plot draws the batches under the range
             self.plot_item.vb.setXRange(*zoom, padding=0)
+        self._changed(keep_x=zoom is not None)
 
     def map_x_range(self, x_range, old: str, new: str):
         """The same stretch of the run(s) on the new x axis; None when the plot cannot tell (zoom then resets)."""
