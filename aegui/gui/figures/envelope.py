@@ -3,11 +3,11 @@ follow the figure, not the curve: a 1,000,000-batch × 64-seed band costs what a
 
 from __future__ import annotations
 
+import warnings
 from typing import Iterable, Iterator
 
 import numpy as np
 
-from ..plots.curves import excess as minus_floors
 from ..plots.plot_base import rolling_mean
 
 BUCKETS = 2000   # about two points per pixel of the widest panel (1000 logical px)
@@ -95,22 +95,38 @@ class Envelope:
         return np.concatenate(self.index), [np.concatenate([o[k] for o in self.out]) for k in range(parts)]
 
 
+def first_zero_chunked(chunks) -> int | None:
+    """The first batch whose loss reached 0 (every copy's least value, view_rule.first_zero), chunk by chunk."""
+    from ..plots.view_rule import first_zero
+    start = 0
+    for losses, _ in chunks:
+        values = np.asarray(losses)
+        lowest = values.reshape(len(values), -1).min(axis=1) if values.size else values.reshape(-1)
+        hit = first_zero(lowest)
+        if hit is not None:
+            return start + hit
+        start += len(values)
+    return None
+
+
 def reduce_curve(chunks: Iterable[tuple[np.ndarray, np.ndarray | None]], n: int, smoothing: int,
-                 excess: bool = False, buckets: int = BUCKETS) -> tuple[np.ndarray, list[np.ndarray], bool]:
+                 offset: float | None = None, buckets: int = BUCKETS) -> tuple[np.ndarray, list[np.ndarray], bool]:
     """Reduce a curve given as (losses, batch floors) chunks of n batches in all: (batch indices, [mid] or
-    [mid, lo, hi], whether each batch's own floor was subtracted)."""
+    [mid, lo, hi], whether a floor was subtracted). offset: subtract each batch's floor raised by it (excess
+    with BCE batch floors, one floor per run); a loss that reached 0 stays 0, a gap on a log axis."""
     env = Envelope(n, smoothing, buckets)
     subtracted = False
     for losses, floors in chunks:
-        values = np.asarray(losses, dtype=np.float64)
-        if excess and floors is not None and len(floors) == len(values):
-            values, subtracted = minus_floors(values, np.asarray(floors, dtype=np.float64), None), True
+        raw = np.asarray(losses, dtype=np.float64)
+        values = raw
+        if offset is not None and floors is not None and len(floors) == len(raw):
+            per_batch = np.asarray(floors, dtype=np.float64) + offset
+            values = np.where(raw <= 0, 0.0, raw - (per_batch[:, None] if raw.ndim == 2 else per_batch))
+            subtracted = True
         if values.ndim == 2 and values.shape[1] > 1:
-            with np.errstate(all="ignore"):
-                import warnings
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN batch stays NaN, said once
-                    series = [np.nanmedian(values, axis=1), np.nanmin(values, axis=1), np.nanmax(values, axis=1)]
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN batch stays NaN
+                series = [np.nanmedian(values, axis=1), np.nanmin(values, axis=1), np.nanmax(values, axis=1)]
         else:
             series = [values.reshape(len(values))]
         env.feed(series)

@@ -16,26 +16,13 @@ from PySide6 import QtGui
 from ...core.summary import floor_fields
 from ..banner import sig3
 from ..plots.plot_base import PALETTE
+from ..plots.view_rule import (SHORT_UNIT, UNIT_OF, axis_label, unit_groups, unit_of,  # noqa: F401 - one rule
+                               zero_note)
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
-UNIT_OF = {"mse": "mean squared error", "l1": "mean absolute error", "bce": "nats", "bce_logits": "nats"}
-SHORT_UNIT = {"mean squared error": "MSE", "mean absolute error": "MAE"}  # a column's axis has no room
 FIGURE_FONT = "DejaVu Sans"  # the first family of the SVG's CSS stack: Qt lays text out in its metrics
 MIN_LOG_SPAN = 1.0  # decades: a flat stall keeps a decade around it, so it is neither pinned to an edge nor a tick pile
 Y_MARGIN = 0.08     # of the span, above and below the data
-
-
-def unit_of(row) -> str:
-    """The unit a run's loss is measured in."""
-    return UNIT_OF.get(row.config.loss.kind, "loss")
-
-
-def unit_groups(rows_and_losses) -> list[tuple[str, list[int]]]:
-    """(unit, indices of the runs in it), in order of first appearance: one figure panel each."""
-    groups: dict[str, list[int]] = {}
-    for i, (row, _) in enumerate(rows_and_losses):
-        groups.setdefault(unit_of(row), []).append(i)
-    return list(groups.items())
 
 
 def figure_title(rows_and_losses) -> str:
@@ -157,19 +144,30 @@ def panel_class():
     """The figure's panel: a ComparisonPlot drawing each run's envelope (envelope.py) and every floor it has."""
     from ..plots.comparison_plot import ComparisonPlot, run_x
     from ..plots.curves import curve_floors
-    from .envelope import chunks_of, reduce_curve
+    from ..plots.view_rule import batch_floor_offset, run_floor
+    from .envelope import chunks_of, first_zero_chunked, reduce_curve
 
     class FigurePlot(ComparisonPlot):
         """A comparison panel for files: curves reduced to an envelope; floors drawn by draw_floors, not per run."""
 
         floor_lines: list = []
 
+        def _add_run_items(self, row, losses, colour, named) -> None:
+            # The base class scans the whole curve (as float64) for where it reached 0: hand it the answer.
+            zero = first_zero_chunked(_chunks(losses))
+            probe = np.ones(1) if zero is None else np.concatenate((np.ones(zero), [0.0]))
+            super()._add_run_items(row, probe, colour, named)
+
         def _series(self, item) -> tuple:
             row, losses = item
-            source = getattr(losses, "chunks", None)
-            chunks = source() if source else chunks_of(np.asarray(losses), curve_floors(item))
-            index, series, subtracted = reduce_curve(chunks, len(losses), self.smoothing, self.excess)
-            shift = None if subtracted else row.floor
+            shift, _ = run_floor(getattr(row, "floors", None), row.floor)
+            floors = curve_floors(item)
+            offset = None
+            if self.excess and shift is not None and floors is not None and len(floors) == len(losses):
+                offset = batch_floor_offset(row.floors, floors, shift)  # one floor per run, as on screen
+            index, series, subtracted = reduce_curve(_chunks(losses, floors), len(losses), self.smoothing,
+                                                     offset)
+            shift = None if subtracted else shift
             x = run_x(row, len(losses), self.x_axis)[index.astype(np.int64)] if len(index) else index
             if len(series) == 3:
                 return x, series[0], series[1], series[2], shift
@@ -180,6 +178,10 @@ def panel_class():
 
         def _label_floor(self, line, row, labelled) -> None:
             return
+
+    def _chunks(losses, floors=None):
+        source = getattr(losses, "chunks", None)
+        return source() if source else chunks_of(np.asarray(losses), floors)
 
     return FigurePlot
 
@@ -246,12 +248,14 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
     colours = [PALETTE[i % len(PALETTE)] for i in indices]
     rows = [rows_and_losses[i][0] for i in indices]
     plot.set_runs([rows_and_losses[i] for i in indices], colours=colours)
-    for (_, label), row in zip(plot.legend.items, rows):
-        label.setText(run_label(row), size=f"{style.legend_pt}pt", color=INK)
+    for i, ((_, label), row) in enumerate(zip(plot.legend.items, rows)):
+        marker = plot.zero_markers.get(i)
+        note = f" · {zero_note(marker.zero_at)}" if marker is not None else ""
+        label.setText(run_label(row) + note, size=f"{style.legend_pt}pt", color=INK)
     plot.legend.setColumnCount(style.legend_columns)
-    plot.y_unit = f"loss ({SHORT_UNIT.get(unit, unit) if style.inches else unit})"
+    shown = SHORT_UNIT.get(unit, unit) if style.inches else unit  # a column's axis has no room for words
     labels = {"color": INK, "font-size": f"{style.label_pt}pt"}
-    plot.plot_item.setLabel("left", f"{plot.y_unit} − floor" if plot.excess else plot.y_unit, **labels)
+    plot.plot_item.setLabel("left", axis_label(shown, plot.excess, plot.floor_titles.get(unit)), **labels)
     plot.plot_item.setLabel("bottom", "" if not last else plot.x_axis, **labels)  # panels share x: one label
     style_axes(plot.plot_item, style.tick_pt)
     draw_floors(plot, rows, colours, style)
