@@ -10,7 +10,7 @@ import numpy as np
 
 from ..plots.plot_base import rolling_mean
 
-BUCKETS = 2000   # about two points per pixel of the widest panel (1000 logical px)
+BUCKETS = 1000   # two points (low, high) per bucket: about two a pixel of the widest panel (~900 logical px)
 CHUNK = 65536    # batches per step: 64 seeds × 65,536 × 8 bytes = 32 MB of float64 at a time
 
 

@@ -170,27 +170,46 @@ def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None 
                        dpi=dpi if size is not None else None)
 
 
+class StoredLosses:
+    """A stored run's losses read a chunk at a time (RunStore.loss_chunks): what a figure needs of a curve,
+    its length and its chunks, without the whole (batches × seeds) array in memory."""
+
+    def __init__(self, store, run_id: int):
+        self.store, self.run_id = store, run_id
+        self.n = store.batch_count(run_id)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def chunks(self):
+        """(losses, batch floors) per stored chunk."""
+        return self.store.loss_chunks(self.run_id)
+
+
 def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None, size: str | None = None,
                 dpi: int = DEFAULT_DPI) -> Path:
     """Export stored runs (store: RunStore or its file path) to a .png, .svg, .pdf or .csv file; used by
-    `aegui export`."""
+    `aegui export`. A figure reads each curve a chunk at a time: its memory follows the figure, not the curve."""
     from ...core.store import RunStore
-    from ..plots.curves import stored_curve
+    from ..plots.curves import RunCurve, stored_curve
     own = not hasattr(store, "losses")
     db = RunStore(store) if own else store
+    csv = Path(out_path).suffix.lower() == ".csv"
     try:
         pairs = []
         for run_id in run_ids:
             try:
-                pairs.append(stored_curve(db, int(run_id)))
+                row = db.get_run(int(run_id))
             except (KeyError, ValueError):
                 raise ExportError(f"no run {run_id!r} in {db.path}") from None
+            pairs.append(stored_curve(db, row.run_id) if csv else
+                         RunCurve(row, StoredLosses(db, row.run_id), db.batch_floors(row.run_id)))
+        if csv:
+            return save_csv(pairs, out_path)
+        return save_comparison(pairs, out_path, width, view, size, dpi)
     finally:
         if own:
             db.close()
-    if Path(out_path).suffix.lower() == ".csv":
-        return save_csv(pairs, out_path)
-    return save_comparison(pairs, out_path, width, view, size, dpi)
 
 
 # The CSV writer lives beside this module; export.save_csv stays its public name.

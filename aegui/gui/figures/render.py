@@ -155,7 +155,8 @@ _RECT = re.compile(rb'<rect([^>]*?) x="([^"]*)" y="([^"]*)" width="([^"]*)" heig
 
 
 def _num(v: float) -> bytes:
-    return f"{v:.6g}".encode()
+    text = f"{v:.2f}".rstrip("0").rstrip(".")  # a hundredth of a layout pixel
+    return (text if text not in ("-0", "") else "0").encode()
 
 
 def _to_device(match) -> bytes:
