@@ -1,7 +1,7 @@
 """Figures of long seed bands (issue 18 §11): `aegui export` of a 1,000,000-batch × 64-seed run against a
 single run of as many batches, measured in the same run, each export in a fresh process.
 
-Peak memory is the export process' peak RSS (ru_maxrss), Qt and imports included; the file is the SVG written.
+Peak memory is the export process' peak RSS (VmHWM), Qt and imports included; the file is the SVG written.
 Targets: the band's peak memory ≤ 1.25× the single run's (memory follows the figure, not the curve), and its SVG
 ≤ 300 KB and ≤ 5× the single run's (median, min and max are three curves and the band's fill one more).
 """
@@ -50,12 +50,13 @@ def make_store(path: Path, batches: int, seeds: int) -> tuple[int, int]:
     return ids[0], ids[1]
 
 
+# VmHWM, the peak RSS of this process image: ru_maxrss would count the parent's RSS at fork time.
 CHILD = """
-import resource, sys
+import sys
 sys.path.insert(0, {root!r})
 from aegui.gui.figures.export import export_runs
 export_runs({db!r}, [{run_id}], {out!r})
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024)
 """
 
 

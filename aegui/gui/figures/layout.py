@@ -112,7 +112,15 @@ def fit_y(plot) -> None:
     if span < least:
         mid = (lo + hi) / 2
         lo, hi, span = mid - least / 2, mid + least / 2, least
-    plot.plot_item.setYRange(lo - Y_MARGIN * span, hi + Y_MARGIN * span, padding=0)
+    bottom, top = lo - Y_MARGIN * span, hi + Y_MARGIN * span
+    # A floor label above its line needs its own height of room under the top edge, or it is cut.
+    above = [line for line in getattr(plot, "floor_lines", []) if getattr(line, "label_above", False)]
+    height = plot.plot_item.vb.height()
+    if above and height > 0:
+        r = min((above[0].label.boundingRect().height() + 4) / height, 0.5)  # the label's share of the height
+        y = max(line.pos().y() for line in above)
+        top = max(top, (y - bottom * r) / (1 - r))  # solves (top − y) = r · (top − bottom)
+    plot.plot_item.setYRange(bottom, top, padding=0)
 
 
 def x_extent(plots) -> float:
@@ -219,13 +227,14 @@ def draw_floors(plot, rows, colours, style) -> None:
                 continue  # 0 has no place on a log axis: the caption states it
             key = f"{name}|{sig3(value)}|{claim}"
             seen.setdefault(key, [name, value, claim, []])[3].append(colour)
-    for k, (name, value, claim, used) in enumerate(seen.values()):
+    listed = sorted(seen.values(), key=lambda f: f[1])
+    for k, (name, value, claim, used) in enumerate(listed):
         colour = used[0] if len(set(used)) == 1 else INK
         p = pen(colour, 1.2)
         p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES["exact"])[1])
-        # Labels staggered along x and alternating below / above their line: floors 0.5 and 0.505 sit a
-        # hair apart on a log axis.
-        below = k % 2 == 0
+        # The lowest floor's label under its line, the next above its own, then staggered along x: floors
+        # 0.5 and 0.505 sit a hair apart on a log axis, and a label below a higher line hid the curve.
+        below = k % 2 == 0 and (k == 0 or len(listed) > 2)
         opts = {"position": 0.03 + 0.31 * ((k // 2) % 3), "color": colour,
                 "anchors": BELOW_LINE if below else [(0, 1), (0, 1)]}
         line = pg.InfiniteLine(angle=0, pen=p, movable=False, label=floor_label(name, value, claim), labelOpts=opts)
@@ -233,6 +242,7 @@ def draw_floors(plot, rows, colours, style) -> None:
         font.setPointSizeF(style.floor_pt)
         line.label.setFont(font)
         line.setPos(math.log10(value) if plot.log else value)
+        line.label_above = not below
         plot.plot_item.addItem(line, ignoreBounds=True)
         plot.floor_lines.append(line)
 
