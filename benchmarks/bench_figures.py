@@ -2,8 +2,9 @@
 single run of as many batches, measured in the same run, each export in a fresh process.
 
 Peak memory is the export process' peak RSS (VmHWM), Qt and imports included; the file is the SVG written.
-Targets: the band's peak memory ≤ 1.25× the single run's (memory follows the figure, not the curve), and its SVG
-≤ 300 KB and ≤ 5× the single run's (median, min and max are three curves and the band's fill one more).
+Targets: the band's peak memory over the single run's ≤ EXTRA_MB, a constant (memory follows the figure, not the
+curve: the 1,000,000 × 64 curve alone is 244 MB of float32), and its SVG ≤ 300 KB and ≤ 5× the single run's
+(median, min and max are three curves and the band's fill one more).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from _rows import Row, at_most, print_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 16384  # batches per stored chunk, about what a live run writes at a time
+# What a band may cost over a single run: one stored chunk (65,536 batches × 64 seeds, 16 MB of float32)
+# decoded, and its slices' float64 work; a constant, whatever the number of batches.
+EXTRA_MB = 128
 
 
 def make_store(path: Path, batches: int, seeds: int) -> tuple[int, int]:
@@ -77,10 +81,12 @@ def rows(batches: int = 1_000_000, seeds: int = 64) -> list[Row]:
         band_mb, band_svg = export_peak(db, band, Path(tmp) / "band.svg")
         band_png_mb, _ = export_peak(db, band, Path(tmp) / "band.png")
     label = f"{batches:,}-batch × {seeds}-seed band"
-    return [Row(f"export SVG of a {label}: peak memory vs a single run", band_mb, single_mb, "MB",
-                "≤ 1.25× reference", band_mb / single_mb, band_mb <= 1.25 * single_mb),
-            Row(f"export PNG of a {label}: peak memory vs the single run's SVG export", band_png_mb, single_mb, "MB",
-                "≤ 1.25× reference", band_png_mb / single_mb, band_png_mb <= 1.25 * single_mb),
+    curve_mb = batches * seeds * 4 / 2**20
+    note = f" (the curve: {curve_mb:,.0f} MB of float32; issue 18 measured 2,570 MB at 1,000,000 × 64)"
+    return [at_most(f"export SVG of a {label}: peak memory over a single run's", band_mb - single_mb, EXTRA_MB,
+                    "MB", ref_note=note),
+            at_most(f"export PNG of a {label}: peak memory over a single run's SVG export", band_png_mb - single_mb,
+                    EXTRA_MB, "MB"),
             Row(f"SVG of a {label} vs a single run's", band_svg / 1024, single_svg / 1024, "KB",
                 "≤ 5× reference", band_svg / single_svg, band_svg <= 5 * single_svg),
             at_most(f"SVG of a {label}", band_svg / 1024, 300, "KB")]

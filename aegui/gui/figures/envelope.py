@@ -95,6 +95,20 @@ class Envelope:
         return np.concatenate(self.index), [np.concatenate([o[k] for o in self.out]) for k in range(parts)]
 
 
+VALUES_PER_SLICE = 1 << 20  # losses turned into float64 at a time: 8 MB, whatever a stored chunk holds
+
+
+def _slices(chunks):
+    """The chunks cut into slices of at most VALUES_PER_SLICE values (a stored chunk of 65,536 batches × 64
+    seeds is 4 million), so the float64 copies and the median's work stay small."""
+    for losses, floors in chunks:
+        losses = np.asarray(losses)
+        width = losses.shape[1] if losses.ndim == 2 else 1
+        rows = max(1, VALUES_PER_SLICE // max(width, 1))
+        for start in range(0, len(losses), rows):
+            yield losses[start:start + rows], None if floors is None else floors[start:start + rows]
+
+
 def first_zero_chunked(chunks) -> int | None:
     """The first batch whose loss reached 0 (every copy's least value, view_rule.first_zero), chunk by chunk."""
     from ..plots.view_rule import first_zero
@@ -116,7 +130,7 @@ def reduce_curve(chunks: Iterable[tuple[np.ndarray, np.ndarray | None]], n: int,
     with BCE batch floors, one floor per run); a loss that reached 0 stays 0, a gap on a log axis."""
     env = Envelope(n, smoothing, buckets)
     subtracted = False
-    for losses, floors in chunks:
+    for losses, floors in _slices(chunks):
         raw = np.asarray(losses, dtype=np.float64)
         values = raw
         if offset is not None and floors is not None and len(floors) == len(raw):
