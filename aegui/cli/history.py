@@ -80,8 +80,7 @@ def cmd_data(args) -> int:
 
 def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG, PDF or CSV (works with no display)."""
-    from ..gui.figures.export import ExportError, check_out, export_runs
-    from ..gui.figures.render import check_dpi, check_width
+    from ..gui.figures.export import ExportError, check_dpi, check_out, check_width, export_runs
     for i in args.run_ids:
         check_run_id(i)
     try:
