@@ -94,11 +94,11 @@ def cmd_export(args) -> int:
     try:
         check_width(args.width)  # the renderer's own limits, checked before any work
     except ExportError as exc:
-        raise UsageError(f"error: --width: {exc}") from None
+        raise UsageError(f"error: --{exc}") from None  # "--width 150: must be …"
     try:
         check_dpi(args.dpi)
     except ExportError as exc:
-        raise UsageError(f"error: --dpi: {exc}") from None
+        raise UsageError(f"error: --{exc}") from None
     try:
         export_runs(store, args.run_ids, args.out, args.width, size=args.size, dpi=args.dpi)
     except ExportError as exc:
