@@ -107,7 +107,8 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         self.dpi_spin.setEnabled(suffix == ".png" and sized)
         self.hint.setText({".png": "PNG: plot, legend and a caption listing each run's config.",
                            ".svg": "SVG: the same figure as vectors, for papers and slides.",
-                           ".pdf": "PDF: vectors with fonts embedded, for LaTeX (\\includegraphics).",
+                           ".pdf": "PDF: vectors with fonts embedded, for LaTeX (\\includegraphics); it does not "
+                                   "carry the runs (a PNG or SVG does).",
                            ".csv": "CSV: one column per curve (median, min, max for seed bands)."}.get(
             suffix, "The name must end in .png, .svg, .pdf or .csv."))
         self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setEnabled(
