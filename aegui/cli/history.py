@@ -79,22 +79,28 @@ def cmd_data(args) -> int:
 
 
 def cmd_export(args) -> int:
-    """Save stored runs' curves as PNG, SVG or CSV (works with no display)."""
-    from ..gui.figures.export import ExportError, check_out, export_runs
+    """Save stored runs' curves as PNG, SVG, PDF or CSV (works with no display)."""
+    from ..gui.figures.export import ExportError, check_dpi, check_out, check_width, export_runs
     for i in args.run_ids:
         check_run_id(i)
     try:
-        check_out(args.out, (".png", ".svg", ".csv"))  # before any work: a bad --out wastes nothing
+        check_out(args.out, (".png", ".svg", ".pdf", ".csv"))  # before any work: a bad --out wastes nothing
     except ExportError as exc:
         raise UsageError(f"error: {exc}") from None
     store = open_store(args, read_only_ok=True)
     missing = [i for i in args.run_ids if not _exists(store, i)]
     if missing:
         raise UsageError("\n".join(f"error: run_id = {i}: no such run (see `aegui runs`)" for i in missing))
-    if not 100 <= args.width <= 20000:
-        raise UsageError(f"error: --width = {args.width}: must be a whole number from 100 to 20000")
     try:
-        export_runs(store, args.run_ids, args.out, args.width)
+        check_width(args.width)  # the renderer's own limits, checked before any work
+    except ExportError as exc:
+        raise UsageError(f"error: --{exc}") from None  # "--width 150: must be …"
+    try:
+        check_dpi(args.dpi)
+    except ExportError as exc:
+        raise UsageError(f"error: --{exc}") from None
+    try:
+        export_runs(store, args.run_ids, args.out, args.width, size=args.size, dpi=args.dpi)
     except ExportError as exc:
         raise UsageError(f"error: {exc}") from None
     print(f"saved {args.out}", file=sys.stderr)

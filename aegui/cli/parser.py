@@ -75,10 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     card = sub.add_parser("data", help="describe a data file before training: shape, range, floors, allowed losses")
     card.add_argument("file", help="a CSV or .npy matrix, rows are samples")
     card.add_argument("--json", action="store_true")
-    exp = sub.add_parser("export", help="save runs' curves as PNG, SVG or CSV")
+    exp = sub.add_parser("export", help="save runs' curves as PNG, SVG, PDF or CSV")
     exp.add_argument("run_ids", type=int, nargs="+")
     exp.add_argument("--out", required=True)
-    exp.add_argument("--width", type=int, default=1600)
+    exp.add_argument("--width", type=int, default=1600, help="PNG width in pixels (screen layout)")
+    exp.add_argument("--size", choices=("column", "two-column"),
+                     help="lay out for a journal: one column 3.5 in (89 mm) or two columns 7.2 in (183 mm), "
+                          "text 8-9 pt; a PNG is then --dpi dots per inch")
+    exp.add_argument("--dpi", type=int, default=300, help="PNG resolution with --size (72-2400)")
     for sp in (run, grid):
         sp.add_argument("--max-memory", help="refuse a run estimated to need more (e.g. 8G; default: half the "
                                              "physical memory, or AEGUI_MAX_MEMORY)")

@@ -6,7 +6,7 @@ import sqlite3
 
 import numpy as np
 
-from .blobs import floats
+from .blobs import floats, unpack
 from .store_rows import RunRow, parse_row
 from .store_schema import LIST_COLUMNS, STATUSES
 
@@ -36,6 +36,26 @@ class RunReader:
                                (run_id,)).fetchall()
         flat = floats(rows)
         return flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
+
+    def loss_chunks(self, run_id: int):
+        """(losses, batch floors or None) of each stored chunk in order, one chunk in memory at a time: a long
+        seed band is drawn (figures/envelope.py) without holding its whole curve."""
+        copies = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
+        starts = [r[0] for r in self.db.execute("SELECT start_step FROM loss_chunks WHERE run_id=? "
+                                                "ORDER BY start_step", (run_id,))]
+        for start in starts:  # one query per chunk: no cursor stays open across the caller's work
+            row = self.db.execute("SELECT data, codec, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
+                                  (run_id, start)).fetchone()
+            if row is None:
+                continue
+            raw = unpack(row[0], row[2])
+            flat = np.frombuffer(raw[:len(raw) - len(raw) % 4], dtype=np.float32)  # read-only, not copied
+            del row
+            losses = flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
+            floors = self.db.execute("SELECT floors, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
+                                     (run_id, start)).fetchone()
+            yield losses, None if floors is None or floors[0] is None else floats([floors])
 
     def batch_floors(self, run_id: int) -> np.ndarray | None:
         """Each batch's own BCE floor (its targets' mean entropy), float32; None for other losses."""

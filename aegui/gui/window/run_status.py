@@ -43,8 +43,7 @@ class RunStatus:
             bar.addPermanentWidget(w)
         self.epochs = self.batches_per_epoch = 1
         self._pending: tuple[int, float] | None = None
-        self.paused_s = 0.0  # time spent paused so far: not training, so not in elapsed, rate or ETA
-        self._paused_at: float | None = None
+        self._paused_at: float | None = None  # the stream's seconds leave out paused time already
         self._last: tuple[int, float] = (0, 0.0)
         self._timer = QTimer(bar)
         self._timer.setSingleShot(True)
@@ -77,17 +76,15 @@ class RunStatus:
         self.rate.setText("")
         self.elapsed.setText("elapsed 0:00")
         self.eta.setText("")
-        self.paused_s, self._paused_at, self._last = 0.0, None, (0, 0.0)
+        self._paused_at, self._last = None, (0, 0.0)
 
     def set_paused(self, paused: bool) -> None:
-        """The run paused or resumed: pause time is left out of elapsed, rate and ETA."""
-        now = time.monotonic()
+        """The run paused or resumed (the stream's seconds leave pause time out of elapsed, rate and ETA)."""
         if paused and self._paused_at is None:
-            self._paused_at = now
+            self._paused_at = time.monotonic()
             self._flush()
             self.eta.setText("paused")
         elif not paused and self._paused_at is not None:
-            self.paused_s += now - self._paused_at
             self._paused_at = None
             self._show(*self._last)
 
@@ -105,7 +102,6 @@ class RunStatus:
 
     def _show(self, batches: int, seconds: float) -> None:
         self._last = (batches, seconds)
-        seconds = max(seconds - self.paused_s, 0.0)  # the run's clock kept going while it was paused
         total = self.epochs * self.batches_per_epoch
         self.progress.setValue(min(batches, total))
         self.progress.setFormat(f"epoch {min(batches // self.batches_per_epoch, self.epochs)} of {self.epochs}")
