@@ -148,6 +148,15 @@ class GhostLayer:
             self.ghosts = keep
             self._rebuild()
 
+    def set_result(self, run_id: int, eval_loss: float | None, final_loss: float | None) -> None:
+        """Give the ghost of run_id its stored number (eval, else final) once the store has it."""
+        value, kind = _number({"eval_loss": eval_loss, "final_loss": final_loss})
+        for ghost in self.ghosts:
+            if ghost.run_id == run_id and value is not None:
+                ghost.value, ghost.value_kind = value, kind
+                self._rebuild()
+                return
+
     def set_visible(self, on: bool) -> None:
         """Show or hide every ghost (they are kept either way)."""
         self.visible = bool(on)

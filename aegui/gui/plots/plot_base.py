@@ -225,7 +225,12 @@ class PlotBase(QtWidgets.QWidget):
         """Remove the stacked panels of units not in `units` (their items go with them)."""
         for unit in [u for u in self.extra_panels if u not in set(units)]:
             widget = self.extra_panels.pop(unit)
-            widget.setParent(None)
+            pi = widget.getPlotItem()
+            pi.setXLink(None)  # before it goes: the main panel's range signal must not reach a deleted view
+            pi.clear()
+            widget.hide()
+            self.panel_box.layout().removeWidget(widget)
+            widget.close()
             widget.deleteLater()
 
     def panel_items(self) -> list[pg.PlotItem]:
@@ -238,7 +243,10 @@ class PlotBase(QtWidgets.QWidget):
 
     def _extra_x_bounds(self) -> tuple[float, float] | None:
         """x bounds of what the stacked panels draw: the main panel's auto-range covers them too."""
-        return x_cover(w.getPlotItem().vb.childrenBounds()[0] for w in self.extra_panels.values())
+        # From the items' whole data: clipped to view, their bounds would be the linked range itself.
+        return x_cover(item.getOriginalDataset()[0] for w in self.extra_panels.values()
+                       for item in w.getPlotItem().items
+                       if isinstance(item, pg.PlotDataItem) and item.isVisible())
 
     def refit(self) -> None:
         """Redo auto-range after the stacked panels' data changed (the main panel does not see them change)."""
