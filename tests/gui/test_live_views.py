@@ -41,7 +41,7 @@ def test_an_mse_ghost_never_shares_a_nats_axis_and_the_bce_stall_stays_visible(m
     (curve, text), = plot.ghosts._items
     assert plot.panel_units() == ["nats", "mean squared error"]
     assert curve.panel is not plot.plot_item and curve.panel is plot.panel("mean squared error")
-    assert left_label(plot.plot_item) == "loss (nats)" and left_label(curve.panel) == "loss (mean squared error)"
+    assert left_label(plot.plot_item) == "loss (nats)" and left_label(curve.panel) == "loss (MSE)"
     # The BCE panel spans the stall, not 1e-12: its floors and curve stay apart.
     assert y_range_decades(plot.plot_item) < 3
     # One number, the stored eval loss, labelled as such.
@@ -65,7 +65,8 @@ def test_comparison_splits_units_and_covers_every_run_in_either_order(qtbot, ord
     units = plot.panel_units()
     assert sorted(units) == ["mean squared error", "nats"] and len(set(units)) == 2
     for pi, unit in zip(plot.panel_items(), units):
-        assert left_label(pi) == f"loss ({unit})"  # one unit per axis; never "loss (nats, MSE)"
+        short = {"nats": "nats", "mean squared error": "MSE"}[unit] if pi is not plot.plot_item else unit
+        assert left_label(pi) == f"loss ({short})"  # one unit per axis; never "loss (nats, MSE)"
         lo, hi = pi.vb.viewRange()[0]
         assert lo <= 0 and hi >= 4699  # whole runs, the longest included
     assert plot.panel("nats").vb.viewRange()[1][0] > -1  # nats panel not stretched by the MSE run
