@@ -389,7 +389,7 @@ class PlotBase(QtWidgets.QWidget):
             self._label_panel(w.getPlotItem(), unit)
 
     def _label_panel(self, pi: pg.PlotItem, unit: str) -> None:
-        style = {"color": INK, "font-size": "11pt"}
+        style = {"color": INK, "font-size": "9.5pt"}  # a low panel: 11 pt labels were cut off
         # A stacked panel is low: its unit's short name fits where 'mean squared error' was cut off.
         pi.setLabel("left", axis_label(unit, self.excess, self.floor_titles.get(unit), short=True), **style)
         pi.setLabel("bottom", {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis], **style)
