@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ..banner import sig3
-from .plot_base import clamp_for_log, rolling_mean
+from .plot_base import clamp_for_log, rolling_mean  # noqa: F401 - clamp_for_log: old import path
 from .view_rule import ZERO_BELOW, first_zero, unit_of, zero_note
 
 MAX_GHOSTS = 3
@@ -148,6 +148,15 @@ class GhostLayer:
             self.ghosts = keep
             self._rebuild()
 
+    def set_result(self, run_id: int, eval_loss: float | None, final_loss: float | None) -> None:
+        """Give the ghost of run_id its stored number (eval, else final) once the store has it."""
+        value, kind = _number({"eval_loss": eval_loss, "final_loss": final_loss})
+        for ghost in self.ghosts:
+            if ghost.run_id == run_id and value is not None:
+                ghost.value, ghost.value_kind = value, kind
+                self._rebuild()
+                return
+
     def set_visible(self, on: bool) -> None:
         """Show or hide every ghost (they are kept either way)."""
         self.visible = bool(on)
@@ -192,8 +201,9 @@ class GhostLayer:
             y = ghost.y_excess if p.excess else ghost.y
             x = ghost.x[p.x_axis]
             if p.log:
-                # A loss that reached 0 is a gap on log, not a clamped level (view_rule).
-                y = clamp_for_log(np.where((ghost.y <= ZERO_BELOW) & (ghost.y >= 0), np.nan, y))[0]
+                # On log, a ghost is drawn where it is > 0: a loss that reached 0, or a mean at or under its
+                # floor (excess), is a gap, not a dive to an arbitrary clamp level (the label gives the number).
+                y = np.where((y <= ZERO_BELOW) | (ghost.y <= ZERO_BELOW), np.nan, y)
             ok = np.isfinite(y)
             curve.setData(x[ok], y[ok])
             text.setText(("pinned · " if ghost.pinned else "") + ghost.label(p.excess))

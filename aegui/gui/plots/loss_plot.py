@@ -130,9 +130,13 @@ class LivePlot(PlotBase):
         held = s.floors.view() if s.floors.n else None
         s.set_floor_offset(batch_floor_offset(self._info.get("floors"), held, self._info.get("floor")))
 
-    def set_result(self, eval_loss: float | None, final_loss: float | None) -> None:
-        """The stored run's eval and final loss: the number its ghost will show (eval, else final)."""
-        self._info["eval_loss"], self._info["final_loss"] = eval_loss, final_loss
+    def set_result(self, eval_loss: float | None, final_loss: float | None, run_id: int | None = None) -> None:
+        """A stored run's eval and final loss: the number its ghost shows (eval, else final). The run is the
+        live one, or (run_id of an earlier run: a rerun started first) the ghost it already became."""
+        if run_id is None or self._info.get("run_id") == run_id:
+            self._info["eval_loss"], self._info["final_loss"] = eval_loss, final_loss
+        else:
+            self.ghosts.set_result(run_id, eval_loss, final_loss)
 
     def floor_count(self) -> int:
         """How many per-batch floors the plot holds (0 for runs without them)."""

@@ -217,7 +217,7 @@ class PlotBase(QtWidgets.QWidget):
             pi.vb.enableAutoRange(x=False)  # x follows the main panel, whose range covers every panel's runs
             self.panel_box.layout().addWidget(widget, 2)
             self.extra_panels[unit] = widget
-            self._label_panel(pi, unit)
+            self._update_labels()
         widget.setVisible(True)
         return widget.getPlotItem()
 
@@ -225,8 +225,14 @@ class PlotBase(QtWidgets.QWidget):
         """Remove the stacked panels of units not in `units` (their items go with them)."""
         for unit in [u for u in self.extra_panels if u not in set(units)]:
             widget = self.extra_panels.pop(unit)
-            widget.setParent(None)
+            pi = widget.getPlotItem()
+            pi.setXLink(None)  # before it goes: the main panel's range signal must not reach a deleted view
+            pi.clear()
+            widget.hide()
+            self.panel_box.layout().removeWidget(widget)
+            widget.close()
             widget.deleteLater()
+            self._update_labels()
 
     def panel_items(self) -> list[pg.PlotItem]:
         """Every panel's PlotItem, the main one first."""
@@ -238,7 +244,10 @@ class PlotBase(QtWidgets.QWidget):
 
     def _extra_x_bounds(self) -> tuple[float, float] | None:
         """x bounds of what the stacked panels draw: the main panel's auto-range covers them too."""
-        return x_cover(w.getPlotItem().vb.childrenBounds()[0] for w in self.extra_panels.values())
+        # From the items' whole data: clipped to view, their bounds would be the linked range itself.
+        return x_cover(item.getOriginalDataset()[0] for w in self.extra_panels.values()
+                       for item in w.getPlotItem().items
+                       if isinstance(item, pg.PlotDataItem) and item.isVisible())
 
     def refit(self) -> None:
         """Redo auto-range after the stacked panels' data changed (the main panel does not see them change)."""
@@ -375,13 +384,14 @@ class PlotBase(QtWidgets.QWidget):
             left = self.y_unit.replace("loss", f"loss − {title}", 1) if self.excess else self.y_unit
         self.plot_item.setLabel("left", left, **style)
         bottom = {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis]
-        self.plot_item.setLabel("bottom", bottom, **style)
+        self.plot_item.setLabel("bottom", "" if self.extra_panels else bottom, **style)  # shared x: named once, last
         for unit, w in self.extra_panels.items():
             self._label_panel(w.getPlotItem(), unit)
 
     def _label_panel(self, pi: pg.PlotItem, unit: str) -> None:
-        style = {"color": INK, "font-size": "11pt"}
-        pi.setLabel("left", axis_label(unit, self.excess, self.floor_titles.get(unit)), **style)
+        style = {"color": INK, "font-size": "9.5pt"}  # a low panel: 11 pt labels were cut off
+        # A stacked panel is low: its unit's short name fits where 'mean squared error' was cut off.
+        pi.setLabel("left", axis_label(unit, self.excess, self.floor_titles.get(unit), short=True), **style)
         pi.setLabel("bottom", {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis], **style)
 
     def transform(self, y: np.ndarray, floor: float | None, tiny: float | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -39,9 +39,11 @@ def unit_of(run) -> str:
     return UNIT_OF.get(kind_of(run), "loss")
 
 
-def axis_label(unit: str, excess: bool = False, floor: str | None = None) -> str:
-    """'loss (nats)', or in excess mode 'loss − model floor (nats)': one unit, and which floor is subtracted."""
-    paren = "" if unit in ("", "loss") else f" ({unit})"
+def axis_label(unit: str, excess: bool = False, floor: str | None = None, short: bool = False) -> str:
+    """'loss (nats)', or in excess mode 'loss − model floor (nats)': one unit, and which floor is subtracted;
+    short: the unit's short name ('MSE'), for a panel too low for 'mean squared error'."""
+    name = SHORT_UNIT.get(unit, unit) if short else unit
+    paren = "" if unit in ("", "loss") else f" ({name})"
     if not excess:
         return f"loss{paren}"
     return f"loss − {floor or 'floor'}{paren}"
