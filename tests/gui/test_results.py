@@ -79,7 +79,7 @@ def test_filter_and_sort(pane):
 
 def test_rename_by_editing_the_name_cell(pane, store_path):
     idx = pane.proxy.index(0, column("name"))
-    run_id = pane.model.rows[pane.proxy.mapToSource(idx).row()].run_id
+    run_id = pane.model.row(idx.row()).run_id
     assert pane.proxy.setData(idx, "renamed run")
     assert pane.store.get_run(run_id).name == "renamed run"
     pane.refresh()
@@ -87,10 +87,10 @@ def test_rename_by_editing_the_name_cell(pane, store_path):
 
 
 def test_notes_dialog_stores_notes(pane, monkeypatch):
-    pane.select_runs([pane.model.rows[0].run_id])
+    pane.select_runs([pane.model.row(0).run_id])
     monkeypatch.setattr(QtWidgets.QInputDialog, "getMultiLineText", lambda *a, **k: ("stalls at 0.5", True))
     pane.edit_notes()
-    assert pane.store.get_run(pane.model.rows[0].run_id).notes == "stalls at 0.5"
+    assert pane.store.get_run(pane.model.row(0).run_id).notes == "stalls at 0.5"
 
 
 def test_delete_asks_first(pane, store_path, monkeypatch):
