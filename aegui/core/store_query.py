@@ -12,9 +12,11 @@ from .store_rows import RunRow, parse_row
 from .store_schema import LIST_COLUMNS, STATUSES
 
 
-def _cfg(path: str) -> str:
-    # A damaged config (not JSON) must not make the whole query fail: json_extract raises on it.
-    return f"(CASE WHEN json_valid(config) THEN json_extract(config, '$.{path}') END)"
+def _cfg(path: str, guard: bool) -> str:
+    # A damaged config (not JSON) makes json_extract raise; guarding costs a second parse of every row, so
+    # queries run unguarded and only a store with a damaged row is asked again with guards (ordered_ids).
+    get = f"json_extract(config, '$.{path}')"
+    return f"(CASE WHEN json_valid(config) THEN {get} END)" if guard else get
 
 
 def _floor(name: str) -> str:
@@ -23,50 +25,47 @@ def _floor(name: str) -> str:
             f"WHERE json_extract(f.value, '$.name') = '{name}' LIMIT 1) END)")
 
 
-_FILE = _cfg("data.file")
-# The file's name without its folders: strip everything up to the last '/' (SQLite has no basename()).
-_BASENAME = f"substr({_FILE}, length(rtrim({_FILE}, replace({_FILE}, '/', ''))) + 1)"
-_DATA = (f"(CASE WHEN {_cfg('data.kind')} = 'file' AND {_FILE} IS NOT NULL THEN {_BASENAME} "
-         f"ELSE {_cfg('data.kind')} END || ' ×' || {_cfg('data.features')})")
+def _data(guard: bool) -> str:
+    file, kind, features = _cfg("data.file", guard), _cfg("data.kind", guard), _cfg("data.features", guard)
+    # The file's name without its folders: strip everything up to the last '/' (SQLite has no basename()).
+    base = f"substr({file}, length(rtrim({file}, replace({file}, '/', ''))) + 1)"
+    return f"(CASE WHEN {kind} = 'file' AND {file} IS NOT NULL THEN {base} ELSE {kind} END || ' ×' || {features})"
 
-# The SQL that orders runs by each column the pane can sort; NULLs go last in either direction (order_sql).
-SORT_SQL = {
-    "run_id": "run_id",
-    "name": "lower(name)",
-    "status": "status",
-    "loss": _cfg("loss.kind"),
-    "data": _DATA,
-    "final_loss": "final_loss",
-    "eval_loss": "eval_loss",
-    "data_floor": _floor("data"),
-    "model_floor": _floor("model"),
-    "optimizer_gap": f"(eval_loss - {_floor('model')})",
-    "gap": "(eval_loss - floor)",
-    "copies": "copies",
-    "model": (f"({_cfg('model.kind')} || ' ' || {_cfg('data.features')} || ' ' || "
-              f"coalesce({_cfg('model.encoding_dim')}, {_cfg('data.features')}) || ' ' || {_cfg('model.depth')} || "
-              f"' ' || {_cfg('model.activation')} || ' ' || {_cfg('model.output')})"),
-    "lr": _cfg("optimizer.lr"),
-    "batches": "batches",
-    "min_epoch_loss": "min_epoch_loss",
-    "stop_reason": "coalesce(stop_reason, '')",
-    "seconds": "coalesce(seconds, 0)",
-    "device": "device",
-    "group_name": "coalesce(group_name, '')",
-    "created": "coalesce(created, 0)",
-    "notes": "coalesce(notes, '')",
-}
 
-# What a filter's text is looked for in: the cells the pane shows as words, and the numbers it shows
-# (printf's %.4g is the pane's own format). The config's values, never its JSON keys: 'loss' must not
-# match every run because each config has a "loss" key.
-_HAYSTACK = " || ' ' || ".join(f"coalesce({e}, '')" for e in (
-    "name", "status", "stop_reason", "device", "notes", "group_name", "'#' || run_id",
-    _cfg("loss.kind"), _DATA, _cfg("model.kind"), _cfg("model.activation"), _cfg("model.output"),
-    "printf('%.4g', final_loss)", "printf('%.4g', eval_loss)"))
+def sort_sql(key: str, guard: bool = False) -> str:
+    """The SQL expression that orders runs by a column of the results pane (its Column.sort key)."""
+    def cfg(path):
+        return _cfg(path, guard)
+    exprs = {
+        "run_id": "run_id", "name": "lower(name)", "status": "status", "loss": cfg("loss.kind"),
+        "data": _data(guard), "final_loss": "final_loss", "eval_loss": "eval_loss",
+        "data_floor": _floor("data"), "model_floor": _floor("model"),
+        "optimizer_gap": f"(eval_loss - {_floor('model')})", "gap": "(eval_loss - floor)", "copies": "copies",
+        # One parse a row: the model's facts as one JSON array, ordered as text (as the column's text was).
+        "model": ("json_extract(config, '$.model.kind', '$.data.features', '$.model.encoding_dim', '$.model.depth', "
+                  "'$.model.activation', '$.model.output')" if not guard else f"(CASE WHEN json_valid(config) THEN "
+                  "json_extract(config, '$.model.kind', '$.data.features', '$.model.encoding_dim', "
+                  "'$.model.depth', '$.model.activation', '$.model.output') END)"),
+        "lr": cfg("optimizer.lr"), "batches": "batches", "min_epoch_loss": "min_epoch_loss",
+        "stop_reason": "coalesce(stop_reason, '')", "seconds": "coalesce(seconds, 0)", "device": "device",
+        "group_name": "coalesce(group_name, '')", "created": "coalesce(created, 0)", "notes": "coalesce(notes, '')",
+    }
+    return exprs[key]
 
-# What tells a refresh that a listed row changed and must be read again.
-_STAMP = "updated || '|' || status || '|' || length(name) || name || '|' || coalesce(length(notes), 0)"
+
+def _haystack(guard: bool) -> str:
+    """What a filter's text is looked for in: the cells the pane shows as words, and its numbers.
+
+    printf's %.4g is the pane's own format. The config's values only, never its JSON keys ('loss' must
+    not match every run because each config has a "loss" key), read with one json_extract: one parse a row.
+    """
+    values = ("json_extract(config, '$.loss.kind', '$.data.kind', '$.data.file', '$.model.kind', "
+              "'$.model.activation', '$.model.output')")
+    if guard:
+        values = f"(CASE WHEN json_valid(config) THEN {values} END)"
+    return " || ' ' || ".join(f"coalesce({e}, '')" for e in (
+        "name", "status", "stop_reason", "device", "notes", "group_name", "'#' || run_id", values,
+        "printf('%.4g', final_loss)", "printf('%.4g', eval_loss)"))
 
 
 def _like(text: str) -> str:
@@ -75,25 +74,36 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def order_sql(sort: str, descending: bool) -> str:
-    """ORDER BY for a SORT_SQL key: NULLs last either way, ties broken by newest first."""
-    expr = SORT_SQL[sort]
+def order_sql(sort: str, descending: bool, guard: bool = False) -> str:
+    """ORDER BY for a sort key: NULLs last either way, ties broken by newest first."""
+    expr = sort_sql(sort, guard)
     way = "DESC" if descending else "ASC"
     return f"({expr}) IS NULL, {expr} {way}, run_id DESC"
 
 
 def ordered_ids(db: sqlite3.Connection, text: str = "", sort: str | None = None,
-                descending: bool = False) -> list[tuple[int, str]]:
-    """(run_id, stamp) of the runs matching text (case-insensitive, any shown cell), in the asked order.
+                descending: bool = False) -> list[tuple]:
+    """(run_id, updated, status, name, notes' length) of the runs matching text, in the asked order.
 
-    sort None: the store's order, newest first. The stamp changes whenever the row's shown facts do.
+    text: case-insensitive, found in any shown cell; sort None: the store's order, newest first. The
+    fields after the id change whenever the row's shown facts do: a refresh re-reads only those rows.
     """
+    try:
+        return _ordered(db, text, sort, descending, guard=False)
+    except sqlite3.OperationalError as exc:
+        if "JSON" not in str(exc).upper():
+            raise
+        return _ordered(db, text, sort, descending, guard=True)  # a damaged config: ask again, guarded
+
+
+def _ordered(db, text: str, sort: str | None, descending: bool, guard: bool) -> list[tuple]:
     where, args = "", ()
     if text.strip():
         # LIKE is case-insensitive for ASCII only; lower() both sides for the same reason.
-        where, args = f"WHERE lower({_HAYSTACK}) LIKE lower(?) ESCAPE '\\'", (_like(text.strip()),)
-    order = "run_id DESC" if sort is None else order_sql(sort, descending)
-    return db.execute(f"SELECT run_id, {_STAMP} FROM runs {where} ORDER BY {order}", args).fetchall()
+        where, args = f"WHERE lower({_haystack(guard)}) LIKE lower(?) ESCAPE '\\'", (_like(text.strip()),)
+    order = "run_id DESC" if sort is None else order_sql(sort, descending, guard)
+    return db.execute(f"SELECT run_id, updated, status, name, length(notes) FROM runs {where} ORDER BY {order}",
+                      args).fetchall()
 
 
 def rows_by_id(db: sqlite3.Connection, run_ids) -> dict[int, RunRow]:

@@ -76,6 +76,11 @@ class ResultsPane(QtWidgets.QWidget):
         header = view.horizontalHeader()
         header.setStretchLastSection(True)
         header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # A header paints each section as 'selected' or not by asking every selected row's flags (Qt does it
+        # even with highlighting off): 0.45 s per paint at 10,000 runs selected. It gets an empty selection of its own.
+        header.setHighlightSections(False)
+        self._header_selection = QtCore.QItemSelectionModel(self.model, self)
+        header.setSelectionModel(self._header_selection)
         self._size_columns(view)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         view.selectionModel().selectionChanged.connect(self._selection_changed)
