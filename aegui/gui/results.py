@@ -75,7 +75,7 @@ class ResultsPane(QtWidgets.QWidget):
         vertical.setDefaultSectionSize(22)
         header = view.horizontalHeader()
         header.setStretchLastSection(True)
-        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setTextElideMode(Qt.TextElideMode.ElideNone)  # titles wrap (see _size_columns), never cut
         # A header paints each section as 'selected' or not by asking every selected row's flags (Qt does it
         # even with highlighting off): 0.45 s per paint at 10,000 runs selected. It gets an empty selection of its own.
         header.setHighlightSections(False)
@@ -88,11 +88,14 @@ class ResultsPane(QtWidgets.QWidget):
 
     @staticmethod
     def _size_columns(view: QtWidgets.QTableView) -> None:
-        """Each column as wide as its title or its typical widest cell, whichever is wider; the name capped."""
+        """Titles wrap onto two lines; each column as wide as its longest title word or typical widest cell."""
         cell, head = QtGui.QFontMetrics(view.font()), QtGui.QFontMetrics(view.horizontalHeader().font())
         header = view.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+        header.setMinimumHeight(2 * head.lineSpacing() + 8)
         for i, column in enumerate(COLUMNS):
-            width = max(head.horizontalAdvance(column.title) + 24, cell.horizontalAdvance(column.sample) + 12)
+            word = max(head.horizontalAdvance(w) for w in column.title.split())
+            width = max(word + 16, cell.horizontalAdvance(column.sample) + 10)
             header.resizeSection(i, NAME_WIDTH if i == NAME_COLUMN else width)
 
     def _build_bar(self) -> QtWidgets.QHBoxLayout:

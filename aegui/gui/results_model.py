@@ -69,31 +69,33 @@ class Column:
     text: object
     sort: str
     tip: str
-    sample: str = "0.0001234"  # a typical widest cell, for the column's width
+    sample: str = "1.234e-05"  # a typical widest cell, for the column's width
 
     def __getitem__(self, i):
         """(title, text, sort) by position, as the table's columns were once plain tuples."""
         return (self.title, self.text, self.sort)[i]
 
 
-# What answers "is it at its floor?" comes right after the run's name and status, so eval loss, the floors and
-# both gaps show without scrolling at 1280 px; the run's identity in detail, and the rest, follow.
+# What answers "is it at its floor?" comes right after the run's name, so eval loss, the floors and both gaps show
+# without scrolling in the pane's 400 px at 1280 px (headers wrap onto two lines; the name cell is coloured by its
+# status, which has its own column further on); the run's identity in detail, and the rest, follow.
 COLUMNS = (
-    Column("name", lambda r: r.name, "name", "The run's name: double-click (or F2) to rename it", ""),
-    Column("status", lambda r: r.status, "status",
-           "running, paused, finished, cancelled (Stop), interrupted (the app or machine went away) or failed",
-           "interrupted"),
+    Column("name", lambda r: r.name, "name", "The run's name: double-click (or F2) to rename it; coloured while "
+           "running (blue), failed (red), cancelled or interrupted (amber)", ""),
     Column("eval loss", lambda r: _num(r.eval_loss), "eval_loss",
            "The final model's loss on every row of the data, in float64: the number the floors are held against"),
+    Column("gap to floor", lambda r: _num(r.gap), "gap",
+           "eval loss − the tightest exact or lower-bound floor: how far the final model sits above what is possible"),
     Column("data floor", lambda r: _num(r.floor_value("data")), "data_floor",
            "The lowest loss this data allows any model (BCE: the targets' entropy; MSE, L1: 0). A lower bound"),
     Column("model floor", _model_floor, "model_floor",
            "The lowest loss this run's model class can reach on this data (exact unless marked); "
            "'—' for models no floor is solved for"),
-    Column("gap to floor", lambda r: _num(r.gap), "gap",
-           "eval loss − the tightest exact or lower-bound floor: how far the final model sits above what is possible"),
     Column("optimizer gap", lambda r: _num(r.optimizer_gap), "optimizer_gap",
            "eval loss − model floor: what the optimizer left on the table"),
+    Column("status", lambda r: r.status, "status",
+           "running, paused, finished, cancelled (Stop), interrupted (the app or machine went away) or failed",
+           "interrupted"),
     Column("final loss", lambda r: _num(r.final_loss), "final_loss",
            "The last finished epoch's mean training loss (the partial epoch's when none finished)"),
     Column("loss", lambda r: r.config.loss.kind, "loss", "The loss function trained on", "bce_logits"),
@@ -120,7 +122,7 @@ NAME_COLUMN, STATUS_COLUMN = TITLES.index("name"), TITLES.index("status")
 RIGHT_ALIGNED = {TITLES.index(t) for t in ("final loss", "eval loss", "data floor", "model floor",
                                           "optimizer gap", "gap to floor", "seeds", "lr", "batches",
                                           "min loss", "duration")}
-NAME_WIDTH = 150  # long names are elided (full name in the tooltip) so the numbers stay in view
+NAME_WIDTH = 112  # long names are elided (full name in the tooltip) so the numbers stay in view
 
 
 class RunTableModel(QtCore.QAbstractTableModel):
@@ -247,7 +249,7 @@ class RunTableModel(QtCore.QAbstractTableModel):
             return COLUMNS[column].text(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(row)
-        if column == STATUS_COLUMN and row.status in STATUS_COLOURS:
+        if column in (STATUS_COLUMN, NAME_COLUMN) and row.status in STATUS_COLOURS:
             return QtGui.QBrush(QtGui.QColor(STATUS_COLOURS[row.status]))
         return None
 
