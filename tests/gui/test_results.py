@@ -291,3 +291,10 @@ def test_eval_loss_floors_and_gaps_show_without_scrolling_in_400_px(qtbot, pane)
     for title in ("name", "eval loss", "gap to floor", "data floor", "model floor"):
         i = column(title)
         assert header.sectionViewportPosition(i) + header.sectionSize(i) <= width, title
+
+
+def test_every_column_sorts(pane):
+    for i in range(len(COLUMNS)):
+        for order in (QtCore.Qt.SortOrder.AscendingOrder, QtCore.Qt.SortOrder.DescendingOrder):
+            pane.view.sortByColumn(i, order)
+            assert pane.model.rowCount() == 3
