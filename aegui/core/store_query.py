@@ -106,6 +106,27 @@ def _ordered(db, text: str, sort: str | None, descending: bool, guard: bool) -> 
                       args).fetchall()
 
 
+def haystacks(db: sqlite3.Connection, below: int | None = None, limit: int = 500,
+              run_ids=None) -> list[tuple[int, str]]:
+    """(run_id, the text a filter searches) for up to `limit` runs with ids under `below`, newest first;
+    or for the given run_ids. The pane builds its filter index from these in slices, off its busy moments."""
+    def query(guard: bool):
+        sql = f"SELECT run_id, {_haystack(guard)} FROM runs"
+        if run_ids is not None:
+            ids = [int(i) for i in run_ids]
+            return [r for start in range(0, len(ids), 500)
+                    for r in db.execute(f"{sql} WHERE run_id IN ({','.join('?' * len(ids[start:start + 500]))})",
+                                        ids[start:start + 500])]
+        where, args = ("WHERE run_id < ?", (int(below),)) if below is not None else ("", ())
+        return db.execute(f"{sql} {where} ORDER BY run_id DESC LIMIT {int(limit)}", args).fetchall()
+    try:
+        return query(guard=False)
+    except sqlite3.OperationalError as exc:
+        if "JSON" not in str(exc).upper():
+            raise
+        return query(guard=True)
+
+
 def rows_by_id(db: sqlite3.Connection, run_ids) -> dict[int, RunRow]:
     """The RunRows of these runs (those still stored), parsed; one query per 500 ids."""
     ids = [int(i) for i in run_ids]

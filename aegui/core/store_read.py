@@ -30,6 +30,10 @@ class RunReader:
         """The RunRows of these runs, by id: a page of the results table, never the whole store."""
         return store_query.rows_by_id(self.db, run_ids)
 
+    def haystacks(self, below: int | None = None, limit: int = 500, run_ids=None) -> list[tuple[int, str]]:
+        """(run_id, the text a filter searches) for a slice of runs, newest first (store_query.haystacks)."""
+        return store_query.haystacks(self.db, below, limit, run_ids)
+
     def running_ids(self) -> set[int]:
         """Ids of the runs stored as 'running' (training now, or paused)."""
         return store_query.running_ids(self.db)

@@ -56,6 +56,7 @@ class ResultsPane(QtWidgets.QWidget):
         layout.addLayout(self._build_bar())
         layout.addWidget(self.view, 1)
         self.refresh()
+        self.model.build_index()  # in slices, after the first paint: then a filter keystroke needs no SQL
 
     def _build_view(self) -> QtWidgets.QTableView:
         view = QtWidgets.QTableView(self)
@@ -140,7 +141,8 @@ class ResultsPane(QtWidgets.QWidget):
         finally:
             sm.blockSignals(was)
         self.view.viewport().update()  # the view missed the blocked signals: repaint the selection
-        self._running = self.store.running_ids()
+        # The listing's stamps carry each run's status: no second scan of the store to know which are training.
+        self._running = {i for i, stamp in self.model.stamps.items() if stamp[1] == "running"}
         if set(self.selected_run_ids()) != set(keep):  # e.g. a selected run was deleted, or filtered out
             self._selection_changed()
         else:
@@ -257,6 +259,7 @@ class ResultsPane(QtWidgets.QWidget):
 
     def close_store(self) -> None:
         """Close the store connection (call when the pane goes away)."""
+        self.model.stop_index()
         self.store.close()
 
     def mark_paused(self, run_id: int | None, paused: bool) -> None:

@@ -298,3 +298,18 @@ def test_every_column_sorts(pane):
         for order in (QtCore.Qt.SortOrder.AscendingOrder, QtCore.Qt.SortOrder.DescendingOrder):
             pane.view.sortByColumn(i, order)
             assert pane.model.rowCount() == 3
+
+
+def test_the_filter_index_answers_as_sqlite_does_and_follows_new_runs(qtbot, many):
+    qtbot.waitUntil(lambda: many.model.index_done, timeout=10_000)
+    for text in ("run 99", "MSE", "uniform", "#12", "finished", "zzz"):
+        many.filter_edit.setText(text)
+        assert many.model.ids == [r[0] for r in many.store.ordered_ids(text)], text
+    many.filter_edit.setText("brand new")
+    assert many.model.rowCount() == 0
+    new = many.store.create_run(tiny(name="brand new run"), device="cpu", floors=[])
+    many.refresh()
+    assert many.model.ids == [new]
+    many.store.delete(new)
+    many.refresh()
+    assert many.model.ids == [] and new not in many.model.search_text
