@@ -43,8 +43,9 @@ def fill_store(folder: str, runs: int) -> None:
                                                              Floor("model", floor + 0.005, "exact", "bench")])
         losses = (floor + 0.3 * np.exp(-np.arange(500) / 80) + rng.random(500) * 0.01).astype(np.float32)
         store.write_progress(run_id, 0, losses, [(0, float(losses.mean()), float(losses[-50:].mean()), 500, 0.1)], 0.1)
-        end = type("End", (), dict(seconds=0.1, batches=500, epochs=1, batches_per_s=5000.0, copy_final=None,
-                                   final_loss=float(losses[-1]), eval_loss=float(losses[-1]) - 1e-4))
+        end = type("End", (), {"seconds": 0.1, "batches": 500, "epochs": 1, "batches_per_s": 5000.0,
+                               "copy_final": None, "final_loss": float(losses[-1]),
+                               "eval_loss": float(losses[-1]) - 1e-4})
         store.finish_run(run_id, "finished", "max_epochs", end)
     cols = [r[1] for r in store.db.execute("PRAGMA table_info(runs)") if r[1] != "run_id"]
     plain = ", ".join(c for c in cols if c not in ("name", "final_loss", "eval_loss"))

@@ -43,7 +43,7 @@ def sort_sql(key: str, guard: bool = False) -> str:
         "optimizer_gap": f"(eval_loss - {_floor('model')})", "gap": "(eval_loss - floor)", "copies": "copies",
         # One parse a row: the model's facts as one JSON array, ordered as text (as the column's text was).
         "model": ("json_extract(config, '$.model.kind', '$.data.features', '$.model.encoding_dim', '$.model.depth', "
-                  "'$.model.activation', '$.model.output')" if not guard else f"(CASE WHEN json_valid(config) THEN "
+                  "'$.model.activation', '$.model.output')" if not guard else "(CASE WHEN json_valid(config) THEN "
                   "json_extract(config, '$.model.kind', '$.data.features', '$.model.encoding_dim', "
                   "'$.model.depth', '$.model.activation', '$.model.output') END)"),
         "lr": cfg("optimizer.lr"), "batches": "batches", "min_epoch_loss": "min_epoch_loss",

@@ -13,8 +13,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.store import RunStore
 from .plots.curves import stored_curve
-from .results_model import (COLUMNS, NAME_COLUMN, NAME_WIDTH, STATUS_COLUMN, TITLES, RunTableModel,  # noqa: F401
-                            store_write)
+from .results_model import (  # noqa: F401
+    COLUMNS,
+    NAME_COLUMN,
+    NAME_WIDTH,
+    STATUS_COLUMN,
+    TITLES,
+    RunTableModel,
+    store_write,
+)
 
 Qt = QtCore.Qt
 COMPARE_LIMIT = 40  # curves read for the comparison at once: selecting 10,000 runs must not read 10,000 curves

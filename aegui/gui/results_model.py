@@ -19,9 +19,9 @@ from ..core.store import RunStore
 from ..core.summary import floor_fields
 
 Qt = QtCore.Qt
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLOURS = {"running": "#0072B2", "failed": "#C0392B", "cancelled": "#B8860B", "interrupted": "#B8860B"}
 INDEX_SLICE = 500  # runs read into the filter index per event: a few ms
+_ROOT = QtCore.QModelIndex()  # the table's (invalid) parent index, as a default argument
 PAGE = 30  # rows read and parsed at once: about a screenful (parsing a config costs about 0.5 ms)
 
 
@@ -264,15 +264,15 @@ class RunTableModel(QtCore.QAbstractTableModel):
 
     # ------------------------------------------------------------------ Qt's model API
 
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 (Qt API)
+    def rowCount(self, parent=_ROOT) -> int:
         """Number of listed runs."""
         return 0 if parent.isValid() else len(self.ids)
 
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=_ROOT) -> int:
         """Number of columns."""
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         """Column titles, and a tooltip saying what each column means."""
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
@@ -310,7 +310,7 @@ class RunTableModel(QtCore.QAbstractTableModel):
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsEditable if index.column() == NAME_COLUMN else base
 
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         """Rename the run when its name cell is edited; sigRenamed tells the comparison."""
         name = str(value).strip()
         if index.column() != NAME_COLUMN or role != Qt.ItemDataRole.EditRole or not name:

@@ -49,7 +49,7 @@ def test_lists_every_stored_run_with_its_columns(pane, store_path):
     assert pane.proxy.rowCount() == 3
     names = {cell(pane, r, "name") for r in range(3)}
     assert "bce on uniform" in names and "linear mse uniform" in names
-    row = [r for r in range(3) if cell(pane, r, "name") == "bce on uniform"][0]
+    row = next(r for r in range(3) if cell(pane, r, "name") == "bce on uniform")
     assert cell(pane, row, "model floor") == "0.5" and cell(pane, row, "data floor") == "0"
     assert float(cell(pane, row, "gap to floor")) == pytest.approx(decaying(300)[-1] - 0.5, abs=1e-3)
     assert cell(pane, row, "stop reason") == "max_epochs"
