@@ -71,11 +71,13 @@ def collect(args) -> list[Row]:
     import bench_figures
     import bench_gui
     import bench_long
+    import bench_results
     import bench_spawn
     rows = bench_engine.rows(args.rounds)
     rows += bench_gui.rows(args.rounds)
     rows += bench_spawn.rows(args.rounds)
     rows += bench_bands.rows(max(1, args.rounds - 2))
+    rows += bench_results.rows(rounds=args.rounds)  # the results pane at 10,000 runs (issue 18 §12)
     if args.skip_long:
         return rows + bench_long.results_listing()
     batches = 1_000_000 if args.long else args.batches

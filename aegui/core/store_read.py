@@ -6,6 +6,7 @@ import sqlite3
 
 import numpy as np
 
+from . import store_query
 from .blobs import floats, unpack
 from .store_rows import RunRow, parse_row
 from .store_schema import LIST_COLUMNS, STATUSES
@@ -20,6 +21,22 @@ class RunReader:
         """Every stored run, newest first."""
         rows = self.db.execute(f"SELECT {LIST_COLUMNS} FROM runs ORDER BY run_id DESC").fetchall()
         return [parse_row(r, STATUSES) for r in rows]
+
+    def ordered_ids(self, text: str = "", sort: str | None = None, descending: bool = False) -> list[tuple[int, str]]:
+        """(run_id, stamp) of the runs matching text, ordered in SQL (store_query.ordered_ids)."""
+        return store_query.ordered_ids(self.db, text, sort, descending)
+
+    def rows_by_id(self, run_ids) -> dict[int, RunRow]:
+        """The RunRows of these runs, by id: a page of the results table, never the whole store."""
+        return store_query.rows_by_id(self.db, run_ids)
+
+    def haystacks(self, below: int | None = None, limit: int = 500, run_ids=None) -> list[tuple[int, str]]:
+        """(run_id, the text a filter searches) for a slice of runs, newest first (store_query.haystacks)."""
+        return store_query.haystacks(self.db, below, limit, run_ids)
+
+    def running_ids(self) -> set[int]:
+        """Ids of the runs stored as 'running' (training now, or paused)."""
+        return store_query.running_ids(self.db)
 
     def get_run(self, run_id: int) -> RunRow:
         """One run's summary; KeyError when there is no such run."""
