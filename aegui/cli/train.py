@@ -12,6 +12,9 @@ from .common import (EXIT_INTERRUPTED, check_seeds, config_from_args, finite, ma
 from ..core.config_io import to_dict
 
 
+COMPACT_NOTE_BATCHES = 100_000  # packing a curve this long takes seconds: say so (it was 10 s of silence)
+
+
 @contextmanager
 def _ctrl_c_cancels(cancel: threading.Event):
     """First Ctrl-C asks the loop to stop after this batch; the run is then stored as cancelled."""
@@ -42,6 +45,10 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
     with _ctrl_c_cancels(cancel):
         try:
             for r in train(prep, cancel, copies=copies):
+                if isinstance(r, RunEnd):
+                    end = r  # before it is stored: a Ctrl-C during the compaction leaves the run as it ended
+                    if r.batches >= COMPACT_NOTE_BATCHES:
+                        progress.note(f"storing {r.batches:,} batches (packing the curve)…")
                 rec.feed(r)
                 if isinstance(r, LossBlock):
                     progress.batch(r.epoch, r.start_step + len(r) - 1, float(r.loss[-1]))
@@ -55,11 +62,10 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
                         progress.note("solving this model's floor in the background")
                 elif isinstance(r, FloorsUpdate):
                     floors = r.floors
-                elif isinstance(r, RunEnd):
-                    end = r
         except KeyboardInterrupt:
-            rec.cancel()  # a second Ctrl-C while the first one was being honoured: still the user's stop
-            raise
+            if not (rec.finished and end is not None):  # stored as ended: the compaction was only rolled back
+                rec.cancel()  # a second Ctrl-C while the first one was being honoured: still the user's stop
+                raise
         except BaseException as exc:
             _store_failure(rec, exc)
             raise

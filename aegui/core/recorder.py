@@ -101,8 +101,9 @@ class RunRecorder:
             return  # stopped before it was created: nothing to store
         self.flush()
         status = "cancelled" if end.stop_reason == "cancelled" else "finished"
-        self.store.finish_run(self.run_id, status, end.stop_reason, end)
-        self.finished = True
+        self.store.finish_run(self.run_id, status, end.stop_reason, end, compact_now=False)
+        self.finished = True  # from here the run is ended: nothing that befalls the compaction changes that
+        self.store.compact_run(self.run_id)
 
     def fail(self, message: str) -> None:
         """Store the run as failed with message, keeping the curve gathered so far."""
@@ -120,8 +121,9 @@ class RunRecorder:
         except Exception as exc:  # noqa: BLE001 - a full disk: the status must still be written if it can be
             lost = f"the last {self._pending:,} batches could not be stored ({type(exc).__name__}: {exc})"
             error = f"{error}; {lost}" if error else lost
-        self.store.finish_run(self.run_id, status, stop_reason, error=error)
+        self.store.finish_run(self.run_id, status, stop_reason, error=error, compact_now=False)
         self.finished = True
+        self.store.compact_run(self.run_id)
 
 
     # ---- from a RunStream's messages (stream.py): the window records here, in its own process, so the

@@ -23,7 +23,7 @@ from . import store_safety as safety
 from .config import RunConfig
 from .blobs import blob
 from .floors import Floor, headline
-from .store_compact import compact, refresh_summary
+from .store_compact import compact, refresh_summary, summary_values
 from .store_read import RunReader
 from .store_rows import RunRow  # noqa: F401 - RunRow's public home stays store
 from .store_schema import STATUSES, create_schema
@@ -142,6 +142,7 @@ class RunStore(RunReader):
         self.db, self.notice, self._users = safety.open_checked(self.path, self._try_connect, self.on_wait)
         try:
             self._mark_interrupted()
+            self._repair_summaries()
         except sqlite3.Error:
             pass  # a full or read-only disk: the runs still list; they are marked at the next open
 
@@ -191,6 +192,14 @@ class RunStore(RunReader):
                 self.db.executemany("UPDATE runs SET status='interrupted' WHERE run_id=?", [(i,) for i in dead])
             for run_id in dead:
                 refresh_summary(self, run_id)
+
+    def _repair_summaries(self) -> None:
+        """Ended runs whose summary is missing (stored by an aegui that compacted before it summed up, and
+        was killed in between) get it from their curves."""
+        rows = self.db.execute("SELECT run_id FROM runs WHERE status IN ('finished', 'cancelled') "
+                               "AND final_loss IS NULL AND batches > 0 AND stop_reason IS NOT 'diverged'").fetchall()
+        for (run_id,) in rows:
+            refresh_summary(self, run_id)
 
     # ------------------------------------------------------------ writing
 
@@ -250,8 +259,13 @@ class RunStore(RunReader):
                              max([e[0] + 1 for e in epochs], default=0), run_id))
 
     @_retrying
-    def finish_run(self, run_id: int, status: str, stop_reason: str | None, end=None, error: str | None = None):
-        """Record the end of a run and compact its losses into large chunks."""
+    def finish_run(self, run_id: int, status: str, stop_reason: str | None, end=None, error: str | None = None,
+                   compact_now: bool = True):
+        """Record the end of a run with its summary (final loss, lowest epoch loss, batches) in one transaction,
+        then compact its losses (compact_run) unless compact_now is False.
+
+        The summary is written before the compaction: a finished run is finished, with its summary, whatever
+        happens to the compaction (a kill, a full disk, Ctrl-C), which is an optimisation."""
         if status not in STATUSES:
             raise ValueError(f"status {status!r}: must be one of {', '.join(STATUSES)}")
         fields: dict = {"status": status, "stop_reason": stop_reason, "error": error, "updated": time.time()}
@@ -261,11 +275,24 @@ class RunStore(RunReader):
                           eval_loss=end.eval_loss if np.isfinite(end.eval_loss) else None,
                           copy_final=json.dumps([float(v) for v in end.copy_final])
                           if end.copy_final is not None else None)
+        fields.update(summary_values(self, run_id, end))
         sets = ", ".join(f"{k}=?" for k in fields)
         with self.db:
             self.db.execute(f"UPDATE runs SET {sets} WHERE run_id=?", (*fields.values(), run_id))
-        compact(self, run_id)
-        refresh_summary(self, run_id, end)
+        if compact_now:
+            self.compact_run(run_id)
+
+    def compact_run(self, run_id: int) -> bool:
+        """Join and pack an ended run's loss chunks, in one transaction: interrupted (kill, Ctrl-C), SQLite rolls
+        it back and the run keeps its small chunks. A failure (a full disk) is said on stderr, never raised:
+        the run is stored already. False when it did not happen."""
+        try:
+            compact(self, run_id)
+            return True
+        except (sqlite3.Error, OSError) as exc:
+            print(f"aegui: warning: run {run_id} is stored; its curve was not compacted ({exc}), so it takes "
+                  "about 4 bytes a batch instead of 3", file=sys.stderr)
+            return False
 
     @_retrying
     def rename(self, run_id: int, name: str) -> None:
