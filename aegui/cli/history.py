@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import (UsageError, check_run_id, finite, num, open_store, print_floors, print_json, printable,
+from .common import (EXIT_ENVIRONMENT, UsageError, check_run_id, finite, num, open_store, print_floors, print_json, printable,
                      usage_errors)
 from ..core.config_io import to_dict
 
@@ -102,6 +102,9 @@ def cmd_export(args) -> int:
     try:
         export_runs(store, args.run_ids, args.out, args.width, size=args.size, dpi=args.dpi)
     except ExportError as exc:
+        if exc.environment:  # a full disk is the machine's fault: exit 1, as README's exit codes say
+            print(f"error: {printable(exc)}", file=sys.stderr)
+            return EXIT_ENVIRONMENT
         raise UsageError(f"error: {exc}") from None
     print(f"saved {args.out}", file=sys.stderr)
     return 0

@@ -58,6 +58,8 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
+        if self.value is None:  # "data.file = None: …" read as a value called None
+            return f"{self.field} is not set: {self.allowed}"
         try:
             shown = repr(self.value)
         except ValueError:  # an int too long for str(): Python refuses past 4,300 digits
@@ -112,6 +114,21 @@ def _check_field(f: schema.Field, v: Any, out: list) -> None:
         out.append(Problem(f.path, v, f"must be text of at most {f.bounds[1]:,} characters"))
     elif f.kind == "path" and v is not None and not isinstance(v, str):
         out.append(Problem(f.path, v, "must be a path (text) or null"))
+    if isinstance(v, str) and f.kind in ("text", "path"):
+        if "\x00" in v:
+            out.append(Problem(f.path, v, "must not hold a NUL byte"))
+        elif not _encodes(v):
+            out.append(Problem(f.path, v, "must be valid Unicode text (it holds a lone surrogate, \\ud800-\\udfff)"))
+
+
+def _encodes(text: str) -> bool:
+    """Whether text is valid Unicode (a lone surrogate, e.g. from a mis-decoded file name, is not: it cannot be
+    stored or printed)."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _validate_data(d: DataConfig, out: list) -> None:

@@ -70,6 +70,8 @@ def load_file(path: str) -> np.ndarray:
 
 def _check_kind(path: str) -> int:
     """The file's size; DataError for a missing path, a FIFO, a directory, a device or an oversized file."""
+    if "\x00" in path:
+        raise _fail(path.replace("\x00", "\\x00"), "holds a NUL byte; no file name can")
     try:
         st = os.stat(path) if path else None
     except OSError as exc:
@@ -83,6 +85,8 @@ def _check_kind(path: str) -> int:
                        (stat.S_ISSOCK, "a socket")):
         if test(st.st_mode):
             raise _fail(path, f"is {what}, not a file; a CSV or .npy file is needed")
+    if st.st_size == 0:  # also /proc's and /sys's files, which say 0 and never end (/proc/self/pagemap)
+        raise _fail(path, "is empty (0 bytes); a CSV or .npy file is needed")
     if st.st_size > MAX_FILE_BYTES:
         raise _fail(path, f"is {st.st_size / 2**20:,.0f} MiB; at most {MAX_FILE_BYTES // 2**20} MiB is read")
     return st.st_size
@@ -91,7 +95,7 @@ def _check_kind(path: str) -> int:
 def file_shape(path: str) -> tuple[int, int]:
     """(rows, columns) of a data file, read from its header alone; rows is an upper bound for a CSV."""
     size = _check_kind(path)
-    rows, cols = _npy_shape(path, size) if path.lower().endswith(".npy") else _csv_shape(path)
+    rows, cols = _npy_shape(path, size) if path.lower().endswith(".npy") else _csv_shape(path, size=size)
     if cols > MAX_FEATURES:
         raise _fail(path, f"has {cols:,} columns; at most {MAX_FEATURES:,} features are allowed (as for --features)")
     if rows * cols > MAX_ELEMENTS:
@@ -111,8 +115,8 @@ def _npy_shape(path: str, size: int) -> tuple[int, int]:
         raise _fail(path, f"is not a plain numeric .npy array ({type(exc).__name__})") from None
     if dtype.hasobject or dtype.kind not in "biuf":
         raise _fail(path, f"holds {dtype} values; a numeric matrix is needed (object arrays are never unpickled)")
-    if len(shape) not in (1, 2):
-        raise _fail(path, f"has shape {shape}; a 2-D matrix (samples × features) is needed")
+    if len(shape) not in (1, 2) or not all(type(s) is int and s >= 0 for s in shape):
+        raise _fail(path, f"has shape {shape}; a 2-D matrix (samples × features) of whole-number sizes is needed")
     rows, cols = (shape[0], 1) if len(shape) == 1 else shape
     need = start + rows * cols * dtype.itemsize
     if need > size:
@@ -120,7 +124,7 @@ def _npy_shape(path: str, size: int) -> tuple[int, int]:
     return int(rows), int(cols)
 
 
-def _csv_shape(path: str, chunk: int = 1 << 20) -> tuple[int, int]:
+def _csv_shape(path: str, chunk: int = 1 << 20, size: int | None = None) -> tuple[int, int]:
     """Columns from the first non-blank line, counted as it streams in; rows as the file's line count."""
     cols, commas, text = None, 0, False
     try:
@@ -129,6 +133,8 @@ def _csv_shape(path: str, chunk: int = 1 << 20) -> tuple[int, int]:
                 part = fh.readline(chunk)  # bounded: a 40 MB first line is counted, never held whole
                 if not part:
                     break
+                if b"\r" in part:  # CR-only (old Mac) or CRLF line ends: the first line ends at the CR
+                    part = part[:part.index(b"\r")] + b"\n"
                 commas += part.count(b",")
                 text = text or bool(part.strip())
                 if commas >= MAX_FEATURES:  # refused before the rest of the line is read
@@ -137,7 +143,14 @@ def _csv_shape(path: str, chunk: int = 1 << 20) -> tuple[int, int]:
                 if part.endswith(b"\n"):
                     cols, commas = (commas + 1 if text else None), 0
             fh.seek(0)
-            lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(chunk), b""))
+            newlines = returns = 0
+            read = 0
+            for block in iter(lambda: fh.read(chunk), b""):
+                newlines, returns = newlines + block.count(b"\n"), returns + block.count(b"\r")
+                read += len(block)
+                if size is not None and read > size:  # a pseudo-file that says less than it holds
+                    raise _fail(path, f"holds more than the {size:,} bytes its size says; a regular file is needed")
+            lines = max(newlines, returns)  # CR-only files end their lines with \r alone
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror or exc})") from None
     return lines + 1, cols or commas + 1
@@ -155,8 +168,8 @@ def _load_csv(path: str, rows: int, cols: int) -> np.ndarray:
     """Parse into a preallocated float32 matrix, one line at a time: about 5 bytes per value at the peak."""
     x = np.empty((rows, cols), dtype=np.float32)
     n, header = 0, False
-    try:
-        with open(path, "r", encoding="utf-8", newline="") as fh:
+    try:  # utf-8-sig: Excel's CSV starts with a byte-order mark, which is encoding, not a cell
+        with open(path, "r", encoding="utf-8-sig", newline="") as fh:
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
@@ -164,9 +177,9 @@ def _load_csv(path: str, rows: int, cols: int) -> np.ndarray:
                 if len(cells) != cols:
                     raise _fail(path, f"line {lineno} has {len(cells)} columns; earlier lines have {cols} (ragged rows)")
                 if not _parse_into(x[n], cells):
-                    if n == 0 and not header:
-                        header = True  # a header line: skip it
-                        continue
+                    if n == 0 and not header and not any(_is_float(c.strip().strip('"')) for c in cells):
+                        header = True  # a header line, all text (column names): skip it; a row with a number
+                        continue       # in it is data, and a cell that is not a number is named below
                     bad = next(i for i, c in enumerate(cells) if not _is_float(c.strip().strip('"')))
                     # The value itself is never echoed: the file may not be data at all (/etc/passwd).
                     raise _fail(path, f"line {lineno}, column {bad + 1} is not a number")
@@ -180,21 +193,40 @@ def _load_csv(path: str, rows: int, cols: int) -> np.ndarray:
     return x[:n]
 
 
+def csv_header(path: str) -> str | None:
+    """The CSV's first line when load_file skips it as a header (every cell text, none a number); else None."""
+    if path.lower().endswith(".npy"):
+        return None
+    try:
+        with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+            for line in fh:
+                if line.strip():
+                    cells = line.rstrip("\r\n").split(",")
+                    return None if any(_is_float(c.strip().strip('"')) for c in cells) else line.strip()[:200]
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
 def _parse_into(row: np.ndarray, cells: list[str]) -> bool:
     """Fill row from the cells (quoted numbers too); False when one is not a number."""
     try:
-        row[:] = list(map(float, cells))  # float() takes surrounding whitespace; the fast path
-        return True
+        values = list(map(float, cells))  # float() takes surrounding whitespace; the fast path
     except ValueError:
-        pass
-    try:
-        row[:] = [float(c.strip().strip('"')) for c in cells]
-        return True
-    except ValueError:
-        return False
+        try:
+            values = [float(c.strip().strip('"')) for c in cells]
+        except ValueError:
+            return False
+    if any("_" in c for c in cells):
+        return False  # float("1_0") is 10: Python's digit separator, never a CSV number
+    with np.errstate(over="ignore"):  # 1e39 becomes inf in float32; _finish names it (no RuntimeWarning)
+        row[:] = values
+    return True
 
 
 def _is_float(s: str) -> bool:
+    if "_" in s:
+        return False
     try:
         float(s)
         return True
@@ -211,7 +243,8 @@ def _finish(path: str, x: np.ndarray) -> np.ndarray:
         raise _fail(path, f"has shape {x.shape}; at least one row and one column are needed")
     if x.size > MAX_ELEMENTS:
         raise _fail(path, f"holds {x.size:,} values; at most {MAX_ELEMENTS:,} are allowed")
-    x = np.ascontiguousarray(x, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing values are named below, not warned about
+        x = np.ascontiguousarray(x, dtype=np.float32)
     bad = ~np.isfinite(x)
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])

@@ -27,6 +27,7 @@ class DataCard:
     bce_floor: float | None  # the targets' mean binary entropy; None when BCE is refused
     pca_floors: list = field(default_factory=list)  # [(k, MSE floor of a linear model with a k-d code)]
     losses: dict = field(default_factory=dict)      # loss kind → "" when allowed, else why not
+    header: str | None = None  # a CSV's first line, read as column names and skipped (never a silent drop)
 
     def to_dict(self) -> dict:
         """JSON-ready."""
@@ -37,7 +38,10 @@ class DataCard:
     def lines(self, compact: bool = False) -> list[str]:
         """The card as plain text, one fact a line; compact: the short form the panels show under the file."""
         head = f"{self.rows:,} rows × {self.columns:,} columns, values in [{self.min:.4g}, {self.max:.4g}]"
-        out = [head if compact else f"{self.path}: {head}",
+        out = [head if compact else f"{self.path}: {head}"]
+        if self.header is not None:
+            out.append(f"first line read as a header and skipped: {self.header[:60]}")
+        out += [
                f"values exactly 0 or 1: {self.share_binary:.1%}; inside (0, 1): {self.share_inside:.1%}; "
                f"outside [0, 1]: {self.share_outside:.1%}"]
         if self.bce_floor is not None:
@@ -71,5 +75,7 @@ def data_card(x: np.ndarray, path: str = "") -> DataCard:
 
 def file_card(path: str) -> DataCard:
     """Load a data file safely (see data.load_file) and return its card; raises DataError with the reason."""
-    from .data import load_file
-    return data_card(load_file(path), path)
+    from dataclasses import replace
+
+    from .data import csv_header, load_file
+    return replace(data_card(load_file(path), path), header=csv_header(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -10,11 +11,22 @@ from pathlib import Path
 
 
 STALE_PART_SECONDS = 3600  # a .part older than this belongs to an export that was killed
-_PART = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.part$")  # what atomic_write's mkstemp names look like
+# What atomic_write's mkstemp names look like: `.NAME.aegui-XXXXXXXX.part`. Only such files, owned by this
+# user, are swept: a user's own `.notes.txt.Draft_v2.part` matched the old pattern and was deleted.
+PART_TAG = ".aegui-"
+_PART = re.compile(r"^\..+\.aegui-[A-Za-z0-9_]{8}\.part$")
+# A write that failed for these reasons is the machine's fault, not the input's (the CLI exits 1, not 2).
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG}
 
 
 class ExportError(RuntimeError):
-    """A figure or CSV could not be written or read; the message names the path and the reason."""
+    """A figure or CSV could not be written or read; the message names the path and the reason.
+
+    environment: True when the system is to blame (a full disk, an I/O error, a read-only file system)."""
+
+    def __init__(self, message: str, environment: bool = False):
+        super().__init__(message)
+        self.environment = environment
 
 
 def check_out(path, suffixes: tuple[str, ...]) -> Path:
@@ -29,7 +41,7 @@ def check_out(path, suffixes: tuple[str, ...]) -> Path:
     if path.is_dir():
         raise ExportError(f"cannot write {path}: it is a directory")
     try:  # a real file, not os.access: root passes access() on a read-only mount
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}{PART_TAG}", suffix=".part", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -47,8 +59,9 @@ def sweep_parts(folder, older_than: float = STALE_PART_SECONDS) -> list[str]:
         return gone
     for entry in entries:
         try:
-            if _PART.match(entry.name) and entry.is_file(follow_symlinks=False) and \
-                    time.time() - entry.stat(follow_symlinks=False).st_mtime > older_than:
+            st = entry.stat(follow_symlinks=False) if _PART.match(entry.name) else None
+            if st is not None and entry.is_file(follow_symlinks=False) and st.st_uid == os.getuid() and \
+                    time.time() - st.st_mtime > older_than:
                 os.unlink(entry.path)
                 gone.append(entry.name)
         except OSError:
@@ -64,9 +77,9 @@ def atomic_write(path, write) -> Path:
         raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
     sweep_parts(folder)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{PART_TAG}", suffix=".part", dir=folder)
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}", exc.errno in ENVIRONMENT_ERRNOS) from None
     os.close(fd)
     try:
         umask = os.umask(0)
@@ -76,7 +89,7 @@ def atomic_write(path, write) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         _discard(tmp)
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}", exc.errno in ENVIRONMENT_ERRNOS) from None
     except BaseException:
         _discard(tmp)
         raise
