@@ -67,7 +67,7 @@ def expected_floor(c: cfg.RunConfig, card=None) -> Expected:
         return Expected(0.0, "lower bound", "no floor above 0 is known for this model")
     if loss == "l1":
         return Expected(0.0, "lower bound", "0 is only a lower bound for L1 with a bottleneck")
-    linear = affine and c.model.output == "identity"
+    linear = c.model.kind == "linear" and c.model.output == "identity"  # a linear decoder: PCA bounds it (floors.py)
     claim = "exact" if linear else "reference"
     if kind == "file":
         return Expected(None, claim, "the variance outside your file's top principal components")
@@ -87,7 +87,7 @@ def _file_floor(c: cfg.RunConfig, card) -> Expected:
         return Expected(card.bce_floor, "lower bound", "your file's mean binary entropy, which no model can beat")
     pca = dict(card.pca_floors).get(c.encoding_dim)
     if c.loss.kind == "mse" and c.encoding_dim < card.columns and pca is not None:
-        linear = is_affine(c) and c.model.output == "identity"
+        linear = c.model.kind == "linear" and c.model.output == "identity"
         return Expected(pca, "exact" if linear else "reference",
                         f"the variance outside your file's top {c.encoding_dim} principal components")
     return expected_floor(replace(c, data=replace(c.data, kind="uniform")))  # 0 or a bound, as for any data
