@@ -93,7 +93,8 @@ def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
            "cancelled" if end.stop_reason == "cancelled" else "finished", "stop_reason": end.stop_reason,
            "epochs": end.epochs, "batches": end.batches, "final_loss": finite(end.final_loss),
            "min_epoch_loss": finite(end.min_epoch_loss),
-           **floor_fields(start.config, start.floors if floors is None else floors, end.eval_loss),
+           **floor_fields(start.config, start.floors if floors is None else floors, end.eval_loss,
+                         end.saturated),
            "batches_per_s": end.batches_per_s, "seconds": end.seconds, "device": start.device,
            "device_note": start.device_note, "step_mode": start.step_mode, "copies": copies}
     if copies > 1:

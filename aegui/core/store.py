@@ -273,6 +273,7 @@ class RunStore(RunReader):
             fields.update(seconds=end.seconds, batches=end.batches, epochs=end.epochs,
                           batches_per_s=end.batches_per_s,
                           eval_loss=end.eval_loss if np.isfinite(end.eval_loss) else None,
+                          saturated=end.saturated if np.isfinite(getattr(end, "saturated", np.nan)) else None,
                           copy_final=json.dumps([float(v) for v in end.copy_final])
                           if end.copy_final is not None else None)
         fields.update(summary_values(self, run_id, end))

@@ -21,7 +21,7 @@ from . import memory
 from .backprop import make_step
 from .graphed import GraphedStep, capturable
 from .config import ConfigError, Problem, RunConfig, check
-from .evaluate import ModelFloorSolve, eval_losses
+from .evaluate import ModelFloorSolve, eval_losses, saturated_share
 from .floors import Floor, floors_for, headline, model_floor_is_slow, row_entropy
 from .records import EpochSummary, FloorsUpdate, LossBlock, Record, RunEnd, RunStart  # noqa: F401 - re-exported
 from .run_stats import RunStats
@@ -187,7 +187,8 @@ def _loop(prep: Prepared, cancel: Cancel, copies: int, threads: int | None) -> I
             break
     if solve is not None and reason != "cancelled":
         yield from _solved(solve)  # --json and the results pane wait for it; Stop does not
-    yield stats.end(reason or "max_epochs", eval_losses(model, x, cfg.loss.kind))
+    yield replace(stats.end(reason or "max_epochs", eval_losses(model, x, cfg.loss.kind)),
+                  saturated=saturated_share(model, x, cfg.loss.kind))
 
 
 def _solved(solve: ModelFloorSolve) -> Iterator[Record]:

@@ -55,6 +55,13 @@ def _notes(r) -> str:
     return " ".join((r.notes or "").split())  # one line in the table; the tooltip keeps the line breaks
 
 
+def _optimizer_gap(r) -> str:
+    """The optimizer's gap, marked when round-off holds it (explain.ROUND_OFF_SHARE of the outputs saturated)."""
+    from ..core.explain import ROUND_OFF_SHARE
+    text = _num(r.optimizer_gap)
+    return f"{text} (round-off)" if r.saturated is not None and r.saturated >= ROUND_OFF_SHARE else text
+
+
 def _model_floor(r) -> str:
     """The model floor with its claim when it is not exact; '—' where no model floor is known."""
     model = next((f for f in r.floors if f.name == "model"), None)
@@ -93,8 +100,9 @@ COLUMNS = (
     Column("model floor", _model_floor, "model_floor",
            "The lowest loss this run's model class can reach on this data (exact unless marked); "
            "'—' for models no floor is solved for"),
-    Column("optimizer gap", lambda r: _num(r.optimizer_gap), "optimizer_gap",
-           "eval loss − model floor: what the optimizer left on the table"),
+    Column("optimizer gap", _optimizer_gap, "optimizer_gap",
+           "eval loss − model floor: what the optimizer left on the table; 'round-off' where saturated sigmoid "
+           "outputs (exactly 0 or 1 in float32, zero gradient) hold it there, which no optimizer can move"),
     Column("status", lambda r: r.status, "status",
            "running, paused, finished, cancelled (Stop), interrupted (the app or machine went away) or failed",
            "interrupted"),
@@ -353,7 +361,7 @@ def _tooltip(row) -> str:
         lines.append("each seed's final loss: " + ", ".join(f"{v:.4g}" for v in row.copy_final))
     for f in row.floors:
         lines.append(f"{f.name} floor {_num(f.value)} ({f.claim}): {f.basis}")
-    why = floor_fields(row.config, row.floors, row.eval_loss)["why_not_zero"]
+    why = floor_fields(row.config, row.floors, row.eval_loss, row.saturated)["why_not_zero"]
     if why:
         lines.append("why not zero? " + why)
     if row.error:

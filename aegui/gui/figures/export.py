@@ -37,7 +37,7 @@ def run_entry(row) -> dict:
     return {"run_id": row.run_id, "name": row.name, "status": row.status, "stop_reason": row.stop_reason,
             "config": config_io.to_dict(row.config),
             "summary": {"final_loss": _finite(row.final_loss), "min_epoch_loss": _finite(row.min_epoch_loss),
-                        **floor_fields(row.config, row.floors, row.eval_loss),
+                        **floor_fields(row.config, row.floors, row.eval_loss, row.saturated),
                         "batches": row.batches, "epochs": row.epochs, "seconds": row.seconds,
                         "device": row.device, "copies": row.copies}}
 

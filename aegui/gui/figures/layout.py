@@ -49,7 +49,7 @@ def caption_floor(row) -> str:
         return f"floor {sig3(row.floor)} ({'exact' if row.floor_exact else 'lower bound'})"
     listed = "; ".join(f"{f.name if f.name == 'linear (PCA)' else f.name + ' floor'} {sig3(f.value)} ({f.claim})"
                        for f in floors)
-    why = floor_fields(row.config, floors, getattr(row, "eval_loss", None))["why_not_zero"]
+    why = floor_fields(row.config, floors, getattr(row, "eval_loss", None), getattr(row, "saturated", None))["why_not_zero"]
     return listed + (f". Why not zero? {sig3_numbers(why)}" if why else "")
 
 

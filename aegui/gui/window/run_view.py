@@ -128,7 +128,7 @@ class RunView:
             row = None
         if row is None:
             return
-        fields = floor_fields(row.config, row.floors, row.eval_loss)
+        fields = floor_fields(row.config, row.floors, row.eval_loss, row.saturated)
         w.live.set_result(row.eval_loss, row.final_loss, run_id)  # its ghost will show the stored number, saying which
         if w.live._info.get("run_id") in (None, run_id):  # not onto a rerun that has started meanwhile
             w.live.set_floors(fields["floors"])  # a model floor solved in the background is in the store now
