@@ -146,6 +146,7 @@ class ConfigPanels(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.fields: dict[str, _Field] = {}
+        self._preset_key: str | None = None  # the preset last chosen, while the panels may still match it
         self._cuda: bool | None = None  # unknown until torch has been imported off the GUI thread
         self._quiet = False
         self._problems: list[Problem] = []
@@ -218,10 +219,30 @@ class ConfigPanels(QWidget):
     def apply_preset(self, key: str) -> None:
         """Load a preset's config and show its claim."""
         p = self.presets[key]
-        self.preset_claim.setText(p.claim)
-        self.preset_combo.setCurrentIndex(self.preset_combo.findData(key))
-        self.set_config(p.config)
+        self._preset_key = key
+        self.set_config(p.config)  # _sync_preset shows it in the box, with its claim
         self.sigPresetChosen.emit(p)
+
+    def _matching_preset(self, c: RunConfig) -> str | None:
+        bare = replace(c, name="")
+        return next((k for k, p in self.presets.items() if replace(p.config, name="") == bare), None)
+
+    def _sync_preset(self, c: RunConfig) -> None:
+        """The preset box follows the panels: the preset they match, or the one chosen marked 'modified'."""
+        match = self._matching_preset(c)
+        for i in range(1, self.preset_combo.count()):  # drop an earlier '(modified)' mark
+            self.preset_combo.setItemText(i, self.presets[self.preset_combo.itemData(i)].title)
+        if match is not None:
+            self._preset_key = match
+            self.preset_combo.setCurrentIndex(self.preset_combo.findData(match))
+            self.preset_claim.setText(self.presets[match].claim)
+        elif self._preset_key is not None:
+            i = self.preset_combo.findData(self._preset_key)
+            self.preset_combo.setItemText(i, self.presets[self._preset_key].title + " (modified)")
+            self.preset_combo.setCurrentIndex(i)
+            self.preset_claim.setText("Modified: the panels no longer match this preset, so its claim may not "
+                                      "hold for them. " + self.presets[self._preset_key].claim)
+        self.preset_combo.setToolTip(self.preset_claim.text())
 
     # ---- config <-> widgets
 
@@ -259,6 +280,16 @@ class ConfigPanels(QWidget):
         if self._quiet:
             return
         c = self.config()
+        if c.name in self.presets and self._matching_preset(c) != c.name:
+            # A preset's name would mislabel what the panels now hold ('question-relu-bce-uniform (2)' for
+            # another model and file): the run takes its automatic label instead. A name the user typed stays.
+            self._quiet = True
+            try:
+                self.fields["name"].set_value("")
+            finally:
+                self._quiet = False
+            c = self.config()
+        self._sync_preset(c)
         self._problems = cfg.validate(c)
         if c.training.device == "cuda" and self._cuda is False:
             self._problems.append(Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto"))
