@@ -194,3 +194,25 @@ def test_a_ghost_label_never_covers_a_floor_label(make_live_plot, qtbot):
               if isinstance(i, pg.InfiniteLine) and i.isVisible() and getattr(i, "label", None) is not None]
     assert floors and not any(text.sceneBoundingRect().intersects(f) for f in floors)
     assert plot.plot_item.vb.sceneBoundingRect().contains(text.sceneBoundingRect())
+
+
+def test_what_to_try_is_not_modal_and_follows_the_preset_list(qtbot, window):
+    tour = window.help.show_tour() if hasattr(window, "help") else None
+    if tour is None:
+        from aegui.gui.window.help_menu import show_tour
+        tour = show_tour(window)
+    qtbot.addWidget(tour)
+    assert tour.isVisible() and not tour.isModal()  # the toolbar's Rerun on toggle stays reachable
+    keys = [tour.list.item(i).data(0x0100) for i in range(tour.list.count())]
+    assert keys == list(window.panels.presets)
+
+
+def test_the_banner_says_features_and_plurals_in_words():
+    from aegui.core.config import RunConfig, with_changes
+    from aegui.gui.banner import banner_html
+    text = banner_html(with_changes(RunConfig(), **{"data.features": 2}))
+    assert "uniform, 2 features" in text and "×" not in text
+    one = with_changes(RunConfig(), **{"data.kind": "redundant", "data.features": 4, "model.encoding_dim": 1})
+    assert "1 factor fit" in banner_html(one) and "factor(s)" not in banner_html(one)
+    zero = with_changes(RunConfig(), **{"training.tol": 0.0})
+    assert "stops the run there" not in banner_html(zero)
