@@ -289,6 +289,7 @@ class ConfigPanels(QWidget):
             finally:
                 self._quiet = False
             c = self.config()
+        c = self._shape_from_file(c)
         self._sync_preset(c)
         self._problems = cfg.validate(c)
         if c.training.device == "cuda" and self._cuda is False:
@@ -299,6 +300,21 @@ class ConfigPanels(QWidget):
         self.fields["name"].widget.setPlaceholderText(replace(c, name="").label())
         self.sigChanged.emit(c)
         self.sigValidity.emit(not self._problems)
+
+    def _shape_from_file(self, c: RunConfig) -> RunConfig:
+        """For a file, the greyed samples and features fields show the file's rows and columns (as the run
+        will use them: training.prepare takes them from the file), not the generated data's 30000 × 2."""
+        card = self.file_card(c)
+        if card is None or (c.data.samples, c.data.features) == (card.rows, card.columns) \
+                or card.rows > schema.MAX_SAMPLES or card.columns > schema.MAX_FEATURES:
+            return c
+        self._quiet = True
+        try:
+            self.fields["data.samples"].set_value(card.rows)
+            self.fields["data.features"].set_value(card.columns)
+        finally:
+            self._quiet = False
+        return self.config()
 
     def file_card(self, c: RunConfig | None = None):
         """The data card of the file the panels show (or config c names), once read; None for generated data."""

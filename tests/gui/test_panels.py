@@ -154,3 +154,14 @@ def test_a_preset_name_follows_the_config_and_the_preset_box_says_when_the_panel
     panels.fields["loss.kind"].set_value("l1")
     panels._edited()
     assert panels.config().name == "my run"
+
+
+def test_a_files_rows_and_columns_show_in_the_greyed_samples_and_features(panels, qtbot, tmp_path):
+    import numpy as np
+    f = tmp_path / "d.csv"
+    np.savetxt(f, np.random.default_rng(0).random((200, 16)), delimiter=",")
+    panels.set_config(cfg.with_changes(RunConfig(), **{"data.kind": "file", "data.file": str(f)}))
+    qtbot.waitUntil(lambda: panels.file_card() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: panels.fields["data.samples"].widget.value() == 200)
+    assert panels.fields["data.features"].widget.value() == 16  # was 30000 and 2, the generated data's
+    assert not panels.fields["data.samples"].widget.isEnabled() and panels.is_valid()
