@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
 
 from ..core import config as cfg
 from ..core import schema
-from .data_card import DataCardLabel
+from .data_card import DataCardLabel, WrappedLabel
 from ..core import config_io
 from ..core.config import Problem, RunConfig
 
@@ -40,29 +40,6 @@ def _spin_value(v) -> int:
     except (TypeError, ValueError, OverflowError):
         return 0
     return min(max(n, 0), INT_MAX)
-
-
-class WrappedLabel(QLabel):
-    """A word-wrapped label that asks for the height its text needs at its width.
-
-    In the panels' scroll area a wrapped label got the height of its unwrapped size hint: red inline errors
-    were cut at top and bottom.
-    """
-
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
-        """Set the text and the height it needs."""
-        super().setText(text)
-        self._fit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        """Refit the height to the new width."""
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        need = self.heightForWidth(self.width()) if self.text() else 0
-        if need != self.minimumHeight():
-            self.setMinimumHeight(max(need, 0))
 
 
 class _Field:
