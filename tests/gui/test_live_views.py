@@ -157,3 +157,20 @@ def test_progress_never_says_epoch_zero(qtbot):
     assert status.progress.format() == "epoch 4 of 4"
     status.end("cancelled after 2 epochs", 250)
     assert status.progress.format() == "cancelled after 2 epochs" and status.progress.value() == 250
+
+
+def test_a_low_panels_y_label_is_never_cut_it_takes_its_short_form(qtbot):
+    from aegui.gui.plots.plot_base import _set_fitting_label
+    import pyqtgraph as pg
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    w.resize(400, 70)  # a stacked panel in the narrow comparison pane at 2×
+    w.show()
+    qtbot.waitUntil(lambda: w.getPlotItem().vb.height() > 0)
+    pi = w.getPlotItem()
+    _set_fitting_label(pi, ("loss (mean squared error)", "loss (MSE)", "(MSE)"), {"font-size": "11pt"})
+    assert pi.getAxis("left").labelText in ("loss (MSE)", "(MSE)")
+    w.resize(400, 600)
+    qtbot.waitUntil(lambda: pi.vb.height() > 400)
+    _set_fitting_label(pi, ("loss (mean squared error)", "loss (MSE)", "(MSE)"), {"font-size": "11pt"})
+    assert pi.getAxis("left").labelText == "loss (mean squared error)"

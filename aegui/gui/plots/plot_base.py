@@ -226,6 +226,7 @@ class PlotBase(QtWidgets.QWidget):
         for unit in [u for u in self.extra_panels if u not in set(units)]:
             widget = self.extra_panels.pop(unit)
             pi = widget.getPlotItem()
+            getattr(self, "_left_labels", {}).pop(id(pi), None)
             pi.setXLink(None)  # before it goes: the main panel's range signal must not reach a deleted view
             pi.clear()
             widget.hide()
@@ -382,16 +383,37 @@ class PlotBase(QtWidgets.QWidget):
         else:  # a caller that set y_unit itself (a figure's panel): say which floor in excess mode too
             title = next(iter(self.floor_titles.values()), "floor")
             left = self.y_unit.replace("loss", f"loss − {title}", 1) if self.excess else self.y_unit
-        self.plot_item.setLabel("left", left, **style)
+        short = left if self.unit is None else axis_label(self.unit, self.excess,
+                                                          self.floor_titles.get(self.unit), short=True)
+        self._fit_left(self.plot_item, (left, short, short.replace("loss − ", "− ").replace("loss (", "(")), style)
         bottom = {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis]
         self.plot_item.setLabel("bottom", "" if self.extra_panels else bottom, **style)  # shared x: named once, last
         for unit, w in self.extra_panels.items():
             self._label_panel(w.getPlotItem(), unit)
 
+    def _fit_left(self, pi: pg.PlotItem, texts: tuple, style: dict) -> None:
+        """Set pi's y label to the longest of texts that fits, and refit it whenever the panel's height changes."""
+        if not hasattr(self, "_left_labels"):
+            self._left_labels: dict[int, tuple] = {}
+        if id(pi) not in self._left_labels:
+            pi.vb.sigResized.connect(self._refit_labels)
+        self._left_labels[id(pi)] = (pi, texts, style)
+        _set_fitting_label(pi, texts, style)
+
+    def _refit_labels(self, *_args) -> None:
+        """A panel's height changed: its y label may now fit whole, or need its shorter form (left labels only:
+        relabelling the bottom axis here would resize the panel again)."""
+        for pi, texts, style in list(getattr(self, "_left_labels", {}).values()):
+            try:
+                _set_fitting_label(pi, texts, style)
+            except (RuntimeError, AttributeError):  # a removed panel's items are gone
+                pass
+
     def _label_panel(self, pi: pg.PlotItem, unit: str) -> None:
         style = {"color": INK, "font-size": "9.5pt"}  # a low panel: 11 pt labels were cut off
         # A stacked panel is low: its unit's short name fits where 'mean squared error' was cut off.
-        pi.setLabel("left", axis_label(unit, self.excess, self.floor_titles.get(unit), short=True), **style)
+        short = axis_label(unit, self.excess, self.floor_titles.get(unit), short=True)
+        self._fit_left(pi, (short, short.replace("loss − ", "− ").replace("loss (", "(")), style)
         pi.setLabel("bottom", {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis], **style)
 
     def transform(self, y: np.ndarray, floor: float | None, tiny: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -475,3 +497,18 @@ class PlotBase(QtWidgets.QWidget):
 
     def redraw(self) -> None:
         """Push data to the items (subclasses)."""
+
+
+def _set_fitting_label(pi: pg.PlotItem, texts, style: dict) -> None:
+    """The left label: the first of texts (longest first) that fits the panel's height, else the last. A low
+    panel, at 2× or in the narrow comparison pane, cut 'loss (nats)' to 'loss (nat'."""
+    if pi.vb is None:
+        return  # the panel was removed
+    font = QtGui.QFont()
+    font.setPointSizeF(float(str(style.get("font-size", "11pt")).rstrip("pt")))
+    metrics = QtGui.QFontMetricsF(font)
+    room = pi.vb.height() if pi.vb.height() > 0 else float("inf")
+    text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), texts[-1])
+    axis = pi.getAxis("left")
+    if axis.labelText != text or not axis.label.isVisible():
+        pi.setLabel("left", text, **style)
