@@ -23,7 +23,7 @@ from . import store_safety as safety
 from .config import RunConfig
 from .blobs import blob
 from .floors import Floor, headline
-from .store_compact import compact, refresh_summary
+from .store_compact import compact, refresh_summary, summary_values
 from .store_read import RunReader
 from .store_rows import RunRow  # noqa: F401 - RunRow's public home stays store
 from .store_schema import STATUSES, create_schema
@@ -142,6 +142,7 @@ class RunStore(RunReader):
         self.db, self.notice, self._users = safety.open_checked(self.path, self._try_connect, self.on_wait)
         try:
             self._mark_interrupted()
+            self._repair_summaries()
         except sqlite3.Error:
             pass  # a full or read-only disk: the runs still list; they are marked at the next open
 
@@ -191,6 +192,16 @@ class RunStore(RunReader):
                 self.db.executemany("UPDATE runs SET status='interrupted' WHERE run_id=?", [(i,) for i in dead])
             for run_id in dead:
                 refresh_summary(self, run_id)
+
+    def _repair_summaries(self) -> None:
+        # An earlier aegui wrote a run's summary after compacting it: killed mid-compaction, the run stayed
+        # finished with no final loss. Its last epoch mean gives it back (runs without a finite one are left).
+        rows = self.db.execute(
+            "SELECT run_id FROM runs r WHERE status IN ('finished', 'cancelled') AND final_loss IS NULL "
+            "AND min_epoch_loss IS NULL AND (SELECT epoch_mean FROM epochs e WHERE e.run_id=r.run_id "
+            "ORDER BY epoch DESC LIMIT 1) BETWEEN -1e308 AND 1e308").fetchall()
+        for (run_id,) in rows:
+            refresh_summary(self, run_id)
 
     # ------------------------------------------------------------ writing
 
@@ -251,7 +262,11 @@ class RunStore(RunReader):
 
     @_retrying
     def finish_run(self, run_id: int, status: str, stop_reason: str | None, end=None, error: str | None = None):
-        """Record the end of a run and compact its losses into large chunks."""
+        """Record the end of a run and its summary (final and lowest loss, batches) in one transaction.
+
+        The losses are not compacted here: compact_run does that afterwards, so that nothing that happens to
+        the compaction (a kill, a full disk, Ctrl-C) can change how the run ended.
+        """
         if status not in STATUSES:
             raise ValueError(f"status {status!r}: must be one of {', '.join(STATUSES)}")
         fields: dict = {"status": status, "stop_reason": stop_reason, "error": error, "updated": time.time()}
@@ -261,11 +276,23 @@ class RunStore(RunReader):
                           eval_loss=end.eval_loss if np.isfinite(end.eval_loss) else None,
                           copy_final=json.dumps([float(v) for v in end.copy_final])
                           if end.copy_final is not None else None)
+        final, low, batches = summary_values(self, run_id, end)
+        fields.update(final_loss=final, min_epoch_loss=low, batches=batches)
         sets = ", ".join(f"{k}=?" for k in fields)
         with self.db:
             self.db.execute(f"UPDATE runs SET {sets} WHERE run_id=?", (*fields.values(), run_id))
-        compact(self, run_id)
-        refresh_summary(self, run_id, end)
+
+    def compact_run(self, run_id: int, progress=None, stop=None) -> str | None:
+        """Pack a finished run's loss chunks (store_compact.compact); None when done, else why they were left.
+
+        A failure (a full disk, a lock) leaves the run as it was, whole and readable: compaction is an
+        optimisation. KeyboardInterrupt passes through, with the group in progress rolled back.
+        """
+        try:
+            return None if compact(self, run_id, progress=progress, stop=stop) else "stopped by the user"
+        except sqlite3.Error as exc:
+            detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            return f"{safety.REASONS[safety.kind_of(exc)]} ({detail})"
 
     @_retrying
     def rename(self, run_id: int, name: str) -> None:
