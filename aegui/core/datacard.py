@@ -27,6 +27,7 @@ class DataCard:
     bce_floor: float | None  # the targets' mean binary entropy; None when BCE is refused
     pca_floors: list = field(default_factory=list)  # [(k, MSE floor of a linear model with a k-d code)]
     losses: dict = field(default_factory=dict)      # loss kind → "" when allowed, else why not
+    notes: list = field(default_factory=list)       # how the file was read (a header line skipped)
 
     def to_dict(self) -> dict:
         """JSON-ready."""
@@ -48,6 +49,7 @@ class DataCard:
                 f"k={k}: {v:.4g}" for k, v in shown) + (" …" if len(shown) < len(self.pca_floors) else ""))
         elif self.columns > PCA_MAX_FEATURES:
             out.append(f"PCA floors not computed: more than {PCA_MAX_FEATURES:,} columns")
+        out.extend(self.notes)
         for loss, why in self.losses.items():
             if why or not compact:  # the panels name only what is refused
                 out.append(f"{loss:10} {'allowed' if not why else 'refused: ' + why}")
@@ -71,5 +73,7 @@ def data_card(x: np.ndarray, path: str = "") -> DataCard:
 
 def file_card(path: str) -> DataCard:
     """Load a data file safely (see data.load_file) and return its card; raises DataError with the reason."""
-    from .data import load_file
-    return data_card(load_file(path), path)
+    from dataclasses import replace
+    from .data import load_file_noting
+    x, notes = load_file_noting(path)
+    return replace(data_card(x, path), notes=notes)
