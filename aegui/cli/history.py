@@ -86,6 +86,8 @@ def cmd_export(args) -> int:
     try:
         check_out(args.out, (".png", ".svg", ".csv"))  # before any work: a bad --out wastes nothing
     except ExportError as exc:
+        if exc.environment:
+            raise
         raise UsageError(f"error: {exc}") from None
     store = open_store(args, read_only_ok=True)
     missing = [i for i in args.run_ids if not _exists(store, i)]
@@ -96,6 +98,8 @@ def cmd_export(args) -> int:
     try:
         export_runs(store, args.run_ids, args.out, args.width)
     except ExportError as exc:
+        if exc.environment:
+            raise  # a full disk: cli.main prints one line, exit 1
         raise UsageError(f"error: {exc}") from None
     print(f"saved {args.out}", file=sys.stderr)
     return 0

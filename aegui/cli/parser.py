@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_INVALID, RUN_FLAGS, UsageError, printable
+from .common import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_INVALID, RUN_FLAGS, UsageError, printable, whole
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,30 +55,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="train one run headless and store it")
     add_run_flags(run)
-    run.add_argument("--seeds", type=int, default=1, help="train N seeds at once as one batched model (1-64)")
+    run.add_argument("--seeds", type=whole, default=1, help="train N seeds at once as one batched model (1-64)")
     run.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
     fig = sub.add_parser("figure", help="list the runs a saved PNG or SVG figure carries")
     fig.add_argument("file")
     fig.add_argument("--json", action="store_true")
     grid = sub.add_parser("grid", help="train every loss × data combination (--loss mse,bce --data uniform,bernoulli)")
     add_run_flags(grid, grid=True)
-    grid.add_argument("--seeds", type=int, default=1, help="seeds per cell, trained as one batched model")
+    grid.add_argument("--seeds", type=whole, default=1, help="seeds per cell, trained as one batched model")
     grid.add_argument("--out", help="save the grid of plots as a PNG or SVG")
     grid.add_argument("--excess", action="store_true", help="plot loss − floor in the saved grid")
     grid.add_argument("--json", action="store_true")
     runs = sub.add_parser("runs", help="list stored runs")
     runs.add_argument("--json", action="store_true")
     show = sub.add_parser("show", help="show one stored run with its epoch means")
-    show.add_argument("run_id", type=int)
+    show.add_argument("run_id", type=whole)
     show.add_argument("--json", action="store_true")
     sub.add_parser("presets", help="list the presets and the claim each one demonstrates")
     card = sub.add_parser("data", help="describe a data file before training: shape, range, floors, allowed losses")
     card.add_argument("file", help="a CSV or .npy matrix, rows are samples")
     card.add_argument("--json", action="store_true")
     exp = sub.add_parser("export", help="save runs' curves as PNG, SVG or CSV")
-    exp.add_argument("run_ids", type=int, nargs="+")
+    exp.add_argument("run_ids", type=whole, nargs="+")
     exp.add_argument("--out", required=True)
-    exp.add_argument("--width", type=int, default=1600)
+    exp.add_argument("--width", type=whole, default=1600)
     for sp in (run, grid):
         sp.add_argument("--max-memory", help="refuse a run estimated to need more (e.g. 8G; default: half the "
                                              "physical memory, or AEGUI_MAX_MEMORY)")
@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `aegui` command."""
     argv = sys.argv[1:] if argv is None else argv
+    _tolerant_output()
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -110,6 +111,16 @@ def main(argv: list[str] | None = None) -> int:
         return fault(exc)
 
 
+def _tolerant_output() -> None:
+    """Write what the terminal's encoding (PYTHONIOENCODING=ascii, latin-1) cannot show as escapes (\\u2265),
+    instead of stopping at the first such character."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # a replaced stream (tests, pipes wrapped by a caller)
+            pass
+
+
 def fault(exc: BaseException) -> int:
     """Print one line for an error that is not the input's fault; exit 1 (2 for a ConfigError)."""
     import os
@@ -126,6 +137,8 @@ def fault(exc: BaseException) -> int:
         return EXIT_ENVIRONMENT if exc.environment else EXIT_INVALID
     if isinstance(exc, sqlite3.Error):
         text = explain("in use", exc).replace("; it was left as it is", "")
+    elif getattr(exc, "environment", None) is True:  # an ExportError the system caused (a full disk)
+        text = str(exc)
     elif isinstance(exc, MemoryError):
         text = "out of memory: lower --max-memory's estimate by using less data, fewer seeds or a smaller model"
     elif isinstance(exc, OSError):

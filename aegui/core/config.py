@@ -95,6 +95,15 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _is_unicode(text: str) -> bool:
+    """True when text can be written as UTF-8 (it holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _is_num(v: Any) -> bool:
     return (isinstance(v, (int, float)) and not isinstance(v, bool)) and math.isfinite(v)
 
@@ -126,6 +135,11 @@ def _check_field(f: schema.Field, v: Any, out: list) -> None:
         _num_in(out, f.path, v, f.bounds[0], f.bounds[1], lo_open="open" in f.bounds[2:])
     elif f.kind == "text" and (not isinstance(v, str) or len(v) > f.bounds[1]):
         out.append(Problem(f.path, v, f"must be text of at most {f.bounds[1]:,} characters"))
+    elif f.kind == "text" and not _is_unicode(v):
+        # A byte that is not UTF-8 (a command line in another encoding) arrives as a lone surrogate,
+        # which SQLite and JSON cannot store.
+        out.append(Problem(f.path, v, "holds a character that is not valid Unicode (a byte that is not UTF-8, or "
+                                      "a lone surrogate); use UTF-8 text"))
     elif f.kind == "path" and v is not None and not isinstance(v, str):
         out.append(Problem(f.path, v, "must be a path (text) or null"))
 

@@ -191,7 +191,8 @@ def _csv_shape(path: str, size: int, chunk: int = 1 << 20) -> tuple[int, int]:
 def _load_npy(path: str) -> np.ndarray:
     try:  # mapped, not read: only the float32 copy below takes memory
         x = np.load(path, allow_pickle=False, mmap_mode="r")
-        return np.ascontiguousarray(x, dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):  # values past float32 become inf: _finish names them
+            return np.ascontiguousarray(x, dtype=np.float32)
     except (ValueError, OSError) as exc:
         raise _fail(path, f"cannot be read as a numeric .npy array ({type(exc).__name__})") from None
 
@@ -252,16 +253,18 @@ def _load_csv(path: str, rows: int, cols: int, notes: list[str] | None = None) -
 
 def _parse_into(row: np.ndarray, cells: list[str]) -> bool:
     """Fill row from the cells (quoted numbers too); False when one is not a number."""
-    try:
-        row[:] = list(map(float, cells))  # float() takes surrounding whitespace; the fast path
-        return True
-    except ValueError:
-        pass
-    try:
-        row[:] = [float(c.strip().strip('"')) for c in cells]
-        return True
-    except ValueError:
-        return False
+    # Values past float32's range become inf, named by _finish: numpy's RuntimeWarning is no message.
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            row[:] = list(map(float, cells))  # float() takes surrounding whitespace; the fast path
+            return True
+        except ValueError:
+            pass
+        try:
+            row[:] = [float(c.strip().strip('"')) for c in cells]
+            return True
+        except ValueError:
+            return False
 
 
 def _is_float(s: str) -> bool:
@@ -285,7 +288,8 @@ def _finish(path: str, x: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(x)
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
-        raise _fail(path, f"row {r + 1}, column {c + 1} is {x[r, c]}; every value must be finite")
+        what = "NaN" if np.isnan(x[r, c]) else "infinite, or beyond float32's range (±3.4e38)"
+        raise _fail(path, f"row {r + 1}, column {c + 1} is {what}; every value must be finite")
     return x
 
 

@@ -39,13 +39,25 @@ def _number(kind):
     return parse
 
 
+def _unique_keys(pairs: list) -> dict:
+    """An object's pairs as a dict; JSONError when a key repeats (json.loads would keep the last in silence)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        shown = twice if len(twice) <= 40 and twice.isprintable() else f"{twice[:40]!r}…"
+        raise JSONError(f"repeats the key {shown!r} in one object: which one is meant is unclear")
+    return out
+
+
 def loads(text: str | bytes, max_depth: int = MAX_DEPTH):
     """json.loads for untrusted text: JSONError when it is nested deeper than max_depth, holds an absurdly
-    long number, or does not parse."""
+    long number, repeats a key in one object, or does not parse."""
     if depth(text, max_depth) > max_depth:
         raise JSONError(f"nested more than {max_depth} levels deep")
     try:
-        return json.loads(text, parse_int=_number(int), parse_float=_number(float))
+        return json.loads(text, parse_int=_number(int), parse_float=_number(float),
+                          object_pairs_hook=_unique_keys)
     except JSONError:
         raise
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:

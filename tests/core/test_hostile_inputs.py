@@ -174,7 +174,9 @@ def test_f8_grid_out_is_checked_before_any_training(tmp_path, capsys, monkeypatc
 
 def test_export_out_is_checked_before_the_store_is_read_and_stale_parts_are_swept(tmp_path, capsys):
     from aegui.gui.figures.export import check_out
-    old, fresh, other = tmp_path / ".g.png.abcd1234.part", tmp_path / ".g.png.efgh5678.part", tmp_path / "keep.part"
+    dead = _dead_pid()
+    old, fresh, other = (tmp_path / f".aegui-{dead}-g.png.abcd1234.part", tmp_path / f".aegui-{dead}-g.png.efgh5678.part",
+                         tmp_path / "keep.part")
     for p in (old, fresh, other):
         p.write_bytes(b"x" * 100)
     os.utime(old, (time.time() - 7200, time.time() - 7200))
@@ -184,6 +186,13 @@ def test_export_out_is_checked_before_the_store_is_read_and_stale_parts_are_swep
     assert cli.main(["export", "1", "--out", str(tmp_path / "no" / "x.png"), "--data-dir", str(tmp_path / "d")]) == 2
     assert "does not exist" in _one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "d").exists()
+
+
+def _dead_pid() -> int:
+    """The PID of a process that has exited (reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
 
 
 def _store_one_run(folder, config) -> None:

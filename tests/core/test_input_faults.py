@@ -77,3 +77,85 @@ def test_a_file_holding_more_than_its_size_is_refused_unread(tmp_path):
     path = _csv(tmp_path, b"1,2\n" * 1000)
     with pytest.raises(data_mod.DataError, match="holds more than the 40 bytes its size says"):
         data_mod._csv_shape(path, 40)  # what a pseudo-file whose stat size lies looks like
+
+
+def test_the_part_sweep_removes_only_what_aegui_provably_wrote(tmp_path):
+    import time
+    from aegui.gui.figures.atomic import check_out
+    from .test_hostile_inputs import _dead_pid
+    mine = tmp_path / f".aegui-{_dead_pid()}-g.png.abcd1234.part"  # a killed aegui's leftover
+    alive = tmp_path / f".aegui-{os.getpid()}-g.png.abcd1234.part"  # a writer still running
+    users = [tmp_path / ".notes.txt.Draft_v2.part", tmp_path / ".g.png.abcd1234.part"]
+    for p in (mine, alive, *users):
+        p.write_bytes(b"x")
+        os.utime(p, (time.time() - 7200, time.time() - 7200))
+    check_out(tmp_path / "g.png", (".png",))
+    assert not mine.exists() and alive.exists() and all(p.exists() for p in users)
+
+
+def test_export_onto_a_full_disk_is_exit_1_in_one_line(tmp_path, capsys, monkeypatch, tiny):
+    import errno
+    from aegui.gui.figures import export_csv
+    from .test_hostile_inputs import _store_one_run
+    _store_one_run(tmp_path / "d", tiny)
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(export_csv.csv, "writer", full)
+    assert cli.main(["export", "1", "--out", str(tmp_path / "c.csv"), "--data-dir", str(tmp_path / "d")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cannot write") and "No space left" in err and len(err.splitlines()) == 1
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".part")]
+
+
+def test_a_lone_surrogate_in_a_name_is_exit_2(capsys, data_dir):
+    err = _error(capsys, ["run", "--name", "a\udcffb", "--epochs", "1"])  # `--name $'a\xffb'` in a UTF-8 shell
+    assert err.startswith("error: name = ") and "not valid Unicode" in err
+    assert not (data_dir / "runs.sqlite").exists()
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_runs_show_and_presets_print_under_any_output_encoding(tmp_path, tiny, encoding):
+    from aegui.core.config import with_changes
+    from .test_hostile_inputs import _store_one_run
+    _store_one_run(tmp_path, with_changes(tiny, name="π ≥ ü"))
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "PYTHONIOENCODING": encoding}
+    for argv in (["runs", "--data-dir", str(tmp_path)], ["show", "1", "--data-dir", str(tmp_path)], ["presets"]):
+        proc = subprocess.run([sys.executable, "-m", "aegui", *argv], capture_output=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert (b"\\u2192" if argv == ["presets"] else b"\\u03c0") in proc.stdout  # escaped, never a stop
+
+
+@pytest.mark.parametrize("name,raw", [("over.csv", b"1e39,2\n3,4\n"), ("over.npy", None)])
+def test_values_beyond_float32_are_a_message_not_a_warning(tmp_path, name, raw):
+    path = tmp_path / name
+    if raw is None:
+        np.save(path, np.array([[1e300, 2.0], [3.0, 4.0]]))
+    else:
+        path.write_bytes(raw)
+    proc = subprocess.run([sys.executable, "-W", "default", "-m", "aegui", "data", str(path)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": os.getcwd()}, timeout=120)
+    assert proc.returncode == 2 and "RuntimeWarning" not in proc.stderr
+    assert proc.stderr.strip().endswith("row 1, column 1 is infinite, or beyond float32's range (±3.4e38); "
+                                        "every value must be finite")
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--epochs", "1_0"], "--epochs: invalid int value: '1_0'"),
+    (["--lr", "1_0.5"], "--lr: invalid float value: '1_0.5'"),
+    (["--seeds", "1_0"], "--seeds: invalid int value: '1_0'"),
+])
+def test_digit_separators_are_not_numbers(capsys, data_dir, argv, needle):
+    assert needle in _error(capsys, ["run", *argv])
+
+
+@pytest.mark.parametrize("text,needle", [
+    ('{"schema": true}', "schema = True: this aegui reads schema 1"),
+    ('{"schema": 1.0}', "schema = 1.0: this aegui reads schema 1"),
+    ('{"training": {"epochs": 3, "epochs": 5}}', "repeats the key 'epochs' in one object"),
+    ('{"name": "a", "name": "b"}', "repeats the key 'name' in one object"),
+])
+def test_config_files_refuse_a_boolean_schema_and_repeated_keys(tmp_path, capsys, data_dir, text, needle):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(text)
+    assert needle in _error(capsys, ["run", "--config", str(cfg)])
