@@ -79,9 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("run_ids", type=whole, nargs="+")
     exp.add_argument("--out", required=True)
     exp.add_argument("--width", type=whole, default=1600)
-    for sp in (run, grid):
-        sp.add_argument("--max-memory", help="refuse a run estimated to need more (e.g. 8G; default: half the "
-                                             "physical memory, or AEGUI_MAX_MEMORY)")
+    for sp in (run, grid, card):
+        sp.add_argument("--max-memory", help="refuse a run (or a data card) estimated to need more (e.g. 8G; "
+                                             "default: half the physical memory, or AEGUI_MAX_MEMORY)")
     for sp in (run, grid, runs, show, exp):
         sp.add_argument("--data-dir", default=argparse.SUPPRESS, help="where runs are stored")
     return p

@@ -71,9 +71,12 @@ def data_card(x: np.ndarray, path: str = "") -> DataCard:
                     {"mse": "", "l1": "", "bce": why, "bce_logits": why})
 
 
-def file_card(path: str) -> DataCard:
-    """Load a data file safely (see data.load_file) and return its card; raises DataError with the reason."""
+def file_card(path: str, budget: int | None = None) -> DataCard:
+    """Load a data file safely (see data.load_file) and return its card; raises DataError with the reason, or
+    ConfigError (field 'memory') when building the card would need more than budget (memory.check_card)."""
     from dataclasses import replace
-    from .data import load_file_noting
+    from . import memory
+    from .data import file_shape, load_file_noting
+    memory.check_card(path, file_shape(path), budget)  # from the header alone: nothing read yet
     x, notes = load_file_noting(path)
     return replace(data_card(x, path), notes=notes)
