@@ -68,14 +68,20 @@ def collect(args) -> list[Row]:
     """Every benchmark's rows, in the order the issues list them."""
     import bench_bands
     import bench_engine
+    import bench_figures
     import bench_gui
     import bench_long
+    import bench_results
+    import bench_spawn
     rows = bench_engine.rows(args.rounds)
     rows += bench_gui.rows(args.rounds)
+    rows += bench_spawn.rows(args.rounds)
     rows += bench_bands.rows(max(1, args.rounds - 2))
+    rows += bench_results.rows(rounds=args.rounds)  # the results pane at 10,000 runs (issue 18 §12)
     if args.skip_long:
         return rows + bench_long.results_listing()
     batches = 1_000_000 if args.long else args.batches
+    rows += bench_figures.rows(batches, 64)  # a seed band's figure: memory and SVG size vs a single run's
     gui_batches = args.gui_batches or batches
     return rows + bench_long.headless(batches) + bench_long.in_window(gui_batches) + bench_long.results_listing()
 

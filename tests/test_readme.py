@@ -24,3 +24,16 @@ def test_readme_flag_list_is_the_schemas():
     text = re.sub(r"\s+", " ", (ROOT / "README.md").read_text())  # the list wraps over lines
     listed = text.split("flags override either, one per config field: `", 1)[1].split("`", 1)[0]
     assert listed == " ".join(flag_text(f) for f in FIELDS)
+
+
+def test_readmes_why_not_zero_example_is_what_the_preset_says(capsys, tmp_path, monkeypatch):
+    import json
+    import re
+
+    from aegui.cli import main
+    monkeypatch.setenv("AEGUI_DATA_DIR", str(tmp_path))
+    quoted = re.search(r"> (Of 0\.5054 nats.*?optimizer\.)", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    assert quoted, "README lost its example sentence"
+    sentence = " ".join(line.lstrip("> ").strip() for line in quoted.group(1).splitlines())
+    assert main(["run", "--preset", "sigmoid-bce-uniform", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["why_not_zero"] == sentence

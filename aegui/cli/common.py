@@ -7,6 +7,7 @@ and never each other in a circle.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys

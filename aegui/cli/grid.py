@@ -64,6 +64,7 @@ def run_grid(args) -> int:
         print(f"cell {loss} × {data}", file=sys.stderr)
         res = train_and_store(prep, store, args.seeds, group_name=group)
         results.append({"loss": loss, "data": data, "run_id": res["run_id"], "final_loss": res["final_loss"],
+                        "eval_loss": res["eval_loss"],  # what gap is measured from (was missing beside it)
                         "floor": res["floor"], "floor_exact": res["floor_exact"], "gap": res["gap"],
                         "stop_reason": res["stop_reason"], "batches": res["batches"]})
         if res["stop_reason"] == "cancelled":

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import (UsageError, check_run_id, finite, max_memory, num, open_store, print_floors, print_json,
-                     printable, usage_errors)
+from .common import (EXIT_ENVIRONMENT, UsageError, check_run_id, finite, max_memory, num, open_store, print_floors,
+                     print_json, printable, usage_errors)
 from ..core.config_io import to_dict
 
 
@@ -29,7 +29,7 @@ def run_json(r) -> dict:
     from ..core.summary import floor_fields
     return {"run_id": r.run_id, "name": r.name, "status": r.status, "stop_reason": r.stop_reason,
             "batches": r.batches, "epochs": r.epochs, "final_loss": finite(r.final_loss),
-            "min_epoch_loss": finite(r.min_epoch_loss), **floor_fields(r.config, r.floors, r.eval_loss),
+            "min_epoch_loss": finite(r.min_epoch_loss), **floor_fields(r.config, r.floors, r.eval_loss, r.saturated),
             "created": r.created,
             "seconds": r.seconds, "device": r.device, "copies": r.copies, "notes": r.notes,
             "group": r.group_name, "copy_final_loss": r.copy_final, "config": to_dict(r.config),
@@ -79,27 +79,32 @@ def cmd_data(args) -> int:
 
 
 def cmd_export(args) -> int:
-    """Save stored runs' curves as PNG, SVG or CSV (works with no display)."""
-    from ..gui.figures.export import ExportError, check_out, export_runs
+    """Save stored runs' curves as PNG, SVG, PDF or CSV (works with no display)."""
+    from ..gui.figures.export import ExportError, check_dpi, check_out, check_width, export_runs
     for i in args.run_ids:
         check_run_id(i)
     try:
-        check_out(args.out, (".png", ".svg", ".csv"))  # before any work: a bad --out wastes nothing
+        check_out(args.out, (".png", ".svg", ".pdf", ".csv"))  # before any work: a bad --out wastes nothing
     except ExportError as exc:
-        if exc.environment:
-            raise
         raise UsageError(f"error: {exc}") from None
     store = open_store(args, read_only_ok=True)
     missing = [i for i in args.run_ids if not _exists(store, i)]
     if missing:
         raise UsageError("\n".join(f"error: run_id = {i}: no such run (see `aegui runs`)" for i in missing))
-    if not 100 <= args.width <= 20000:
-        raise UsageError(f"error: --width = {args.width}: must be a whole number from 100 to 20000")
     try:
-        export_runs(store, args.run_ids, args.out, args.width)
+        check_width(args.width)  # the renderer's own limits, checked before any work
     except ExportError as exc:
-        if exc.environment:
-            raise  # a full disk: cli.main prints one line, exit 1
+        raise UsageError(f"error: --{exc}") from None  # "--width 150: must be …"
+    try:
+        check_dpi(args.dpi)
+    except ExportError as exc:
+        raise UsageError(f"error: --{exc}") from None
+    try:
+        export_runs(store, args.run_ids, args.out, args.width, size=args.size, dpi=args.dpi)
+    except ExportError as exc:
+        if exc.environment:  # a full disk is the machine's fault: exit 1, as README's exit codes say
+            print(f"error: {printable(exc)}", file=sys.stderr)
+            return EXIT_ENVIRONMENT
         raise UsageError(f"error: {exc}") from None
     print(f"saved {args.out}", file=sys.stderr)
     return 0

@@ -75,10 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     card = sub.add_parser("data", help="describe a data file before training: shape, range, floors, allowed losses")
     card.add_argument("file", help="a CSV or .npy matrix, rows are samples")
     card.add_argument("--json", action="store_true")
-    exp = sub.add_parser("export", help="save runs' curves as PNG, SVG or CSV")
+    exp = sub.add_parser("export", help="save runs' curves as PNG, SVG, PDF or CSV")
     exp.add_argument("run_ids", type=whole, nargs="+")
     exp.add_argument("--out", required=True)
-    exp.add_argument("--width", type=whole, default=1600)
+    exp.add_argument("--width", type=whole, default=1600, help="PNG width in pixels (screen layout)")
+    exp.add_argument("--size", choices=("column", "two-column"),
+                     help="lay out for a journal: one column 3.5 in (89 mm) or two columns 7.2 in (183 mm), "
+                          "text 8-9 pt; a PNG is then --dpi dots per inch")
+    exp.add_argument("--dpi", type=whole, default=300, help="PNG resolution with --size (72-2400)")
     for sp in (run, grid, card):
         sp.add_argument("--max-memory", help="refuse a run (or a data card) estimated to need more (e.g. 8G; "
                                              "default: half the physical memory, or AEGUI_MAX_MEMORY)")
@@ -90,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `aegui` command."""
     argv = sys.argv[1:] if argv is None else argv
-    _tolerant_output()
+    for stream in (sys.stdout, sys.stderr):  # PYTHONIOENCODING=ascii: `é` printed as \xe9, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -109,16 +115,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - every path ends in one line, never a traceback
         return fault(exc)
-
-
-def _tolerant_output() -> None:
-    """Write what the terminal's encoding (PYTHONIOENCODING=ascii, latin-1) cannot show as escapes (\\u2265),
-    instead of stopping at the first such character."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="backslashreplace")
-        except (AttributeError, ValueError, OSError):  # a replaced stream (tests, pipes wrapped by a caller)
-            pass
 
 
 def fault(exc: BaseException) -> int:

@@ -168,7 +168,8 @@ class HandStep:
         self.bflat = [b.view(-1) for b in self.bs]    # (K, 1, out) contiguous: (K·out), copy-major
         self.gbflat = [g.view(-1) for g in self.gbs]
         self.mats, self.mat_views, self.gmats, self.gviews = [], [], [], []
-        self.tile, self.ones = None, torch.ones(1, 0)
+        self.tile: torch.Tensor | None = None
+        self.ones = torch.ones(1, 0)
         for j, w in enumerate(self.ws):
             _, i, o = w.shape
             if k == 1:
@@ -244,7 +245,8 @@ class HandStep:
     def _tile(self, d: int) -> torch.Tensor:
         if self.tile is None:
             self.tile = torch.eye(d, dtype=self.ws[0].dtype).repeat(1, self.copies)
-        return self.tile
+        tile: torch.Tensor = self.tile
+        return tile
 
     def _ones(self, rows: int) -> torch.Tensor:
         if self.ones.shape[1] != rows:  # an epoch's partial last batch

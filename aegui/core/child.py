@@ -19,11 +19,14 @@ parent's main script as __mp_main__: a script that opens the window must guard i
 
 from __future__ import annotations
 
+import errno
 import importlib
 import multiprocessing
 import os
 import signal
 import sys
+import tempfile
+import threading
 import time
 from typing import Iterator
 
@@ -32,6 +35,8 @@ from .stream import RunStream
 POLL_S = 0.1        # how often a waiting parent checks that its child is still alive
 KILL_AFTER_S = 5.0  # after Stop, a child that sends nothing this long is killed (a run stops within a batch)
 PRELOAD = "aegui.core.preload"  # what the forkserver imports once, for every run's process to inherit
+SERVER_ANSWER_S = 120.0  # the longest a run's start waits for the forkserver (its first warm-up takes ~5 s)
+STOPPED_S = 2.0          # a forkserver stopped (SIGSTOP, a debugger) this long is ended and replaced
 
 
 START_METHODS = ("forkserver", "spawn")
@@ -60,8 +65,8 @@ def context():
     return multiprocessing.get_context(method)
 
 
-def start_server() -> None:
-    """Start the forkserver now (it imports and warms torch in its own process); a no-op under spawn."""
+def start_forkserver() -> None:
+    """Start the forkserver now, if runs fork from it (it imports and warms torch in its own process)."""
     if context().get_start_method() == "forkserver":
         importlib.import_module("multiprocessing.forkserver").ensure_running()
 
@@ -102,11 +107,98 @@ class SharedFlag:
 
 
 def shared_flags() -> tuple[SharedFlag, SharedFlag]:
-    """(cancel, running): lowered and raised, in shared memory a training process can be given."""
-    memory = multiprocessing.RawArray("b", 2)  # a file-backed map: passed to a spawned or forkserver child
+    """(cancel, running): lowered and raised, in shared memory a training process can be given.
+
+    OSError (ENOSPC) when neither /dev/shm nor the temporary folder has room for them."""
+    memory = _reserve(multiprocessing.RawArray("b", 2))  # a file-backed map: passed to a spawned or forkserver child
     cancel, running = SharedFlag(memory, 0), SharedFlag(memory, 1)
     running.set()
     return cancel, running
+
+
+def _reserve(memory):
+    """Give the map's file its blocks now. multiprocessing maps a sparse file; with /dev/shm and $TMPDIR
+    both full, the first write to it was a SIGBUS that killed the window. posix_fallocate says ENOSPC."""
+    try:
+        arena = memory._wrapper._state[0][0]  # noqa: SLF001 - heap.BufferWrapper: (block, size), block[0] the arena
+        fd, size = arena.fd, arena.size
+    except (AttributeError, IndexError, TypeError):
+        return memory  # another Python's layout: nothing to reserve through
+    if fd < 0 or not hasattr(os, "posix_fallocate"):
+        return memory  # an anonymous map (no file behind it), or macOS: nothing sparse to fill
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as exc:
+        if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):
+            return memory  # a file system that cannot preallocate: as before
+        raise OSError(exc.errno, "no room for the run's shared flags: /dev/shm and the temporary folder "
+                      f"({tempfile.gettempdir()}) are full ({os.strerror(exc.errno)}); free space there "
+                      "and press Run again") from None
+    return memory
+
+
+class ServerNotAnswering(RuntimeError):
+    """The forkserver did not start the run's process: it was stopped or frozen (and was ended), or Stop came
+    first."""
+
+
+def _server_pid() -> int | None:
+    server = importlib.import_module("multiprocessing.forkserver")._forkserver
+    return getattr(server, "_forkserver_pid", None)
+
+
+def _is_stopped(pid: int) -> bool:
+    """True when the process is stopped (SIGSTOP, a debugger): state T or t in /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+        return stat[stat.rindex(b")") + 2:][:1] in (b"T", b"t")
+    except (OSError, ValueError):
+        return False
+
+
+def _end_server(pid: int | None) -> None:
+    """Kill a forkserver that does not answer; the next start() starts a new one (ensure_running)."""
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _start_watched(process, cancel: SharedFlag) -> None:
+    """process.start() through the forkserver, without ever blocking for good on a server that does not
+    answer: a stopped server is ended after STOPPED_S, any after SERVER_ANSWER_S; Stop gives up at once."""
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            process.start()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            errors.append(exc)
+    starter = threading.Thread(target=start, name="aegui-start", daemon=True)
+    t0, stopped_since = time.monotonic(), None
+    starter.start()
+    while starter.is_alive():
+        starter.join(POLL_S)
+        if not starter.is_alive():
+            break
+        now, pid = time.monotonic(), _server_pid()
+        stopped_since = (stopped_since or now) if pid is not None and _is_stopped(pid) else None
+        if stopped_since is not None and now - stopped_since >= STOPPED_S:
+            _end_server(pid)
+            starter.join(KILL_AFTER_S)
+            raise ServerNotAnswering(f"the training server (pid {pid}) is stopped and did not start the run; "
+                                     "it was ended, and the next Run starts a new one")
+        if now - t0 >= SERVER_ANSWER_S:
+            _end_server(pid)
+            starter.join(KILL_AFTER_S)
+            raise ServerNotAnswering(f"the training server (pid {pid}) did not start the run within "
+                                     f"{SERVER_ANSWER_S:.0f} s; it was ended, and the next Run starts a new one")
+        if cancel.is_set():  # a run asked to stop before it began has nothing to store
+            raise ServerNotAnswering("stopped before the training server started the run")
+    if errors:
+        raise errors[0]
 
 
 class ChildDied(RuntimeError):
@@ -114,32 +206,77 @@ class ChildDied(RuntimeError):
 
 
 class TrainingProcess:
-    """One run's training process: start() it, then iterate messages() until done."""
+    """One run's training process: start() it, give() it its run (or pass the config at once), then iterate
+    messages() until done.
 
-    def __init__(self, config, cancel: SharedFlag, running: SharedFlag, *, threads: int | None = None,
-                 copies: int = 1):
+    Without a config it is a standby: it starts, imports and warms the engine, and waits for give(). A
+    spawned process pays torch's import (~2.4 s) before it can train; a standby has paid it before Run.
+    """
+
+    def __init__(self, config=None, cancel: SharedFlag | None = None, running: SharedFlag | None = None, *,
+                 threads: int | None = None, copies: int = 1):
         from . import training  # the parent's train, looked up now: a stand-in (a test's fault) runs there too
         ctx = context()
-        self.cancel = cancel
+        self._method = ctx.get_start_method()
+        if cancel is None or running is None:
+            cancel, running = shared_flags()
+        self.cancel, self.running = cancel, running
         self.killed = False    # whether we ended it (stuck after Stop, or its relay failed)
         self.finished = False  # whether it sent finished (or failed): an end after that is no loss
         self.started = False   # whether it sent started (a kill after that has a run to store)
+        self.given = config is not None  # whether it has its run (a standby waits for give())
         self._conn, self._child_end = ctx.Pipe(duplex=False)
+        self._job_end, self._jobs = ctx.Pipe(duplex=False)  # the standby's run arrives here
+        job = None if config is None else (config, threads, copies, training.train)
+        self._warm = SharedFlag(_reserve(multiprocessing.RawArray("b", 1)), 0)  # raised once a standby is warm
         self.process = ctx.Process(
             target=_child_main, name="aegui-training",
             daemon=True,  # a normal exit of the app ends it; a crash or kill of the app: see _ParentWatch
-            args=(self._child_end, config, cancel, running, threads, copies, training.train))
+            args=(self._child_end, self._job_end, cancel, running, self._warm, job))
 
     def start(self) -> None:
-        """Start the child (forked by the server, which is started here if the warm-up has not); from here
-        the run is its own."""
+        """Start the child (forked by the server, or spawned); from here the run is its own.
+
+        A forkserver that does not answer (stopped, frozen) would block process.start() for good, and with
+        it Stop and closing the window: it is waited for off this thread, and ended if it stays stopped,
+        if Stop is asked meanwhile, or after SERVER_ANSWER_S (ServerNotAnswering)."""
         try:
-            self.process.start()
+            if self._method == "forkserver":
+                _start_watched(self.process, self.cancel)
+            else:
+                self.process.start()
         except BaseException:
             self._conn.close()
+            self._jobs.close()
             raise
         finally:
             self._child_end.close()  # the child holds the only write end: its exit is our EOF
+            self._job_end.close()
+
+    def give(self, config, *, threads: int | None = None, copies: int = 1) -> None:
+        """Hand a standby its run; it starts training at once if it has warmed up, else once it has."""
+        from . import training
+        if self.given:
+            raise RuntimeError("this training process already has its run")
+        self.given = True
+        self._jobs.send((config, threads, copies, training.train))
+
+    def is_warm(self) -> bool:
+        """True once a standby has imported and warmed the engine (a process given its config at once never
+        says so)."""
+        return self._warm.is_set()
+
+    def alive(self) -> bool:
+        """True while the process runs."""
+        return self.process.is_alive()
+
+    def close(self) -> None:
+        """End a standby that was never given a run (it exits on its own once its job pipe closes)."""
+        self._jobs.close()
+        self._conn.close()
+        if self.process.pid is not None and self.join(2.0) is None:
+            self.kill()
+            self.join(2.0)
 
     def kill(self) -> None:
         """End the child now (a step that does not return); what it sent is kept."""
@@ -150,19 +287,18 @@ class TrainingProcess:
     def messages(self) -> Iterator[tuple]:
         """Each (kind, *payload) the child sends, through done; ChildDied if it ends without done.
 
-        After Stop, a training child that sends nothing for KILL_AFTER_S, or three times the longest
-        silence it has kept so far (slow steps), is killed: it is stuck inside one step.
+        After Stop, a training child that sends nothing for KILL_AFTER_S, or three times the longest gap
+        between the messages it sent while it trained (slow steps), is killed: it is stuck inside one step.
+        The patience counts from Stop, or from its last message after Stop: a silence before Stop is no pace.
         """
-        last, longest, done, paused = time.monotonic(), 0.0, False, False
+        last, longest, done, paused, asked = time.monotonic(), 0.0, False, False, None
         try:
             while True:
                 if not self._conn.poll(POLL_S) and self.process.is_alive():
-                    quiet = time.monotonic() - last
-                    if not self.cancel.is_set() or not self.started or self.finished:
-                        if self.started and not paused:  # a healthy pace: its silences set the patience
-                            longest = max(longest, quiet)  # (not start-up's: the process and data are no step)
-                    elif quiet > max(KILL_AFTER_S, 3 * longest):
-                        self.kill()
+                    if self.cancel.is_set() and self.started and not self.finished:
+                        asked = time.monotonic() if asked is None else asked
+                        if time.monotonic() - max(last, asked) > max(KILL_AFTER_S, 3 * longest):
+                            self.kill()
                     continue
                 try:  # a dead child's last messages are still in the pipe; after them comes EOF
                     message = self._conn.recv()
@@ -170,7 +306,7 @@ class TrainingProcess:
                     raise ChildDied(f"the training process ended unexpectedly "
                                     f"(exit code {self.join(1.0)})") from None
                 now = time.monotonic()
-                if self.started and not paused:
+                if self.started and not paused and asked is None:  # a pace measured while it trained
                     longest = max(longest, now - last)
                 last = now
                 if message[0] == "paused":
@@ -183,6 +319,7 @@ class TrainingProcess:
                     return
         finally:
             self._conn.close()
+            self._jobs.close()
             if not done:  # the caller stopped listening, or the child died: never leave it running
                 self.kill()
             if self.join(KILL_AFTER_S) is None:  # reaped here: after done it only exits (~20 ms)
@@ -215,11 +352,21 @@ class _ParentWatch:
         return self._running.wait(timeout)
 
 
-def _child_main(conn, config, cancel, running, threads, copies, train) -> None:
-    """The child's body: train and send every message up the pipe."""
+def _child_main(conn, job_end, cancel, running, warm, job) -> None:
+    """The child's body: wait for its run if it is a standby, train, and send every message up the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the parent's to handle
+    if job is None:  # a standby: warm up now (no CUDA: the run may choose its device), then wait
+        importlib.import_module(PRELOAD)
+        warm.set()
+        try:
+            job = job_end.recv()
+        except (EOFError, OSError):  # closed unused, or the window is gone
+            conn.close()
+            return
+    job_end.close()
+    config, threads, copies, train = job
     from . import training
     training.train = train  # the parent's (see TrainingProcess): the stream looks it up here
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the parent's to handle
 
     def send(kind: str, *payload) -> None:
         try:
@@ -240,7 +387,10 @@ def probe() -> dict:
     parent_end, child_end = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_probe_main, args=(child_end,), name="aegui-probe", daemon=True)
     try:
-        process.start()
+        if ctx.get_start_method() == "forkserver":
+            _start_watched(process, SharedFlag(bytearray(1), 0))  # nothing cancels a probe
+        else:
+            process.start()
         child_end.close()
         if not parent_end.poll(120):
             raise TimeoutError("the training process did not answer within 120 s")

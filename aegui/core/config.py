@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, make_dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import schema
-from .schema import (ACTIVATIONS, DATA_KINDS, DEVICES, LOSSES, MAX_DEPTH, MAX_ELEMENTS,  # noqa: F401 - their home
+from .schema import (ACTIVATIONS, DATA_KINDS, DEVICES, INITS, LOSSES, MAX_DEPTH, MAX_ELEMENTS,  # noqa: F401 - their home
                      MAX_EPOCHS, MAX_FEATURES, MAX_SAMPLES, MAX_WIDTH, MODEL_KINDS, OPTIMIZERS, OUTPUTS)
+from .schema import DataConfig, LossConfig, ModelConfig, OptimizerConfig, TrainingConfig  # noqa: F401 - their home
 
 SCHEMA_VERSION = 1
 MAX_CONFIG_BYTES = 1_000_000
-
-
-def _section_class(section: str, name: str) -> type:
-    """A frozen dataclass with one attribute per schema field of section, in the schema's order."""
-    specs = [(f.attr, f.annotation, field(default=f.default)) for f in schema.section_fields(section)]
-    cls = make_dataclass(name, specs, frozen=True)
-    # Pickle finds a class by module and name: runs cross into the training process pickled.
-    cls.__module__, cls.__qualname__, cls.__doc__ = __name__, name, schema.SECTION_DOCS[section]
-    return cls
-
-
-DataConfig = _section_class("data", "DataConfig")
-ModelConfig = _section_class("model", "ModelConfig")
-LossConfig = _section_class("loss", "LossConfig")
-OptimizerConfig = _section_class("optimizer", "OptimizerConfig")
-TrainingConfig = _section_class("training", "TrainingConfig")
 
 
 @dataclass(frozen=True)
@@ -61,8 +46,7 @@ class RunConfig:
         return self.name or f"{self.model.kind} {self.loss.kind} {self.data.kind}"
 
 
-SECTIONS = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig,
-            "optimizer": OptimizerConfig, "training": TrainingConfig}
+SECTIONS = schema.SECTION_CLASSES
 
 
 @dataclass(frozen=True)
@@ -74,6 +58,8 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
+        if self.value is None:  # "data.file = None: …" read as a value called None
+            return f"{self.field} is not set: {self.allowed}"
         try:
             shown = repr(self.value)
         except ValueError:  # an int too long for str(): Python refuses past 4,300 digits
@@ -93,15 +79,6 @@ class ConfigError(ValueError):
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_unicode(text: str) -> bool:
-    """True when text can be written as UTF-8 (it holds no lone surrogate)."""
-    try:
-        text.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
 
 
 def _is_num(v: Any) -> bool:
@@ -135,13 +112,23 @@ def _check_field(f: schema.Field, v: Any, out: list) -> None:
         _num_in(out, f.path, v, f.bounds[0], f.bounds[1], lo_open="open" in f.bounds[2:])
     elif f.kind == "text" and (not isinstance(v, str) or len(v) > f.bounds[1]):
         out.append(Problem(f.path, v, f"must be text of at most {f.bounds[1]:,} characters"))
-    elif f.kind == "text" and not _is_unicode(v):
-        # A byte that is not UTF-8 (a command line in another encoding) arrives as a lone surrogate,
-        # which SQLite and JSON cannot store.
-        out.append(Problem(f.path, v, "holds a character that is not valid Unicode (a byte that is not UTF-8, or "
-                                      "a lone surrogate); use UTF-8 text"))
     elif f.kind == "path" and v is not None and not isinstance(v, str):
         out.append(Problem(f.path, v, "must be a path (text) or null"))
+    if isinstance(v, str) and f.kind in ("text", "path"):
+        if "\x00" in v:
+            out.append(Problem(f.path, v, "must not hold a NUL byte"))
+        elif not _encodes(v):
+            out.append(Problem(f.path, v, "must be valid Unicode text (it holds a lone surrogate, \\ud800-\\udfff)"))
+
+
+def _encodes(text: str) -> bool:
+    """Whether text is valid Unicode (a lone surrogate, e.g. from a mis-decoded file name, is not: it cannot be
+    stored or printed)."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _validate_data(d: DataConfig, out: list) -> None:

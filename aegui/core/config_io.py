@@ -53,7 +53,7 @@ def from_dict(raw: Any) -> RunConfig:
     if not isinstance(raw, dict):
         raise ConfigError([Problem("config", type(raw).__name__, "must be a JSON object")])
     schema = raw.get("schema", SCHEMA_VERSION)
-    if not (_is_int(schema) and schema == SCHEMA_VERSION):  # true == 1 and 1.0 == 1 in Python: not here
+    if type(schema) is not int or schema != SCHEMA_VERSION:  # true == 1 in Python: not a schema number
         problems.append(Problem("schema", schema, f"this aegui reads schema {SCHEMA_VERSION}"))
     allowed = {"schema", "name", *SECTIONS}
     for key in raw:

@@ -63,30 +63,15 @@ def load_file(path: str) -> np.ndarray:
     The shape is read first (the .npy header, the CSV's first line and its line count) and checked
     against the limits, so a file that claims too much is refused before anything is allocated.
     """
-    return load_file_noting(path)[0]
-
-
-def load_file_noting(path: str) -> tuple[np.ndarray, list[str]]:
-    """load_file, with what a reader should be told about how the file was read (a header line skipped)."""
     rows, cols = file_shape(path)
-    notes: list[str] = []
-    x = _load_npy(path) if path.lower().endswith(".npy") else _load_csv(path, rows, cols, notes)
-    return _finish(path, x), notes
+    x = _load_npy(path) if path.lower().endswith(".npy") else _load_csv(path, rows, cols)
+    return _finish(path, x)
 
 
 def _check_kind(path: str) -> int:
-    """The file's size; DataError for a missing path, a FIFO, a directory, a device, a pseudo-file or an
-    oversized file."""
+    """The file's size; DataError for a missing path, a FIFO, a directory, a device or an oversized file."""
     if "\x00" in path:
-        raise _fail(path, "contains a NUL byte; no file name can")
-    try:
-        real = os.path.realpath(path)
-    except (OSError, ValueError):
-        real = path
-    if real.startswith(("/proc/", "/sys/")) or real in ("/proc", "/sys"):
-        # Their sizes lie (0 bytes, or 4,096, whatever they hold) and some never end (/proc/self/pagemap).
-        raise _fail(path, "is a kernel pseudo-file (/proc, /sys) whose size says nothing of its contents; "
-                          "copy what you need into a CSV or .npy file")
+        raise _fail(path.replace("\x00", "\\x00"), "holds a NUL byte; no file name can")
     try:
         st = os.stat(path) if path else None
     except OSError as exc:
@@ -100,6 +85,8 @@ def _check_kind(path: str) -> int:
                        (stat.S_ISSOCK, "a socket")):
         if test(st.st_mode):
             raise _fail(path, f"is {what}, not a file; a CSV or .npy file is needed")
+    if st.st_size == 0:  # also /proc's and /sys's files, which say 0 and never end (/proc/self/pagemap)
+        raise _fail(path, "is empty (0 bytes); a CSV or .npy file is needed")
     if st.st_size > MAX_FILE_BYTES:
         raise _fail(path, f"is {st.st_size / 2**20:,.0f} MiB; at most {MAX_FILE_BYTES // 2**20} MiB is read")
     return st.st_size
@@ -108,7 +95,7 @@ def _check_kind(path: str) -> int:
 def file_shape(path: str) -> tuple[int, int]:
     """(rows, columns) of a data file, read from its header alone; rows is an upper bound for a CSV."""
     size = _check_kind(path)
-    rows, cols = _npy_shape(path, size) if path.lower().endswith(".npy") else _csv_shape(path, size)
+    rows, cols = _npy_shape(path, size) if path.lower().endswith(".npy") else _csv_shape(path, size=size)
     if cols > MAX_FEATURES:
         raise _fail(path, f"has {cols:,} columns; at most {MAX_FEATURES:,} features are allowed (as for --features)")
     if rows * cols > MAX_ELEMENTS:
@@ -128,10 +115,8 @@ def _npy_shape(path: str, size: int) -> tuple[int, int]:
         raise _fail(path, f"is not a plain numeric .npy array ({type(exc).__name__})") from None
     if dtype.hasobject or dtype.kind not in "biuf":
         raise _fail(path, f"holds {dtype} values; a numeric matrix is needed (object arrays are never unpickled)")
-    if not all(type(n) is int and n >= 0 for n in shape):  # a crafted header: (True, 2), (-1, 2), (2.5,)
-        raise _fail(path, "has a damaged .npy header (its shape is not whole numbers)")
-    if len(shape) not in (1, 2):
-        raise _fail(path, f"has shape {shape}; a 2-D matrix (samples × features) is needed")
+    if len(shape) not in (1, 2) or not all(type(s) is int and s >= 0 for s in shape):
+        raise _fail(path, f"has shape {shape}; a 2-D matrix (samples × features) of whole-number sizes is needed")
     rows, cols = (shape[0], 1) if len(shape) == 1 else shape
     need = start + rows * cols * dtype.itemsize
     if need > size:
@@ -139,11 +124,8 @@ def _npy_shape(path: str, size: int) -> tuple[int, int]:
     return int(rows), int(cols)
 
 
-BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which Excel writes at the start of a CSV
-
-
 def npy_itemsize(path: str) -> int | None:
-    """Bytes per value of an .npy file's dtype, from its header; None where the header cannot be read."""
+    """Bytes per value of an .npy file's dtype, from its header (for the memory guard); None where unreadable."""
     fmt = np.lib.format
     try:
         with open(path, "rb") as fh:
@@ -154,27 +136,17 @@ def npy_itemsize(path: str) -> int | None:
         return None
 
 
-def _csv_shape(path: str, size: int, chunk: int = 1 << 20) -> tuple[int, int]:
-    """Columns from the first non-blank line, counted as it streams in; rows as the file's line count.
-
-    Lines end in LF, CRLF or a lone CR (old Mac files). At most `size` bytes (the file's stat size) are
-    read: a file that holds more than its size says is refused, never read to its end.
-    """
-    cols, commas, text, left = None, 0, False, size
+def _csv_shape(path: str, chunk: int = 1 << 20, size: int | None = None) -> tuple[int, int]:
+    """Columns from the first non-blank line, counted as it streams in; rows as the file's line count."""
+    cols, commas, text = None, 0, False
     try:
         with open(path, "rb") as fh:
-            first = True
-            while cols is None and left > 0:
-                part = fh.readline(min(chunk, left))  # bounded: a 40 MB first line is counted, never held whole
+            while cols is None:
+                part = fh.readline(chunk)  # bounded: a 40 MB first line is counted, never held whole
                 if not part:
                     break
-                left -= len(part)
-                if first and part.startswith(BOM):
-                    part = part[len(BOM):]
-                first = False
-                cr = part.find(b"\r")
-                if cr != -1:  # a CR ends the line (CRLF, or a lone CR)
-                    part = part[:cr] + b"\n"
+                if b"\r" in part:  # CR-only (old Mac) or CRLF line ends: the first line ends at the CR
+                    part = part[:part.index(b"\r")] + b"\n"
                 commas += part.count(b",")
                 text = text or bool(part.strip())
                 if commas >= MAX_FEATURES:  # refused before the rest of the line is read
@@ -183,18 +155,14 @@ def _csv_shape(path: str, size: int, chunk: int = 1 << 20) -> tuple[int, int]:
                 if part.endswith(b"\n"):
                     cols, commas = (commas + 1 if text else None), 0
             fh.seek(0)
-            lines, left = 0, size
-            while left > 0:
-                block = fh.read(min(chunk, left))
-                if not block:
-                    break
-                left -= len(block)
-                # Each LF, and each CR not followed by LF, ends a row; a CRLF split across blocks counts
-                # twice, which only over-allocates a row.
-                lines += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
-            if fh.read(1):
-                raise _fail(path, f"holds more than the {size:,} bytes its size says (a pseudo-file, or one "
-                                  "still being written); copy it into a regular file")
+            newlines = returns = 0
+            read = 0
+            for block in iter(lambda: fh.read(chunk), b""):
+                newlines, returns = newlines + block.count(b"\n"), returns + block.count(b"\r")
+                read += len(block)
+                if size is not None and read > size:  # a pseudo-file that says less than it holds
+                    raise _fail(path, f"holds more than the {size:,} bytes its size says; a regular file is needed")
+            lines = max(newlines, returns)  # CR-only files end their lines with \r alone
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror or exc})") from None
     return lines + 1, cols or commas + 1
@@ -203,59 +171,33 @@ def _csv_shape(path: str, size: int, chunk: int = 1 << 20) -> tuple[int, int]:
 def _load_npy(path: str) -> np.ndarray:
     try:  # mapped, not read: only the float32 copy below takes memory
         x = np.load(path, allow_pickle=False, mmap_mode="r")
-        with np.errstate(over="ignore", invalid="ignore"):  # values past float32 become inf: _finish names them
-            return np.ascontiguousarray(x, dtype=np.float32)
+        return np.ascontiguousarray(x, dtype=np.float32)
     except (ValueError, OSError) as exc:
         raise _fail(path, f"cannot be read as a numeric .npy array ({type(exc).__name__})") from None
 
 
-def _lines(fh, size: int):
-    """The text file's lines, split at LF, CRLF or a lone CR, stopping after `size` bytes' worth."""
-    # newline=None splits at all three; a BOM read as encoding (utf-8-sig) counts 3 bytes but yields none.
-    read = 0
-    for line in fh:
-        read += len(line)
-        if read > size:  # characters ≤ bytes: more characters than the stat size means more bytes
-            raise OverflowError
-        yield line
-
-
-def _load_csv(path: str, rows: int, cols: int, notes: list[str] | None = None) -> np.ndarray:
-    """Parse into a preallocated float32 matrix, one line at a time: about 5 bytes per value at the peak.
-
-    A first line none of whose cells is a number is a header, skipped and named in notes; any other line
-    that does not parse is refused with its line and column. No data line is ever dropped.
-    """
+def _load_csv(path: str, rows: int, cols: int) -> np.ndarray:
+    """Parse into a preallocated float32 matrix, one line at a time: about 5 bytes per value at the peak."""
     x = np.empty((rows, cols), dtype=np.float32)
-    n, seen = 0, False
-    try:
-        size = os.stat(path).st_size
-        with open(path, "r", encoding="utf-8-sig", newline=None) as fh:
-            for lineno, line in enumerate(_lines(fh, size), start=1):
+    n, header = 0, False
+    try:  # utf-8-sig: Excel's CSV starts with a byte-order mark, which is encoding, not a cell
+        with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+            for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                cells = line.rstrip("\n").split(",")
+                cells = line.split(",")
                 if len(cells) != cols:
                     raise _fail(path, f"line {lineno} has {len(cells)} columns; earlier lines have {cols} (ragged rows)")
-                if n >= rows:
-                    raise _fail(path, "grew while it was read; copy it into a file that is not being written")
-                first, seen = not seen, True
                 if not _parse_into(x[n], cells):
-                    numeric = [_is_float(c.strip().strip('"')) for c in cells]
-                    if first and not any(numeric):
-                        if notes is not None:
-                            notes.append(f"line {lineno} is a header (no cell is a number): it was not read as data")
-                        continue
-                    bad = numeric.index(False)
+                    if n == 0 and not header and not any(_is_float(c.strip().strip('"')) for c in cells):
+                        header = True  # a header line, all text (column names): skip it; a row with a number
+                        continue       # in it is data, and a cell that is not a number is named below
+                    bad = next(i for i, c in enumerate(cells) if not _is_float(c.strip().strip('"')))
                     # The value itself is never echoed: the file may not be data at all (/etc/passwd).
-                    raise _fail(path, f"line {lineno}, column {bad + 1} is not a number"
-                                + ("; a header line holds no numbers at all" if first else ""))
+                    raise _fail(path, f"line {lineno}, column {bad + 1} is not a number")
                 n += 1
     except UnicodeDecodeError as exc:
         raise _fail(path, f"is not UTF-8 text (byte {exc.start:,} of a line)") from None
-    except OverflowError:
-        raise _fail(path, f"holds more than the {size:,} bytes its size says (a pseudo-file, or one still being "
-                          "written); copy it into a regular file") from None
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror or exc})") from None
     if n == 0:
@@ -263,23 +205,40 @@ def _load_csv(path: str, rows: int, cols: int, notes: list[str] | None = None) -
     return x[:n]
 
 
+def csv_header(path: str) -> str | None:
+    """The CSV's first line when load_file skips it as a header (every cell text, none a number); else None."""
+    if path.lower().endswith(".npy"):
+        return None
+    try:
+        with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+            for line in fh:
+                if line.strip():
+                    cells = line.rstrip("\r\n").split(",")
+                    return None if any(_is_float(c.strip().strip('"')) for c in cells) else line.strip()[:200]
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
 def _parse_into(row: np.ndarray, cells: list[str]) -> bool:
     """Fill row from the cells (quoted numbers too); False when one is not a number."""
-    # Values past float32's range become inf, named by _finish: numpy's RuntimeWarning is no message.
-    with np.errstate(over="ignore", invalid="ignore"):
+    try:
+        values = list(map(float, cells))  # float() takes surrounding whitespace; the fast path
+    except ValueError:
         try:
-            row[:] = list(map(float, cells))  # float() takes surrounding whitespace; the fast path
-            return True
-        except ValueError:
-            pass
-        try:
-            row[:] = [float(c.strip().strip('"')) for c in cells]
-            return True
+            values = [float(c.strip().strip('"')) for c in cells]
         except ValueError:
             return False
+    if any("_" in c for c in cells):
+        return False  # float("1_0") is 10: Python's digit separator, never a CSV number
+    with np.errstate(over="ignore"):  # 1e39 becomes inf in float32; _finish names it (no RuntimeWarning)
+        row[:] = values
+    return True
 
 
 def _is_float(s: str) -> bool:
+    if "_" in s:
+        return False
     try:
         float(s)
         return True
@@ -296,12 +255,12 @@ def _finish(path: str, x: np.ndarray) -> np.ndarray:
         raise _fail(path, f"has shape {x.shape}; at least one row and one column are needed")
     if x.size > MAX_ELEMENTS:
         raise _fail(path, f"holds {x.size:,} values; at most {MAX_ELEMENTS:,} are allowed")
-    x = np.ascontiguousarray(x, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing values are named below, not warned about
+        x = np.ascontiguousarray(x, dtype=np.float32)
     bad = ~np.isfinite(x)
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
-        what = "NaN" if np.isnan(x[r, c]) else "infinite, or beyond float32's range (±3.4e38)"
-        raise _fail(path, f"row {r + 1}, column {c + 1} is {what}; every value must be finite")
+        raise _fail(path, f"row {r + 1}, column {c + 1} is {x[r, c]}; every value must be finite")
     return x
 
 

@@ -27,7 +27,7 @@ class DataCard:
     bce_floor: float | None  # the targets' mean binary entropy; None when BCE is refused
     pca_floors: list = field(default_factory=list)  # [(k, MSE floor of a linear model with a k-d code)]
     losses: dict = field(default_factory=dict)      # loss kind → "" when allowed, else why not
-    notes: list = field(default_factory=list)       # how the file was read (a header line skipped)
+    header: str | None = None  # a CSV's first line, read as column names and skipped (never a silent drop)
 
     def to_dict(self) -> dict:
         """JSON-ready."""
@@ -38,7 +38,10 @@ class DataCard:
     def lines(self, compact: bool = False) -> list[str]:
         """The card as plain text, one fact a line; compact: the short form the panels show under the file."""
         head = f"{self.rows:,} rows × {self.columns:,} columns, values in [{self.min:.4g}, {self.max:.4g}]"
-        out = [head if compact else f"{self.path}: {head}",
+        out = [head if compact else f"{self.path}: {head}"]
+        if self.header is not None:
+            out.append(f"first line read as a header and skipped: {self.header[:60]}")
+        out += [
                f"values exactly 0 or 1: {self.share_binary:.1%}; inside (0, 1): {self.share_inside:.1%}; "
                f"outside [0, 1]: {self.share_outside:.1%}"]
         if self.bce_floor is not None:
@@ -49,7 +52,6 @@ class DataCard:
                 f"k={k}: {v:.4g}" for k, v in shown) + (" …" if len(shown) < len(self.pca_floors) else ""))
         elif self.columns > PCA_MAX_FEATURES:
             out.append(f"PCA floors not computed: more than {PCA_MAX_FEATURES:,} columns")
-        out.extend(self.notes)
         for loss, why in self.losses.items():
             if why or not compact:  # the panels name only what is refused
                 out.append(f"{loss:10} {'allowed' if not why else 'refused: ' + why}")
@@ -75,8 +77,8 @@ def file_card(path: str, budget: int | None = None) -> DataCard:
     """Load a data file safely (see data.load_file) and return its card; raises DataError with the reason, or
     ConfigError (field 'memory') when building the card would need more than budget (memory.check_card)."""
     from dataclasses import replace
+
     from . import memory
-    from .data import file_shape, load_file_noting
+    from .data import csv_header, file_shape, load_file
     memory.check_card(path, file_shape(path), budget)  # from the header alone: nothing read yet
-    x, notes = load_file_noting(path)
-    return replace(data_card(x, path), notes=notes)
+    return replace(data_card(load_file(path), path), header=csv_header(path))

@@ -25,6 +25,24 @@ def eval_losses(model, x: torch.Tensor, kind: str) -> np.ndarray:
     return (total / x.numel()).cpu().numpy()
 
 
+SATURATION_ELEMENTS = 2_000_000  # outputs looked at for the saturated share (a sample of rows beyond it)
+
+
+def saturated_share(model, x: torch.Tensor, kind: str) -> float:
+    """The share of outputs a float32 sigmoid rounds to exactly 0 or 1 while their target differs: their
+    gradient is exactly zero and their loss sits at BCE's log clamp (−100), so no optimizer can move them.
+    The seed's round-off lesson; BCE on logits never rounds so. NaN for a loss without a sigmoid."""
+    if kind != "bce":
+        return float("nan")
+    rows = max(1, min(x.shape[0], SATURATION_ELEMENTS // max(1, model.copies * x.shape[1])))
+    xb = x[:rows]
+    with torch.no_grad():
+        p = model(xb).float()
+    t = xb.float().expand_as(p)
+    stuck = ((p == 1) & (t < 1)) | ((p == 0) & (t > 0))
+    return float(stuck.double().mean())
+
+
 def batch_weights(n: int, batch_size: int, batches: int) -> np.ndarray:
     """Samples in each of an epoch's first `batches` batches: all full but, possibly, the epoch's last."""
     w = np.full(batches, float(batch_size))

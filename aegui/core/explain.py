@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .floors import Floor, find, headline
 
 UNIT = {"bce": " nats", "bce_logits": " nats"}  # MSE and L1 are in the data's own (squared) units
+ROUND_OFF_SHARE = 0.01  # saturated outputs above this share name round-off as the cause, not the optimizer
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
@@ -46,11 +47,16 @@ def decompose(floors: list[Floor], loss: float) -> Decomposition | None:
     return Decomposition(loss, data.value, base - data.value if base > data.value else None, None, None)
 
 
-def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_words: str) -> str:
-    """One plain sentence: of this loss, what the data forces, what the model cannot fit, what the optimizer left."""
+def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_words: str,
+                 saturated: float | None = None) -> str:
+    """One plain sentence: of this loss, what the data forces, what the model cannot fit, what the optimizer left
+    (or round-off, where saturated, the share of sigmoid outputs stuck at exactly 0 or 1, is large)."""
     parts = decompose(floors, loss) if loss is not None else None
     if parts is None:
         return ""
+    if parts.loss == 0:
+        return "It reached 0: nothing is left to explain."
+    stuck = saturated is not None and math.isfinite(saturated) and saturated >= ROUND_OFF_SHARE
     clauses = []
     if parts.data > 0:
         clauses.append(f"{fmt(parts.data)} is the data's entropy (no model can do better)")
@@ -59,18 +65,22 @@ def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_
         clauses.append(f"{fmt(out_range.value)} lies outside a sigmoid's reach, [0, 1] (no sigmoid output can do better)")
     if parts.optimizer_gap is not None:
         if parts.model_gap and parts.model_gap > 0:
-            clauses.append(f"{fmt(parts.model_gap)} is what {model_words} cannot fit" if parts.model_claim == "exact"
-                           else f"about {fmt(parts.model_gap)} is what {model_words} could not fit in the best "
-                                "solve found (an estimate)")
-        elif not clauses:
+            clauses.append({"exact": f"{fmt(parts.model_gap)} is what {model_words} cannot fit",
+                            "lower bound": f"at least {fmt(parts.model_gap)} is what {model_words} cannot fit "
+                                           "(a proven bound)"}.get(
+                parts.model_claim, f"about {fmt(parts.model_gap)} is what {model_words} could not fit in the best "
+                                   "solve found (an estimate)"))
+        elif not clauses and not stuck:
             return f"{_of(parts.loss, loss_kind)}, all is left to the optimizer: {model_words} can reach " \
                    f"{fmt(parts.data)} on this data."
-        clauses.append(_optimizer(parts.optimizer_gap, parts.loss))
+        clauses.append(_round_off(parts.optimizer_gap, saturated) if stuck
+                       else _optimizer(parts.optimizer_gap, parts.loss, parts.model_claim))
     else:
         rest = parts.loss - (out_range.value if out_range is not None else parts.data)
         ref = find(floors, "linear (PCA)")
         ref_words = f" (a linear model would stop at {fmt(ref.value)}: a reference, not a bound)" if ref else ""
-        clauses.append(f"{fmt(rest)} is model plus optimizer: no floor is known for {model_words}{ref_words}")
+        clauses.append(_round_off(rest, saturated) if stuck else
+                       f"{fmt(rest)} is model plus optimizer: no floor is known for {model_words}{ref_words}")
     body = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + ", and " + clauses[-1]
     return f"{_of(parts.loss, loss_kind)}, {body}."
 
@@ -81,10 +91,20 @@ def _of(loss: float, kind: str) -> str:
     return f"Of an {'MSE' if kind == 'mse' else 'L1 loss'} of {fmt(loss)}"
 
 
-def _optimizer(gap: float, loss: float) -> str:
+def _optimizer(gap: float, loss: float, claim: str | None = "exact") -> str:
     # Float rounding lets a run land a hair under an exact floor; that is 'nothing left', not a broken claim.
     if abs(gap) <= 1e-6 * max(abs(loss), 1e-12) or abs(gap) < 1e-12:
         return "nothing is left to the optimizer"
     if gap < 0:
-        return f"the optimizer beat that estimate by {fmt(-gap)}"
-    return f"{fmt(gap)} is left to the optimizer"
+        if claim == "estimate":
+            return f"the optimizer beat that estimate by {fmt(-gap)}"
+        return f"the run ended {fmt(-gap)} under that floor, float rounding of a proven value"
+    return f"at most {fmt(gap)} is left to the optimizer" if claim == "lower bound" else \
+        f"{fmt(gap)} is left to the optimizer"
+
+
+def _round_off(gap: float, saturated: float | None) -> str:
+    """The seed's fourth lesson: a saturated float32 sigmoid has zero gradient, and its loss sits at the clamp."""
+    return (f"{fmt(gap)} is round-off, not the optimizer's: {saturated:.0%} of the outputs are saturated (float32's "
+            "sigmoid rounds them to exactly 0 or 1, so their gradient is zero and their loss sits at BCE's log "
+            "clamp); BCE on logits (bce_logits) computes the same loss without that round-off")

@@ -15,11 +15,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .config import RunConfig
-from .logistic import LOGISTIC_FLOP_BUDGET, logistic_cost, soft_logistic_floor, solvable
+from .logistic import GAP_TOL, LOGISTIC_FLOP_BUDGET, logistic_bracket, logistic_cost, solvable
 
 CLAIMS = ("exact", "lower bound", "estimate", "reference")
 BOUNDING = ("exact", "lower bound")  # the claims a run's loss can be measured against
-NAMES = ("data", "output range", "model", "linear (PCA)")
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,8 @@ def describe_model(config: RunConfig) -> str:
 def data_floor(config: RunConfig, x: np.ndarray) -> Floor:
     """BCE: the targets' mean binary entropy; MSE and L1: 0. A lower bound for every model."""
     if config.loss.kind in ("bce", "bce_logits"):
-        # BCE(x, x̂) = H(x) + KL(x‖x̂) ≥ H(x). torch's clamp of log at -100 only raises the loss.
+        # BCE(x, x̂) = H(x) + KL(x‖x̂) ≥ H(x). torch's clamp of log at −100 lowers a saturated output's loss
+        # (an infinite −t·log 0 is read as 100·t); that stays above H(t) unless t < e^−100, under float32's range.
         return Floor("data", binary_entropy(x), "lower bound",
                      "the targets' mean binary entropy: BCE = entropy + KL, and KL ≥ 0 for any model")
     return Floor("data", 0.0, "lower bound", f"{config.loss.kind} is never negative")
@@ -133,14 +133,38 @@ def model_floor_is_slow(config: RunConfig, x: np.ndarray) -> bool:
     return _needs_logistic(config) and solvable(x) and logistic_cost(x) > LOGISTIC_FLOP_BUDGET
 
 
+def _sigmoid_bce(config: RunConfig) -> bool:
+    return (config.loss.kind == "bce" and config.model.output == "sigmoid") or config.loss.kind == "bce_logits"
+
+
 def _needs_logistic(config: RunConfig) -> bool:
-    sigmoid_bce = (config.loss.kind == "bce" and config.model.output == "sigmoid") or config.loss.kind == "bce_logits"
-    return is_affine(config) and not config.has_bottleneck and sigmoid_bce
+    # The affine + sigmoid model's own floor, or (with a k-d bottleneck, a subset of it) a bound on it.
+    return is_affine(config) and _sigmoid_bce(config)
+
+
+# How a linear decoder's code activation reaches the rank-k affine floor (the floor lattice: any code
+# activation under a linear decoder puts x̂ in a k-dimensional affine subspace, so PCA bounds it).
+_REACHED = {
+    "relu": "a large code bias makes the ReLU code affine on the data, so it is attained",
+    "leaky_relu": "a large code bias makes the leaky ReLU code affine on the data, so it is attained",
+    "tanh": "small code weights make the tanh code affine to any tolerance, so it is approached (an infimum)",
+    "sigmoid": "small code weights make the sigmoid code affine to any tolerance, so it is approached (an "
+               "infimum)",
+}
 
 
 def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
-    """The best this model class reaches on this data, where it can be found: exact, or an estimate."""
+    """The tightest floor this run's model class can be proven to have on this data (the floor lattice):
+    its own, solved or certified; or that of a class containing it (a linear decoder ⊂ rank-k affine maps;
+    a bottleneck ⊂ no bottleneck); None where neither is known (the data's floor then holds)."""
     loss, k = config.loss.kind, config.encoding_dim
+    linear_decoder = config.model.kind == "linear"
+    if linear_decoder and config.model.output == "identity" and loss == "mse" and not is_affine(config):
+        value = pca_floor(x, k) if config.has_bottleneck else 0.0
+        return Floor("model", value, "exact",
+                     f"x̂ = W₂·{config.model.code_activation}(W₁x + b₁) + b₂ lies in a {min(k, x.shape[1])}-d affine "
+                     f"subspace whatever the code activation, so the best rank-{k} affine map (PCA) bounds it; "
+                     + _REACHED[config.model.code_activation])
     if not is_affine(config):
         return None
     if config.model.output == "identity" and loss in ("mse", "l1") and not config.has_bottleneck:
@@ -149,21 +173,33 @@ def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
         return Floor("model", pca_floor(x, k), "exact",
                      f"variance outside the top {k} principal components: the best rank-{k} affine map")
     if _needs_logistic(config) and solvable(x):
-        value, converged = soft_logistic_floor(x)
-        if converged:
-            return Floor("model", value, "exact",
-                         "one convex logistic regression with soft targets per output, solved in float64")
-        return Floor("model", value, "estimate",
-                     "a logistic-regression solve that did not reach its tolerance: the best it found")
+        return logistic_floor(config, x)
     return None
+
+
+def logistic_floor(config: RunConfig, x: np.ndarray, bracket=None) -> Floor:
+    """The affine + sigmoid model's floor from a certified solve (logistic.logistic_bracket): exact when its
+    bracket is narrower than GAP_TOL, else its proven lower end, with the best found named. With a bottleneck
+    the same number bounds the model from below (a k-d code is a subset of the model without one)."""
+    b = bracket if bracket is not None else logistic_bracket(x)
+    solve = "one convex logistic regression with soft targets per output, solved in float64"
+    if config.has_bottleneck:
+        return Floor("model", b.lower, "lower bound",
+                     f"a {config.encoding_dim}-d bottleneck is a subset of the affine + sigmoid model without one; "
+                     f"that model's floor ({solve}, certified by its dual) bounds this one")
+    if b.converged:
+        return Floor("model", b.upper, "exact",
+                     f"{solve}; certified: its dual bound is within {GAP_TOL:g} nats")
+    return Floor("model", b.lower, "lower bound",
+                 f"{solve}, cut short: proven to lie in [{b.lower:.6g}, {b.upper:.6g}] (dual bound, best found)")
 
 
 def pca_reference(config: RunConfig, x: np.ndarray) -> Floor | None:
     """MSE with a bottleneck on a model that is not linear: what a linear model would reach."""
     if config.loss.kind != "mse" or not config.has_bottleneck:
         return None
-    if is_affine(config) and config.model.output == "identity":
-        return None  # there it is the model floor itself
+    if config.model.kind == "linear" and config.model.output == "identity":
+        return None  # a linear decoder: there PCA is the model floor itself (model_floor)
     return Floor("linear (PCA)", pca_floor(x, config.encoding_dim), "reference",
                  f"what a linear model with a {config.encoding_dim}-d code reaches; a nonlinear model can beat it")
 

@@ -53,6 +53,7 @@ class GraphedStep:
             return self._warmup(xb)
         if self.graph is None:
             self._capture(xb)
+        assert self.graph is not None and self.static_x is not None and self.static_loss is not None  # captured
         self.static_x.copy_(xb)
         self.graph.replay()
         return self.static_loss.clone()  # the next replay overwrites static_loss

@@ -23,9 +23,8 @@ LOGISTIC_FLOP_BUDGET = 2e9
 # alone would take 3.9 GB and Newton hours on two cores.
 LOGISTIC_MAX_FEATURES = 256
 LOGISTIC_MAX_FLOPS = 2e11  # about a minute or two in the background on the build machine
-NEWTON_ITERATIONS = 60
-DECREMENT_TOL = 1e-12  # half the squared Newton decrement: the standard bound on f − f*, per output
-ENTROPY_TOL = 1e-10    # within this of the targets' entropy (a proven lower bound), the solve is done
+MAX_ITERATIONS = 400  # a safety cap only: the solve stops on its certificate (a cut-short one keeps a bracket)
+GAP_TOL = 1e-9        # "exact": each output's proven bracket (best found − dual bound) is narrower than this
 
 
 def solvable(x: np.ndarray) -> bool:
@@ -68,35 +67,84 @@ def _newton_step(z: torch.Tensor, t: torch.Tensor, params: torch.Tensor) -> tupl
     return step, 0.5 * (grad * step).sum(dim=1)
 
 
-def soft_logistic_floor(x: np.ndarray, iterations: int = NEWTON_ITERATIONS) -> tuple[float, bool]:
-    """The lowest mean BCE an affine + sigmoid map of x reaches on targets x, and whether it converged.
+class Bracket:
+    """A certified logistic solve: best found (an upper value), a proven lower bound, and whether they meet."""
 
-    Each output is solved on its own: it has converged when half its squared Newton decrement (which
-    bounds how far its loss is above its minimum) is under 1e-12, or when its loss is within 1e-10 of
-    its targets' entropy, a proven lower bound (separable 0/1 targets only approach that limit).
+    def __init__(self, upper: float, lower: float, iterations: int):
+        self.upper, self.lower, self.iterations = upper, lower, iterations
+
+    @property
+    def converged(self) -> bool:
+        """True when the bracket is narrower than GAP_TOL (per output, on average)."""
+        return self.upper - self.lower < GAP_TOL
+
+
+def _binary_entropy(a: torch.Tensor) -> torch.Tensor:
+    """Elementwise binary entropy of a in [0, 1] (0·log 0 = 0)."""
+    import torch
+    a = a.clamp(0.0, 1.0)
+    xlogx = torch.where(a > 0, a * torch.log(a.clamp_min(1e-300)), torch.zeros_like(a))
+    ylogy = torch.where(a < 1, (1 - a) * torch.log1p(-a.clamp_max(1 - 1e-16)), torch.zeros_like(a))
+    return -(xlogx + ylogy)
+
+
+def _dual_bound(z: torch.Tensor, t: torch.Tensor, params: torch.Tensor, step: torch.Tensor,
+                floor: torch.Tensor) -> torch.Tensor:
+    """Each output's lower bound (d,), from the maximum-entropy dual of soft-target logistic regression.
+
+    softplus(u) = max over a ∈ [0, 1] of a·u + H(a), so for any α ∈ [0, 1]ⁿ and any w,
+    f(w) = mean softplus(z·w) − t·(z·w) ≥ mean H(α) + w·r with r = Zᵀ(α − t)/n: where Zᵀα = Zᵀt (r = 0),
+    mean H(α) bounds the minimum. α = t is one (the targets' entropy, `floor`); a sharper one is σ(z·w)
+    moved by the Newton step's linearisation, α = p − p(1−p)·(z·Δw), for which r is zero up to the solve's
+    round-off. That round-off is charged at |w|₁·max|r| (the current w standing in for the optimum's), and an
+    α outside [0, 1] counts not at all.
     """
+    import torch
+    n = z.shape[0]
+    p = torch.sigmoid(z @ params.T)                     # (n, d)
+    alpha = p - p * (1 - p) * (z @ step.T)              # Zᵀα = Zᵀp − ZᵀWZΔw = Zᵀt
+    inside = ((alpha >= 0) & (alpha <= 1)).all(dim=0)
+    r = ((alpha - t).T @ z) / n                         # (d, d+1): the equality's residual
+    slack = params.abs().sum(dim=1) * r.abs().amax(dim=1)
+    bound = _binary_entropy(alpha).mean(dim=0) - slack
+    return torch.where(inside & torch.isfinite(bound), torch.maximum(bound, floor), floor)
+
+
+def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS) -> Bracket:
+    """The lowest mean BCE an affine + sigmoid map of x reaches on targets x, certified: damped Newton per
+    output in float64, stopped when every output's best value is within GAP_TOL of its dual bound (the
+    targets' entropy among them, which separable 0/1 targets only approach). Cut short by max_iterations, it
+    still returns a proven bracket."""
     import torch
     t = torch.from_numpy(np.asarray(x, dtype=np.float64))
     n, d = t.shape
     z = torch.cat([t, torch.ones(n, 1, dtype=torch.float64)], dim=1)
     params = torch.zeros(d, d + 1, dtype=torch.float64)
     floor = _entropy(t)
+    lower = floor.clone()
+    done_at = max_iterations
     with torch.no_grad():
         loss = _losses(z, t, params)
-        done = torch.zeros(d, dtype=torch.bool)
-        for _ in range(iterations):
-            step, decrement = _newton_step(z, t, params)
-            done = (decrement < DECREMENT_TOL) | (loss - floor < ENTROPY_TOL)
-            if bool(done.all()):
+        for i in range(max_iterations + 1):
+            step, _ = _newton_step(z, t, params)
+            lower = torch.maximum(lower, _dual_bound(z, t, params, step, floor))
+            done = loss - lower < GAP_TOL
+            if bool(done.all()) or i == max_iterations:
+                done_at = i
                 break
             params, loss = _line_search(z, t, params, step, loss)
-        else:
-            _, decrement = _newton_step(z, t, params)
-            done = (decrement < DECREMENT_TOL) | (loss - floor < ENTROPY_TOL)
-    # An output within ENTROPY_TOL of its entropy has reached its infimum to tolerance: report the entropy
-    # itself, so separable 0/1 targets show no model gap (4e-11 read as "what the model cannot fit").
-    loss = torch.where(loss - floor < ENTROPY_TOL, floor, loss)
-    return float(loss.mean()), bool(done.all())
+    # An output within GAP_TOL of its entropy (itself a proven bound) has reached its infimum to tolerance:
+    # report the entropy, so separable 0/1 targets show no model gap (4e-11 read as "what the model cannot fit").
+    at_entropy = loss - floor < GAP_TOL
+    loss = torch.where(at_entropy, floor, loss)
+    lower = torch.where(at_entropy, floor, torch.minimum(lower, loss))
+    return Bracket(float(loss.mean()), float(lower.mean()), done_at)
+
+
+def soft_logistic_floor(x: np.ndarray, max_iterations: int = MAX_ITERATIONS) -> tuple[float, bool]:
+    """(best value found, whether it is certified to GAP_TOL): logistic_bracket's upper end."""
+    b = logistic_bracket(x, max_iterations)
+    return b.upper, b.converged
 
 
 def _line_search(z, t, params, step, loss) -> tuple[torch.Tensor, torch.Tensor]:

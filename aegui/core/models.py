@@ -47,7 +47,8 @@ def layer_activations(config: RunConfig) -> list[str]:
 
 
 class StackedAutoencoder(nn.Module):
-    """K copies of one autoencoder; copy i is initialised from seeds[i] exactly as nn.Linear would be."""
+    """K copies of one autoencoder; copy i is initialised from seeds[i] as nn.Linear (init torch) or Keras's Dense
+    (init glorot) would be."""
 
     def __init__(self, config: RunConfig, seeds: list[int]):
         super().__init__()
@@ -61,9 +62,15 @@ class StackedAutoencoder(nn.Module):
         pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
         ws = [torch.empty(self.copies, i, o) for i, o in pairs]
         bs = [torch.empty(self.copies, 1, o) for i, o in pairs]
+        glorot = config.model.init == "glorot"
         for c, seed in enumerate(seeds):
             gen = torch.Generator().manual_seed(int(seed))
             for (i, o), w, b in zip(pairs, ws, bs):
+                if glorot:  # Keras's Dense: glorot_uniform weights, zero biases
+                    bound = math.sqrt(6.0 / (i + o))
+                    w[c] = (torch.rand(o, i, generator=gen) * 2 - 1).mul_(bound).T
+                    b[c, 0] = 0.0
+                    continue
                 # nn.Linear's default: kaiming_uniform(a=√5) on W and U(±1/√fan_in) on b, both = U(±1/√in).
                 bound = 1.0 / math.sqrt(i)
                 w[c] = (torch.rand(o, i, generator=gen) * 2 - 1).mul_(bound).T

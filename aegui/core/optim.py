@@ -6,6 +6,10 @@ import torch
 
 from .config import RunConfig
 
+# torch's private fused Adam kernel: both fast paths below call it, and fall back (Stepper) or refuse
+# (SharedStepAdam) where a torch build lacks it.
+HAS_FUSED_ADAM = hasattr(torch, "_fused_adam_")
+
 
 def make_optimizer(config: RunConfig, params, capturable: bool = False) -> torch.optim.Optimizer:
     """Adam or SGD from config, with fused kernels (one call updates every parameter).
@@ -31,7 +35,7 @@ class Stepper:
         group = opt.param_groups[0]
         fast = (isinstance(opt, torch.optim.Adam) and len(opt.param_groups) == 1 and group.get("fused")
                 and not group["amsgrad"] and not group["maximize"] and group["weight_decay"] == 0
-                and hasattr(torch, "_fused_adam_"))
+                and HAS_FUSED_ADAM)
         self.params = list(group["params"]) if fast else None
         self.ready = False
 
@@ -70,9 +74,13 @@ class SharedStepAdam:
     """
 
     def __init__(self, opt: torch.optim.Optimizer, params: list[torch.Tensor]):
+        if not HAS_FUSED_ADAM:
+            raise RuntimeError("this torch has no torch._fused_adam_; use Stepper")
+        if any(p.grad is None for p in params):
+            raise ValueError("SharedStepAdam updates from gradients allocated before it is built")
         self.group = opt.param_groups[0]
         self.params = params
-        self.grads = [p.grad for p in params]
+        self.grads: list[torch.Tensor] = [p.grad for p in params if p.grad is not None]
         self.avgs = [torch.zeros_like(p) for p in params]
         self.sqs = [torch.zeros_like(p) for p in params]
         self.count = torch.zeros((), dtype=torch.float32, device=params[0].device)  # Adam's fused 'step'

@@ -101,13 +101,13 @@ class RunRecorder:
         self._last_commit = time.monotonic()
 
     def finish(self, end: RunEnd) -> None:
-        """Write the rest and store the run's end: cancelled, or finished with its stop reason; then compact."""
+        """Write the rest and store the run's end: cancelled, or finished with its stop reason."""
         if self.run_id is None:
             return  # stopped before it was created: nothing to store
         self.flush()
         status = "cancelled" if end.stop_reason == "cancelled" else "finished"
-        self.store.finish_run(self.run_id, status, end.stop_reason, end)
-        self.finished = True  # from here on nothing changes how the run ended
+        self.store.finish_run(self.run_id, status, end.stop_reason, end, compact_now=False)
+        self.finished = True  # from here the run is ended: nothing that befalls the compaction changes that
         self._compact()
 
     def _compact(self) -> None:
@@ -130,7 +130,7 @@ class RunRecorder:
         except Exception as exc:  # noqa: BLE001 - a full disk: the status must still be written if it can be
             lost = f"the last {self._pending:,} batches could not be stored ({type(exc).__name__}: {exc})"
             error = f"{error}; {lost}" if error else lost
-        self.store.finish_run(self.run_id, status, stop_reason, error=error)
+        self.store.finish_run(self.run_id, status, stop_reason, error=error, compact_now=False)
         self.finished = True
         self._compact()
 

@@ -108,6 +108,9 @@ class RunEnd:
     copy_final: np.ndarray | None = None
     eval_loss: float = float("nan")
     copy_eval: np.ndarray | None = None
+    # sigmoid + BCE: the share of the final model's outputs that float32 rounds to exactly 0 or 1 away from
+    # their targets (zero gradient, loss at the log clamp: round-off); NaN where it does not apply
+    saturated: float = float("nan")
 
 
 Record = Union[RunStart, FloorsUpdate, LossBlock, EpochSummary, RunEnd]

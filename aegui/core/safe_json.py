@@ -39,25 +39,23 @@ def _number(kind):
     return parse
 
 
-def _unique_keys(pairs: list) -> dict:
-    """An object's pairs as a dict; JSONError when a key repeats (json.loads would keep the last in silence)."""
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set = set()
-        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
-        shown = twice if len(twice) <= 40 and twice.isprintable() else f"{twice[:40]!r}…"
-        raise JSONError(f"repeats the key {shown!r} in one object: which one is meant is unclear")
+def _unique(pairs: list[tuple[str, object]]) -> dict:
+    """An object whose keys are all different: with a key twice, the last would silently win."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise JSONError(f"holds the key {key[:40]!r} twice in one object")
+        out[key] = value
     return out
 
 
 def loads(text: str | bytes, max_depth: int = MAX_DEPTH):
     """json.loads for untrusted text: JSONError when it is nested deeper than max_depth, holds an absurdly
-    long number, repeats a key in one object, or does not parse."""
+    long number, or does not parse."""
     if depth(text, max_depth) > max_depth:
         raise JSONError(f"nested more than {max_depth} levels deep")
     try:
-        return json.loads(text, parse_int=_number(int), parse_float=_number(float),
-                          object_pairs_hook=_unique_keys)
+        return json.loads(text, parse_int=_number(int), parse_float=_number(float), object_pairs_hook=_unique)
     except JSONError:
         raise
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:

@@ -194,12 +194,10 @@ class RunStore(RunReader):
                 refresh_summary(self, run_id)
 
     def _repair_summaries(self) -> None:
-        # An earlier aegui wrote a run's summary after compacting it: killed mid-compaction, the run stayed
-        # finished with no final loss. Its last epoch mean gives it back (runs without a finite one are left).
-        rows = self.db.execute(
-            "SELECT run_id FROM runs r WHERE status IN ('finished', 'cancelled') AND final_loss IS NULL "
-            "AND min_epoch_loss IS NULL AND (SELECT epoch_mean FROM epochs e WHERE e.run_id=r.run_id "
-            "ORDER BY epoch DESC LIMIT 1) BETWEEN -1e308 AND 1e308").fetchall()
+        """Ended runs whose summary is missing (stored by an aegui that compacted before it summed up, and
+        was killed in between) get it from their curves."""
+        rows = self.db.execute("SELECT run_id FROM runs WHERE status IN ('finished', 'cancelled') "
+                               "AND final_loss IS NULL AND batches > 0 AND stop_reason IS NOT 'diverged'").fetchall()
         for (run_id,) in rows:
             refresh_summary(self, run_id)
 
@@ -261,12 +259,13 @@ class RunStore(RunReader):
                              max([e[0] + 1 for e in epochs], default=0), run_id))
 
     @_retrying
-    def finish_run(self, run_id: int, status: str, stop_reason: str | None, end=None, error: str | None = None):
-        """Record the end of a run and its summary (final and lowest loss, batches) in one transaction.
+    def finish_run(self, run_id: int, status: str, stop_reason: str | None, end=None, error: str | None = None,
+                   compact_now: bool = True):
+        """Record the end of a run with its summary (final loss, lowest epoch loss, batches) in one transaction,
+        then compact its losses (compact_run) unless compact_now is False.
 
-        The losses are not compacted here: compact_run does that afterwards, so that nothing that happens to
-        the compaction (a kill, a full disk, Ctrl-C) can change how the run ended.
-        """
+        The summary is written before the compaction: a finished run is finished, with its summary, whatever
+        happens to the compaction (a kill, a full disk, Ctrl-C), which is an optimisation."""
         if status not in STATUSES:
             raise ValueError(f"status {status!r}: must be one of {', '.join(STATUSES)}")
         fields: dict = {"status": status, "stop_reason": stop_reason, "error": error, "updated": time.time()}
@@ -274,23 +273,26 @@ class RunStore(RunReader):
             fields.update(seconds=end.seconds, batches=end.batches, epochs=end.epochs,
                           batches_per_s=end.batches_per_s,
                           eval_loss=end.eval_loss if np.isfinite(end.eval_loss) else None,
+                          saturated=end.saturated if np.isfinite(getattr(end, "saturated", np.nan)) else None,
                           copy_final=json.dumps([float(v) for v in end.copy_final])
                           if end.copy_final is not None else None)
-        final, low, batches = summary_values(self, run_id, end)
-        fields.update(final_loss=final, min_epoch_loss=low, batches=batches)
+        fields.update(summary_values(self, run_id, end))
         sets = ", ".join(f"{k}=?" for k in fields)
         with self.db:
             self.db.execute(f"UPDATE runs SET {sets} WHERE run_id=?", (*fields.values(), run_id))
+        if compact_now:
+            self.compact_run(run_id)
 
     def compact_run(self, run_id: int, progress=None, stop=None) -> str | None:
-        """Pack a finished run's loss chunks (store_compact.compact); None when done, else why they were left.
+        """Join and pack an ended run's loss chunks (store_compact.compact: one transaction per group, so an
+        interrupted one is rolled back by SQLite and the run keeps its whole curve). None when done, else why
+        not: a failure (a full disk) is returned, never raised, since the run is stored already.
 
-        A failure (a full disk, a lock) leaves the run as it was, whole and readable: compaction is an
-        optimisation. KeyboardInterrupt passes through, with the group in progress rolled back.
+        progress(done, total) and stop() as for compact; KeyboardInterrupt passes through.
         """
         try:
             return None if compact(self, run_id, progress=progress, stop=stop) else "stopped by the user"
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             return f"{safety.REASONS[safety.kind_of(exc)]} ({detail})"
 

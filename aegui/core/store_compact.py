@@ -69,8 +69,8 @@ def compact(store: RunReader, run_id: int, size: int = 65536,
     return True
 
 
-def summary_values(store: RunReader, run_id: int, end=None) -> tuple:
-    """(final_loss, min_epoch_loss, batches) from end (a RunEnd) or, without one, from the run's curves."""
+def summary_values(store: RunReader, run_id: int, end=None) -> dict:
+    """A run's final loss, lowest epoch loss and batch count, from end (a RunEnd) or, without one, its curves."""
     means = store.epoch_means(run_id)
     finite = means[np.isfinite(means)]
     final = end.final_loss if end is not None else (float(means[-1]) if len(means) else None)
@@ -81,12 +81,12 @@ def summary_values(store: RunReader, run_id: int, end=None) -> tuple:
         finite_b = per_batch[np.isfinite(per_batch)]
         final = float(finite_b.astype(np.float64).mean()) if len(finite_b) else None
     low = float(finite.min()) if len(finite) else final
-    return final, low, store.batch_count(run_id)
+    return {"final_loss": final, "min_epoch_loss": low, "batches": store.batch_count(run_id)}
 
 
 def refresh_summary(store: RunReader, run_id: int, end=None) -> None:
-    """Set a run's final loss, lowest epoch loss and batch count from end (a RunEnd) or, without one, its curves."""
+    """Set a run's final loss, lowest epoch loss and batch count (summary_values)."""
     values = summary_values(store, run_id, end)
     with store.db:
         store.db.execute("UPDATE runs SET final_loss=?, min_epoch_loss=?, batches=? WHERE run_id=?",
-                         (*values, run_id))
+                         (values["final_loss"], values["min_epoch_loss"], values["batches"], run_id))

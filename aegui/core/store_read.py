@@ -6,7 +6,8 @@ import sqlite3
 
 import numpy as np
 
-from .blobs import floats
+from . import store_query
+from .blobs import floats, unpack
 from .store_rows import RunRow, parse_row
 from .store_schema import LIST_COLUMNS, STATUSES
 
@@ -20,6 +21,22 @@ class RunReader:
         """Every stored run, newest first."""
         rows = self.db.execute(f"SELECT {LIST_COLUMNS} FROM runs ORDER BY run_id DESC").fetchall()
         return [parse_row(r, STATUSES) for r in rows]
+
+    def ordered_ids(self, text: str = "", sort: str | None = None, descending: bool = False) -> list[tuple[int, str]]:
+        """(run_id, stamp) of the runs matching text, ordered in SQL (store_query.ordered_ids)."""
+        return store_query.ordered_ids(self.db, text, sort, descending)
+
+    def rows_by_id(self, run_ids) -> dict[int, RunRow]:
+        """The RunRows of these runs, by id: a page of the results table, never the whole store."""
+        return store_query.rows_by_id(self.db, run_ids)
+
+    def haystacks(self, below: int | None = None, limit: int = 500, run_ids=None) -> list[tuple[int, str]]:
+        """(run_id, the text a filter searches) for a slice of runs, newest first (store_query.haystacks)."""
+        return store_query.haystacks(self.db, below, limit, run_ids)
+
+    def running_ids(self) -> set[int]:
+        """Ids of the runs stored as 'running' (training now, or paused)."""
+        return store_query.running_ids(self.db)
 
     def get_run(self, run_id: int) -> RunRow:
         """One run's summary; KeyError when there is no such run."""
@@ -36,6 +53,26 @@ class RunReader:
                                (run_id,)).fetchall()
         flat = floats(rows)
         return flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
+
+    def loss_chunks(self, run_id: int):
+        """(losses, batch floors or None) of each stored chunk in order, one chunk in memory at a time: a long
+        seed band is drawn (figures/envelope.py) without holding its whole curve."""
+        copies = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
+        starts = [r[0] for r in self.db.execute("SELECT start_step FROM loss_chunks WHERE run_id=? "
+                                                "ORDER BY start_step", (run_id,))]
+        for start in starts:  # one query per chunk: no cursor stays open across the caller's work
+            row = self.db.execute("SELECT data, codec, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
+                                  (run_id, start)).fetchone()
+            if row is None:
+                continue
+            raw = unpack(row[0], row[2])
+            flat = np.frombuffer(raw[:len(raw) - len(raw) % 4], dtype=np.float32)  # read-only, not copied
+            del row
+            losses = flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
+            floors = self.db.execute("SELECT floors, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
+                                     (run_id, start)).fetchone()
+            yield losses, None if floors is None or floors[0] is None else floats([floors])
 
     def batch_floors(self, run_id: int) -> np.ndarray | None:
         """Each batch's own BCE floor (its targets' mean entropy), float32; None for other losses."""

@@ -40,6 +40,7 @@ class RunRow:
     damaged: str | None = None  # what could not be read, when a cell was damaged
     floors: list = field(default_factory=list)  # [Floor], the run's floors with their claims
     eval_loss: float | None = None  # the final model on every row; None for failed and killed runs
+    saturated: float | None = None  # sigmoid + BCE: the share of outputs stuck at 0 or 1 by round-off (RunEnd)
 
     @property
     def gap(self) -> float | None:
@@ -86,7 +87,8 @@ def parse_row(r: tuple, statuses: tuple) -> RunRow:
                  device=cell.text(13, "device", ""), notes=cell.text(14, "notes", ""), copies=cell.int(15, "copies", 1) or 1,
                  batches_per_s=cell.num(16, "batches_per_s"), error=cell.text(17, "error"),
                  group_name=cell.text(18, "group_name"), copy_final=cell.json(19, "copy_final", list),
-                 versions=cell.json(20, "versions", dict), eval_loss=cell.num(22, "eval_loss"))
+                 versions=cell.json(20, "versions", dict), eval_loss=cell.num(22, "eval_loss"),
+                 saturated=cell.num(23, "saturated") if len(r) > 23 else None)
     row = dataclasses.replace(row, floors=_floors(cell, cfg, row.floor, row.floor_exact))
     if bad:
         row = dataclasses.replace(row, status="damaged", damaged="; ".join(bad))

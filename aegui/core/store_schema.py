@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS runs(
   final_loss REAL, min_epoch_loss REAL, floor REAL, floor_exact INTEGER, floor_basis TEXT,
   device TEXT, versions TEXT, notes TEXT DEFAULT '', copies INTEGER DEFAULT 1,
   batches_per_s REAL, pid INTEGER, host TEXT, error TEXT, group_name TEXT, copy_final TEXT, proc TEXT,
-  floors TEXT, eval_loss REAL);
+  floors TEXT, eval_loss REAL, saturated REAL);
 CREATE TABLE IF NOT EXISTS loss_chunks(
   run_id INTEGER NOT NULL, start_step INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
   floors BLOB, codec INTEGER, PRIMARY KEY(run_id, start_step)) WITHOUT ROWID;
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS epochs(
 
 LIST_COLUMNS = ("run_id, name, status, stop_reason, config, created, seconds, batches, epochs, final_loss, "
                 "min_epoch_loss, floor, floor_exact, device, notes, copies, batches_per_s, error, "
-                "group_name, copy_final, versions, floors, eval_loss")
+                "group_name, copy_final, versions, floors, eval_loss, saturated")
 
 
 def create_schema(db: sqlite3.Connection) -> None:
@@ -45,6 +45,6 @@ def migrate(db: sqlite3.Connection) -> None:
     if "proc" not in {r[1] for r in db.execute("PRAGMA table_info(runs)")}:
         db.execute("ALTER TABLE runs ADD COLUMN proc TEXT")  # the writer's identity: see store_safety
     columns = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
-    for name, kind in (("floors", "TEXT"), ("eval_loss", "REAL")):
+    for name, kind in (("floors", "TEXT"), ("eval_loss", "REAL"), ("saturated", "REAL")):
         if name not in columns:
             db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")

@@ -14,6 +14,7 @@ done is always last.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from typing import Callable, Protocol
@@ -66,6 +67,9 @@ class RunStream:
         self._t0 = time.perf_counter()
         self._last_emit = 0.0
         self._buf = _Buffer()
+        # Time held paused: left out of every time the stream sends (batch and epoch seconds, the run's end),
+        # so the seconds axis, the status bar's elapsed and the stored duration agree (none counts a pause).
+        self.paused_s = 0.0
 
     def run(self) -> None:
         """Train to the end; an error becomes a failed message; done comes last."""
@@ -92,7 +96,7 @@ class RunStream:
             elif isinstance(record, RunEnd):
                 self._flush()
                 self._reconstruct()  # the final weights, whatever the timer says
-                self.send("finished", record)
+                self.send("finished", self._without_pauses(record))
                 continue
             if time.perf_counter() - self._last_recon >= RECON_INTERVAL:
                 self._reconstruct()
@@ -170,9 +174,21 @@ class RunStream:
             return
         self._flush()  # show everything trained so far before holding
         self.send("paused", True)
+        held_from = time.perf_counter()
         while not self.running.wait(0.05) and not self.cancel.is_set():
             pass  # stop() also sets running; the timeout only guards a flag that cannot wake a waiter
+        held = time.perf_counter() - held_from
+        self.paused_s += held
+        self._t0 += held  # the run's clock stood still while it was held
         self.send("paused", False)
+
+    def _without_pauses(self, end):
+        """The run's end with its duration and rate over training time only (the engine's clock kept going)."""
+        if not self.paused_s:
+            return end
+        seconds = max(end.seconds - self.paused_s, 0.0)
+        rate = end.batches / seconds if seconds > 0 else end.batches_per_s
+        return dataclasses.replace(end, seconds=seconds, batches_per_s=rate)
 
     def _fail(self, exc: BaseException) -> None:
         self._flush()

@@ -13,7 +13,8 @@ def _finite(v: float | None) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
 
-def floor_fields(config: RunConfig, floors: list[Floor], eval_loss: float | None) -> dict:
+def floor_fields(config: RunConfig, floors: list[Floor], eval_loss: float | None,
+                 saturated: float | None = None) -> dict:
     """floors, floor, floor_exact, floor_basis, eval_loss, gap (= eval_loss − floor) and the why-not-zero line.
 
     floor is the tightest exact-or-lower-bound floor; floor_exact is true only when that value is exact
@@ -34,5 +35,6 @@ def floor_fields(config: RunConfig, floors: list[Floor], eval_loss: float | None
         "model_floor": _finite(model.value) if model else None,
         "model_floor_claim": model.claim if model else None,
         "optimizer_gap": ev - model.value if ev is not None and model and math.isfinite(model.value) else None,
-        "why_not_zero": why_not_zero(floors, ev, config.loss.kind, describe_model(config)) if ev is not None else "",
+        "why_not_zero": why_not_zero(floors, ev, config.loss.kind, describe_model(config), saturated)
+        if ev is not None else "",
     }

@@ -11,17 +11,17 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Callable, Generator, Iterator, Protocol
 
 import numpy as np
 import torch
 
 from . import data as data_mod
 from . import memory
-from .backprop import Step, make_step
+from .backprop import make_step
 from .graphed import GraphedStep, capturable
 from .config import ConfigError, Problem, RunConfig, check
-from .evaluate import ModelFloorSolve, eval_losses
+from .evaluate import ModelFloorSolve, eval_losses, saturated_share
 from .floors import Floor, floors_for, headline, model_floor_is_slow, row_entropy
 from .records import EpochSummary, FloorsUpdate, LossBlock, Record, RunEnd, RunStart  # noqa: F401 - re-exported
 from .run_stats import RunStats
@@ -104,7 +104,7 @@ def prepare(config: RunConfig, copies: int = 1, max_memory: int | None = None) -
     return Prepared(config, x, floors_for(config, x, solve_model=not slow), device, note, solve_model=slow)
 
 
-def train(config: RunConfig | Prepared, cancel: threading.Event | None = None, *,
+def train(config: RunConfig | Prepared, cancel: Cancel | None = None, *,
           copies: int = 1, threads: int | None = None) -> Iterator[Record]:
     """Train config's model and yield its records; stop at tol, max_epochs, divergence or cancel.
 
@@ -112,6 +112,14 @@ def train(config: RunConfig | Prepared, cancel: threading.Event | None = None, *
     """
     prep = config if isinstance(config, Prepared) else prepare(config, copies)
     return _loop(prep, cancel or threading.Event(), copies, threads)
+
+
+class Cancel(Protocol):
+    """What train() asks to stop: anything with is_set() (a threading.Event, a flag in shared memory)."""
+
+    def is_set(self) -> bool:
+        """True once the run should stop."""
+        ...
 
 
 # One intra-op thread below this. Measured on the busy 2-core machine: the question preset (6.1e7)
@@ -134,7 +142,7 @@ def _set_threads(prep: Prepared, copies: int, threads: int | None) -> None:
         torch.set_num_threads(threads)  # applies to the calling thread only
 
 
-def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | None) -> Iterator[Record]:
+def _loop(prep: Prepared, cancel: Cancel, copies: int, threads: int | None) -> Iterator[Record]:
     cfg, t = prep.config, prep.config.training
     _set_threads(prep, copies, threads)
     t0 = time.perf_counter()
@@ -142,6 +150,7 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
     n = x.shape[0]
     seeds = [t.seed + i for i in range(copies)]
     model = build(cfg, seeds).to(prep.device)
+    step: Callable[[torch.Tensor], torch.Tensor]
     if capturable(prep.device, cfg.optimizer.kind):
         step = GraphedStep(model, make_optimizer(cfg, model.parameters(), capturable=True), cfg.loss.kind,
                            t.batch_size)
@@ -163,11 +172,12 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
         xs = x[perm.to(prep.device)]
         epoch_losses: list[np.ndarray] = []
         floors = batch_floors(h, perm.numpy(), t.batch_size) if h is not None else None
-        reason = yield from _epoch(cfg, step, (xs, floors), epoch, stats, epoch_losses, cancel)
+        stopped = yield from _epoch(cfg, step, (xs, floors), epoch, stats, epoch_losses, cancel)
         if solve is not None and solve.done():
             yield from _solved(solve)
             solve = None
-        if reason is not None:
+        if stopped is not None:
+            reason = stopped
             if epoch_losses and stats.last_partial is None:
                 stats.last_partial = stats.partial_mean(np.concatenate(epoch_losses))
             break
@@ -177,7 +187,8 @@ def _loop(prep: Prepared, cancel: threading.Event, copies: int, threads: int | N
             break
     if solve is not None and reason != "cancelled":
         yield from _solved(solve)  # --json and the results pane wait for it; Stop does not
-    yield stats.end(reason or "max_epochs", eval_losses(model, x, cfg.loss.kind))
+    yield replace(stats.end(reason or "max_epochs", eval_losses(model, x, cfg.loss.kind)),
+                  saturated=saturated_share(model, x, cfg.loss.kind))
 
 
 def _solved(solve: ModelFloorSolve) -> Iterator[Record]:
@@ -193,7 +204,8 @@ def batch_floors(h: np.ndarray, perm: np.ndarray, batch_size: int) -> np.ndarray
     return sums / np.diff(np.append(starts, len(perm)))
 
 
-def _epoch(cfg, step: Step, data, epoch, stats: RunStats, epoch_losses: list, cancel) -> Iterator[Record]:
+def _epoch(cfg, step: Callable[[torch.Tensor], torch.Tensor], data, epoch, stats: RunStats, epoch_losses: list,
+           cancel) -> Generator[Record, None, str | None]:
     """One pass over the shuffled data; returns a stop reason, or None when the epoch completed."""
     xs, floors = data
     bs = cfg.training.batch_size
@@ -218,7 +230,7 @@ def _epoch(cfg, step: Step, data, epoch, stats: RunStats, epoch_losses: list, ca
 
 
 def _flush(pending: list, floors: np.ndarray | None, epoch: int, first_batch: int, stats: RunStats,
-           epoch_losses: list) -> Iterator[Record]:
+           epoch_losses: list) -> Generator[Record, None, bool]:
     """Fetch the pending losses in one transfer and yield them; True when one is not finite."""
     if not pending:
         return False

@@ -27,9 +27,9 @@ def warm_up() -> dict:
 
     CUDA is never asked here: the window's process must not initialise it (see core/child.py).
     """
-    from ..core import child
+    from ..core import child, standby
     t0 = time.perf_counter()
-    child.start_server()  # first: its import of torch runs beside ours
+    standby.start_server()  # first: its import of torch runs beside ours
     from ..core import recorder, training  # noqa: F401 - a run's messages carry the engine's records
     info = child.probe()  # returns once the server has warmed up
     return {**info, "seconds": time.perf_counter() - t0}

@@ -67,13 +67,14 @@ def expected_floor(c: cfg.RunConfig, card=None) -> Expected:
         return Expected(0.0, "lower bound", "no floor above 0 is known for this model")
     if loss == "l1":
         return Expected(0.0, "lower bound", "0 is only a lower bound for L1 with a bottleneck")
-    linear = affine and c.model.output == "identity"
+    linear = c.model.kind == "linear" and c.model.output == "identity"  # a linear decoder: PCA bounds it (floors.py)
     claim = "exact" if linear else "reference"
     if kind == "file":
         return Expected(None, claim, "the variance outside your file's top principal components")
     if kind == "redundant":
         if c.data.latent_dim <= k and c.data.noise == 0:
-            return Expected(0.0, claim, f"{c.data.latent_dim} factor(s) fit in a {k}-wide code")
+            return Expected(0.0, claim, f"{c.data.latent_dim} factor{'s' if c.data.latent_dim != 1 else ''} "
+                                            f"fit in a {k}-wide code")
         return Expected(None, claim, "the variance the code cannot hold (factors beyond the code, and noise)")
     per = {"uniform": 1 / 12, "gaussian": 1.0, "bernoulli": c.data.p * (1 - c.data.p)}.get(kind)
     why = f"iid data won't compress: the variance outside the top {k} of {d} components"
@@ -87,18 +88,20 @@ def _file_floor(c: cfg.RunConfig, card) -> Expected:
         return Expected(card.bce_floor, "lower bound", "your file's mean binary entropy, which no model can beat")
     pca = dict(card.pca_floors).get(c.encoding_dim)
     if c.loss.kind == "mse" and c.encoding_dim < card.columns and pca is not None:
-        linear = is_affine(c) and c.model.output == "identity"
+        linear = c.model.kind == "linear" and c.model.output == "identity"
         return Expected(pca, "exact" if linear else "reference",
                         f"the variance outside your file's top {c.encoding_dim} principal components")
     return expected_floor(replace(c, data=replace(c.data, kind="uniform")))  # 0 or a bound, as for any data
 
 
 def describe(c: cfg.RunConfig) -> str:
-    """'Linear, BCE, uniform ×2 → 2': the config in a few words."""
-    shape = f"{c.data.features}→{c.encoding_dim}" if c.has_bottleneck else f"×{c.data.features}"
+    """'Linear, BCE, uniform, 2 features' or '…, uniform 4→2': the config in a few words."""
+    n = c.data.features
+    shape = f"{n}→{c.encoding_dim}" if c.has_bottleneck else f"{n} feature{'s' if n != 1 else ''}"
     model = "linear" if c.model.kind == "linear" else f"{c.model.depth}-layer {c.model.activation} MLP"
     data = (c.data.file or "file").rsplit("/", 1)[-1] if c.data.kind == "file" else c.data.kind
-    return f"{model.capitalize()}, {c.loss.kind.upper().replace('_LOGITS', ' on logits')}, {data} {shape}"
+    sep = " " if c.has_bottleneck else ", "  # 'uniform 4→2', 'uniform, 2 features'
+    return f"{model.capitalize()}, {c.loss.kind.upper().replace('_LOGITS', ' on logits')}, {data}{sep}{shape}"
 
 
 def claim(c: cfg.RunConfig, e: Expected) -> str:
@@ -124,8 +127,9 @@ PRESET_WATCH = {
 
 def watch_for(c: cfg.RunConfig, e: Expected) -> str:
     """The 'Watch for' line: where to look on the plot."""
-    if e.value == 0 and e.exact:
-        return f"Watch for: the loss falls toward zero (tol {c.training.tol:g} stops the run there)."
+    if e.value == 0:
+        stop = f"an epoch mean under {c.training.tol:g} ends it" if c.training.tol > 0 else "tol 0: every epoch runs"
+        return f"Watch for: the loss falls toward zero ({stop})."
     return ("Watch for: the loss levels off at or above the dashed floors (each labelled with its claim); "
             "'Excess over floor' shows how close it gets, and the line under the plot says why not zero.")
 

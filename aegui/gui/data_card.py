@@ -21,8 +21,32 @@ def card_html(card) -> str:
     return "<br>".join(f"<span style='color:#b03a2e'>{x}</span>" if "refused:" in x else x for x in lines)
 
 
-class DataCardLabel(QLabel):
-    """Loads a data file's card off the GUI thread and shows it; card is the last one for the shown path."""
+class WrappedLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its width.
+
+    In the panels' scroll area a wrapped label got the height of its unwrapped size hint: red inline errors
+    were cut at top and bottom.
+    """
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        """Set the text and the height it needs."""
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Refit the height to the new width."""
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        need = self.heightForWidth(self.width()) if self.text() else 0
+        if need != self.minimumHeight():
+            self.setMinimumHeight(max(need, 0))
+
+
+class DataCardLabel(WrappedLabel):
+    """Loads a data file's card off the GUI thread and shows it whole (its height follows its wrapped text: a
+    plain QLabel in the panels' form was cut at '…(PCA): k=1:'); card is the last one for the shown path."""
 
     sigCard = Signal(object)  # the DataCard for the current path, or None when it could not be read
     _sigArrived = Signal(object, object, str)  # key, card or None, error text

@@ -18,7 +18,7 @@ MAX_STEM = 60
 
 def last_folder() -> str:
     """The folder the last file was chosen in; the home folder at first (or when it has gone)."""
-    folder = QSettings().value(FOLDER_KEY, "", type=str)
+    folder = str(QSettings().value(FOLDER_KEY, "", type=str) or "")
     return folder if folder and Path(folder).is_dir() else str(Path.home())
 
 
@@ -38,8 +38,25 @@ def stem_for(names: list[str], fallback: str = "comparison") -> str:
     parts = [slug(n) for n in names if n]
     if not parts:
         return fallback
-    stem = "_vs_".join(parts[:3]) + (f"_and_{len(parts) - 3}_more" if len(parts) > 3 else "")
-    return stem[:MAX_STEM].rstrip("-_")
+    # Whole names only, cut between words: a cut mid-name left '…_vs_line.png'.
+    first = parts[0] if len(parts[0]) <= MAX_STEM else _cut(parts[0], MAX_STEM)
+    kept = [first]
+    for part in parts[1:3]:
+        more = len(parts) - len(kept) - 1
+        tail = len(f"_and_{more}_more") if more else 0
+        if len("_vs_".join(kept + [part])) + tail > MAX_STEM:
+            break
+        kept.append(part)
+    rest = len(parts) - len(kept)
+    return "_vs_".join(kept) + (f"_and_{rest}_more" if rest else "")
+
+
+def _cut(stem: str, limit: int) -> str:
+    """stem cut to at most limit chars at a '-' between words (mid-word only when one word is that long)."""
+    head = stem[:limit]
+    if len(stem) > limit and stem[limit] != "-" and "-" in head:
+        head = head[:head.rindex("-")]
+    return head.rstrip("-_.")
 
 
 def unique_path(folder: str, stem: str, suffix: str) -> Path:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
 
 from ..core import config as cfg
 from ..core import schema
-from .data_card import DataCardLabel
+from .data_card import DataCardLabel, WrappedLabel
 from ..core import config_io
 from ..core.config import Problem, RunConfig
 
@@ -40,29 +40,6 @@ def _spin_value(v) -> int:
     except (TypeError, ValueError, OverflowError):
         return 0
     return min(max(n, 0), INT_MAX)
-
-
-class WrappedLabel(QLabel):
-    """A word-wrapped label that asks for the height its text needs at its width.
-
-    In the panels' scroll area a wrapped label got the height of its unwrapped size hint: red inline errors
-    were cut at top and bottom.
-    """
-
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
-        """Set the text and the height it needs."""
-        super().setText(text)
-        self._fit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        """Refit the height to the new width."""
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        need = self.heightForWidth(self.width()) if self.text() else 0
-        if need != self.minimumHeight():
-            self.setMinimumHeight(max(need, 0))
 
 
 class _Field:
@@ -146,6 +123,7 @@ class ConfigPanels(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.fields: dict[str, _Field] = {}
+        self._preset_key: str | None = None  # the preset last chosen, while the panels may still match it
         self._cuda: bool | None = None  # unknown until torch has been imported off the GUI thread
         self._quiet = False
         self._problems: list[Problem] = []
@@ -218,10 +196,30 @@ class ConfigPanels(QWidget):
     def apply_preset(self, key: str) -> None:
         """Load a preset's config and show its claim."""
         p = self.presets[key]
-        self.preset_claim.setText(p.claim)
-        self.preset_combo.setCurrentIndex(self.preset_combo.findData(key))
-        self.set_config(p.config)
+        self._preset_key = key
+        self.set_config(p.config)  # _sync_preset shows it in the box, with its claim
         self.sigPresetChosen.emit(p)
+
+    def _matching_preset(self, c: RunConfig) -> str | None:
+        bare = replace(c, name="")
+        return next((k for k, p in self.presets.items() if replace(p.config, name="") == bare), None)
+
+    def _sync_preset(self, c: RunConfig) -> None:
+        """The preset box follows the panels: the preset they match, or the one chosen marked 'modified'."""
+        match = self._matching_preset(c)
+        for i in range(1, self.preset_combo.count()):  # drop an earlier '(modified)' mark
+            self.preset_combo.setItemText(i, self.presets[self.preset_combo.itemData(i)].title)
+        if match is not None:
+            self._preset_key = match
+            self.preset_combo.setCurrentIndex(self.preset_combo.findData(match))
+            self.preset_claim.setText(self.presets[match].claim)
+        elif self._preset_key is not None:
+            i = self.preset_combo.findData(self._preset_key)
+            self.preset_combo.setItemText(i, self.presets[self._preset_key].title + " (modified)")
+            self.preset_combo.setCurrentIndex(i)
+            self.preset_claim.setText("Modified: the panels no longer match this preset, so its claim may not "
+                                      "hold for them. " + self.presets[self._preset_key].claim)
+        self.preset_combo.setToolTip(self.preset_claim.text())
 
     # ---- config <-> widgets
 
@@ -259,6 +257,17 @@ class ConfigPanels(QWidget):
         if self._quiet:
             return
         c = self.config()
+        if c.name in self.presets and self._matching_preset(c) != c.name:
+            # A preset's name would mislabel what the panels now hold ('question-relu-bce-uniform (2)' for
+            # another model and file): the run takes its automatic label instead. A name the user typed stays.
+            self._quiet = True
+            try:
+                self.fields["name"].set_value("")
+            finally:
+                self._quiet = False
+            c = self.config()
+        c = self._shape_from_file(c)
+        self._sync_preset(c)
         self._problems = cfg.validate(c)
         if c.training.device == "cuda" and self._cuda is False:
             self._problems.append(Problem("training.device", "cuda", "CUDA is not available here; use cpu or auto"))
@@ -268,6 +277,21 @@ class ConfigPanels(QWidget):
         self.fields["name"].widget.setPlaceholderText(replace(c, name="").label())
         self.sigChanged.emit(c)
         self.sigValidity.emit(not self._problems)
+
+    def _shape_from_file(self, c: RunConfig) -> RunConfig:
+        """For a file, the greyed samples and features fields show the file's rows and columns (as the run
+        will use them: training.prepare takes them from the file), not the generated data's 30000 × 2."""
+        card = self.file_card(c)
+        if card is None or (c.data.samples, c.data.features) == (card.rows, card.columns) \
+                or card.rows > schema.MAX_SAMPLES or card.columns > schema.MAX_FEATURES:
+            return c
+        self._quiet = True
+        try:
+            self.fields["data.samples"].set_value(card.rows)
+            self.fields["data.features"].set_value(card.columns)
+        finally:
+            self._quiet = False
+        return self.config()
 
     def file_card(self, c: RunConfig | None = None):
         """The data card of the file the panels show (or config c names), once read; None for generated data."""

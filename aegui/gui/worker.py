@@ -48,22 +48,35 @@ class TrainWorker(RunSignals):
     def __init__(self, config, store_path: str | None, *, threads: int | None = None, copies: int = 1,
                  group_name: str | None = None, in_child: bool | None = None):
         super().__init__()
-        from ..core.child import shared_flags
+        from ..core.child import shared_flags, train_in_thread
         self.config = config
         self.store_path = store_path
         self.threads = threads  # None: the engine's own rule (training._set_threads), as in the CLI
         self.copies = copies
         self.group_name = group_name
-        self.in_child = in_child  # train in a training process? None: yes, unless child.train_in_thread()
+        self.in_child = not train_in_thread() if in_child is None else in_child  # train in a training process?
         self.run_id: int | None = None
         self.child_pid: int | None = None  # the training process's, while one runs (benchmarks read its memory)
-        # Flags in shared memory serve both modes: the training process is handed them, and this thread reads them.
-        self._cancel, self._running = shared_flags()
+        self._child = None  # the TrainingProcess, in child mode: a warm standby where runs are spawned
+        if self.in_child:
+            from ..core.standby import take
+            self._child = take()
+        # Flags in shared memory serve both modes: the training process is handed them, and this thread
+        # reads them. A standby was spawned with its own.
+        self._start_error: str | None = None
+        try:
+            self._cancel, self._running = ((self._child.cancel, self._child.running) if self._child is not None
+                                           else shared_flags())
+        except OSError as exc:  # no room for them (a full /dev/shm and $TMPDIR): the run fails with why
+            from ..core.child import SharedFlag
+            memory = bytearray(2)
+            self._cancel, self._running = SharedFlag(memory, 0), SharedFlag(memory, 1)
+            self._running.set()
+            self._start_error = f"The run could not start: {exc.strerror or exc}."
         self._recorder = None
         self._store_error: str | None = None
-        self._child = None  # the TrainingProcess, in child mode
-        self._seen = {"batches": 0, "last_loss": float("nan"), "epochs": 0, "min_epoch": float("nan"),
-                      "t0": time.monotonic()}  # what a RunEnd needs, should the child have to be killed
+        self._seen = {"batches": 0, "loss_sum": 0.0, "epochs": 0, "last_epoch": float("nan"),
+                      "min_epoch": float("nan"), "t0": time.monotonic()}  # for a RunEnd, should the child be killed
         self.ended = threading.Event()  # set once run() has returned (sigDone emitted, store closed)
         self._relays = {kind: getattr(self, name).emit for kind, name in MESSAGE_SIGNALS.items()}
 
@@ -98,9 +111,9 @@ class TrainWorker(RunSignals):
         store = None
         try:
             store = self._open_store()
-            if self.in_child is None:
-                from ..core.child import train_in_thread
-                self.in_child = not train_in_thread()
+            if self._start_error is not None:
+                self._abandoned(self._start_error)
+                return
             self._run_child() if self.in_child else self._run_here()
         except Exception as exc:  # noqa: BLE001 - a store, process start or pipe failure must reach the user
             traceback.print_exc()
@@ -129,10 +142,18 @@ class TrainWorker(RunSignals):
                   copies=self.copies).run()
 
     def _run_child(self) -> None:
-        from ..core.child import ChildDied, TrainingProcess
-        child = self._child = TrainingProcess(self.config, self._cancel, self._running, threads=self.threads,
-                                              copies=self.copies)
-        child.start()
+        from ..core.child import ChildDied, ServerNotAnswering, TrainingProcess
+        child = self._child
+        if child is None:
+            child = self._child = TrainingProcess(self.config, self._cancel, self._running, threads=self.threads,
+                                                  copies=self.copies)
+            try:
+                child.start()
+            except ServerNotAnswering as exc:
+                self._abandoned(str(exc)[0].upper() + str(exc)[1:] + ".")
+                return
+        else:  # the standby, warm and waiting
+            child.give(self.config, threads=self.threads, copies=self.copies)
         self.child_pid = child.process.pid
         try:
             for kind, *payload in child.messages():
@@ -150,7 +171,11 @@ class TrainWorker(RunSignals):
         """A RunEnd for a run whose process was killed after Stop, from what it had sent."""
         from ..core.training import RunEnd
         seen, seconds = self._seen, time.monotonic() - self._seen["t0"]
-        return RunEnd("cancelled", seen["epochs"], seen["batches"], seen["last_loss"], seen["min_epoch"], seconds,
+        # final_loss as the engine defines it (RunStats.end): the last finished epoch's mean, else the mean of
+        # the batches trained (was the last batch's loss: a third definition)
+        final = seen["last_epoch"] if seen["epochs"] else (seen["loss_sum"] / seen["batches"] if seen["batches"]
+                                                           else float("nan"))
+        return RunEnd("cancelled", seen["epochs"], seen["batches"], final, seen["min_epoch"], seconds,
                       seen["batches"] / seconds if seconds > 0 else 0.0)
 
     def _take(self, kind: str, *payload) -> None:
@@ -169,9 +194,10 @@ class TrainWorker(RunSignals):
             payload = ({**payload[0], "run_id": self.run_id},)
         elif kind == "chunk" and len(payload[1]):
             self._seen["batches"] += len(payload[1])
-            self._seen["last_loss"] = float(payload[1][-1])
+            self._seen["loss_sum"] += float(payload[1].sum(dtype="float64"))
         elif kind == "epochs" and payload[0]:
             self._seen["epochs"] = payload[0][-1]["epoch"] + 1
+            self._seen["last_epoch"] = payload[0][-1]["epoch_mean"]
             means = [r["epoch_mean"] for r in payload[0]] + [self._seen["min_epoch"]]
             self._seen["min_epoch"] = float(min((m for m in means if m == m), default=float("nan")))
         if kind in ("finished", "failed") and self._store_error is not None:

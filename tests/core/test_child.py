@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from aegui.core import child
+from aegui.core import child, standby
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
 from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore
@@ -76,7 +76,7 @@ def test_the_parents_cancel_flag_stops_the_child():
 
 WINDOW = """
 import sys
-from aegui.core import child
+from aegui.core import child, standby
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig
 config = RunConfig(data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=100_000, tol=0.0))
 cancel, running = child.shared_flags()
@@ -183,10 +183,13 @@ def test_the_spawn_path_starts_a_training_process(monkeypatch):
     # macOS and Windows always take spawn; context() once raised UnboundLocalError there
     monkeypatch.setenv("AEGUI_START_METHOD", "spawn")
     assert child.start_method() == "spawn" and child.context().get_start_method() == "spawn"
-    child.start_server()  # a no-op under spawn, and must not raise
-    cancel, running = child.shared_flags()
-    proc = child.TrainingProcess(TINY, cancel, running, threads=1)
-    proc.start()
-    kinds = [m[0] for m in watched(proc, 120.0)]
-    assert kinds[0] == "started" and kinds[-2:] == ["finished", "done"]
-    assert proc.join(10) == 0
+    try:
+        standby.start_server()  # under spawn, a standby (test_standby.py); it must not raise
+        cancel, running = child.shared_flags()
+        proc = child.TrainingProcess(TINY, cancel, running, threads=1)
+        proc.start()
+        kinds = [m[0] for m in watched(proc, 120.0)]
+        assert kinds[0] == "started" and kinds[-2:] == ["finished", "done"]
+        assert proc.join(10) == 0
+    finally:
+        standby.stop_server()

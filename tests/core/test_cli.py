@@ -119,6 +119,8 @@ def test_grid_json(capsys, data_dir):
     assert set(cells) == {("mse", "uniform"), ("mse", "bernoulli"), ("bce", "uniform"), ("bce", "bernoulli")}
     assert cells[("bce", "uniform")]["floor"] == pytest.approx(0.5, abs=0.05)
     assert all("final_loss" in c for c in cells.values())
+    for c in cells.values():  # gap is eval_loss − floor, and both are there to check it
+        assert c["gap"] == pytest.approx(c["eval_loss"] - c["floor"])
 
 
 def test_grid_refuses_invalid_cells_before_training(capsys, data_dir):

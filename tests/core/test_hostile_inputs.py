@@ -174,25 +174,19 @@ def test_f8_grid_out_is_checked_before_any_training(tmp_path, capsys, monkeypatc
 
 def test_export_out_is_checked_before_the_store_is_read_and_stale_parts_are_swept(tmp_path, capsys):
     from aegui.gui.figures.export import check_out
-    dead = _dead_pid()
-    old, fresh, other = (tmp_path / f".aegui-{dead}-g.png.abcd1234.part", tmp_path / f".aegui-{dead}-g.png.efgh5678.part",
+    old, fresh, other = (tmp_path / ".g.png.aegui-abcd1234.part", tmp_path / ".g.png.aegui-efgh5678.part",
                          tmp_path / "keep.part")
-    for p in (old, fresh, other):
+    users = tmp_path / ".notes.txt.Draft_v2.part"  # a user's draft, two hours old: issue 18 saw it deleted
+    for p in (old, fresh, other, users):
         p.write_bytes(b"x" * 100)
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    os.utime(other, (time.time() - 7200, time.time() - 7200))
+    for p in (old, other, users):
+        os.utime(p, (time.time() - 7200, time.time() - 7200))
     check_out(tmp_path / "g.png", (".png",))
     assert not old.exists() and fresh.exists() and other.exists()  # only atomic_write's own, and only stale ones
+    assert users.exists()
     assert cli.main(["export", "1", "--out", str(tmp_path / "no" / "x.png"), "--data-dir", str(tmp_path / "d")]) == 2
     assert "does not exist" in _one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "d").exists()
-
-
-def _dead_pid() -> int:
-    """The PID of a process that has exited (reaped)."""
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
 
 
 def _store_one_run(folder, config) -> None:

@@ -34,3 +34,36 @@ def test_the_saturated_preset_and_its_logit_twin_differ_only_in_the_loss():
     a, b = PRESETS["sigmoid-bce-saturated"].config, PRESETS["logits-bce-bernoulli"].config
     assert a.data == b.data and a.optimizer == b.optimizer and a.training == b.training
     assert (a.loss.kind, a.model.output, b.loss.kind, b.model.output) == ("bce", "sigmoid", "bce_logits", "identity")
+
+
+def test_glorot_init_is_keras_dense_and_torch_init_is_nn_linear():
+    import torch
+
+    from aegui.core.config import RunConfig, with_changes
+    from aegui.core.models import build
+    c = with_changes(RunConfig(), **{"data.features": 100, "model.kind": "mlp", "model.hidden": 300})
+    glorot = build(with_changes(c, **{"model.init": "glorot"}), [0, 1])
+    for w, b in zip(glorot.weights, glorot.biases):
+        fan_in, fan_out = w.shape[1], w.shape[2]
+        bound = math.sqrt(6 / (fan_in + fan_out))
+        assert float(w.abs().max()) <= bound and float(w.abs().max()) > 0.95 * bound
+        assert float(b.abs().max()) == 0.0
+    default = build(c, [0])
+    lin = torch.nn.Linear(100, 300)
+    assert float(default.weights[0].abs().max()) <= 1 / math.sqrt(100)
+    assert float(default.biases[0].abs().max()) > 0 and lin.weight.shape == (300, 100)
+
+
+def test_the_question_preset_reproduces_the_questions_keras_curve():
+    # The question's Keras model gave epoch means 0.6462 0.6170 0.6076 0.6022 0.5992 over 5 epochs.
+    from aegui.core.config import with_changes
+    from aegui.core.training import EpochSummary, train
+    preset = PRESETS["question-relu-bce-uniform"].config
+    assert preset.model.init == "glorot"
+    fifth = []
+    for seed in (0, 1, 2):
+        c = with_changes(preset, **{"training.epochs": 5, "training.seed": seed, "training.device": "cpu"})
+        means = [r.epoch_mean for r in train(c, threads=1) if isinstance(r, EpochSummary)]
+        assert len(means) == 5 and means[0] > means[-1]
+        fifth.append(means[-1])
+    assert abs(sum(fifth) / 3 - 0.5992) < 0.01

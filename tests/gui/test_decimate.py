@@ -91,6 +91,8 @@ def test_decimated_excess_and_log_clamp_stay_right(long_plot):
     losses = (floors + np.geomspace(0.2, 1e-3, n)).astype(np.float32)
     losses[30_000] = 0.55  # under its floor: clamped and marked on log
     steps = np.arange(n, dtype=np.int64)
+    # The run's one floor is the data's, whose batches' floors are these (excess subtracts one floor per run).
+    long_plot.set_floors([{"name": "data", "value": 0.6, "claim": "lower bound", "basis": ""}])
     long_plot.append_floors(floors)
     long_plot.append(steps, losses, steps / 700.0, steps // 100)
     long_plot.set_excess(True)

@@ -1,11 +1,13 @@
-"""Excess over floor: BCE runs measured from each batch's own floor are never clamped; MSE keeps its constant floor."""
+"""Excess over floor: one floor per run for every curve (BCE batch floors raised to average to it); MSE keeps its constant floor."""
 
 import csv
 
 import numpy as np
 import pytest
 
+from aegui.core.floors import Floor, find
 from aegui.core.store import RunStore
+from aegui.gui.plots.view_rule import batch_floor_offset
 from aegui.gui.plots.comparison_plot import ComparisonPlot
 from aegui.gui.plots.curves import RunCurve, stored_curve
 from aegui.gui.figures.export import save_csv
@@ -58,24 +60,32 @@ def live_run(qtbot, data_dir):
         runner.shutdown()
 
 
-def test_live_excess_of_a_converged_bce_run_is_loss_minus_batch_floor_and_never_clamped(live_run, data_dir):
+def test_live_excess_of_a_bce_run_subtracts_one_floor_from_every_curve(live_run, data_dir):
     plot, info = live_run(BCE)
     db = RunStore(data_dir / "runs.sqlite")
     losses, floors = db.losses(info["run_id"]), db.batch_floors(info["run_id"])
     epoch_means = db.epoch_means(info["run_id"])
     db.close()
     assert plot.floor_count() == plot.point_count() == len(losses) == len(floors)
-    assert (losses - info["floor"] < 0).any()  # the data set's floor alone would have clamped these
+    # Each batch's own floor, raised by one constant so that they average to the run's floor (the headline).
+    offset = batch_floor_offset(info["floors"], floors, info["floor"])
+    assert offset == pytest.approx(info["floor"] - find([Floor.from_dict(f) for f in info["floors"]], "data").value)
     _, y = held(plot.raw_curve)
-    np.testing.assert_allclose(y, plot.data()[1] - floors, rtol=1e-5, atol=1e-6)
-    assert (y > 0).all() and len(held(plot.clamped)[0]) == 0
+    shifted = plot.data()[1] - floors - offset
+    np.testing.assert_allclose(y[shifted > 0], shifted[shifted > 0], rtol=1e-5, atol=1e-6)
     plot.set_smoothing(20)
     _, recent = held(plot.recent_curve)
-    want = rolling_mean(plot.data()[1], 20) - rolling_mean(floors.astype(np.float64), 20)
-    np.testing.assert_allclose(recent, want, rtol=1e-5, atol=1e-6)
-    assert (recent > 0).all()
-    _, ey = held(plot.epoch_curve)  # epoch means less the data set's floor
-    np.testing.assert_allclose(ey, epoch_means - info["floor"], rtol=1e-4, atol=1e-6)
+    want = rolling_mean(plot.data()[1], 20) - rolling_mean(floors.astype(np.float64), 20) - offset
+    np.testing.assert_allclose(recent[want > 0], want[want > 0], rtol=1e-5, atol=1e-6)
+    _, ey = held(plot.epoch_curve)  # epoch means less the same floor
+    np.testing.assert_allclose(ey[epoch_means - info["floor"] > 0],
+                               (epoch_means - info["floor"])[epoch_means - info["floor"] > 0], rtol=1e-4, atol=1e-6)
+    # One floor: over the last epoch the recent mean's excess averages to the epoch mean's (was 100× apart).
+    per_epoch = len(losses) // len(epoch_means)
+    tail = (losses.astype(np.float64) - floors - offset)[-per_epoch:].mean()
+    assert tail == pytest.approx(epoch_means[-1] - info["floor"], abs=1e-4)
+    label = plot.plot_item.getAxis("left").labelText
+    assert "nats" in label and "floor" in label and label.startswith("loss − ")
 
 
 def test_live_excess_of_an_mse_run_keeps_the_constant_floor(live_run):
@@ -97,9 +107,9 @@ def test_comparison_excess_of_a_bce_run_uses_its_batch_floors(qtbot, store):
     plot.set_excess(True)
     plot.set_runs(curves)
     _, y = held(plot.curves[0])
-    np.testing.assert_allclose(y, losses.astype(np.float64) - curves[0].floors, rtol=1e-5, atol=1e-6)
-    assert (losses - row.floor < 0).any() and (y > 0).all()
-    assert len(held(plot._items[4])[0]) == 0  # the run's clamped markers
+    offset = batch_floor_offset(row.floors, curves[0].floors, row.floor)
+    want = losses.astype(np.float64) - curves[0].floors - offset
+    np.testing.assert_allclose(y[want > 0], want[want > 0], rtol=1e-5, atol=1e-6)
     mse_row, mse_losses = curves[1]
     _, y_mse = held(plot.curves[1])
     shifted = mse_losses.astype(np.float64) - mse_row.floor
@@ -109,7 +119,7 @@ def test_comparison_excess_of_a_bce_run_uses_its_batch_floors(qtbot, store):
     plain.set_smoothing(1)
     plain.set_excess(True)
     plain.set_runs([(row, losses)])
-    assert len(held(plain._items[4])[0]) > 0
+    assert len(held(plain._runs_items[0][4])[0]) > 0
 
 
 def test_csv_has_a_batch_floor_column_for_bce_runs_only(store, tmp_path):

@@ -118,6 +118,11 @@ def test_a_figure_naming_a_data_file_asks_before_reading_it(qtbot, tmp_path, mon
     d.sigRerun.connect(emitted.append)
     d.rerun_selected()
     assert len(asked) == 1 and str(secret) in asked[0] and emitted == []  # the path shown, nothing read
+    # Load into panels asks too: the panels read the file to describe it (issue 18: it read it unasked)
+    loaded = []
+    d.sigLoad.connect(lambda *a: loaded.append(a))
+    d.load_selected()
+    assert len(asked) == 2 and str(secret) in asked[1] and loaded == []
 
 
 def test_rerun_from_a_figure_goes_through_the_memory_guard(qtbot, data_dir, tmp_path):

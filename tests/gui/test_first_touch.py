@@ -1,6 +1,7 @@
 """Issue 12: the wheel, the banner, ghosts of earlier runs, and the x axis after a zoom."""
 
 import numpy as np
+import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
@@ -102,7 +103,7 @@ def test_ghosts_follow_the_x_axis_and_excess(make_live_plot):
     assert 0 < curve.getData()[1][-1] < 0.2  # loss − the ghost's own floor (the loss itself is ~0.6)
 
 
-def test_zoom_then_switching_the_x_axis_keeps_every_curve(make_live_plot):
+def test_zoom_then_switching_the_x_axis_keeps_the_zoom(make_live_plot):
     plot = make_live_plot({"floor": 0.0, "floor_exact": True, "label": "zoom", "batches_per_epoch": 100})
     n = 5000
     plot.append(np.arange(n), np.linspace(1, 0.01, n), np.linspace(0, 10, n), np.arange(n) // 100)
@@ -110,9 +111,14 @@ def test_zoom_then_switching_the_x_axis_keeps_every_curve(make_live_plot):
     plot.plot_item.vb.setXRange(100, 300, padding=0)  # zoomed in, in batches
     plot.redraw()
     plot.set_x_axis("epoch")
+    lo, hi = plot.plot_item.vb.viewRange()[0]
+    assert lo == pytest.approx(1.01, abs=0.02) and hi == pytest.approx(3.01, abs=0.02)  # the same batches
     for curve in (plot.raw_curve, plot.recent_curve):
         x = curve.getData()[0]
-        assert x[0] <= 0.02 and x[-1] >= n / 100 - 0.01  # the whole run, in epochs
+        assert x[0] <= lo + 0.02 and x[-1] >= hi - 0.02  # the curves fill the kept range
+    plot.set_x_axis("seconds")
+    lo, hi = plot.plot_item.vb.viewRange()[0]
+    assert lo == pytest.approx(0.2, abs=0.02) and hi == pytest.approx(0.6, abs=0.02)
 
 
 def test_at_1280x800_the_live_plot_gets_700x300(qtbot, window):
@@ -177,7 +183,7 @@ def test_a_ghost_label_never_covers_a_floor_label(make_live_plot, qtbot):
     plot.start_run({"floor": None, "label": "next", "batches_per_epoch": 10})
     end = float(plot.ghosts.ghosts[0].y[-1])  # the floor's label hangs just where the ghost's label would go
     plot.start_run({"floors": [{"name": "model", "value": end * 1.5, "claim": "exact", "basis": "solved"}],
-                    "label": "slow bce", "batches_per_epoch": 10, "loss": "bce"})
+                    "label": "slow", "batches_per_epoch": 10})  # the ghost's unit: it shares this axis
     m = 1000
     plot.append(np.arange(m), np.geomspace(1, 1e-5, m), np.linspace(0, 2, m), np.arange(m) // 10)
     plot.flush()
@@ -188,3 +194,25 @@ def test_a_ghost_label_never_covers_a_floor_label(make_live_plot, qtbot):
               if isinstance(i, pg.InfiniteLine) and i.isVisible() and getattr(i, "label", None) is not None]
     assert floors and not any(text.sceneBoundingRect().intersects(f) for f in floors)
     assert plot.plot_item.vb.sceneBoundingRect().contains(text.sceneBoundingRect())
+
+
+def test_what_to_try_is_not_modal_and_follows_the_preset_list(qtbot, window):
+    tour = window.help.show_tour() if hasattr(window, "help") else None
+    if tour is None:
+        from aegui.gui.window.help_menu import show_tour
+        tour = show_tour(window)
+    qtbot.addWidget(tour)
+    assert tour.isVisible() and not tour.isModal()  # the toolbar's Rerun on toggle stays reachable
+    keys = [tour.list.item(i).data(0x0100) for i in range(tour.list.count())]
+    assert keys == list(window.panels.presets)
+
+
+def test_the_banner_says_features_and_plurals_in_words():
+    from aegui.core.config import RunConfig, with_changes
+    from aegui.gui.banner import banner_html
+    text = banner_html(with_changes(RunConfig(), **{"data.features": 2}))
+    assert "uniform, 2 features" in text and "×" not in text
+    one = with_changes(RunConfig(), **{"data.kind": "redundant", "data.features": 4, "model.encoding_dim": 1})
+    assert "1 factor fit" in banner_html(one) and "factor(s)" not in banner_html(one)
+    zero = with_changes(RunConfig(), **{"training.tol": 0.0})
+    assert "stops the run there" not in banner_html(zero)

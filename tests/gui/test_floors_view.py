@@ -78,5 +78,5 @@ def test_a_file_runs_banner_states_the_files_width_and_floor_from_its_card(qtbot
         window.panels.set_config(_file_config(path, "bce"))
     text = window.ui.claim.text()
     card = window.panels.file_card()
-    assert "wide.csv ×7" in text and "×2" not in text  # the features field means nothing for a file
+    assert "wide.csv, 7 features" in text and "2 features" not in text  # the features field means nothing for a file
     assert f"{card.bce_floor:.3g} nats" in text

@@ -88,7 +88,9 @@ def test_titles_floors_and_seed_band(qapp, qtbot, grid):
     view.set_cells(cells_from_results(store, results))
     bce_uniform = view.cells[2]
     title = bce_uniform.plot.titleLabel.text
-    assert "BCE × uniform" in title and "floor 0.500" in title and "final 0.5" in title
+    assert "BCE × uniform" in title and "floor 0.5<br>" in title and "final 0.5" in title
+    # One precision rule: the title and the floor's label print the floor alike (3 significant digits).
+    assert bce_uniform.floor_line.label.toPlainText() == "floor 0.5 (exact)"
     assert bce_uniform.floor_line.isVisible() and bce_uniform.floor_line.value() == pytest.approx(np.log10(0.5))
     assert not view.cells[0].floor_line.isVisible()          # floor 0: no place on a log axis
     band_cell, plain = view.cells[1], view.cells[0]
@@ -135,7 +137,7 @@ def test_grid_image_and_errors(qapp, grid, tmp_path):
     store, results = grid
     image = grid_image(cells_from_results(store, results[:2]), width=800)
     assert image.width() == 800 and "aegui_figure" in image.text("aegui")
-    with pytest.raises(ExportError, match=r"\.png or \.svg"):
+    with pytest.raises(ExportError, match=r"\.png, \.svg or \.pdf"):
         save_grid(store, results, tmp_path / "grid.jpg")
     with pytest.raises(ExportError, match="no run 9999"):
         save_grid(store, [{"loss": "mse", "data": "uniform", "run_id": 9999}], tmp_path / "g.png")

@@ -55,17 +55,23 @@ def test_plot_holds_exactly_the_appended_points(qtbot, plot):
     assert len(held(plot.clamped)[0]) == 0
 
 
-def test_zeros_and_negatives_are_clamped_and_marked_not_dropped(qtbot, plot):
+def test_a_zero_is_marked_as_reached_not_drawn_as_a_level_and_negatives_are_clamped(qtbot, plot):
     losses = f32(np.full(300, 0.7))
     losses[[10, 50, 51]] = 0.0
+    losses[60] = f32(1e-43)  # float32 underflow: reached 0 too, and must not pull the axis down to 1e-43
     losses[200] = f32(-1e-3)
     feed(plot, losses)
     qtbot.waitUntil(lambda: len(held(plot.raw_curve)[0]) == 300, timeout=5000)
     _, y = held(plot.raw_curve)
-    assert (y > 0).all() and np.isfinite(np.log10(y)).all()
+    assert np.isnan(y[[10, 50, 51, 60]]).all()  # a gap where it reached 0, never a level
+    rest = np.delete(y, [10, 50, 51, 60])
+    assert (rest > 1e-5).all() and np.isfinite(np.log10(rest)).all()
+    assert plot.zero.isVisible() and plot.zero.value() == 10
+    assert plot.zero.label.format == "reached 0 at batch 10"
     mx, my = held(plot.clamped)
-    np.testing.assert_array_equal(mx, [10, 50, 51, 200])
-    assert (my > 0).all()
+    np.testing.assert_array_equal(mx, [200])  # only the negative one is clamped
+    assert (my > 1e-5).all()
+    assert plot.plot_item.vb.viewRange()[1][0] > -6  # log10: the axis stays near the data
     np.testing.assert_array_equal(plot.data()[1], losses)  # the originals are kept as given
 
 

@@ -76,7 +76,7 @@ def test_irrelevant_fields_are_greyed(panels):
     assert not panels.browse_button.isEnabled()
     panels.fields["data.kind"].widget.setCurrentText("file")
     assert panels.browse_button.isEnabled() and not panels.fields["data.samples"].widget.isEnabled()
-    assert "data.file = None" in panels.fields["data.file"].error.text()
+    assert "data.file is not set" in panels.fields["data.file"].error.text()
     panels.fields["data.file"].widget.setText("/tmp/x.csv")
     assert panels.config().data.file == "/tmp/x.csv" and panels.is_valid()
 
@@ -130,3 +130,38 @@ def test_import_of_a_bad_file_raises_the_engines_error(panels, tmp_path):
     with pytest.raises(cfg.ConfigError, match="loss.kind"):
         panels.load_file(str(path))
     assert panels.config() == RunConfig()
+
+
+def test_a_preset_name_follows_the_config_and_the_preset_box_says_when_the_panels_left_it(panels, tmp_path):
+    # Before: load the question's preset, change model and file, Ctrl+R: "question-relu-bce-uniform (2)".
+    panels.apply_preset("question-relu-bce-uniform")
+    assert panels.config().name == "question-relu-bce-uniform"
+    assert "(modified)" not in panels.preset_combo.currentText()
+    f = tmp_path / "d.csv"
+    f.write_text("0.1,0.2\n0.3,0.4\n0.5,0.6\n")
+    panels.fields["model.kind"].set_value("linear")
+    panels._edited()
+    assert panels.config().name == "" and panels.config().label().startswith("linear bce")
+    assert panels.preset_combo.currentText().endswith("(modified)")
+    assert panels.preset_claim.text().startswith("Modified")
+    # the panels back on a preset's config (a rerun from a figure): the box names that preset, unmodified
+    from aegui.core.presets import PRESETS
+    panels.set_config(PRESETS["sigmoid-bce-bernoulli"].config)
+    assert panels.preset_combo.currentData() == "sigmoid-bce-bernoulli"
+    assert "(modified)" not in panels.preset_combo.currentText()
+    # a name the user typed is kept whatever changes
+    panels.set_config(cfg.with_changes(RunConfig(), name="my run"))
+    panels.fields["loss.kind"].set_value("l1")
+    panels._edited()
+    assert panels.config().name == "my run"
+
+
+def test_a_files_rows_and_columns_show_in_the_greyed_samples_and_features(panels, qtbot, tmp_path):
+    import numpy as np
+    f = tmp_path / "d.csv"
+    np.savetxt(f, np.random.default_rng(0).random((200, 16)), delimiter=",")
+    panels.set_config(cfg.with_changes(RunConfig(), **{"data.kind": "file", "data.file": str(f)}))
+    qtbot.waitUntil(lambda: panels.file_card() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: panels.fields["data.samples"].widget.value() == 200)
+    assert panels.fields["data.features"].widget.value() == 16  # was 30000 and 2, the generated data's
+    assert not panels.fields["data.samples"].widget.isEnabled() and panels.is_valid()

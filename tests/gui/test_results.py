@@ -8,7 +8,8 @@ from PySide6 import QtCore, QtWidgets
 
 from aegui.core.store import RunStore
 from aegui.gui.plots.loss_plot import ComparisonPlot
-from aegui.gui.results import COLUMNS, ResultsPane
+from aegui.gui.results import COLUMNS, COMPARE_LIMIT, ResultsPane
+from aegui.gui.results_model import PAGE
 from tests.gui.fixtures_runs import decaying, synthetic, tiny, trained
 
 
@@ -48,7 +49,7 @@ def test_lists_every_stored_run_with_its_columns(pane, store_path):
     assert pane.proxy.rowCount() == 3
     names = {cell(pane, r, "name") for r in range(3)}
     assert "bce on uniform" in names and "linear mse uniform" in names
-    row = [r for r in range(3) if cell(pane, r, "name") == "bce on uniform"][0]
+    row = next(r for r in range(3) if cell(pane, r, "name") == "bce on uniform")
     assert cell(pane, row, "model floor") == "0.5" and cell(pane, row, "data floor") == "0"
     assert float(cell(pane, row, "gap to floor")) == pytest.approx(decaying(300)[-1] - 0.5, abs=1e-3)
     assert cell(pane, row, "stop reason") == "max_epochs"
@@ -79,7 +80,7 @@ def test_filter_and_sort(pane):
 
 def test_rename_by_editing_the_name_cell(pane, store_path):
     idx = pane.proxy.index(0, column("name"))
-    run_id = pane.model.rows[pane.proxy.mapToSource(idx).row()].run_id
+    run_id = pane.model.row(idx.row()).run_id
     assert pane.proxy.setData(idx, "renamed run")
     assert pane.store.get_run(run_id).name == "renamed run"
     pane.refresh()
@@ -87,10 +88,10 @@ def test_rename_by_editing_the_name_cell(pane, store_path):
 
 
 def test_notes_dialog_stores_notes(pane, monkeypatch):
-    pane.select_runs([pane.model.rows[0].run_id])
+    pane.select_runs([pane.model.row(0).run_id])
     monkeypatch.setattr(QtWidgets.QInputDialog, "getMultiLineText", lambda *a, **k: ("stalls at 0.5", True))
     pane.edit_notes()
-    assert pane.store.get_run(pane.model.rows[0].run_id).notes == "stalls at 0.5"
+    assert pane.store.get_run(pane.model.row(0).run_id).notes == "stalls at 0.5"
 
 
 def test_delete_asks_first(pane, store_path, monkeypatch):
@@ -151,3 +152,164 @@ def test_refresh_keeps_the_selection_without_signalling_it(pane, store_path):
     pane.store.delete(ids[0])
     pane.refresh()                                   # a selected run went: the selection did change
     assert seen and set(seen[-1]) == {ids[1]}
+
+
+def _many(tmp_path, n):
+    """A store of n runs, copied in SQL from one synthetic run: run ids 1..n, names 'run 1'..'run n'."""
+    store = RunStore(tmp_path / "many.sqlite")
+    first = synthetic(store, tiny(), np.linspace(1, 0.1, 50))
+    cols = "status, stop_reason, config, created, updated, seconds, batches, epochs, final_loss, " \
+           "min_epoch_loss, floor, floor_exact, device, notes, copies, floors, eval_loss"
+    with store.db:
+        store.db.execute("UPDATE runs SET name='run 1' WHERE run_id=?", (first,))
+        for i in range(2, n + 1):
+            cur = store.db.execute(f"INSERT INTO runs(name, {cols}) SELECT ?, {cols} FROM runs WHERE run_id=?",
+                                   (f"run {i}", first))
+            store.db.execute("INSERT INTO loss_chunks SELECT ?, start_step, n, data, floors, codec FROM loss_chunks "
+                             "WHERE run_id=?", (cur.lastrowid, first))
+    store.close()
+    return str(tmp_path / "many.sqlite")
+
+
+@pytest.fixture
+def many(qtbot, tmp_path):
+    p = ResultsPane(_many(tmp_path, 1000))
+    qtbot.addWidget(p)
+    p.resize(900, 400)
+    p.show()
+    qtbot.waitExposed(p)
+    yield p
+    p.close_store()
+
+
+def test_rows_are_read_lazily_a_page_at_a_time(many):
+    assert many.model.rowCount() == 1000
+    assert 0 < many.model.parsed <= 2 * PAGE  # the first screenful, not the whole store
+    many.view.scrollToBottom()
+    QtWidgets.QApplication.processEvents()
+    assert cell(many, 999, "name") == "run 1"
+    assert many.model.parsed <= 4 * PAGE
+
+
+def test_filter_and_sort_run_in_sqlite_over_every_run(many):
+    many.filter_edit.setText("RUN 99")  # any case; matches run 99 and run 990..999
+    assert many.model.rowCount() == 11
+    many.filter_edit.setText("100%")  # LIKE's wildcards are taken literally
+    assert many.model.rowCount() == 0
+    many.filter_edit.setText("loss")  # a config key, not a value: matches no run
+    assert many.model.rowCount() == 0
+    many.filter_edit.clear()
+    many.view.sortByColumn(column("name"), QtCore.Qt.SortOrder.AscendingOrder)
+    assert cell(many, 0, "name") == "run 1" and cell(many, 1, "name") == "run 10"
+    many.view.sortByColumn(-1, QtCore.Qt.SortOrder.AscendingOrder)
+    assert cell(many, 0, "name") == "run 1000"  # the store's order again: newest first
+
+
+def test_unset_values_sort_last_either_way(pane):
+    running = pane.store.create_run(tiny(), device="cpu", floors=[])  # no eval loss yet
+    pane.refresh()
+    for order in (QtCore.Qt.SortOrder.AscendingOrder, QtCore.Qt.SortOrder.DescendingOrder):
+        pane.view.sortByColumn(column("eval loss"), order)
+        assert pane.model.ids[-1] == running
+    evals = [float(cell(pane, r, "eval loss")) for r in range(3)]
+    assert evals == sorted(evals, reverse=True)
+
+
+def test_a_refresh_rereads_only_the_rows_that_changed_and_keeps_the_selection(qtbot, many):
+    many.select_runs(many.model.ids[:5])
+    kept = {i: many.model.row(r) for r, i in enumerate(many.model.ids[:PAGE])}
+    seen = []
+    many.sigSelectionChanged.connect(seen.append)
+    changed = many.model.ids[3]
+    many.store.finish_run(changed, "cancelled", "cancelled")
+    new = many.store.create_run(tiny(), device="cpu", floors=[])  # a run starts: listed first
+    many.refresh()
+    assert many.model.ids[0] == new and many.model.rowCount() == 1001
+    assert seen == [] and many.selected_run_ids() == list(kept)[:5]
+    assert many.model.row(4).status == "cancelled"
+    assert all(many.model.row(r + 1) is kept[i] for r, i in enumerate(list(kept)[:PAGE - 1]) if i != changed)
+
+
+def test_selecting_all_reads_only_the_curves_the_comparison_shows(many):
+    got = []
+    many.sigSelectionChanged.connect(lambda ids: got.append(many.rows_and_losses(ids)))
+    many.view.selectAll()
+    assert len(many.selected_run_ids()) == 1000
+    assert len(got[-1]) == COMPARE_LIMIT and got[-1].total == 1000 and got[-1].left_out == 1000 - COMPARE_LIMIT
+
+
+def test_a_running_run_cannot_be_deleted(pane, store_path, monkeypatch):
+    running = pane.store.create_run(tiny(), device="cpu", floors=[])
+    pane.refresh()
+    delete = pane.actions_by_name["Delete…"]
+    pane.select_runs([running])
+    assert not delete.isEnabled() and "training" in delete.toolTip()
+    told = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda *a, **k: told.append(a[2]))
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", lambda *a, **k: pytest.fail("asked to delete it"))
+    pane.delete_selected()
+    assert "training" in told[0] and pane.store.get_run(running).status == "running"
+    # With a finished run selected too: that one goes, the running one stays, and the question says so.
+    asked = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QtWidgets.QMessageBox.StandardButton.Yes)
+    pane.select_runs([running, store_path[1][0]])
+    assert delete.isEnabled()
+    pane.delete_selected()
+    assert "is training and is kept" in asked[0] and f"#{running}" in asked[0]
+    assert pane.store.get_run(running).status == "running"
+    with pytest.raises(KeyError):
+        pane.store.get_run(store_path[1][0])
+    pane.store.finish_run(running, "cancelled", "cancelled")  # once it ends it can go
+    pane.refresh()
+    pane.select_runs([running])
+    assert delete.isEnabled() and "training" not in delete.toolTip()
+
+
+def test_a_rename_reaches_the_comparison_legend_at_once(qtbot, pane, store_path):
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    pane.sigSelectionChanged.connect(lambda run_ids: plot.set_runs(pane.rows_and_losses(run_ids)))
+    ids = store_path[1][:2]
+    pane.select_runs(ids)
+    r = pane.model.row_of(ids[0])
+    assert pane.model.setData(pane.model.index(r, column("name")), "the renamed run")
+    assert any("the renamed run" in label.text for _, label in plot.legend.items)
+
+
+def test_every_column_header_says_what_it_means(pane):
+    tips = [pane.model.headerData(i, QtCore.Qt.Orientation.Horizontal, QtCore.Qt.ItemDataRole.ToolTipRole)
+            for i in range(pane.model.columnCount())]
+    assert all(tip and len(tip) > 15 for tip in tips)
+    assert "floor" in tips[column("gap to floor")] and "optimizer" in tips[column("optimizer gap")]
+
+
+def test_eval_loss_floors_and_gaps_show_without_scrolling_in_400_px(qtbot, pane):
+    pane.resize(418, 300)  # the pane's width in the window at 1280 px
+    qtbot.waitUntil(lambda: pane.view.viewport().width() < 420)
+    header, width = pane.view.horizontalHeader(), pane.view.viewport().width()
+    for title in ("name", "eval loss", "gap to floor", "data floor", "model floor"):
+        i = column(title)
+        assert header.sectionViewportPosition(i) + header.sectionSize(i) <= width, title
+
+
+def test_every_column_sorts(pane):
+    for i in range(len(COLUMNS)):
+        for order in (QtCore.Qt.SortOrder.AscendingOrder, QtCore.Qt.SortOrder.DescendingOrder):
+            pane.view.sortByColumn(i, order)
+            assert pane.model.rowCount() == 3
+
+
+def test_the_filter_index_answers_as_sqlite_does_and_follows_new_runs(qtbot, many):
+    qtbot.waitUntil(lambda: many.model.index_done, timeout=10_000)
+    for text in ("run 99", "MSE", "uniform", "#12", "finished", "zzz"):
+        many.filter_edit.setText(text)
+        assert many.model.ids == [r[0] for r in many.store.ordered_ids(text)], text
+    many.filter_edit.setText("brand new")
+    assert many.model.rowCount() == 0
+    new = many.store.create_run(tiny(name="brand new run"), device="cpu", floors=[])
+    many.refresh()
+    assert many.model.ids == [new]
+    many.store.delete(new)
+    many.refresh()
+    assert many.model.ids == [] and new not in many.model.search_text

@@ -104,3 +104,20 @@ def test_a_folder_in_the_way_is_a_clear_message_and_leaves_no_temp_file(qtbot, w
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".cmp")) == []
     dialog.error_box.close()
     dialog.reject()
+
+
+def test_save_dialog_writes_a_column_pdf_and_a_column_png_at_its_dpi(qtbot, window, tmp_path):
+    _one_run(qtbot, window)
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("column"))
+    dialog.path_edit.setText(str(tmp_path / "col.pdf"))
+    assert not dialog.width_spin.isEnabled()
+    assert dialog.save() and (tmp_path / "col.pdf").read_bytes().startswith(b"%PDF")
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("column"))
+    dialog.dpi_spin.setValue(200)
+    dialog.path_edit.setText(str(tmp_path / "col.png"))
+    assert dialog.dpi_spin.isEnabled() and dialog.save()
+    assert QtGui.QImage(str(tmp_path / "col.png")).width() == 700

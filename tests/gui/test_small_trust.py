@@ -39,7 +39,7 @@ def test_pause_time_is_left_out_and_the_first_eta_waits(qtbot, monkeypatch):
     assert status.eta.text() == "paused"
     clock[0] += 5.0
     status.set_paused(False)
-    status._show(200, 9.0)  # the run's clock counted the 5 s pause
+    status._show(200, 4.0)  # the stream's clock leaves the 5 s pause out (stream.RunStream.paused_s)
     assert status.elapsed.text() == "elapsed 0:04" and status.rate.text() == "50 batches/s"
 
 

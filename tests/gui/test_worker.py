@@ -277,6 +277,9 @@ def test_a_child_stuck_in_a_step_is_ended_after_stop_and_stored_cancelled(qtbot,
     assert not got.failures and got.ends[0].stop_reason == "cancelled" and got.ends[0].batches == len(got.steps())
     row, losses = stored(data_dir, worker.run_id)
     assert row.status == "cancelled" and row.batches == len(losses) == len(got.steps())
+    # final_loss as the engine defines it: no epoch finished, so the mean of the batches trained
+    shown = np.concatenate([c[1] for c in got.chunks])
+    assert got.ends[0].final_loss == pytest.approx(float(shown.astype("float64").mean()), rel=1e-6)
 
 
 @pytest.mark.parametrize("launch", ["child"], indirect=True)

@@ -11,23 +11,18 @@ from pathlib import Path
 
 
 STALE_PART_SECONDS = 3600  # a .part older than this belongs to an export that was killed
-# atomic_write's temporary files: .aegui-PID-NAME.XXXXXXXX.part. The aegui prefix and the writer's PID are
-# the proof that aegui wrote one: the sweep removes only those whose writer is gone, never a user's own
-# `.notes.txt.Draft_v2.part`.
-_PREFIX = ".aegui-"
-_PART = re.compile(r"^\.aegui-([0-9]{1,10})-.+\.[A-Za-z0-9_]{8}\.part$")
-
-
-def _part_prefix(name: str) -> str:
-    return f"{_PREFIX}{os.getpid()}-{name}."
+# What atomic_write's mkstemp names look like: `.NAME.aegui-XXXXXXXX.part`. Only such files, owned by this
+# user, are swept: a user's own `.notes.txt.Draft_v2.part` matched the old pattern and was deleted.
+PART_TAG = ".aegui-"
+_PART = re.compile(r"^\..+\.aegui-[A-Za-z0-9_]{8}\.part$")
+# A write that failed for these reasons is the machine's fault, not the input's (the CLI exits 1, not 2).
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG}
 
 
 class ExportError(RuntimeError):
     """A figure or CSV could not be written or read; the message names the path and the reason.
 
-    environment: True when the system failed the write (a full disk, an I/O error: the CLI exits 1), False for
-    input (a bad --out, a missing run: exit 2).
-    """
+    environment: True when the system is to blame (a full disk, an I/O error, a read-only file system)."""
 
     def __init__(self, message: str, environment: bool = False):
         super().__init__(message)
@@ -46,47 +41,32 @@ def check_out(path, suffixes: tuple[str, ...]) -> Path:
     if path.is_dir():
         raise ExportError(f"cannot write {path}: it is a directory")
     try:  # a real file, not os.access: root passes access() on a read-only mount
-        fd, probe = tempfile.mkstemp(prefix=_part_prefix(path.name), suffix=".part", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}{PART_TAG}", suffix=".part", dir=folder)
         os.close(fd)
         os.unlink(probe)
-    except OSError as exc:  # a full disk is the system's fault; a folder the user may not write, the input's
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}",
-                          environment=exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO)) from None
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
     sweep_parts(folder)
     return path
 
 
 def sweep_parts(folder, older_than: float = STALE_PART_SECONDS) -> list[str]:
-    """Remove atomic_write's leftovers (.aegui-PID-NAME.XXXXXXXX.part) older than older_than seconds whose
-    writing process is gone; their names. Nothing else is ever removed."""
+    """Remove atomic_write's leftovers (.NAME.XXXXXXXX.part) older than older_than seconds; their names."""
     gone = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return gone
     for entry in entries:
-        m = _PART.match(entry.name)
         try:
-            if m and not _alive(int(m.group(1))) and entry.is_file(follow_symlinks=False) and \
-                    time.time() - entry.stat(follow_symlinks=False).st_mtime > older_than:
+            st = entry.stat(follow_symlinks=False) if _PART.match(entry.name) else None
+            if st is not None and entry.is_file(follow_symlinks=False) and st.st_uid == os.getuid() and \
+                    time.time() - st.st_mtime > older_than:
                 os.unlink(entry.path)
                 gone.append(entry.name)
         except OSError:
             pass  # another user's, or already gone
     return gone
-
-
-def _alive(pid: int) -> bool:
-    """True when a process with this PID exists (it may be writing its .part still)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return True  # another user's process: not ours to judge
-    return True
 
 
 def atomic_write(path, write) -> Path:
@@ -97,9 +77,9 @@ def atomic_write(path, write) -> Path:
         raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
     sweep_parts(folder)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=_part_prefix(path.name), suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{PART_TAG}", suffix=".part", dir=folder)
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}", environment=True) from None
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}", exc.errno in ENVIRONMENT_ERRNOS) from None
     os.close(fd)
     try:
         umask = os.umask(0)
@@ -109,10 +89,7 @@ def atomic_write(path, write) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         _discard(tmp)
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}", environment=True) from None
-    except ExportError as exc:  # the writer's own failure (Qt's encoder on a full disk): the system's
-        _discard(tmp)
-        raise ExportError(str(exc), environment=True) from None
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}", exc.errno in ENVIRONMENT_ERRNOS) from None
     except BaseException:
         _discard(tmp)
         raise

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from pathlib import Path
 
 from ...core.summary import floor_fields
 from ...core import config as config_mod
 from ...core import config_io
 from .atomic import ExportError, atomic_write, check_out  # noqa: F401 - their public names here too
-from .layout import LOGICAL_WIDTH, build_figure, caption_html  # noqa: F401 - export.caption_html stays
-from .render import META_KEY, save_figure
+from .layout import LOGICAL_WIDTH, SIZES, build_figure, caption_html  # noqa: F401 - export.caption_html stays
+from .render import META_KEY, check_dpi, check_width, save_figure  # noqa: F401 - the CLI checks through export
 from ...core import safe_json
 from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
@@ -19,6 +21,7 @@ FIGURE_SCHEMA = 1
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
 MAX_META_BYTES = 2 * 1024 * 1024
 MAX_RUNS = 1000
+DEFAULT_DPI = 300  # a size preset's PNG: print resolution
 SVG_META_OPEN = b'<metadata id="aegui-runs"><![CDATA['
 SVG_META_CLOSE = b"]]></metadata>"
 
@@ -34,7 +37,7 @@ def run_entry(row) -> dict:
     return {"run_id": row.run_id, "name": row.name, "status": row.status, "stop_reason": row.stop_reason,
             "config": config_io.to_dict(row.config),
             "summary": {"final_loss": _finite(row.final_loss), "min_epoch_loss": _finite(row.min_epoch_loss),
-                        **floor_fields(row.config, row.floors, row.eval_loss),
+                        **floor_fields(row.config, row.floors, row.eval_loss, row.saturated),
                         "batches": row.batches, "epochs": row.epochs, "seconds": row.seconds,
                         "device": row.device, "copies": row.copies}}
 
@@ -92,15 +95,37 @@ def _meta_bytes(path: Path, data: bytes) -> bytes | None:
     raise ExportError(f"{path}: not a PNG or SVG figure")
 
 
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most limit bytes; ExportError at once for a FIFO, a device or a socket.
+
+    Opened non-blocking and checked on the open descriptor: a FIFO's open() waits for a writer, and a
+    symlink to /dev/zero reports size 0 and never ends.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ExportError(f"{path}: not a regular file (a pipe, device or socket); a figure is a .png or .svg file")
+        if info.st_size > limit:
+            raise ExportError(f"{path}: larger than {limit // 2**20} MiB; not read")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(limit + 1)  # bounded even if the file grows while it is read
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ExportError(f"{path}: larger than {limit // 2**20} MiB; not read")
+    return data
+
+
 def read_figure(path) -> list[dict]:
     """The runs (config + summary dicts) a saved aegui figure carries; never executes anything."""
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_FIGURE_BYTES:
-            raise ExportError(f"{path}: larger than {MAX_FIGURE_BYTES // 2**20} MiB; not read")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = read_regular(path, MAX_FIGURE_BYTES)
     text = _meta_bytes(path, data)
     if not text:
         raise ExportError(f"{path}: this figure has no aegui metadata (it was not saved by aegui)")
@@ -120,37 +145,71 @@ def figure_configs(path) -> list:
 
 # ---------------------------------------------------------------- figures
 
-def _figure_widget(rows_and_losses, view: dict | None):
-    return build_figure(rows_and_losses, view)
+def _figure_widget(rows_and_losses, view: dict | None, size: str | None = None, width: int | None = None):
+    return build_figure(rows_and_losses, view, size, width)
 
 
-def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None) -> Path:
-    """Save the comparison as PNG (width px) or SVG, with runs embedded, atomically; format from the suffix."""
+def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None, size: str | None = None,
+                    dpi: int = DEFAULT_DPI) -> Path:
+    """Save the comparison as PNG, SVG or PDF (format from the suffix), runs embedded, atomically.
+
+    size: 'column' (3.5 in) or 'two-column' (7.2 in), laid out at that width with 8–9 pt text, a PNG at dpi;
+    None: the screen layout, a PNG `width` px wide.
+    """
     if not rows_and_losses:
         raise ExportError(f"cannot write {path}: no runs to draw")
-    return save_figure(path, lambda: _figure_widget(rows_and_losses, view), figure_json(rows_and_losses), width,
-                       "aegui loss comparison", "; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses))
+    if size is not None and size not in SIZES:
+        raise ExportError(f"size {size!r}: must be one of {', '.join(SIZES)}")
+    png = Path(path).suffix.lower() == ".png"
+    if png and size is None:
+        check_width(width)  # before the figure is built
+    layout_width = width if png and size is None else None
+    return save_figure(path, lambda: _figure_widget(rows_and_losses, view, size, layout_width),
+                       figure_json(rows_and_losses), width if size is None else None, "aegui loss comparison",
+                       "; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses),
+                       dpi=dpi if size is not None else None)
 
 
-def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None) -> Path:
-    """Export stored runs (store: RunStore or its file path) to a .png, .svg or .csv file; used by `aegui export`."""
+class StoredLosses:
+    """A stored run's losses read a chunk at a time (RunStore.loss_chunks): what a figure needs of a curve,
+    its length and its chunks, without the whole (batches × seeds) array in memory."""
+
+    def __init__(self, store, run_id: int):
+        self.store, self.run_id = store, run_id
+        self.n = store.batch_count(run_id)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def chunks(self):
+        """(losses, batch floors) per stored chunk."""
+        return self.store.loss_chunks(self.run_id)
+
+
+def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None, size: str | None = None,
+                dpi: int = DEFAULT_DPI) -> Path:
+    """Export stored runs (store: RunStore or its file path) to a .png, .svg, .pdf or .csv file; used by
+    `aegui export`. A figure reads each curve a chunk at a time: its memory follows the figure, not the curve."""
     from ...core.store import RunStore
-    from ..plots.curves import stored_curve
+    from ..plots.curves import RunCurve, stored_curve
     own = not hasattr(store, "losses")
     db = RunStore(store) if own else store
+    csv = Path(out_path).suffix.lower() == ".csv"
     try:
         pairs = []
         for run_id in run_ids:
             try:
-                pairs.append(stored_curve(db, int(run_id)))
+                row = db.get_run(int(run_id))
             except (KeyError, ValueError):
                 raise ExportError(f"no run {run_id!r} in {db.path}") from None
+            pairs.append(stored_curve(db, row.run_id) if csv else
+                         RunCurve(row, StoredLosses(db, row.run_id), db.batch_floors(row.run_id)))
+        if csv:
+            return save_csv(pairs, out_path)
+        return save_comparison(pairs, out_path, width, view, size, dpi)
     finally:
         if own:
             db.close()
-    if Path(out_path).suffix.lower() == ".csv":
-        return save_csv(pairs, out_path)
-    return save_comparison(pairs, out_path, width, view)
 
 
 # The CSV writer lives beside this module; export.save_csv stays its public name.

@@ -8,39 +8,35 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
+from PySide6 import QtGui
 
 from ...core.summary import floor_fields
 from ..banner import sig3
 from ..plots.plot_base import PALETTE
+from ..plots.view_rule import (SHORT_UNIT, UNIT_OF, axis_label, unit_groups, unit_of,  # noqa: F401 - one rule
+                               zero_note)
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
-UNIT_OF = {"mse": "mean squared error", "l1": "mean absolute error", "bce": "nats", "bce_logits": "nats"}
 FIGURE_FONT = "DejaVu Sans"  # the first family of the SVG's CSS stack: Qt lays text out in its metrics
 MIN_LOG_SPAN = 1.0  # decades: a flat stall keeps a decade around it, so it is neither pinned to an edge nor a tick pile
 Y_MARGIN = 0.08     # of the span, above and below the data
 
 
-def unit_of(row) -> str:
-    """The unit a run's loss is measured in."""
-    return UNIT_OF.get(row.config.loss.kind, "loss")
-
-
-def unit_groups(rows_and_losses) -> list[tuple[str, list[int]]]:
-    """(unit, indices of the runs in it), in order of first appearance: one figure panel each."""
-    groups: dict[str, list[int]] = {}
-    for i, (row, _) in enumerate(rows_and_losses):
-        groups.setdefault(unit_of(row), []).append(i)
-    return list(groups.items())
-
-
 def figure_title(rows_and_losses) -> str:
-    """'Training loss: #1 a, #2 b and #3 c' (or 'of N runs' past four)."""
-    names = [f"#{row.run_id} {row.name}" for row, _ in rows_and_losses]
+    """'Training loss: mse, bce stall and bce bern' in the runs' own names (or 'of N runs' past four)."""
+    names = [row.name or row.config.label() for row, _ in rows_and_losses]
     if len(names) > 4:
         return f"Training loss of {len(names)} runs"
     return "Training loss: " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
+
+
+def run_label(row) -> str:
+    """A run as the legend and caption name it: its name, and for a seed band what the band shows."""
+    copies = getattr(row, "copies", 1) or 1
+    return row.name + (f" (median and min–max of {copies} seeds)" if copies > 1 else "")
 
 
 def caption_floor(row) -> str:
@@ -53,13 +49,34 @@ def caption_floor(row) -> str:
         return f"floor {sig3(row.floor)} ({'exact' if row.floor_exact else 'lower bound'})"
     listed = "; ".join(f"{f.name if f.name == 'linear (PCA)' else f.name + ' floor'} {sig3(f.value)} ({f.claim})"
                        for f in floors)
-    why = floor_fields(row.config, floors, getattr(row, "eval_loss", None))["why_not_zero"]
-    return listed + (f". Why not zero? {why}" if why else "")
+    why = floor_fields(row.config, floors, getattr(row, "eval_loss", None), getattr(row, "saturated", None))["why_not_zero"]
+    return listed + (f". Why not zero? {sig3_numbers(why)}" if why else "")
 
 
-def caption_html(rows_and_losses, smoothing: int, excess: bool = False) -> str:
-    """Caption listing each run's config and result, each in its curve's colour, numbers in 3 significant digits."""
-    shown = "y: loss − each run's floor" if excess else "dashed: each run's loss floor"
+_NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?:e[-+]?\d+)?|(?<![\w.])\d+e[-+]?\d+")
+
+
+def sig3_numbers(text: str) -> str:
+    """Every decimal number in text in three significant digits: the core's sentences print more."""
+    return _NUMBER.sub(lambda m: sig3(float(m.group())), text)
+
+
+def seeds_text(row) -> str:
+    """'seed 0' for one run, '8 seeds (0–7)' for a band of copies."""
+    seed, copies = row.config.training.seed, getattr(row, "copies", 1) or 1
+    return f"seed {seed}" if copies <= 1 else f"{copies} seeds ({seed}–{seed + copies - 1})"
+
+
+def caption_html(rows_and_losses, smoothing: int, excess: bool = False, compact: bool = False) -> str:
+    """Caption listing each run's config and result, each in its curve's colour, numbers in 3 significant digits;
+    compact (a journal column): the result and floors only, the config being the paper's to state."""
+    if compact:
+        return "<br>".join(f"<span style='color:{PALETTE[i % len(PALETTE)]}'>■</span> "
+                           + html.escape(f"{row.name}: {row.config.loss.kind} on {row.config.data.kind}, "
+                                         f"{seeds_text(row)}, final {sig3(row.final_loss)}; "
+                                         + "; ".join(floor_label(*f) for f in run_floors(row)))
+                           for i, (row, _) in enumerate(rows_and_losses))
+    shown = "y: loss − each run's floor" if excess else "dashed: each run's floors, labelled with their claims"
     lines = [f"<span style='color:#666'>aegui · curves: rolling mean over {smoothing} batch"
              f"{'es' if smoothing != 1 else ''} · {shown}</span>"]
     for i, (row, _) in enumerate(rows_and_losses):
@@ -68,10 +85,10 @@ def caption_html(rows_and_losses, smoothing: int, excess: bool = False) -> str:
                  f"model {c.model.kind} {c.data.features}→{c.encoding_dim} ({c.model.output} output)",
                  f"loss {c.loss.kind} ({unit_of(row)})", f"{c.optimizer.kind} lr {sig3(c.optimizer.lr)}",
                  f"batch {c.training.batch_size}", f"epochs {row.epochs}/{c.training.epochs}",
-                 f"seed {c.training.seed}", f"final loss {sig3(row.final_loss)}", f"eval loss {sig3(getattr(row, 'eval_loss', None))}",
+                 seeds_text(row), f"final loss {sig3(row.final_loss)}", f"eval loss {sig3(getattr(row, 'eval_loss', None))}",
                  caption_floor(row)]
         # One text run per line: separate bold runs left gaps where the viewer's font differed from Qt's.
-        lines.append(f"<span style='color:{colour}'>■</span> #{row.run_id} {html.escape(row.name)} — "
+        lines.append(f"<span style='color:{colour}'>■</span> {html.escape(row.name)} (run {row.run_id}) — "
                      + html.escape(" · ".join(parts)))
     return "<br>".join(lines)
 
@@ -83,8 +100,8 @@ def fit_y(plot) -> None:
         y = item.getData()[1]  # view coordinates: log10 values on a log axis
         if y is not None and len(y):
             ys.append(np.asarray(y, dtype=np.float64)[np.isfinite(y)])
-    for line in plot._items:
-        if hasattr(line, "pos") and hasattr(line, "angle") and line.isVisible():
+    for line in getattr(plot, "floor_lines", []):
+        if line.isVisible():
             ys.append(np.array([line.pos().y()]))  # floors stay in view
     ys = [y for y in ys if y.size]
     if not ys:
@@ -95,71 +112,264 @@ def fit_y(plot) -> None:
     if span < least:
         mid = (lo + hi) / 2
         lo, hi, span = mid - least / 2, mid + least / 2, least
-    plot.plot_item.setYRange(lo - Y_MARGIN * span, hi + Y_MARGIN * span, padding=0)
+    bottom, top = lo - Y_MARGIN * span, hi + Y_MARGIN * span
+    # A floor label above its line needs its own height of room under the top edge, or it is cut.
+    above = [line for line in getattr(plot, "floor_lines", []) if getattr(line, "label_above", False)]
+    height = plot.plot_item.vb.height()
+    if above and height > 0:
+        r = min((above[0].label.boundingRect().height() + 4) / height, 0.5)  # the label's share of the height
+        y = max(line.pos().y() for line in above)
+        top = max(top, (y - bottom * r) / (1 - r))  # solves (top − y) = r · (top − bottom)
+    plot.plot_item.setYRange(bottom, top, padding=0)
 
 
-def _for_paper(plot) -> None:
-    """Curves as one path each, thinned to about two points a pixel: a 1 MB SVG of 10,000 polylines before."""
+def x_extent(plots) -> float:
+    """The largest x any panel's curves reach: every run is drawn whole, whichever panel came last."""
+    ends = [float(np.nanmax(x)) for plot in plots for item in plot.curves
+            for x in [item.getOriginalDataset()[0]] if x is not None and len(x)]
+    return max(ends, default=1.0)
+
+
+def _for_paper(plot, style) -> None:
+    """Curves as one path each, every point of their envelope (at most 2 × BUCKETS): pyqtgraph's own thinning
+    works in layout pixels, a staircase at 300 dpi. At a journal size curves are 1 px (0.26 mm) wide."""
+    import pyqtgraph as pg
+    plot.plot_item.setDownsampling(auto=False, ds=1)
+    plot.plot_item.setClipToView(False)
     for item in plot.plot_item.items:
         if hasattr(item, "setDownsampling") and hasattr(item, "curve"):
-            item.opts["autoDownsampleFactor"] = 1.0
-            item.setDownsampling(auto=True, method="peak")
+            item.setDownsampling(ds=1, auto=False)
+            item.setClipToView(False)
             item.curve.setSegmentedLineMode("off")
+    if style.inches is not None:
+        for item in plot.curves:
+            p = pg.mkPen(item.opts["pen"])
+            p.setWidthF(style.curve_px)
+            item.setPen(p)
 
 
-def _panel(fig, rows_and_losses, indices, unit, view, last: bool):
-    from ..plots.comparison_plot import ComparisonPlot
-    plot = ComparisonPlot(fig, controls=False)
+def panel_class():
+    """The figure's panel: a ComparisonPlot drawing each run's envelope (envelope.py) and every floor it has."""
+    from ..plots.comparison_plot import ComparisonPlot, run_x
+    from ..plots.curves import curve_floors
+    from ..plots.view_rule import batch_floor_offset, run_floor
+    from .envelope import chunks_of, first_zero_chunked, reduce_curve
+
+    class FigurePlot(ComparisonPlot):
+        """A comparison panel for files: curves reduced to an envelope; floors drawn by draw_floors, not per run."""
+
+        floor_lines: list = []
+
+        def _add_run_items(self, row, losses, colour, named) -> None:
+            # The base class scans the whole curve (as float64) for where it reached 0: hand it the answer.
+            zero = first_zero_chunked(_chunks(losses))
+            probe = np.ones(1) if zero is None else np.concatenate((np.ones(zero), [0.0]))
+            super()._add_run_items(row, probe, colour, named)
+
+        def _series(self, item) -> tuple:
+            row, losses = item
+            shift, _ = run_floor(getattr(row, "floors", None), row.floor)
+            floors = curve_floors(item)
+            offset = None
+            if self.excess and shift is not None and floors is not None and len(floors) == len(losses):
+                offset = batch_floor_offset(row.floors, floors, shift)  # one floor per run, as on screen
+            index, series, subtracted = reduce_curve(_chunks(losses, floors), len(losses), self.smoothing,
+                                                     offset)
+            shift = None if subtracted else shift
+            x = run_x(row, len(losses), self.x_axis)[index.astype(np.int64)] if len(index) else index
+            if len(series) == 3:
+                return x, series[0], series[1], series[2], shift
+            return x, series[0], None, None, shift
+
+        def place_floor(self, line, value, x=None) -> None:
+            line.setVisible(False)  # one line per floor value, from draw_floors
+
+        def _label_floor(self, line, row, labelled) -> None:
+            return
+
+    def _chunks(losses, floors=None):
+        source = getattr(losses, "chunks", None)
+        return source() if source else chunks_of(np.asarray(losses), floors)
+
+    return FigurePlot
+
+
+def run_floors(row) -> list[tuple[str, float, str]]:
+    """(name, value, claim) of each floor a run has, the data's and the model's; one floor from older runs."""
+    floors = getattr(row, "floors", None) or []
+    if floors:
+        return [(f.name, float(f.value), f.claim) for f in floors if f.value is not None and math.isfinite(f.value)]
+    if row.floor is None or not math.isfinite(row.floor):
+        return []
+    return [("", float(row.floor), "exact" if row.floor_exact else "lower bound")]
+
+
+def floor_label(name: str, value: float, claim: str) -> str:
+    """'data floor 0.5 (lower bound)', in three significant digits like every number in a figure."""
+    title = "floor" if not name else (name if name == "linear (PCA)" else f"{name} floor")
+    return f"{title} {sig3(value)} ({claim})"
+
+
+def draw_floors(plot, rows, colours, style) -> None:
+    """Every floor of the panel's runs, one dashed line per value (shared by runs with the same floor), each
+    labelled by text alone: a filled box over a curve hid it."""
+    import pyqtgraph as pg
+    from ..plots.plot_base import BELOW_LINE, CLAIM_STYLES, INK, pen
+    for line in plot.floor_lines:
+        plot.plot_item.removeItem(line)
+    plot.floor_lines = []
+    if plot.excess:
+        return  # excess mode measures each curve from its own floor: the floors are the axis' zero
+    seen: dict[str, list] = {}
+    for row, colour in zip(rows, colours):
+        for name, value, claim in run_floors(row):
+            if plot.log and value <= 0:
+                continue  # 0 has no place on a log axis: the caption states it
+            key = f"{name}|{sig3(value)}|{claim}"
+            seen.setdefault(key, [name, value, claim, []])[3].append(colour)
+    listed = sorted(seen.values(), key=lambda f: f[1])
+    for k, (name, value, claim, used) in enumerate(listed):
+        colour = used[0] if len(set(used)) == 1 else INK
+        p = pen(colour, 1.2)
+        p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES["exact"])[1])
+        # The lowest floor's label under its line, the next above its own, then staggered along x: floors
+        # 0.5 and 0.505 sit a hair apart on a log axis, and a label below a higher line hid the curve.
+        below = k % 2 == 0 and (k == 0 or len(listed) > 2)
+        opts = {"position": 0.03 + 0.31 * ((k // 2) % 3), "color": colour,
+                "anchors": BELOW_LINE if below else [(0, 1), (0, 1)]}
+        line = pg.InfiniteLine(angle=0, pen=p, movable=False, label=floor_label(name, value, claim), labelOpts=opts)
+        font = QtGui.QFont(line.label.textItem.font())
+        font.setPointSizeF(style.floor_pt)
+        line.label.setFont(font)
+        line.setPos(math.log10(value) if plot.log else value)
+        line.label_above = not below
+        plot.plot_item.addItem(line, ignoreBounds=True)
+        plot.floor_lines.append(line)
+
+
+def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
+    from ..plots.plot_base import INK, style_axes
+    plot = panel_class()(fig, controls=False)
+    plot.floor_lines = []
     for key, setter in (("log", plot.set_log), ("excess", plot.set_excess), ("x_axis", plot.set_x_axis),
                         ("smoothing", plot.set_smoothing)):
         if view and key in view:
             setter(view[key])
-    plot.set_runs([rows_and_losses[i] for i in indices], colours=[PALETTE[i % len(PALETTE)] for i in indices])
-    plot.y_unit = f"loss ({unit})"
-    plot._update_labels()
-    if not last:
-        plot.plot_item.setLabel("bottom", "")  # panels share x: one label, under the last
-    _for_paper(plot)
+    colours = [PALETTE[i % len(PALETTE)] for i in indices]
+    rows = [rows_and_losses[i][0] for i in indices]
+    plot.set_runs([rows_and_losses[i] for i in indices], colours=colours)
+    for i, ((_, label), row) in enumerate(zip(plot.legend.items, rows)):
+        marker = plot.zero_markers.get(i)
+        note = f" · {zero_note(marker.zero_at)}" if marker is not None else ""
+        label.setText(run_label(row) + note, size=f"{style.legend_pt}pt", color=INK)
+    plot.legend.setColumnCount(style.legend_columns)
+    shown = SHORT_UNIT.get(unit, unit) if style.inches else unit  # a column's axis has no room for words
+    labels = {"color": INK, "font-size": f"{style.label_pt}pt"}
+    plot.plot_item.setLabel("left", axis_label(shown, plot.excess, plot.floor_titles.get(unit)), **labels)
+    plot.plot_item.setLabel("bottom", "" if not last else plot.x_axis, **labels)  # panels share x: one label
+    style_axes(plot.plot_item, style.tick_pt)
+    draw_floors(plot, rows, colours, style)
+    _for_paper(plot, style)
     return plot
 
 
-def build_figure(rows_and_losses, view: dict | None):
-    """The figure widget: title, a panel per unit (x shared), legends under the panels, the caption."""
-    from PySide6 import QtCore, QtGui, QtWidgets
+class Style:
+    """A figure's physical size and type sizes: the screen layout, or a journal column at 8–9 pt."""
+
+    def __init__(self, inches: float | None, title_pt, label_pt, tick_pt, legend_pt, caption_pt, floor_pt,
+                 margin: int, legend_columns: int):
+        self.inches, self.title_pt, self.label_pt, self.tick_pt = inches, title_pt, label_pt, tick_pt
+        self.legend_pt, self.caption_pt, self.floor_pt = legend_pt, caption_pt, floor_pt
+        self.margin, self.legend_columns = margin, legend_columns
+        self.curve_px = 1.2  # a journal figure's curve: 0.3 mm
+
+    def width_px(self, px_per_inch: float) -> int:
+        """The layout width in logical pixels."""
+        return LOGICAL_WIDTH if self.inches is None else round(self.inches * px_per_inch)
+
+
+# Journal widths: one column 3.5 in (89 mm), two columns 7.2 in (183 mm); text 8–9 pt at that size.
+SIZES = {"column": 3.5, "two-column": 7.2}
+SCREEN = Style(None, 13, 11, 9.5, 9, 9, 8.5, 12, 2)
+
+
+def figure_style(size: str | None) -> Style:
+    """The Style of a size preset (None: the screen layout, LOGICAL_WIDTH px scaled to the PNG width)."""
+    if size is None:
+        return SCREEN
+    if size not in SIZES:
+        raise ValueError(f"size {size!r}: must be one of {', '.join(SIZES)}")
+    return Style(SIZES[size], 9, 8, 8, 8, 8, 8, 4, 1 if size == "column" else 2)
+
+
+def build_figure(rows_and_losses, view: dict | None, size: str | None = None, width: int | None = None):
+    """The figure widget: title, a panel per unit (x shared), legends under the panels, the caption.
+
+    size: a SIZES preset laid out at its physical width; else the screen layout, width px wide at most
+    LOGICAL_WIDTH (a narrower PNG is laid out narrower, so its text keeps its size).
+    """
+    from PySide6 import QtCore, QtWidgets
+    style = figure_style(size)
     fig = QtWidgets.QWidget()
     fig.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
     fig.setStyleSheet("background: white;")
     if FIGURE_FONT in QtGui.QFontDatabase.families():
-        fig.setFont(QtGui.QFont(FIGURE_FONT, 10))
+        fig.setFont(QtGui.QFont(FIGURE_FONT, style.caption_pt))
+    logical = style.width_px(fig.logicalDpiX())
+    if size is None and width:
+        logical = min(logical, max(int(width), MIN_LAYOUT))
+    m = style.margin
     layout = QtWidgets.QVBoxLayout(fig)
-    layout.setContentsMargins(12, 12, 12, 12)
+    layout.setContentsMargins(m, m, m, m)
+    inner = logical - 2 * m
     title = QtWidgets.QLabel(html.escape(figure_title(rows_and_losses)))
     title.setWordWrap(True)
-    title.setStyleSheet("color: #2b2b2b; font-size: 13pt; font-weight: bold;")
+    title.setFixedWidth(inner)  # wraps at the figure's width, not at QLabel's preferred 3/4 of it
+    title.setStyleSheet(f"color: #2b2b2b; font-size: {style.title_pt}pt; font-weight: bold;")
     layout.addWidget(title)
     groups = unit_groups(rows_and_losses)
-    panel_h = max(int(LOGICAL_WIDTH * 0.56 / len(groups)), int(LOGICAL_WIDTH * 0.32))
+    ratio, least = (0.56, 0.32) if size != "column" else (0.75, 0.5)
+    panel_h = max(int(logical * ratio / len(groups)), int(logical * least))
+    legend_row = round(style.legend_pt * fig.logicalDpiY() / 72 * (1.9 if style.inches is None else 1.5))
     plots = []
     for g, (unit, indices) in enumerate(groups):
-        plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1)
-        plot.setFixedHeight(panel_h + 24 * ((len(indices) + 1) // 2))  # room for its legend rows
-        if plots:
-            plot.plot_item.setXLink(plots[0].plot_item)
+        plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1, style)
+        rows_of_legend = -(-len(indices) // style.legend_columns)
+        plot.setFixedHeight(panel_h + legend_row * rows_of_legend)  # room for its legend rows
         plots.append(plot)
         layout.addWidget(plot)
     smoothing, excess = plots[0].smoothing, plots[0].excess
-    caption = QtWidgets.QLabel(caption_html(rows_and_losses, smoothing, excess))
+    caption = QtWidgets.QLabel(caption_html(rows_and_losses, smoothing, excess, compact=style.inches is not None))
     caption.setWordWrap(True)
-    caption.setStyleSheet("color: #2b2b2b; font-size: 9pt;")
+    caption.setFixedWidth(inner)
+    caption.setStyleSheet(f"color: #2b2b2b; font-size: {style.caption_pt}pt;")
     layout.addWidget(caption)
-    height = (title.heightForWidth(LOGICAL_WIDTH - 24) + sum(p.height() for p in plots)
-              + caption.heightForWidth(LOGICAL_WIDTH - 24) + 24 + 8 * (len(plots) + 2))
-    fig.resize(LOGICAL_WIDTH, height)
+    height = (title.heightForWidth(inner) + sum(p.height() for p in plots)
+              + caption.heightForWidth(inner) + 2 * m + 8 * (len(plots) + 2))
+    fig.resize(logical, height)
     fig.show()
     QtWidgets.QApplication.processEvents()  # layout, then the ViewBoxes' auto-range
+    _align(plots)
+    QtWidgets.QApplication.processEvents()
+    _align(plots)  # again, now that the axes' widths are settled
+    fig.panels = plots
+    fig.style = style
+    return fig
+
+
+MIN_LAYOUT = 336  # px: a one-column figure's width; narrower PNGs are this layout scaled down
+
+
+def _align(plots) -> None:
+    """One left-axis width for every panel, so their x scales line up, and one x range: 0 to the longest run."""
+    axes = [p.plot_item.getAxis("left") for p in plots]
+    width = max(a.width() for a in axes)
+    for a in axes:
+        a.setWidth(width)
+    x_end = x_extent(plots)
+    # Not setXLink: linked views map by pixels, and the last one laid out set the others' range.
     for plot in plots:
         plot.plot_item.vb.updateAutoRange()
         fit_y(plot)
-    QtWidgets.QApplication.processEvents()
-    fig.panels = plots
-    return fig
+        plot.plot_item.enableAutoRange(x=False)
+        plot.plot_item.setXRange(0, x_end, padding=0.01)

@@ -21,6 +21,14 @@ def _num(v) -> str:
     return "—" if not isinstance(v, (int, float)) or not math.isfinite(v) else f"{v:.4g}"
 
 
+def named(cfg, name):
+    """cfg carrying the run's name from the figure (a rename in the results pane lives on the row, not the config),
+    so a rerun is stored under the name the figure shows."""
+    if isinstance(name, str) and name.strip() and name != cfg.name:
+        return config_mod.with_changes(cfg, name=name)
+    return cfg
+
+
 def figure_path(mime: QtCore.QMimeData | None) -> str | None:
     """The first local .png / .svg file in dragged data, or None."""
     if mime is None or not mime.hasUrls():
@@ -133,7 +141,7 @@ class FigureDialog(QtWidgets.QDialog):
         self.path_label.setText(str(path))
         try:
             runs = read_figure(path)
-            configs = [config_io.from_dict(run["config"]) for run in runs]
+            configs = [named(config_io.from_dict(run["config"]), run.get("name")) for run in runs]
         except (ExportError, config_mod.ConfigError, ValueError, TypeError, KeyError) as exc:
             # A figure is untrusted input: whatever is wrong with it is shown, never raised.
             self._show_error(str(exc))
@@ -215,9 +223,10 @@ class FigureDialog(QtWidgets.QDialog):
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
     def load_selected(self) -> None:
-        """Emit sigLoad(config, copies) with the first selected run and close the dialog."""
+        """Emit sigLoad(config, copies) with the first selected run and close the dialog; a data file named
+        in the figure is asked about first, as for Rerun (the panels read it to describe it)."""
         rows = self.selected_indices()
-        if rows:
+        if rows and self._may_read_data(self.configs[rows[0]]):
             self.sigLoad.emit(self.configs[rows[0]], self.copies(rows[0]))
             self.accept()
 

@@ -1,4 +1,5 @@
-"""Save comparison (Ctrl+S): choose a file (PNG, SVG or CSV) and a PNG width; writes atomically, says why on failure."""
+"""Save comparison (Ctrl+S): choose a file (PNG, SVG, PDF or CSV), a size (screen, one or two journal columns)
+and a PNG width or dpi; writes atomically, says why on failure."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from . import export
+from .render import MAX_DPI, MAX_WIDTH, MIN_DPI, MIN_WIDTH
 from ..file_dialogs import ask_save, default_path, overwrite_box, remember_folder
 
-FORMATS = (("PNG image (*.png)", ".png"), ("SVG image (*.svg)", ".svg"), ("CSV curves (*.csv)", ".csv"))
+FORMATS = (("PNG image (*.png)", ".png"), ("SVG image (*.svg)", ".svg"), ("PDF document (*.pdf)", ".pdf"),
+           ("CSV curves (*.csv)", ".csv"))
 DEFAULT_WIDTH = 1600
+SIZE_CHOICES = (("Screen (PNG width below)", None), ("One column: 3.5 in / 89 mm, 8–9 pt text", "column"),
+                ("Two columns: 7.2 in / 183 mm, 8–9 pt text", "two-column"))
 
 
 def with_suffix(path: str, chosen_filter: str) -> str:
@@ -41,12 +46,25 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         self.path_edit.textChanged.connect(self._update)
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self.browse)
+        self.size_combo = QtWidgets.QComboBox()
+        for text, size in SIZE_CHOICES:
+            self.size_combo.addItem(text, size)
+        self.size_combo.setToolTip("A journal size lays the figure out at that width with 8–9 pt text, as it "
+                                   "will print; Screen lays it out for a slide or a web page.")
+        self.size_combo.currentIndexChanged.connect(self._update)
+        self.dpi_spin = QtWidgets.QSpinBox()
+        self.dpi_spin.setRange(MIN_DPI, MAX_DPI)
+        self.dpi_spin.setSingleStep(50)
+        self.dpi_spin.setValue(export.DEFAULT_DPI)
+        self.dpi_spin.setSuffix(" dpi")
+        self.dpi_spin.setToolTip("PNG resolution at a journal size.")
         self.width_spin = QtWidgets.QSpinBox()
-        self.width_spin.setRange(200, 20000)
+        self.width_spin.setRange(MIN_WIDTH, MAX_WIDTH)
         self.width_spin.setSingleStep(100)
         self.width_spin.setValue(DEFAULT_WIDTH)
         self.width_spin.setSuffix(" px")
-        self.width_spin.setToolTip("PNG width; fonts scale with it, so the figure looks the same at any size.")
+        self.width_spin.setToolTip("PNG width at screen size; below 1000 px the figure is laid out narrower, "
+                                   "so its text keeps its size.")
         self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Save
                                                   | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
@@ -60,7 +78,9 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         path_row.addWidget(browse)
         form = QtWidgets.QFormLayout()
         form.addRow("File", path_row)
+        form.addRow("Size", self.size_combo)
         form.addRow("PNG width", self.width_spin)
+        form.addRow("PNG resolution", self.dpi_spin)
         self.hint = QtWidgets.QLabel()
         self.hint.setStyleSheet("color: #8a8a8a;")
         layout = QtWidgets.QVBoxLayout(self)
@@ -81,13 +101,22 @@ class SaveComparisonDialog(QtWidgets.QDialog):
 
     def _update(self, *_args) -> None:
         suffix = Path(self.path_edit.text()).suffix.lower()
-        self.width_spin.setEnabled(suffix == ".png")
+        sized = self.size() is not None
+        self.size_combo.setEnabled(suffix != ".csv")
+        self.width_spin.setEnabled(suffix == ".png" and not sized)
+        self.dpi_spin.setEnabled(suffix == ".png" and sized)
         self.hint.setText({".png": "PNG: plot, legend and a caption listing each run's config.",
                            ".svg": "SVG: the same figure as vectors, for papers and slides.",
+                           ".pdf": "PDF: vectors with fonts embedded, for LaTeX (\\includegraphics); it does not "
+                                   "carry the runs (a PNG or SVG does).",
                            ".csv": "CSV: one column per curve (median, min, max for seed bands)."}.get(
-            suffix, "The name must end in .png, .svg or .csv."))
+            suffix, "The name must end in .png, .svg, .pdf or .csv."))
         self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setEnabled(
-            suffix in (".png", ".svg", ".csv"))
+            suffix in (".png", ".svg", ".pdf", ".csv"))
+
+    def size(self) -> str | None:
+        """The chosen size preset ('column', 'two-column'), or None for the screen layout."""
+        return self.size_combo.currentData()
 
     def save(self) -> bool:
         """Write the file, after asking before replacing one; on failure show why and keep the dialog open.
@@ -108,7 +137,8 @@ class SaveComparisonDialog(QtWidgets.QDialog):
             if Path(path).suffix.lower() == ".csv":
                 export.save_csv(self.rows_and_losses, path)
             else:
-                export.save_comparison(self.rows_and_losses, path, self.width_spin.value(), self.view)
+                export.save_comparison(self.rows_and_losses, path, self.width_spin.value(), self.view,
+                                       self.size(), self.dpi_spin.value())
         except export.ExportError as exc:
             self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Cannot save comparison",
                                                    str(exc), QtWidgets.QMessageBox.StandardButton.Ok, self)

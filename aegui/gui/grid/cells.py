@@ -12,7 +12,7 @@ import pyqtgraph as pg
 
 from ..plots.curves import excess
 from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
-from ..plots.plot_base import INK, MUTED, _Growable, clamp_for_log, floor_text, pen
+from ..plots.plot_base import INK, MUTED, _Growable, clamp_for_log, pen
 
 LOSS_NAMES = {"mse": "MSE", "bce": "BCE", "bce_logits": "BCE (logits)", "l1": "L1"}
 MAX_POINTS = 1500      # per cell: a few hundred pixels wide, so more points only cost paint time
@@ -22,10 +22,9 @@ MAX_EPOCH_MARKERS = 60
 
 
 def fmt(v) -> str:
-    """A loss for a title: 3 decimals, or 3 significant digits in scientific notation when tiny."""
-    if v is None or not math.isfinite(v):
-        return "—"
-    return "0" if v == 0 else f"{v:.3f}" if abs(v) >= 0.01 else f"{v:.2e}"
+    """A loss for a title in three significant digits, the one rule of every figure's text (banner.sig3)."""
+    from ..banner import sig3
+    return sig3(v)
 
 
 def peak_thin(y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -77,6 +76,13 @@ def epoch_points(config, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[::step], y[::step]
 
 
+def grid_floor_text(value, exact: bool) -> str:
+    """'floor 0.505 (exact)': a cell's floor label, in the titles' three significant digits."""
+    if value is None or not math.isfinite(value):
+        return "no floor"
+    return f"floor {fmt(value)} ({'exact' if exact else 'lower bound'})"
+
+
 def cell_title(loss: str, data: str, row, floor, running: bool = True) -> str:
     """'BCE × uniform — final 0.505, floor 0.500' and a muted second line with the gap and stop reason."""
     head = f"<b>{html.escape(LOSS_NAMES.get(loss, loss))} × {html.escape(data)}</b>"
@@ -118,7 +124,7 @@ class Cell:
         opts = {"position": 0.98, "color": FLOOR_COLOUR, "anchors": [(1, 0), (1, 0)],
                 "fill": pg.mkBrush(255, 255, 255, 210)}
         self.floor_line = pg.InfiniteLine(angle=0, pen=pen(FLOOR_COLOUR, 1.3, dashed=True), movable=False,
-                                          label=floor_text(self.floor, self.floor_exact), labelOpts=opts)
+                                          label=grid_floor_text(self.floor, self.floor_exact), labelOpts=opts)
         plot.addItem(self.floor_line, ignoreBounds=True)
 
     def values(self) -> np.ndarray | None:

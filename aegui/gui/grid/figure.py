@@ -14,10 +14,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..figures import export
 from ..figures.render import save_figure, widget_image, with_widget
 from ..plots.curves import RunCurve
-from .cells import CELL_HEIGHT, Cell
+from .cells import CELL_HEIGHT, Cell, fmt, grid_floor_text
 from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
 from ..plots.pacing import PacedRedraw
-from ..plots.plot_base import GRID_ALPHA, INK, UNITS, LossAxis, _Growable, floor_text, style_axes
+from ..plots.plot_base import GRID_ALPHA, INK, UNITS, LossAxis, _Growable, style_axes
 
 
 class GridView(QtWidgets.QWidget):
@@ -127,7 +127,7 @@ class GridView(QtWidgets.QWidget):
         if rows:
             c = rows[0].config
             title += html.escape(f" · {c.model.kind} {c.data.features}→{c.encoding_dim}, {c.data.samples:,} samples, "
-                                 f"{c.optimizer.kind} lr {c.optimizer.lr:g}, batch {c.training.batch_size}, "
+                                 f"{c.optimizer.kind} lr {fmt(c.optimizer.lr)}, batch {c.training.batch_size}, "
                                  f"seed {c.training.seed}")
         return f"{title}<br><span style='color:{INK}'>{legend}</span>"
 
@@ -150,7 +150,7 @@ class GridView(QtWidgets.QWidget):
         cell.row = spec.get("row")
         cell.floor = spec.get("floor", getattr(cell.row, "floor", cell.floor))
         cell.floor_exact = spec.get("floor_exact", getattr(cell.row, "floor_exact", cell.floor_exact))
-        cell.floor_line.label.setFormat(floor_text(cell.floor, cell.floor_exact))
+        cell.floor_line.label.setFormat(grid_floor_text(cell.floor, cell.floor_exact))
         cell.losses = None if spec.get("losses") is None else np.asarray(spec["losses"], dtype=np.float64)
         cell.floors = None if spec.get("floors") is None else np.asarray(spec["floors"], dtype=np.float64)
         cell.live = cell.live_floors = None

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 
-MAX_MARKERS = 2000  # markers show where clamping happens; the curve itself keeps every point
+MAX_MARKERS = 60  # markers show where clamping happens (the curve keeps every point); thousands made a heavy red bar
 
 
 class RunCurve(tuple):

@@ -47,7 +47,23 @@ def snap_y(lo: float, hi: float, log: bool) -> tuple[float, float]:
     return math.floor(lo / step) * step, max(math.ceil(hi / step) * step, math.floor(lo / step) * step + step)
 
 
-class FollowViewBox(pg.ViewBox):
+class CoverViewBox(pg.ViewBox):
+    """A ViewBox whose x auto-range also covers what `cover()` returns: the runs drawn in the panels stacked
+    under it (x-linked to it), so every run is whole whichever panel holds it."""
+
+    cover = None  # a callable returning (lo, hi) or None; set by the plot that owns the panels
+
+    def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):  # noqa: N802 (pyqtgraph API)
+        """The children's bounds, x widened to the other panels' runs."""
+        bounds = super().childrenBounds(frac=frac, orthoRange=orthoRange, items=items)
+        extra = self.cover() if self.cover is not None and items is None else None
+        if extra is not None:
+            x = bounds[0]
+            bounds[0] = list(extra) if x is None else [min(x[0], extra[0]), max(x[1], extra[1])]
+        return bounds
+
+
+class FollowViewBox(CoverViewBox):
     """A ViewBox whose auto-range follows the data in steps (see the module's docstring)."""
 
     def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):  # noqa: N802 (pyqtgraph API)

@@ -22,10 +22,12 @@ class LiveSeries:
         self.floors = _Growable(np.float64)  # BCE: each batch's own floor (its targets' entropy)
         self.lo, self.hi = _Growable(np.float32), _Growable(np.float32)  # seed band: min, max over copies
         self.window = 1
+        # Each batch's floor is raised by this constant so they average to the run's one floor (view_rule).
+        self.floor_offset = 0.0
         f64 = np.float64
 
         def excess_of(buf):
-            return lambda i0, i1: buf.view()[i0:i1].astype(f64) - self.floors.view()[i0:i1]
+            return lambda i0, i1: buf.view()[i0:i1].astype(f64) - self.floors.view()[i0:i1] - self.floor_offset
         reads = {"loss": lambda i0, i1: self.losses.view()[i0:i1].astype(f64), "loss_x": excess_of(self.losses),
                  "lo": lambda i0, i1: self.lo.view()[i0:i1].astype(f64), "lo_x": excess_of(self.lo),
                  "hi": lambda i0, i1: self.hi.view()[i0:i1].astype(f64), "hi_x": excess_of(self.hi)}
@@ -47,6 +49,14 @@ class LiveSeries:
             self.window = window
             for name in ("recent", "recent_x"):
                 self.tracks[name].peaks.reset()
+
+    def set_floor_offset(self, offset: float) -> None:
+        """Raise every batch floor by offset (the run's floor − the data floor); a new one rebuilds the excess series."""
+        if offset != self.floor_offset:
+            self.floor_offset = float(offset)
+            for name, track in self.tracks.items():
+                if name.endswith("_x"):
+                    track.peaks.reset()
 
     @property
     def n(self) -> int:

@@ -11,6 +11,17 @@ from PySide6 import QtGui
 class LossAxis(pg.AxisItem):
     """A y axis whose log scale labels only decades (and 2, 5 on short spans): minor labels would collide."""
 
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph API)
+        """pyqtgraph's tick levels, each value in the first level that has it only: on a log axis of under
+        2.5 decades the minor level repeats the decades, and their labels were drawn twice (twice in an SVG)."""
+        seen: set = set()
+        levels = []
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            fresh = [v for v in values if round(float(v), 9) not in seen]
+            seen.update(round(float(v), 9) for v in values)
+            levels.append((spacing, fresh))
+        return levels
+
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
         """Labels for log ticks: as many as fit the axis' height, at even steps (blank for the rest).
 

@@ -13,11 +13,13 @@ from .ghosts import GhostLayer, fill_ghost_menu, ghost_button, snapshot  # noqa:
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
 from ...core.floors import Floor, headline
-from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
+from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen  # noqa: F401
+from .view_rule import batch_floor_offset, first_zero, run_floor, unit_of, zero_note
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
 BAND_RGBA = (0, 114, 178, 45)
-LIVE_MARKERS = 200  # clamped markers on a decimated (long) run: where clamping happens, not every point
+LIVE_MARKERS = 60  # clamped markers on a decimated (long) run: where clamping happens, not every point
+ZERO_COLOUR = "#7a7a7a"
 
 
 class LivePlot(PlotBase):
@@ -43,6 +45,9 @@ class LivePlot(PlotBase):
         self.clamped = self.clamp_item(CLAMP_COLOUR, name="≤ 0, clamped")
         self.floor = self.floor_line(FLOOR_COLOUR, " ")  # the tightest exact-or-bound floor
         self.floor.setVisible(False)
+        self.zero = None  # made when a run reaches 0: a vertical line there (a point in time, not a level)
+        self.zero_at: int | None = None  # index of the first batch whose loss reached 0
+        self._zero_checked = 0
         self.other_floors: list[tuple[pg.InfiniteLine, float]] = []  # every other floor, labelled with its claim
         self.decimated = False  # whether the last redraw drew the min/max envelope rather than every point
         self.redraw_s = 0.0     # smoothed cost of one frame: redraw() plus the paint it causes
@@ -55,7 +60,11 @@ class LivePlot(PlotBase):
 
     def start_run(self, info: dict) -> None:
         """Clear and set up for a new run: info has floor, floor_exact, label, batches_per_epoch (loss, recent_window)."""
+        # The new run's unit owns the main panel before the last run becomes a ghost: a ghost of another unit
+        # goes to a panel of its own (never two units on one axis).
+        self.unit = unit_of(str(info.get("loss", "")))
         self.clear()
+        self.clear_readout()  # the last run's readout does not describe this one
         # A new run's first points should show at once, not at the last run's slowest paced rate.
         self.pacing.reset_rate()
         self._info = dict(info)
@@ -80,6 +89,10 @@ class LivePlot(PlotBase):
         self._info["floors"] = list(floors)
         self._info["floor"] = top.value if top else None
         self._info["floor_exact"] = bool(top and top.claim == "exact")
+        # One floor per run for excess, the same for every curve; the axis names it (view_rule.run_floor).
+        _, title = run_floor(parsed)
+        self.floor_titles = {self.unit: title}
+        self._update_floor_offset()
         text = floor_text(top.value, top.claim == "exact", top.name, top.claim) if top else "no floor"
         self.floor.label.setFormat(text)
         # setFormat only redraws a visible label: a line hidden by the last run (floor 0 on log) kept its old text.
@@ -106,7 +119,24 @@ class LivePlot(PlotBase):
 
     def append_floors(self, floors) -> None:
         """Add the batch floors of the chunk about to be appended (BCE runs; the worker's sigFloors)."""
+        first = self.series.floors.n == 0
         self.series.floors.extend(floors)
+        if first:
+            self._update_floor_offset()
+
+    def _update_floor_offset(self) -> None:
+        """Batch floors raised to average to the run's floor: recent and epoch means then agree in excess."""
+        s = self.series
+        held = s.floors.view() if s.floors.n else None
+        s.set_floor_offset(batch_floor_offset(self._info.get("floors"), held, self._info.get("floor")))
+
+    def set_result(self, eval_loss: float | None, final_loss: float | None, run_id: int | None = None) -> None:
+        """A stored run's eval and final loss: the number its ghost shows (eval, else final). The run is the
+        live one, or (run_id of an earlier run: a rerun started first) the ghost it already became."""
+        if run_id is None or self._info.get("run_id") == run_id:
+            self._info["eval_loss"], self._info["final_loss"] = eval_loss, final_loss
+        else:
+            self.ghosts.set_result(run_id, eval_loss, final_loss)
 
     def floor_count(self) -> int:
         """How many per-batch floors the plot holds (0 for runs without them)."""
@@ -146,6 +176,7 @@ class LivePlot(PlotBase):
             self.ghosts.add(snapshot(self.series, self._info, self._per_epoch()))
         self.series.clear()
         self._epoch_rows.n = 0
+        self.zero_at, self._zero_checked = None, 0
         self.redraw()
 
     # ---------------------------------------------------------------- when to redraw
@@ -170,6 +201,38 @@ class LivePlot(PlotBase):
 
     def _x_of(self, idx: np.ndarray) -> np.ndarray:
         return self.series.x_of(idx, self.x_axis, self._per_epoch())
+
+    def map_x_range(self, x_range, old: str, new: str):
+        """The zoomed stretch of the run on the new x axis (by the batches under it)."""
+        s = self.series
+        if not s.n:
+            return None
+        idx = [int(np.clip(s.index_of(x, old, self._per_epoch()), 0, s.n - 1)) for x in x_range]
+        lo, hi = s.x_of(np.array(idx), new, self._per_epoch())
+        return (float(lo), float(hi)) if hi > lo else None
+
+    def _find_zero(self) -> None:
+        """Look for the first batch that reached 0 among the batches not searched yet."""
+        s = self.series
+        if self.zero_at is None and self._zero_checked < s.n:
+            hit = first_zero(s.losses.view()[self._zero_checked:s.n])
+            self.zero_at = None if hit is None else self._zero_checked + hit
+            self._zero_checked = s.n
+
+    def _place_zero(self) -> None:
+        self._find_zero()
+        shown = self.zero_at is not None
+        if self.zero is None:
+            if not shown:
+                return
+            self.zero = self.zero_line(ZERO_COLOUR)
+        self.zero.setVisible(shown)
+        if shown:
+            self.zero.setPos(float(self._x_of(np.array([self.zero_at]))[0]))
+            text = zero_note(int(self.series.steps.view()[self.zero_at]))
+            if self.zero.label.format != text:
+                self.zero.label.setFormat(text)
+                self.zero.label.setText(text)
 
     def _span(self) -> tuple[int, int]:
         """Batch indices in view: all while x auto-ranges, else those under the zoomed x range (± 1)."""
@@ -203,15 +266,21 @@ class LivePlot(PlotBase):
         name = f"{self.run_name}: " if getattr(self, "run_name", "") else ""
         self.recent_curve.opts["name"] = f"{name}recent mean ({self.smoothing} batches)"
         self._redraw_epochs(self._info.get("floor"), tiny)
+        self._place_zero()
         self.place_floor(self.floor, self._info.get("floor"), x)
         for line, value in self.other_floors:
             self.place_floor(line, value, x)
         self._relabel_legend()
         if hasattr(self, "ghosts"):
             self.ghosts.redraw()
+            self.refit()
         # Settle auto-range now, not in the scene's paint preparation: a range change there moves the
         # axes and asks for a second paint of the whole plot (seen: ~3 paints per redraw).
         self.plot_item.vb.prepareForPaint()
+        if hasattr(self, "ghosts"):
+            for w in self.extra_panels.values():
+                w.getPlotItem().vb.prepareForPaint()
+            self.ghosts.place_labels()  # where the settled ranges put the floors' labels and the curves
         self.redraw_s = 0.7 * self.redraw_s + 0.3 * (time.perf_counter() - t0)
 
     def _legend_clamped(self, shown: bool) -> None:

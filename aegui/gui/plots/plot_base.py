@@ -10,19 +10,22 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .log_axis import LossAxis  # noqa: F401 - plot_base.LossAxis stays importable
+from .follow_range import CoverViewBox
+from .view_rule import UNIT_OF, ZERO_BELOW, axis_label, x_cover
 
 # Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
 INK, MUTED, GRID_ALPHA = "#2b2b2b", "#8a8a8a", 0.18
 CLAMP_COLOUR = "#C0392B"
 X_AXES = ("batch", "epoch", "seconds")
-UNITS = {"bce": "loss (nats)", "bce_logits": "loss (nats)", "mse": "loss (mean squared error)",
-         "l1": "loss (mean absolute error)"}
+# kind → axis label, from the one view rule (view_rule.py): an axis names exactly one unit.
+UNITS = {kind: axis_label(unit) for kind, unit in UNIT_OF.items()}
 
 
 def clamp_level(y: np.ndarray) -> float:
-    """Where values ≤ 0 are drawn on a log scale: a decade under the smallest positive value."""
-    pos = y[(y > 0) & np.isfinite(y)]
+    """Where values ≤ 0 are drawn on a log scale: a decade under the smallest positive value (an underflowed
+    one, ≤ ZERO_BELOW, does not count: it pulled the axis down to 1e-43)."""
+    pos = y[(y > ZERO_BELOW) & np.isfinite(y)]
     return max(float(pos.min()) / 10.0, 1e-12) if pos.size else 1e-12
 
 
@@ -143,39 +146,124 @@ def style_axes(plot_item: pg.PlotItem, point_size: float) -> None:
 
 
 class PlotBase(QtWidgets.QWidget):
-    """A themed PlotItem with log / excess / x-axis / smoothing controls and a hover readout."""
+    """A themed PlotItem with log / excess / x-axis / smoothing controls and a hover readout.
+
+    Never two units on one axis (view_rule): the main panel holds runs of one unit (`unit`); runs of another
+    unit go to a panel of their own (panel()), stacked under it and sharing its x range.
+    """
 
     sigViewChanged = QtCore.Signal()
-    view_box_class = pg.ViewBox  # the live plot's follows the run in steps
+    view_box_class = CoverViewBox  # the live plot's follows the run in steps
     legend_columns = 3
 
     def __init__(self, parent=None, controls: bool = True, smoothing: int = 1):
         super().__init__(parent)
         self.log, self.excess, self.x_axis, self.smoothing = True, False, "batch", smoothing
         self.y_unit = "loss"
+        self.unit: str | None = None      # the main panel's unit; None until a run says
+        self.floor_titles: dict = {}      # unit → which floor excess subtracts there ('model floor', …)
+        self.extra_panels: dict[str, TimedPlotWidget] = {}  # unit → a stacked panel for runs of that unit
         self.plot_widget = TimedPlotWidget(background="w", axisItems={"left": LossAxis("left")},
                                            viewBox=self.view_box_class())
         self.plot_item = self.plot_widget.getPlotItem()
+        self.plot_item.vb.cover = self._extra_x_bounds
         self._style_plot()
         self.readout = QtWidgets.QLabel(" ")
         self.readout.setStyleSheet(f"color: {MUTED};")
+        # A long readout must not widen the pane for good (seen: the first hover pushed the reconstruction out).
+        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumWidth(0)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         if controls:
             layout.addLayout(self._build_controls())
+        self.panel_box = QtWidgets.QWidget()
+        panels = QtWidgets.QVBoxLayout(self.panel_box)
+        panels.setContentsMargins(0, 0, 0, 0)
+        panels.setSpacing(0)
+        panels.addWidget(self.plot_widget, 3)
         # An empty plot shows meaningless axes (log 2..9): until there is data, a hint says what to do.
-        self.stack = hinted_stack(self.plot_widget, "")
+        self.stack = hinted_stack(self.panel_box, "")
         self.hint_label = self.stack.hint_label
-        self.stack.setCurrentWidget(self.plot_widget)  # the plot until set_hint asks for the hint
+        self.stack.setCurrentWidget(self.panel_box)  # the plot until set_hint asks for the hint
         layout.addWidget(self.stack, 1)
         self._mouse = pg.SignalProxy(self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+        self.plot_widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        """Clear the hover readout when the mouse leaves the plot: a stale one reads as the current value."""
+        if event.type() == QtCore.QEvent.Type.Leave:
+            self.clear_readout()
+        return super().eventFilter(obj, event)
+
+    def clear_readout(self) -> None:
+        """Empty the hover readout."""
+        self.readout.setText(" ")
+
+    # ---------------------------------------------------------------- stacked panels, one unit each
+
+    def panel(self, unit: str | None) -> pg.PlotItem:
+        """The PlotItem that draws runs of `unit`: the main one for the main unit, else a stacked panel."""
+        if unit is None or unit == self.unit or self.unit is None:
+            return self.plot_item
+        widget = self.extra_panels.get(unit)
+        if widget is None:
+            widget = TimedPlotWidget(background="w", axisItems={"left": LossAxis("left")})
+            pi = widget.getPlotItem()
+            self._style_item(pi)
+            pi.setLogMode(x=False, y=self.log)
+            pi.setXLink(self.plot_item)
+            pi.vb.enableAutoRange(x=False)  # x follows the main panel, whose range covers every panel's runs
+            self.panel_box.layout().addWidget(widget, 2)
+            self.extra_panels[unit] = widget
+            self._update_labels()
+        widget.setVisible(True)
+        return widget.getPlotItem()
+
+    def keep_panels(self, units) -> None:
+        """Remove the stacked panels of units not in `units` (their items go with them)."""
+        for unit in [u for u in self.extra_panels if u not in set(units)]:
+            widget = self.extra_panels.pop(unit)
+            pi = widget.getPlotItem()
+            getattr(self, "_left_labels", {}).pop(id(pi), None)
+            pi.setXLink(None)  # before it goes: the main panel's range signal must not reach a deleted view
+            pi.clear()
+            widget.hide()
+            self.panel_box.layout().removeWidget(widget)
+            widget.close()
+            widget.deleteLater()
+            self._update_labels()
+
+    def panel_items(self) -> list[pg.PlotItem]:
+        """Every panel's PlotItem, the main one first."""
+        return [self.plot_item] + [w.getPlotItem() for w in self.extra_panels.values()]
+
+    def panel_units(self) -> list:
+        """The unit of each panel, the main one first (one unit per axis)."""
+        return [self.unit] + list(self.extra_panels)
+
+    def _extra_x_bounds(self) -> tuple[float, float] | None:
+        """x bounds of what the stacked panels draw: the main panel's auto-range covers them too."""
+        # From the items' whole data: clipped to view, their bounds would be the linked range itself.
+        return x_cover(item.getOriginalDataset()[0] for w in self.extra_panels.values()
+                       for item in w.getPlotItem().items
+                       if isinstance(item, pg.PlotDataItem) and item.isVisible())
+
+    def refit(self) -> None:
+        """Redo auto-range after the stacked panels' data changed (the main panel does not see them change)."""
+        if not self.extra_panels:
+            return  # the main panel follows its own items
+        if self.plot_item.vb.autoRangeEnabled()[0]:
+            self.plot_item.vb.updateAutoRange()
+        for w in self.extra_panels.values():
+            w.getPlotItem().vb.updateAutoRange()
 
     def set_hint(self, text: str | None) -> None:
         """Show a centred hint instead of the plot (empty plot), or the plot again (None)."""
         if text:
             self.hint_label.setText(text)
-        self.stack.setCurrentWidget(self.hint_label if text else self.plot_widget)
+        self.stack.setCurrentWidget(self.hint_label if text else self.panel_box)
 
     def hint(self) -> str | None:
         """The hint shown instead of the plot, or None while the plot shows."""
@@ -183,6 +271,16 @@ class PlotBase(QtWidgets.QWidget):
 
     def _style_plot(self) -> None:
         pi = self.plot_item
+        self._style_item(pi)
+        # The legend sits under the x axis, in the plot's own layout: inside the view it hid curves and floors.
+        self.legend = pg.LegendItem(colCount=self.legend_columns, labelTextColor=INK, labelTextSize="9pt",
+                                    verSpacing=-6, horSpacing=18)
+        pi.layout.addItem(self.legend, 4, 1)
+        pi.legend = self.legend  # items added with a name join it, as with addLegend
+        self._update_labels()
+
+    @staticmethod
+    def _style_item(pi: pg.PlotItem) -> None:
         pi.setDownsampling(auto=True, mode="peak")  # must be set here: plot() keywords are overridden
         pi.setClipToView(True)
         pi.setLogMode(x=False, y=True)
@@ -194,12 +292,6 @@ class PlotBase(QtWidgets.QWidget):
         # Files are drawn uncached (figures/render.py, draw_uncached).
         for name in ("left", "bottom"):
             pi.getAxis(name).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        # The legend sits under the x axis, in the plot's own layout: inside the view it hid curves and floors.
-        self.legend = pg.LegendItem(colCount=self.legend_columns, labelTextColor=INK, labelTextSize="9pt",
-                                    verSpacing=-6, horSpacing=18)
-        pi.layout.addItem(self.legend, 4, 1)
-        pi.legend = self.legend  # items added with a name join it, as with addLegend
-        self._update_labels()
 
     def _build_controls(self) -> QtWidgets.QHBoxLayout:
         row = QtWidgets.QHBoxLayout()
@@ -240,7 +332,8 @@ class PlotBase(QtWidgets.QWidget):
     def set_log(self, on: bool) -> None:
         """Log (True) or linear (False) y axis."""
         self.log = bool(on)
-        self.plot_item.setLogMode(x=False, y=self.log)
+        for pi in self.panel_items():
+            pi.setLogMode(x=False, y=self.log)
         self._changed()
 
     def set_excess(self, on: bool) -> None:
@@ -252,35 +345,89 @@ class PlotBase(QtWidgets.QWidget):
         """Show batch, epoch or seconds on the x axis."""
         if axis not in X_AXES:
             raise ValueError(f"x axis {axis!r}: must be one of {', '.join(X_AXES)}")
-        if axis != self.x_axis:
-            # A zoomed range is in the old axis' units: read in the new ones it cut the curves short.
-            self.plot_item.enableAutoRange()
+        zoom = None
+        if axis != self.x_axis and not self.plot_item.vb.autoRangeEnabled()[0]:
+            # A zoomed range is in the old axis' units: carried over to the new ones, so the zoom stays.
+            zoom = self.map_x_range(self.plot_item.vb.viewRange()[0], self.x_axis, axis)
         self.x_axis = axis
-        self._changed()
+        if zoom is not None:  # before the redraw: the live plot draws the batches under the range
+            self.plot_item.vb.setXRange(*zoom, padding=0)
+        self._changed(keep_x=zoom is not None)
+
+    def map_x_range(self, x_range, old: str, new: str):
+        """The same stretch of the run(s) on the new x axis; None when the plot cannot tell (zoom then resets)."""
+        return None
 
     def set_smoothing(self, window: int) -> None:
         """Window (batches) of the rolling mean drawn; 1 for none."""
         self.smoothing = max(1, int(window))
         self._changed()
 
-    def _changed(self) -> None:
+    def _changed(self, keep_x: bool = False) -> None:
         self._sync_controls()
         self._update_labels()
         self.redraw()
-        self.plot_item.enableAutoRange()
+        if keep_x:
+            self.plot_item.enableAutoRange(x=False, y=True)
+        else:
+            self.plot_item.enableAutoRange()
+        for w in self.extra_panels.values():
+            w.getPlotItem().enableAutoRange(x=False, y=True)
+        self.refit()
         self.sigViewChanged.emit()
 
     def _update_labels(self) -> None:
         style = {"color": INK, "font-size": "11pt"}
-        left = f"{self.y_unit} − floor" if self.excess else self.y_unit
-        self.plot_item.setLabel("left", left, **style)
+        if self.unit is not None:
+            left = axis_label(self.unit, self.excess, self.floor_titles.get(self.unit))
+        else:  # a caller that set y_unit itself (a figure's panel): say which floor in excess mode too
+            title = next(iter(self.floor_titles.values()), "floor")
+            left = self.y_unit.replace("loss", f"loss − {title}", 1) if self.excess else self.y_unit
+        short = left if self.unit is None else axis_label(self.unit, self.excess,
+                                                          self.floor_titles.get(self.unit), short=True)
+        self._fit_left(self.plot_item, (left, short, short.replace("loss − ", "− ").replace("loss (", "(")), style)
         bottom = {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis]
-        self.plot_item.setLabel("bottom", bottom, **style)
+        self.plot_item.setLabel("bottom", "" if self.extra_panels else bottom, **style)  # shared x: named once, last
+        for unit, w in self.extra_panels.items():
+            self._label_panel(w.getPlotItem(), unit)
+
+    def _fit_left(self, pi: pg.PlotItem, texts: tuple, style: dict) -> None:
+        """Set pi's y label to the longest of texts that fits, and refit it whenever the panel's height changes."""
+        if not hasattr(self, "_left_labels"):
+            self._left_labels: dict[int, tuple] = {}
+        if id(pi) not in self._left_labels:
+            pi.vb.sigResized.connect(self._refit_labels)
+        self._left_labels[id(pi)] = (pi, texts, style)
+        _set_fitting_label(pi, texts, style)
+
+    def _refit_labels(self, *_args) -> None:
+        """A panel's height changed: its y label may now fit whole, or need its shorter form (left labels only:
+        relabelling the bottom axis here would resize the panel again)."""
+        for pi, texts, style in list(getattr(self, "_left_labels", {}).values()):
+            try:
+                _set_fitting_label(pi, texts, style)
+            except (RuntimeError, AttributeError):  # a removed panel's items are gone
+                pass
+
+    def _label_panel(self, pi: pg.PlotItem, unit: str) -> None:
+        style = {"color": INK, "font-size": "9.5pt"}  # a low panel: 11 pt labels were cut off
+        # A stacked panel is low: its unit's short name fits where 'mean squared error' was cut off.
+        short = axis_label(unit, self.excess, self.floor_titles.get(unit), short=True)
+        self._fit_left(pi, (short, short.replace("loss − ", "− ").replace("loss (", "(")), style)
+        pi.setLabel("bottom", {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis], **style)
 
     def transform(self, y: np.ndarray, floor: float | None, tiny: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Display values of y for the current mode, and the mask of points clamped for the log scale."""
-        y = self.shifted(y, floor)
+        """Display values of y for the current mode, and the mask of points clamped for the log scale.
+
+        On a log axis a loss that reached 0 (≤ ZERO_BELOW) is a gap, not a level: the plot marks where it
+        happened instead (view_rule.first_zero). Other values ≤ 0 (below the floor in excess mode) are clamped.
+        """
+        raw = np.asarray(y, dtype=np.float64)
+        y = self.shifted(raw, floor)
         if self.log:
+            zero = np.isfinite(raw) & (raw <= ZERO_BELOW) & (raw >= 0)
+            if zero.any():
+                y = np.where(zero, np.nan, y)
             return clamp_for_log(y, tiny)
         return y, np.zeros(y.shape, dtype=bool)
 
@@ -292,13 +439,14 @@ class PlotBase(QtWidgets.QWidget):
         return y
 
     def floor_line(self, colour: str, label: str | None, claim: str = "exact",
-                   position: float = 0.03) -> pg.InfiniteLine:
-        """A horizontal line for a floor, styled by its claim (CLAIM_STYLES), added to the plot."""
+                   position: float = 0.03, pi: pg.PlotItem | None = None) -> pg.InfiniteLine:
+        """A horizontal line for a floor, styled by its claim (CLAIM_STYLES), added to the plot (or panel pi)."""
         opts = {"position": position, "color": colour, "anchors": BELOW_LINE, "fill": pg.mkBrush(255, 255, 255, 200)}
         p = pen(colour, 1.4)
         p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES["exact"])[1])
         line = pg.InfiniteLine(angle=0, pen=p, movable=False, label=label, labelOpts=opts if label else None)
-        self.plot_item.addItem(line, ignoreBounds=True)
+        (pi or self.plot_item).addItem(line, ignoreBounds=True)
+        line.panel = pi or self.plot_item
         return line
 
     def place_floor(self, line: pg.InfiniteLine, value: float | None, x: np.ndarray | None = None) -> None:
@@ -310,21 +458,34 @@ class PlotBase(QtWidgets.QWidget):
         if not hasattr(line, "anchor"):
             # InfiniteLine bounds are (0, 0): an invisible two-point curve pulls auto-range to the floor instead.
             line.anchor = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
-            self.plot_item.addItem(line.anchor)
+            getattr(line, "panel", self.plot_item).addItem(line.anchor)
         span = x is not None and len(x) > 0 and show
         line.anchor.setData([x[0], x[-1]] if span else [], [value, value] if span else [])
 
-    def clamp_item(self, colour: str = CLAMP_COLOUR, name: str | None = None) -> pg.PlotDataItem:
-        """Markers for points clamped to show on the log scale (so none are silently dropped)."""
-        item = pg.PlotDataItem(pen=None, symbol="t", symbolSize=7, symbolPen=pg.mkPen(colour),
+    def clamp_item(self, colour: str = CLAMP_COLOUR, name: str | None = None,
+                   pi: pg.PlotItem | None = None) -> pg.PlotDataItem:
+        """Markers for points clamped to show on the log scale (so none are silently dropped): small, few."""
+        item = pg.PlotDataItem(pen=None, symbol="t", symbolSize=5, symbolPen=pg.mkPen(colour),
                                symbolBrush=pg.mkBrush(colour), name=name)
-        self.plot_item.addItem(item)
+        (pi or self.plot_item).addItem(item)
         return item
+
+    def zero_line(self, colour: str, label: bool = True, pi: pg.PlotItem | None = None) -> pg.InfiniteLine:
+        """A dotted vertical line where a run reached 0 (hidden until placed); labelled 'reached 0 at batch N'."""
+        p = pen(colour, 1.2)
+        p.setStyle(QtCore.Qt.PenStyle.DotLine)
+        opts = {"position": 0.92, "color": colour, "anchors": [(0, 0), (0, 0)], "fill": pg.mkBrush(255, 255, 255, 200)}
+        line = pg.InfiniteLine(angle=90, pen=p, movable=False, label=" " if label else None,
+                               labelOpts=opts if label else None)
+        line.setVisible(False)
+        (pi or self.plot_item).addItem(line, ignoreBounds=True)
+        return line
 
     def _on_mouse(self, event) -> None:
         pos = event[0]
         vb = self.plot_item.vb
         if not self.plot_item.sceneBoundingRect().contains(pos):
+            self.clear_readout()
             return
         p = vb.mapSceneToView(pos)
         y = 10 ** p.y() if self.log else p.y()
@@ -336,3 +497,18 @@ class PlotBase(QtWidgets.QWidget):
 
     def redraw(self) -> None:
         """Push data to the items (subclasses)."""
+
+
+def _set_fitting_label(pi: pg.PlotItem, texts, style: dict) -> None:
+    """The left label: the first of texts (longest first) that fits the panel's height, else the last. A low
+    panel, at 2× or in the narrow comparison pane, cut 'loss (nats)' to 'loss (nat'."""
+    if pi.vb is None:
+        return  # the panel was removed
+    font = QtGui.QFont()
+    font.setPointSizeF(float(str(style.get("font-size", "11pt")).rstrip("pt")))
+    metrics = QtGui.QFontMetricsF(font)
+    room = pi.vb.height() if pi.vb.height() > 0 else float("inf")
+    text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), texts[-1])
+    axis = pi.getAxis("left")
+    if axis.labelText != text or not axis.label.isVisible():
+        pi.setLabel("left", text, **style)

@@ -74,7 +74,8 @@ class FileCommands:
         if not any(c.row is not None for c in view.cells):
             self._say("Run a grid first (Run ▸ Grid…, Ctrl+G); its finished cells are what gets saved")
             return
-        names = ["grid"] + [c.row.group_name or "" for c in view.cells if c.row is not None][:1]
+        group = next((c.row.group_name for c in view.cells if c.row is not None and c.row.group_name), "")
+        names = [group if group.lower().startswith("grid") else f"grid {group}".strip()]  # not 'grid_vs_grid-…'
         path, chosen = ask_save(self.window, "Save grid image", default_path(names, ".png", "grid"),
                                 "PNG image (*.png);;SVG image (*.svg)")
         if not path:

@@ -7,9 +7,6 @@ import html
 from PySide6 import QtCore, QtGui, QtWidgets
 
 ANSWER_URL = "https://stats.stackexchange.com/a/441767"
-# The seed answer's experiments in the order that tells its story: zero, the BCE stall, zero again, bottlenecks.
-TOUR = ("linear-mse-uniform", "sigmoid-bce-uniform", "sigmoid-bce-bernoulli", "logits-bce-bernoulli",
-        "bottleneck-iid", "bottleneck-redundant", "deep-leaky-mse-uniform", "question-relu-bce-uniform")
 TOUR_INTRO = ("Turn on <b>Rerun on toggle</b>, run the first experiment, then toggle one thing at a time: each "
               "run stays in the plot as a faint labelled curve, so the next one reads against it.")
 
@@ -36,7 +33,9 @@ class TourDialog(QtWidgets.QDialog):
         self.list = QtWidgets.QListWidget()
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for n, key in enumerate([k for k in TOUR if k in presets] + [k for k in presets if k not in TOUR], 1):
+        # The preset list's own order (it tells the seed's story): one order, so "the saturated preset" and
+        # the numbers here are the ones in the Preset box.
+        for n, key in enumerate(presets, 1):
             item = QtWidgets.QListWidgetItem(f"{n}. {presets[key].title}: {presets[key].claim}")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, key)
             self.list.addItem(item)
@@ -89,7 +88,8 @@ def show_shortcuts(window) -> QtWidgets.QMessageBox:
     box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(window),
                                 QtWidgets.QMessageBox.StandardButton.Close, window)
     box.setTextFormat(QtCore.Qt.TextFormat.RichText)
-    box.open()
+    box.setModal(False)
+    box.show()
     return box
 
 
@@ -97,5 +97,6 @@ def show_tour(window) -> TourDialog:
     """The 'What to try' tour, non-modal; Load applies the preset in the panels."""
     dialog = TourDialog(window.panels.presets, window)
     dialog.sigPreset.connect(window.panels.apply_preset)
-    dialog.open()
+    dialog.setModal(False)  # its first line says to use the toolbar's Rerun on toggle: the window stays usable
+    dialog.show()
     return dialog

@@ -24,8 +24,8 @@ from ..results import ResultsPane
 SPLITTERS = ("main_split", "right_split", "top_split", "bottom_split")
 MAX_DEFAULT = (1600, 1000)
 LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
-             "Dashed lines will show how low the loss can go: the lowest your data allows, and the\n"
-             "lowest this model can reach, each labelled with what it claims.")
+             "Dashed lines will show how low the loss can go: the lowest your data allows, and the "
+             "lowest this model can reach, each labelled with what it claims.")  # wrapped by the label
 # Plain words, no x̂: this font draws the combining hat over the wrong letter (seen under Xvfb).
 RECON_HINT = ("While a run trains, each input is drawn here joined to its reconstruction, "
               "a few times a second.\n\nWith a bottleneck, the codes show beside it.")

@@ -23,6 +23,7 @@ from ..banner import banner_html
 from ..figures.open_figure import FigureDropFilter, launch_refusal
 from ..grid.run import GridPanel
 from ..panels import ConfigPanels
+from ..plots.comparison_plot import MAX_CURVES
 from ..plots.loss_plot import ComparisonPlot, LivePlot
 from ..plots.recon_view import ReconstructionView
 from ..results import ResultsPane
@@ -219,8 +220,9 @@ class MainWindow(QMainWindow):
         """Overlay the given stored runs in the comparison plot."""
         if self.closed:  # the pane's store is closed; tearing down the table still reports selections
             return
-        pairs = self.results.rows_and_losses(run_ids)
-        self.comparison.set_runs(pairs)
+        # Only the curves drawn are read: selecting all of a 10,000-run store must not load every curve.
+        pairs = self.results.rows_and_losses(list(run_ids)[:MAX_CURVES])
+        self.comparison.set_runs(pairs, total=len(run_ids))
         self.comparison.set_hint(None if pairs else COMPARE_HINT)
 
     def on_warm_up(self, info: dict) -> None:
@@ -253,5 +255,7 @@ class MainWindow(QMainWindow):
         save_settings(self)
         QSettings().setValue("config", config_io.to_json(self.panels.config()))
         self.runner.shutdown()
+        from ...core.standby import stop_server
+        stop_server()  # the standby training process, where runs are spawned
         self.results.close_store()
         super().closeEvent(event)

@@ -22,6 +22,25 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def plural(n: int, word: str) -> str:
+    """'1 epoch', '2 epochs', '1,000 batches'."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def end_words(end) -> tuple[str, str]:
+    """How a run ended, in plain words: the progress bar's short text and the status line's sentence
+    ('stopped: loss below tol', 'Stopped: loss below tol after 705 batches'), never the stop reason's id."""
+    epochs, batches = plural(int(end.epochs), "epoch"), plural(int(end.batches), "batch")
+    batches = batches.replace("batchs", "batches")
+    short, sentence = {
+        "tol": ("stopped: loss below tol", f"Stopped: loss below tol after {batches}"),
+        "max_epochs": (f"finished: {epochs}", f"Finished: {epochs}, {batches}"),
+        "cancelled": (f"cancelled after {epochs}", f"Cancelled after {epochs} ({batches})"),
+        "diverged": (f"diverged after {batches}", f"Diverged after {batches}: the loss left the finite numbers"),
+    }.get(end.stop_reason, (f"ended: {end.stop_reason}", f"Ended ({end.stop_reason}) after {batches}"))
+    return short, sentence
+
+
 class RunStatus:
     """Permanent status-bar widgets for the current run; fed by the window from the worker's chunks."""
 
@@ -43,8 +62,7 @@ class RunStatus:
             bar.addPermanentWidget(w)
         self.epochs = self.batches_per_epoch = 1
         self._pending: tuple[int, float] | None = None
-        self.paused_s = 0.0  # time spent paused so far: not training, so not in elapsed, rate or ETA
-        self._paused_at: float | None = None
+        self._paused_at: float | None = None  # the stream's seconds leave out paused time already
         self._last: tuple[int, float] = (0, 0.0)
         self._timer = QTimer(bar)
         self._timer.setSingleShot(True)
@@ -70,24 +88,22 @@ class RunStatus:
         self.batches_per_epoch = max(1, int(info.get("batches_per_epoch", 1)))
         self.progress.setRange(0, self.epochs * self.batches_per_epoch)
         self.progress.setValue(0)
-        self.progress.setFormat(f"epoch 0 of {self.epochs}")
+        self.progress.setFormat(f"epoch 1 of {self.epochs}")  # the epoch training now, counted from 1
         note = info.get("device_note") or ""
         self.device.setText(f"device: {info.get('device', '?')}")
         self.device.setToolTip(note or "Where the run trains")
         self.rate.setText("")
         self.elapsed.setText("elapsed 0:00")
         self.eta.setText("")
-        self.paused_s, self._paused_at, self._last = 0.0, None, (0, 0.0)
+        self._paused_at, self._last = None, (0, 0.0)
 
     def set_paused(self, paused: bool) -> None:
-        """The run paused or resumed: pause time is left out of elapsed, rate and ETA."""
-        now = time.monotonic()
+        """The run paused or resumed (the stream's seconds leave pause time out of elapsed, rate and ETA)."""
         if paused and self._paused_at is None:
-            self._paused_at = now
+            self._paused_at = time.monotonic()
             self._flush()
             self.eta.setText("paused")
         elif not paused and self._paused_at is not None:
-            self.paused_s += now - self._paused_at
             self._paused_at = None
             self._show(*self._last)
 
@@ -105,10 +121,10 @@ class RunStatus:
 
     def _show(self, batches: int, seconds: float) -> None:
         self._last = (batches, seconds)
-        seconds = max(seconds - self.paused_s, 0.0)  # the run's clock kept going while it was paused
         total = self.epochs * self.batches_per_epoch
         self.progress.setValue(min(batches, total))
-        self.progress.setFormat(f"epoch {min(batches // self.batches_per_epoch, self.epochs)} of {self.epochs}")
+        # The epoch being trained, from 1: "epoch 0 of 4" read as nothing started.
+        self.progress.setFormat(f"epoch {min(batches // self.batches_per_epoch + 1, self.epochs)} of {self.epochs}")
         rate = batches / seconds if seconds > 0 else float("nan")
         self.rate.setText(f"{rate:,.0f} batches/s" if math.isfinite(rate) else "")
         self.elapsed.setText(f"elapsed {clock(seconds)}")
@@ -119,9 +135,11 @@ class RunStatus:
         else:
             self.eta.setText("ETA …")
 
-    def end(self, text: str) -> None:
-        """The run ended: say how, and clear the estimate."""
+    def end(self, text: str, batches: int | None = None) -> None:
+        """The run ended: say how (and, given, how many batches it trained), and clear the estimate."""
         self._timer.stop()
         self._flush()  # the last counts first, so the end text is not overwritten by a late update
+        if batches is not None:
+            self.progress.setValue(min(int(batches), self.progress.maximum()))
         self.progress.setFormat(text)
         self.eta.setText("")

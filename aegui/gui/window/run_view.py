@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 from ...core.summary import floor_fields
+from .run_status import end_words
 
 
 class RunView:
@@ -32,6 +33,20 @@ class RunView:
                              (runner.sigFinished, self._on_finished), (runner.sigFailed, self._on_failed),
                              (runner.sigEnded, self._on_ended)):
             signal.connect(slot)  # methods of GUI-thread objects: the relays arrive queued, in order
+        # A deleted run leaves the table's selection: its ghost goes too.
+        w.results.sigSelectionChanged.connect(self.forget_deleted_ghosts)
+
+    def forget_deleted_ghosts(self, *_args) -> None:
+        """Drop the live plot's ghosts of runs no longer in the store."""
+        store = self.window.results.store
+
+        def exists(run_id: int) -> bool:
+            try:
+                store.get_run(int(run_id))
+            except Exception:  # noqa: BLE001 - KeyError for a deleted run; a closed store keeps nothing either
+                return False
+            return True
+        self.window.live.ghosts.forget_missing(exists)
 
     def _on_started(self, info: dict) -> None:
         w = self.window
@@ -76,8 +91,9 @@ class RunView:
 
     def _on_finished(self, end) -> None:
         w = self.window
-        w.status.end(f"{end.stop_reason}: {end.epochs} epochs")
-        text = f"Run {end.stop_reason} after {end.batches:,} batches; final loss {end.final_loss:.4g}"
+        short, sentence = end_words(end)
+        w.status.end(short, end.batches)
+        text = f"{sentence}; final loss {end.final_loss:.4g}"
         w.say(text)
         w.idle(text + ". Select runs in the table to compare them; Ctrl+S saves the comparison.")
 
@@ -112,7 +128,9 @@ class RunView:
             row = None
         if row is None:
             return
-        fields = floor_fields(row.config, row.floors, row.eval_loss)
-        w.live.set_floors(fields["floors"])  # a model floor solved in the background is in the store now
+        fields = floor_fields(row.config, row.floors, row.eval_loss, row.saturated)
+        w.live.set_result(row.eval_loss, row.final_loss, run_id)  # its ghost will show the stored number, saying which
+        if w.live._info.get("run_id") in (None, run_id):  # not onto a rerun that has started meanwhile
+            w.live.set_floors(fields["floors"])  # a model floor solved in the background is in the store now
         why = fields["why_not_zero"] or "the run ended before its final model could be evaluated."
         w.ui.why.setText(f"<b>Why not zero?</b> {html.escape(why)}")

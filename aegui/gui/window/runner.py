@@ -28,7 +28,7 @@ class RunController(RunSignals):
         self.store_path = store_path
         self._thread: QThread | None = None
         self._worker: TrainWorker | None = None
-        self._next_config = None
+        self._next_config: tuple | None = None
         self._outcome = ""
 
     def is_running(self) -> bool:
@@ -85,6 +85,8 @@ class RunController(RunSignals):
 
     def _join(self) -> None:
         thread, self._thread, self._worker = self._thread, None, None
+        if thread is None:
+            return
         thread.quit()  # quit() directly: a queued quit would wait behind wait() and deadlock (see NOTES)
         thread.wait()
         thread.setParent(None)

@@ -34,7 +34,7 @@ class WheelGuard(QObject):
 def guard_wheel(root: QWidget) -> WheelGuard:
     """Give every spin box and combo box under root StrongFocus (no focus by wheel) and the WheelGuard."""
     guard = getattr(root, "_wheel_guard", None) or WheelGuard(root)
-    root._wheel_guard = guard
+    root._wheel_guard = guard  # type: ignore[attr-defined]  # kept alive with the widget it guards
     for widget in root.findChildren(QWidget):
         if isinstance(widget, GUARDED):
             widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

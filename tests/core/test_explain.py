@@ -1,0 +1,43 @@
+"""'Why not zero?' names round-off, bounds and zero truthfully (issue 17, points 5 and 6)."""
+
+import pytest
+
+from aegui.cli import main
+from aegui.core.explain import why_not_zero
+from aegui.core.floors import Floor
+
+DATA0 = Floor("data", 0.0, "lower bound", "")
+
+
+def test_a_run_at_zero_is_not_left_to_the_optimizer():
+    text = why_not_zero([DATA0, Floor("model", 0.0, "exact", "")], 0.0, "bce_logits", "an affine + sigmoid model")
+    assert "reached 0" in text and "optimizer" not in text
+
+
+def test_only_an_estimate_can_be_beaten_by_the_optimizer():
+    floors = [DATA0, Floor("model", 0.3, "exact", "")]
+    assert "beat" not in why_not_zero(floors, 0.29, "bce", "m")
+    assert "beat that estimate" in why_not_zero([DATA0, Floor("model", 0.3, "estimate", "")], 0.29, "bce", "m")
+
+
+def test_a_lower_bound_model_floor_is_worded_as_one():
+    text = why_not_zero([Floor("data", 0.5, "lower bound", ""), Floor("model", 0.505, "lower bound", "")],
+                        0.51, "bce", "a linear model with a 2-d code and a sigmoid")
+    assert "at least 0.005 is what" in text and "at most 0.005 is left to the optimizer" in text
+
+
+def test_round_off_is_named_where_saturated_outputs_hold_the_loss(capsys, data_dir):
+    # The saturated preset: lr 10 drives the logits past float32's sigmoid; gradient exactly zero.
+    import json
+    assert main(["run", "--preset", "sigmoid-bce-saturated", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "round-off" in out["why_not_zero"] and "saturated" in out["why_not_zero"]
+    assert "left to the optimizer" not in out["why_not_zero"] and "bce_logits" in out["why_not_zero"]
+    assert main(["show", str(out["run_id"])]) == 0  # stored: the results pane and `show` say it too
+    assert "round-off" in capsys.readouterr().out
+
+
+def test_bce_on_logits_never_reports_round_off(capsys, data_dir):
+    import json
+    assert main(["run", "--preset", "logits-bce-bernoulli", "--json"]) == 0
+    assert "round-off" not in json.loads(capsys.readouterr().out)["why_not_zero"]

@@ -1,0 +1,177 @@
+"""Issue 16: saved comparisons show whole runs, at journal sizes (8–9 pt text), as PNG, SVG and PDF, with
+both floors labelled, one precision rule, no duplicated ticks and lines that other SVG renderers draw alike."""
+
+import re
+
+import numpy as np
+import pytest
+from PySide6 import QtGui
+
+from aegui.core.store import RunStore
+from aegui.gui.figures import export
+from aegui.gui.figures.layout import build_figure
+from aegui.gui.figures.render import with_widget
+from tests.gui.fixtures_runs import decaying, synthetic, tiny
+
+
+@pytest.fixture
+def short_long(tmp_path):
+    """An MSE run of 705 batches and two BCE runs of 4,700: the short one in a panel of its own."""
+    store = RunStore(tmp_path / "runs.sqlite")
+    ids = [synthetic(store, tiny("mse", name="short mse"), decaying(705, 0.0) + 1e-3, 0.0),
+           synthetic(store, tiny("bce", name="long bce"), decaying(4700), 0.5),
+           synthetic(store, tiny("bce", "bernoulli", name="long bernoulli"), np.geomspace(0.7, 3e-5, 4700), 0.0)]
+    yield [(store.get_run(i), store.losses(i)) for i in ids]
+    store.close()
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 2, 0)])
+def test_every_panel_shows_the_longest_run_whole(qapp, short_long, order):
+    pairs = [short_long[i] for i in order]
+
+    def check(fig):
+        for plot in fig.panels:
+            lo, hi = plot.plot_item.vb.viewRange()[0]
+            assert lo <= 0 and 4699 <= hi < 4699 * 1.1
+    with_widget(lambda: build_figure(pairs, None), check)
+
+
+def _x_ticks(svg: str) -> set[str]:
+    return set(re.findall(r">(\d{3,4})</text>", svg))
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 2, 0)])
+def test_saved_svg_and_png_reach_the_end_of_the_longest_run(short_long, tmp_path, order):
+    pairs = [short_long[i] for i in order]
+    svg = export.save_comparison(pairs, tmp_path / "f.svg").read_text(encoding="utf-8")
+    assert "4000" in _x_ticks(svg) and "4500" in _x_ticks(svg)
+    png = export.save_comparison(pairs, tmp_path / "f.png", width=800)
+    image = QtGui.QImage(str(png))
+    assert image.width() == 800
+
+
+# ---------------------------------------------------------------- journal sizes, PDF, SVG renderers
+
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+
+from aegui.cli import main  # noqa: E402
+from aegui.core.floors import Floor  # noqa: E402
+
+
+@pytest.fixture
+def lesson(tmp_path):
+    """BCE on uniform data with both floors (data entropy 0.5004, model 0.5054) and an 8-seed MSE band."""
+    store = RunStore(tmp_path / "runs.sqlite")
+    bce = synthetic(store, tiny("bce", name="bce uniform"), decaying(3000, 0.5054), 0.5054)
+    store.set_floors(bce, [Floor("data", 0.5004, "lower bound", "entropy"), Floor("model", 0.5054, "exact", "t")])
+    rng = np.random.default_rng(1)
+    band = synthetic(store, tiny("mse", name="mse band", **{"training.seed": 3}),
+                     np.geomspace(0.2, 1e-6, 3000)[:, None] * (1 + 0.2 * rng.random((3000, 8))), 0.0)
+    yield [(store.get_run(i), store.losses(i)) for i in (bce, band)]
+    store.close()
+
+
+def _pt(widget) -> float:
+    return widget.font().pointSizeF()
+
+
+def test_a_column_figure_is_3_5_inches_with_8_to_9_pt_text(qapp, lesson):
+    def check(fig):
+        dpi = fig.logicalDpiX()
+        assert fig.width() == round(3.5 * dpi)
+        labels = fig.findChildren(QtWidgets.QLabel)
+        title = next(w for w in labels if w.text().startswith("Training loss"))
+        caption = labels[-1]
+        for w in (title, caption):
+            size = w.fontInfo().pointSizeF()
+            assert 8 <= size <= 9, (w.text()[:30], size)
+            assert w.width() >= fig.width() - 2 * fig.style.margin - 1  # wraps at the full width
+        for plot in fig.panels:
+            assert 8 <= plot.plot_item.getAxis("left").style["tickFont"].pointSizeF() <= 9
+            assert all(8 <= float(label.opts["size"].rstrip("pt")) <= 9 for _, label in plot.legend.items)
+    with_widget(lambda: build_figure(lesson, None, "column"), check)
+
+
+def test_a_column_png_is_written_at_its_dpi(lesson, tmp_path):
+    out = export.save_comparison(lesson, tmp_path / "c.png", size="column", dpi=300)
+    image = QtGui.QImage(str(out))
+    assert image.width() == 1050 and abs(image.dotsPerMeterX() * 0.0254 - 300) < 1
+    two = QtGui.QImage(str(export.save_comparison(lesson, tmp_path / "t.png", size="two-column", dpi=300)))
+    assert two.width() == 2160
+
+
+def test_pdf_is_vector_with_embedded_fonts_at_column_width(lesson, tmp_path):
+    out = export.save_comparison(lesson, tmp_path / "c.pdf", size="column")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert b"/FontFile2" in data or b"/FontFile3" in data or b"/FontFile " in data  # fonts embedded
+    width = float(re.search(rb"/MediaBox \[0 0 ([0-9.]+) ", data).group(1))
+    assert abs(width - 252) < 1  # 3.5 in
+    assert b"/Subtype /Image" not in data  # vectors, not a picture
+
+
+def test_a_narrow_png_keeps_its_text_size(lesson, tmp_path):
+    """'PNG width' at 800 px lays the figure out 800 px wide: the caption keeps its size, not scaled to 7 px."""
+    def check(fig):
+        assert fig.width() == 800
+    with_widget(lambda: build_figure(lesson, None, None, 800), check)
+
+
+def test_both_floors_drawn_and_labelled_without_a_box(qapp, lesson):
+    def check(fig):
+        nats = next(p for p in fig.panels if "nats" in p.plot_item.getAxis("left").labelText)
+        texts = {line.label.toPlainText() for line in nats.floor_lines}
+        assert texts == {"data floor 0.5 (lower bound)", "model floor 0.505 (exact)"}
+        for line in nats.floor_lines:
+            assert line.label.fill.style() == QtCore.Qt.BrushStyle.NoBrush  # no pale box over the curve
+    with_widget(lambda: build_figure(lesson, None), check)
+
+
+def test_caption_says_8_seeds_and_uses_three_significant_digits(lesson, tmp_path):
+    from aegui.gui.figures.layout import caption_html
+    text = caption_html(lesson, 20)
+    assert "8 seeds (3–10)" in text and "seed 3 " not in text
+    long_numbers = [n for n in re.findall(r"\d*\.\d+(?:e-?\d+)?", text) if len(n.split("e")[0].strip("0.").replace(".", "")) > 3]
+    assert not long_numbers
+
+
+def test_svg_has_no_duplicated_ticks_and_no_non_scaling_strokes(lesson, tmp_path):
+    text = export.save_comparison(lesson, tmp_path / "c.svg", size="column").read_text(encoding="utf-8")
+    assert 'width="88.9mm"' in text and "non-scaling-stroke" not in text
+    for body in re.findall(r"<g [^>]*>(.*?)</g>", text, re.S):
+        placed = re.findall(r'x="([^"]*)" y="([^"]*)"[^>]*>\s*([^<]*)</text>', body)
+        assert len(placed) == len(set(placed)), [p for p in placed if placed.count(p) > 1]
+
+
+def _ink(image: QtGui.QImage) -> int:
+    """How many pixels are not near-white: a measure of how thick the lines are drawn."""
+    image = image.convertToFormat(QtGui.QImage.Format.Format_Grayscale8)
+    buf = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(image.height(), -1)
+    return int((buf[:, :image.width()] < 200).sum())
+
+
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="librsvg2-bin not installed")
+def test_svg_draws_alike_in_qt_and_rsvg_convert(lesson, tmp_path):
+    svg = export.save_comparison(lesson, tmp_path / "c.svg", size="column")
+    png = export.save_comparison(lesson, tmp_path / "c.png", size="column", dpi=150)
+    subprocess.run(["rsvg-convert", "-d", "150", "-p", "150", str(svg), "-o", str(tmp_path / "r.png")], check=True)
+    qt, rsvg = QtGui.QImage(str(png)), QtGui.QImage(str(tmp_path / "r.png"))
+    assert abs(qt.width() - rsvg.width()) <= 2
+    ratio = _ink(rsvg) / _ink(qt)
+    assert 0.7 < ratio < 1.4, ratio  # before: lines hundreds of px thick in rsvg-convert
+
+
+def test_cli_export_size_and_pdf(data_dir, tmp_path, capsys):
+    store = RunStore(data_dir / "runs.sqlite")
+    run_id = synthetic(store, tiny("mse"), decaying(300, 0.0) + 1e-3, 0.0)
+    store.close()
+    out = tmp_path / "f.pdf"
+    assert main(["export", str(run_id), "--out", str(out), "--size", "column"]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    png = tmp_path / "f.png"
+    assert main(["export", str(run_id), "--out", str(png), "--size", "two-column", "--dpi", "200"]) == 0
+    assert QtGui.QImage(str(png)).width() == 1440
+    assert main(["export", str(run_id), "--out", str(png), "--size", "column", "--dpi", "5"]) == 2
