@@ -21,9 +21,26 @@ EXIT_INTERRUPTED = 130
 MAX_SEEDS = 64
 MAX_RUN_ID = 2**63 - 1
 
+def _strict(kind, pattern: str, name: str):
+    """A flag type like kind() that refuses what Python's own parser takes but people do not write as a number:
+    digit separators (`1_0` read as 10), and spaces inside."""
+    import re
+    form = re.compile(pattern)
+
+    def parse(text: str):
+        if not form.fullmatch(text.strip()):
+            raise ValueError(text)
+        return kind(text)
+    parse.__name__ = name  # argparse's message: "invalid int value: '1_0'"
+    return parse
+
+
+whole = _strict(int, r"[+-]?[0-9]+", "int")
+number = _strict(float, r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:inf|infinity|nan)", "float")
+
 # Every config field's flag, from the schema: {dest: (dotted path, type)}; None means "not given, keep the
 # preset's value".
-_TYPES = {"int": int, "optint": int, "float": float}
+_TYPES = {"int": whole, "optint": whole, "float": number}
 RUN_FLAGS = {f.dest: (f.path, _TYPES.get(f.kind, str)) for f in FIELDS}
 
 

@@ -53,6 +53,8 @@ def run_grid(args) -> int:
         try:
             check_out(args.out, (".png", ".svg"))  # before any training: exit 2 promises nothing stored
         except ExportError as exc:
+            if exc.environment:
+                raise
             raise UsageError(f"error: {exc}") from None
     cells = grid_configs(base, losses, datas, args.seeds, max_memory(args))
     store = open_store(args)
@@ -83,5 +85,7 @@ def _save(store, results, out: str, excess: bool) -> None:
     try:
         save_grid(store, results, out, excess=excess)
     except ExportError as exc:
+        if exc.environment:
+            raise  # a full disk: cli.main prints one line, exit 1
         raise UsageError(f"error: {exc}") from None
     print(f"saved {out}", file=sys.stderr)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import (EXIT_ENVIRONMENT, UsageError, check_run_id, finite, num, open_store, print_floors, print_json, printable,
-                     usage_errors)
+from .common import (EXIT_ENVIRONMENT, UsageError, check_run_id, finite, max_memory, num, open_store, print_floors,
+                     print_json, printable, usage_errors)
 from ..core.config_io import to_dict
 
 
@@ -70,7 +70,7 @@ def cmd_data(args) -> int:
     """Print a data file's card: what its values allow before any training."""
     from ..core.datacard import file_card
     with usage_errors():
-        card = file_card(args.file)
+        card = file_card(args.file, max_memory(args))  # the same memory guard as a run's
     if args.json:
         print_json(card.to_dict())
     else:

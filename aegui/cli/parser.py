@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_INVALID, RUN_FLAGS, UsageError, printable
+from .common import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_INVALID, RUN_FLAGS, UsageError, printable, whole
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,37 +55,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="train one run headless and store it")
     add_run_flags(run)
-    run.add_argument("--seeds", type=int, default=1, help="train N seeds at once as one batched model (1-64)")
+    run.add_argument("--seeds", type=whole, default=1, help="train N seeds at once as one batched model (1-64)")
     run.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
     fig = sub.add_parser("figure", help="list the runs a saved PNG or SVG figure carries")
     fig.add_argument("file")
     fig.add_argument("--json", action="store_true")
     grid = sub.add_parser("grid", help="train every loss × data combination (--loss mse,bce --data uniform,bernoulli)")
     add_run_flags(grid, grid=True)
-    grid.add_argument("--seeds", type=int, default=1, help="seeds per cell, trained as one batched model")
+    grid.add_argument("--seeds", type=whole, default=1, help="seeds per cell, trained as one batched model")
     grid.add_argument("--out", help="save the grid of plots as a PNG or SVG")
     grid.add_argument("--excess", action="store_true", help="plot loss − floor in the saved grid")
     grid.add_argument("--json", action="store_true")
     runs = sub.add_parser("runs", help="list stored runs")
     runs.add_argument("--json", action="store_true")
     show = sub.add_parser("show", help="show one stored run with its epoch means")
-    show.add_argument("run_id", type=int)
+    show.add_argument("run_id", type=whole)
     show.add_argument("--json", action="store_true")
     sub.add_parser("presets", help="list the presets and the claim each one demonstrates")
     card = sub.add_parser("data", help="describe a data file before training: shape, range, floors, allowed losses")
     card.add_argument("file", help="a CSV or .npy matrix, rows are samples")
     card.add_argument("--json", action="store_true")
     exp = sub.add_parser("export", help="save runs' curves as PNG, SVG, PDF or CSV")
-    exp.add_argument("run_ids", type=int, nargs="+")
+    exp.add_argument("run_ids", type=whole, nargs="+")
     exp.add_argument("--out", required=True)
-    exp.add_argument("--width", type=int, default=1600, help="PNG width in pixels (screen layout)")
+    exp.add_argument("--width", type=whole, default=1600, help="PNG width in pixels (screen layout)")
     exp.add_argument("--size", choices=("column", "two-column"),
                      help="lay out for a journal: one column 3.5 in (89 mm) or two columns 7.2 in (183 mm), "
                           "text 8-9 pt; a PNG is then --dpi dots per inch")
-    exp.add_argument("--dpi", type=int, default=300, help="PNG resolution with --size (72-2400)")
-    for sp in (run, grid):
-        sp.add_argument("--max-memory", help="refuse a run estimated to need more (e.g. 8G; default: half the "
-                                             "physical memory, or AEGUI_MAX_MEMORY)")
+    exp.add_argument("--dpi", type=whole, default=300, help="PNG resolution with --size (72-2400)")
+    for sp in (run, grid, card):
+        sp.add_argument("--max-memory", help="refuse a run (or a data card) estimated to need more (e.g. 8G; "
+                                             "default: half the physical memory, or AEGUI_MAX_MEMORY)")
     for sp in (run, grid, runs, show, exp):
         sp.add_argument("--data-dir", default=argparse.SUPPRESS, help="where runs are stored")
     return p
@@ -133,6 +133,8 @@ def fault(exc: BaseException) -> int:
         return EXIT_ENVIRONMENT if exc.environment else EXIT_INVALID
     if isinstance(exc, sqlite3.Error):
         text = explain("in use", exc).replace("; it was left as it is", "")
+    elif getattr(exc, "environment", None) is True:  # an ExportError the system caused (a full disk)
+        text = str(exc)
     elif isinstance(exc, MemoryError):
         text = "out of memory: lower --max-memory's estimate by using less data, fewer seeds or a smaller model"
     elif isinstance(exc, OSError):

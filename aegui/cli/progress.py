@@ -16,6 +16,8 @@ class Progress:
         self._last_draw = 0.0
         self._t0: float | None = None  # set at the first batch: start-up is not training speed
         self._batches = 0
+        self._compact_t0: float | None = None
+        self._compact_said = 0.0
 
     def _rate(self) -> float:
         if self._t0 is None:
@@ -51,3 +53,21 @@ class Progress:
         """A line of its own, e.g. the device fallback."""
         self.stream.write(text + "\n")
         self.stream.flush()
+
+    def compacting(self, done: int, total: int) -> None:
+        """Say how far the end-of-run packing of the losses is, once a second after its first second."""
+        now = time.perf_counter()
+        if self._compact_t0 is None:
+            self._compact_t0 = self._compact_said = now
+        if now - self._compact_said < 1.0 or done >= total:
+            return
+        self._compact_said = now
+        line = f"packing the stored losses: {done:,} of {total:,} batches ({100 * done / max(total, 1):.0f}%)"
+        self.stream.write(("\r" + line + "   ") if self.tty else line + "\n")
+        self.stream.flush()
+
+    def compacted(self) -> None:
+        """End the packing line on a terminal."""
+        if self.tty and self._compact_said != self._compact_t0:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -42,11 +42,16 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
     progress = Progress(prep.config.training.epochs, prep.config.label())
     start = end = None
     floors = prep.floors
+    ctrl_c_in_training = False
+    rec.compact_progress = progress.compacting
+    # Ctrl-C after the run's end stops only the compaction (an optimisation): the run stays as it ended.
+    rec.compact_stop = lambda: cancel.is_set() and not ctrl_c_in_training
     with _ctrl_c_cancels(cancel):
         try:
             for r in train(prep, cancel, copies=copies):
                 if isinstance(r, RunEnd):
-                    end = r  # before it is stored: a Ctrl-C during the compaction leaves the run as it ended
+                    # Set before it is stored: a Ctrl-C during the compaction leaves the run as it ended.
+                    end, ctrl_c_in_training = r, cancel.is_set()
                     if r.batches >= COMPACT_NOTE_BATCHES:
                         progress.note(f"storing {r.batches:,} batches (packing the curve)…")
                 rec.feed(r)
@@ -66,24 +71,39 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
             if not (rec.finished and end is not None):  # stored as ended: the compaction was only rolled back
                 rec.cancel()  # a second Ctrl-C while the first one was being honoured: still the user's stop
                 raise
+            rec.compact_note = "stopped by the user"  # Ctrl-C during the compaction: the run is stored already
         except BaseException as exc:
             _store_failure(rec, exc)
             raise
+    progress.compacted()
+    if rec.compact_note:
+        print(f"aegui: warning: run {rec.run_id} is stored with its whole curve; it was not compacted "
+              f"({rec.compact_note}), so it takes about 4 bytes a batch instead of 3", file=sys.stderr)
     return summary_dict(rec.run_id, start, end, copies, floors)
 
 
 def _store_failure(rec, exc: BaseException) -> None:
-    """Store the run as failed with its reason; a store that cannot take even that is named in the error."""
+    """Store the run as failed with its reason; the message then says how the run is stored, as read back."""
     from ..core.store import StoreError
     try:
         rec.fail(f"{type(exc).__name__}: {exc}"[:2000])
     except Exception as second:  # noqa: BLE001 - the store is what failed: say so, keep the first error
         if isinstance(exc, StoreError) and rec.run_id is not None:
-            exc.args = (f"{exc}; run {rec.run_id} could not be marked failed ({type(second).__name__}); "
-                        "the next aegui marks it interrupted",)
+            status = _stored_status(rec)
+            now = (f"it is stored as {status}" if status != "running" else
+                   "it is stored as running, and the next aegui to open the store marks it interrupted")
+            exc.args = (f"{exc}; run {rec.run_id} could not be marked failed ({type(second).__name__}): {now}",)
         return
     if isinstance(exc, StoreError) and rec.run_id is not None:
         exc.args = (f"{exc}; run {rec.run_id} was stored as failed, with the curve up to the fault",)
+
+
+def _stored_status(rec) -> str:
+    """The run's status as the store holds it now (read back, so that the message is true), or 'unknown'."""
+    try:
+        return rec.store.get_run(rec.run_id).status
+    except Exception:  # noqa: BLE001 - the store is failing: say what is known
+        return "unknown"
 
 
 def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:

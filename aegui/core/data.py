@@ -124,6 +124,18 @@ def _npy_shape(path: str, size: int) -> tuple[int, int]:
     return int(rows), int(cols)
 
 
+def npy_itemsize(path: str) -> int | None:
+    """Bytes per value of an .npy file's dtype, from its header (for the memory guard); None where unreadable."""
+    fmt = np.lib.format
+    try:
+        with open(path, "rb") as fh:
+            version = fmt.read_magic(fh)
+            read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            return int(read(fh, max_header_size=10_000)[2].itemsize)
+    except (ValueError, OSError, SyntaxError, TypeError):
+        return None
+
+
 def _csv_shape(path: str, chunk: int = 1 << 20, size: int | None = None) -> tuple[int, int]:
     """Columns from the first non-blank line, counted as it streams in; rows as the file's line count."""
     cols, commas, text = None, 0, False

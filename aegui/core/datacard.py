@@ -73,9 +73,12 @@ def data_card(x: np.ndarray, path: str = "") -> DataCard:
                     {"mse": "", "l1": "", "bce": why, "bce_logits": why})
 
 
-def file_card(path: str) -> DataCard:
-    """Load a data file safely (see data.load_file) and return its card; raises DataError with the reason."""
+def file_card(path: str, budget: int | None = None) -> DataCard:
+    """Load a data file safely (see data.load_file) and return its card; raises DataError with the reason, or
+    ConfigError (field 'memory') when building the card would need more than budget (memory.check_card)."""
     from dataclasses import replace
 
-    from .data import csv_header, load_file
+    from . import memory
+    from .data import csv_header, file_shape, load_file
+    memory.check_card(path, file_shape(path), budget)  # from the header alone: nothing read yet
     return replace(data_card(load_file(path), path), header=csv_header(path))

@@ -52,28 +52,65 @@ def human(n: float) -> str:
     return f"{n:.1f} PB"
 
 
+# What each stage holds, in bytes per data value, measured as the peak RSS over the stage's start (VmHWM
+# reset through /proc/self/clear_refs) on 20 M-value files of 200,000 × 100 and 2,000,000 × 10:
+KEPT = 4         # the float32 matrix, for the whole run (a float32 .npy is mapped, not copied: the same 4)
+LOADING = 1      # the finiteness mask while a file is checked (and 1 B more per source byte of a mapped .npy)
+CSV_PARSING = 5  # a CSV parsed line by line into the preallocated float32 matrix
+GENERATING = 20  # generated data: float64 draws and their temporaries, then the float32 copy
+TRAINING = 19    # each epoch's shuffled copy, the evaluation and the loss blocks (measured 17.6-19)
+ENTROPY = 41     # BCE: the data floor's and the batch floors' float64 entropy temporaries (measured 40-41)
+LOGISTIC = 85    # the soft-logistic model floor's float64 solve, beside the training (measured 85 with BCE)
+PCA = 16         # a PCA floor: a float64 copy and its centred copy
+RUNTIME = 250 * 2**20  # Python with torch and numpy loaded, before any data: 225 MB RSS measured
+CARD_RUNTIME = 40 * 2**20  # `aegui data`: Python and numpy, no torch (33 MB measured)
+
+
 @dataclass(frozen=True)
 class Estimate:
-    """A run's peak memory in bytes, in its three parts."""
+    """A run's peak memory in bytes, in its parts."""
 
     data: int
     model: int
     activations: int
+    runtime: int = 0
 
     @property
     def total(self) -> int:
-        """All three parts together."""
-        return self.data + self.model + self.activations
+        """All the parts together."""
+        return self.data + self.model + self.activations + self.runtime
 
     def __str__(self) -> str:
+        runtime = f", runtime {human(self.runtime)}" if self.runtime else ""
         return (f"about {human(self.total)} (data {human(self.data)}, model {human(self.model)}, "
-                f"activations {human(self.activations)})")
+                f"activations {human(self.activations)}{runtime})")
 
 
 def _optimizer_states(config: RunConfig) -> int:
     if config.optimizer.kind == "adam":
         return 2  # exp_avg and exp_avg_sq
     return 1 if config.optimizer.momentum > 0 else 0
+
+
+def _loading(config: RunConfig) -> int:
+    """Bytes per value while the data is built or read, the float32 matrix included."""
+    if config.data.kind != "file":
+        return GENERATING
+    path = config.data.file or ""
+    if not path.lower().endswith(".npy"):
+        return CSV_PARSING
+    from .data import npy_itemsize
+    itemsize = npy_itemsize(path)
+    return KEPT + LOADING + (0 if itemsize is None else itemsize)  # the mapped source's pages are resident too
+
+
+def _solves_logistic(config: RunConfig, n: int, d: int) -> bool:
+    """True when the floors solve a soft logistic regression on the data (floors.model_floor's condition)."""
+    from .floors import is_affine
+    from .logistic import LOGISTIC_MAX_FEATURES, LOGISTIC_MAX_FLOPS
+    sigmoid_bce = (config.loss.kind == "bce" and config.model.output == "sigmoid") or config.loss.kind == "bce_logits"
+    return (is_affine(config) and not config.has_bottleneck and sigmoid_bce and d <= LOGISTIC_MAX_FEATURES
+            and 15.0 * n * d * (d + 1) ** 2 <= LOGISTIC_MAX_FLOPS)
 
 
 def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None = None) -> Estimate:
@@ -85,28 +122,54 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
     from .models import layer_sizes
     sizes, _ = layer_sizes(config)
     cells = n * d
-    # Generated data passes through float64 (8 B) before its float32 copy (4 B); a file is parsed straight
-    # into float32 plus a finiteness mask (1 B). Each epoch shuffles a float32 copy; BCE keeps row entropies.
-    data = cells * ((8 + 4) if config.data.kind != "file" else 5) + cells * 4
+    # The float32 matrix stays; on top of it, one stage at a time, the largest of the temporaries: the
+    # floors' float64 work (BCE's entropies, a PCA, a logistic solve running beside the training) or the
+    # training's own copies. Loading peaks apart from them.
+    extra = TRAINING
     if config.loss.kind in ("bce", "bce_logits"):
-        data += cells * 8
+        extra = max(extra, ENTROPY)
+        if _solves_logistic(config, n, d):
+            extra = max(extra, LOGISTIC)
     if config.encoding_dim < d:
-        data += cells * 8 + 3 * d * d * 8  # the PCA floor: a centred copy, the covariance and its factors
+        extra = max(extra, PCA)
+    data = cells * max(_loading(config), KEPT + extra)
+    if config.encoding_dim < d:
+        data += 3 * d * d * 8  # the PCA's covariance and its factors
     params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     model = copies * params * 4 * (2 + _optimizer_states(config))  # weights, gradients, optimizer state
     batch = min(config.training.batch_size, n)
     activations = copies * batch * sum(sizes) * 4 * 3  # outputs kept for backward, pre-activations, gradients
-    return Estimate(int(data), int(model), int(activations))
+    return Estimate(int(data), int(model), int(activations), RUNTIME)
+
+
+def card_estimate(path: str, shape: tuple[int, int]) -> Estimate:
+    """The peak memory of a data file's card (datacard.file_card): loading, then the entropy or the PCA."""
+    from .config import with_changes
+    from .datacard import PCA_MAX_FEATURES
+    n, d = shape
+    loading = _loading(with_changes(RunConfig(), **{"data.kind": "file", "data.file": path}))
+    work = max(ENTROPY, PCA if d <= PCA_MAX_FEATURES else 0)  # the entropy only when values lie in [0, 1]
+    return Estimate(int(n * d * max(loading, KEPT + work) + 3 * min(d, PCA_MAX_FEATURES) ** 2 * 8), 0, 0,
+                    CARD_RUNTIME)
+
+
+def _refuse(est: Estimate, budget: int | None, what: str, advice: str) -> Estimate:
+    limit = default_budget() if budget is None else budget
+    if est.total > limit:
+        told = "--max-memory" if budget is not None else "half the physical memory; --max-memory changes it"
+        raise ConfigError([Problem("memory", human(est.total),
+                                   f"{what} needs {est}, over the budget of {human(limit)} ({told}); {advice}")])
+    return est
 
 
 def check(config: RunConfig, copies: int = 1, budget: int | None = None,
           shape: tuple[int, int] | None = None) -> Estimate:
     """The estimate, or ConfigError (field 'memory') when it is over budget (default_budget() when None)."""
-    est = estimate(config, copies, shape)
-    limit = default_budget() if budget is None else budget
-    if est.total > limit:
-        told = "--max-memory" if budget is not None else "half the physical memory; --max-memory changes it"
-        raise ConfigError([Problem("memory", human(est.total),
-                                   f"this run needs {est}, over the budget of {human(limit)} ({told}); "
-                                   "use fewer samples, features, seeds or a smaller model")])
-    return est
+    return _refuse(estimate(config, copies, shape), budget, "this run",
+                   "use fewer samples, features, seeds or a smaller model")
+
+
+def check_card(path: str, shape: tuple[int, int], budget: int | None = None) -> Estimate:
+    """card_estimate, or ConfigError (field 'memory') when it is over budget (default_budget() when None)."""
+    return _refuse(card_estimate(path, shape), budget, "reading this file",
+                   "use a smaller file, or raise the budget")

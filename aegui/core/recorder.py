@@ -32,6 +32,11 @@ class RunRecorder:
         self._last_commit = time.monotonic()
         self._t0 = time.monotonic()
         self.finished = False
+        # Compaction after the run's end: progress(done, total) and stop() hooks (the CLI prints one and
+        # wires Ctrl-C to the other); compact_note says why the losses were left unpacked, if they were.
+        self.compact_progress = None
+        self.compact_stop = None
+        self.compact_note: str | None = None
 
     # ---- from the engine's records
 
@@ -103,7 +108,11 @@ class RunRecorder:
         status = "cancelled" if end.stop_reason == "cancelled" else "finished"
         self.store.finish_run(self.run_id, status, end.stop_reason, end, compact_now=False)
         self.finished = True  # from here the run is ended: nothing that befalls the compaction changes that
-        self.store.compact_run(self.run_id)
+        self._compact()
+
+    def _compact(self) -> None:
+        # After the end is committed, in transactions of its own: see store_compact.
+        self.compact_note = self.store.compact_run(self.run_id, self.compact_progress, self.compact_stop)
 
     def fail(self, message: str) -> None:
         """Store the run as failed with message, keeping the curve gathered so far."""
@@ -123,7 +132,7 @@ class RunRecorder:
             error = f"{error}; {lost}" if error else lost
         self.store.finish_run(self.run_id, status, stop_reason, error=error, compact_now=False)
         self.finished = True
-        self.store.compact_run(self.run_id)
+        self._compact()
 
 
     # ---- from a RunStream's messages (stream.py): the window records here, in its own process, so the

@@ -283,17 +283,18 @@ class RunStore(RunReader):
         if compact_now:
             self.compact_run(run_id)
 
-    def compact_run(self, run_id: int) -> bool:
-        """Join and pack an ended run's loss chunks, in one transaction: interrupted (kill, Ctrl-C), SQLite rolls
-        it back and the run keeps its small chunks. A failure (a full disk) is said on stderr, never raised:
-        the run is stored already. False when it did not happen."""
+    def compact_run(self, run_id: int, progress=None, stop=None) -> str | None:
+        """Join and pack an ended run's loss chunks (store_compact.compact: one transaction per group, so an
+        interrupted one is rolled back by SQLite and the run keeps its whole curve). None when done, else why
+        not: a failure (a full disk) is returned, never raised, since the run is stored already.
+
+        progress(done, total) and stop() as for compact; KeyboardInterrupt passes through.
+        """
         try:
-            compact(self, run_id)
-            return True
+            return None if compact(self, run_id, progress=progress, stop=stop) else "stopped by the user"
         except (sqlite3.Error, OSError) as exc:
-            print(f"aegui: warning: run {run_id} is stored; its curve was not compacted ({exc}), so it takes "
-                  "about 4 bytes a batch instead of 3", file=sys.stderr)
-            return False
+            detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            return f"{safety.REASONS[safety.kind_of(exc)]} ({detail})"
 
     @_retrying
     def rename(self, run_id: int, name: str) -> None:

@@ -22,7 +22,8 @@ def test_the_dataclasses_hold_exactly_the_schemas_fields_and_defaults():
 def test_every_field_has_one_flag_a_group_and_a_tip():
     flags = [f.flag for f in schema.FIELDS]
     assert len(set(flags)) == len(flags) == len(schema.FIELDS)
-    assert set(RUN_FLAGS.values()) == {(f.path, {"int": int, "optint": int, "float": float}.get(f.kind, str))
+    from aegui.cli.common import number, whole  # int and float, strict: `1_0` is no number (issue 18, 16)
+    assert set(RUN_FLAGS.values()) == {(f.path, {"int": whole, "optint": whole, "float": number}.get(f.kind, str))
                                        for f in schema.FIELDS}
     for f in schema.FIELDS:
         assert f.group in schema.GROUPS and len(f.tip) > 20

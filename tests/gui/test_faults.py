@@ -99,12 +99,13 @@ def test_full_disk_during_export_is_clear_and_leaves_no_partial_file(qapp, store
     assert target.read_bytes() == b"the previous export" and _leftovers(out) == []
 
 
-def test_cli_export_to_a_full_disk_exits_2_with_a_clear_line(qapp, stored, tmp_path, monkeypatch, capsys):
+def test_cli_export_to_a_full_disk_exits_1_with_a_clear_line(qapp, stored, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(export_csv.csv, "writer", _full_disk)
     target = tmp_path / "out.csv"
     code = cli.main(["export", str(stored[1]), "--out", str(target), "--data-dir", str(tmp_path)])
     err = capsys.readouterr().err
-    assert code == 2 and "No space left on device" in err and str(target) in err and "Traceback" not in err
+    # A full disk is the environment's fault: exit 1, as README's exit codes say (issue 18, 16).
+    assert code == 1 and "No space left on device" in err and str(target) in err and "Traceback" not in err
     assert not target.exists() and _leftovers(tmp_path) == []
 
 
