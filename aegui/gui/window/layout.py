@@ -28,7 +28,7 @@ SPLITTERS = ("main_split", "right_split", "top_split", "bottom_split")
 MAX_DEFAULT = (1600, 1000)
 LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
              "Dashed lines will show how low the loss can go: the lowest your data allows, and the "
-             "lowest this model can reach, each labelled with what it claims.")  # wrapped by the label
+             "lowest this model can reach, each labelled with what it claims.")  # one paragraph: the label wraps
 # Plain words, no x̂: this font draws the combining hat over the wrong letter (seen under Xvfb).
 RECON_HINT = ("While a run trains, each input is drawn here joined to its reconstruction, "
               "a few times a second.\n\nWith a bottleneck, the codes show beside it.")
@@ -185,7 +185,7 @@ def size_parts(w, width: int, height: int) -> None:
     ui.main_split.setSizes([left, right])
     # The live plot is what a run is watched on: it gets most of the top row and most of the height
     # (at 1280 × 800 it was about 545 × 200 px).
-    top = 0.68 if height < 900 else 0.62  # short screens: the banner and "Why not zero?" share the top with it
+    top = 0.71 if height < 900 else 0.64  # short screens: the banner and "Why not zero?" share the top with it
     ui.right_split.setSizes([int(height * top), int(height * (1 - top))])
     ui.top_split.setSizes([int(right * 0.70), int(right * 0.30)])
     ui.bottom_split.setSizes([int(right * 0.56), int(right * 0.44)])
