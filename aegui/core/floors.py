@@ -37,7 +37,7 @@ class Floor:
         return d
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "Floor":
+    def from_dict(cls, raw: dict) -> Floor:
         """The inverse of to_dict; raises ValueError on a malformed entry."""
         if not isinstance(raw, dict) or raw.get("claim") not in CLAIMS or not isinstance(raw.get("name"), str):
             raise ValueError(f"not a floor: {raw!r:.80}")

@@ -45,7 +45,7 @@ def _independent_logistic(x: np.ndarray) -> float:
         opt = torch.optim.LBFGS([w], lr=1, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
                                 line_search_fn="strong_wolfe")
 
-        def closure():
+        def closure(opt=opt, w=w, j=j):
             opt.zero_grad()
             loss = torch.nn.functional.binary_cross_entropy_with_logits(t @ w[:-1] + w[-1], t[:, j])
             loss.backward()
