@@ -18,6 +18,7 @@ from .config import RunConfig
 from .logistic import GAP_TOL, LOGISTIC_FLOP_BUDGET, logistic_bracket, logistic_cost, solvable
 
 CLAIMS = ("exact", "lower bound", "estimate", "reference")
+PCA_MAX_FEATURES = 2000  # a data card's PCA floors: a d × d eigendecomposition, about 1 s at d = 2,000
 BOUNDING = ("exact", "lower bound")  # the claims a run's loss can be measured against
 
 

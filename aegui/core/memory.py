@@ -148,7 +148,7 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
 def card_estimate(path: str, shape: tuple[int, int]) -> Estimate:
     """The peak memory of a data file's card (datacard.file_card): loading, then the entropy or the PCA."""
     from .config import with_changes
-    from .datacard import PCA_MAX_FEATURES
+    from .floors import PCA_MAX_FEATURES
     n, d = shape
     loading = _loading(with_changes(RunConfig(), **{"data.kind": "file", "data.file": path}))
     work = max(ENTROPY, PCA if d <= PCA_MAX_FEATURES else 0)  # the entropy only when values lie in [0, 1]
