@@ -81,7 +81,7 @@ def main() -> int:
         cells = GridDialog(window.panels.config(), 8, window).accepted_cells()
         window.acts.seeds.setValue(8)
         window.queue.start_grid(cells)
-        wait_for(app, lambda: window.grid_run is None)
+        wait_for(app, lambda: window.queue.grid_run is None)
         grab(app, HERE / "grid.png")
     window.close()
     return 0
