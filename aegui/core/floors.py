@@ -184,6 +184,12 @@ def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
                      f"x̂ = W₂·{config.model.code_activation}(W₁x + b₁) + b₂ lies in a {min(k, x.shape[1])}-d affine "
                      f"subspace whatever the code activation, so the best rank-{k} affine map (PCA) bounds it; "
                      + _REACHED[config.model.code_activation])
+    h = config.hidden
+    if config.model.kind == "mlp" and config.model.output == "identity" and loss == "mse" and h < x.shape[1]:
+        # The decoder's last layer is affine on a width-h hidden layer: x̂ lies in an h-d affine subspace.
+        return Floor("model", pca_floor(x, h), "lower bound",
+                     f"x̂ is an affine map of the decoder's last hidden layer ({h} wide), so it lies in an {h}-d "
+                     f"affine subspace: the best rank-{h} affine map (PCA) bounds it")
     if not is_affine(config):
         return None
     if config.model.output == "identity" and loss in ("mse", "l1") and not config.has_bottleneck:
