@@ -59,3 +59,13 @@ def print_rows(rows) -> None:
     for r in rows:
         print(r.line())
     sys.stdout.flush()
+
+
+def rounds_main(doc: str, rows) -> int:
+    """A benchmark script's main: --rounds N, print rows(N), exit 1 when a target fails."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc)
+    ap.add_argument("--rounds", type=int, default=5)
+    result = rows(ap.parse_args().rounds)
+    print_rows(result)
+    return 0 if all(r.passed for r in result) else 1

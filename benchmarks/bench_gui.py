@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -19,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from _rows import Row, at_most, print_rows
+from _rows import Row, at_most, rounds_main
 from _window import open_window, seed_config, train_in_window
 
 THROUGHPUT_RATIO = 0.95
@@ -193,12 +192,8 @@ def rows(rounds: int = 5) -> list[Row]:
 
 
 def main() -> int:
-    """Print each GUI figure with its reference and ratio; exit 1 when a target fails."""
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=5)
-    result = rows(ap.parse_args().rounds)
-    print_rows(result)
-    return 0 if all(r.passed for r in result) else 1
+    """Print each figure with its reference and ratio; exit 1 when a target fails."""
+    return rounds_main(__doc__, rows)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,11 @@ Each is the time from Run to the first point drawn on the live plot, the first r
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
 
-from _rows import Row, print_rows
+from _rows import Row, rounds_main
 from _window import open_window, seed_config
 
 TARGET_S = 0.5
@@ -94,12 +93,8 @@ def rows(rounds: int = 5) -> list[Row]:
 
 
 def main() -> int:
-    """Print the rows; exit 1 when the target fails."""
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=5)
-    result = rows(ap.parse_args().rounds)
-    print_rows(result)
-    return 0 if all(r.passed for r in result) else 1
+    """Print each figure with its reference and ratio; exit 1 when a target fails."""
+    return rounds_main(__doc__, rows)
 
 
 if __name__ == "__main__":

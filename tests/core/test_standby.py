@@ -12,6 +12,7 @@ import pytest
 from aegui.core import child, standby
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from tests import training_faults
+from tests.core.test_child import watched
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
 LONG = with_changes(TINY, name="long", **{"training.epochs": 100_000})
@@ -30,12 +31,7 @@ def until(condition, seconds: float) -> bool:
 
 def drained(proc, seconds=300.0):
     """proc's messages; a hang kills the child and fails instead of stalling the suite."""
-    timer = threading.Timer(seconds, lambda: proc.process.is_alive() and proc.process.kill())
-    timer.start()
-    try:
-        return list(proc.messages())
-    finally:
-        timer.cancel()
+    return watched(proc, seconds)
 
 
 @pytest.fixture
