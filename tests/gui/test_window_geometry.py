@@ -105,3 +105,16 @@ def test_the_data_card_shows_whole(qtbot, window, tmp_path, shape, kind, tail):
     assert tail in card.text()
     qtbot.waitUntil(lambda: card.height() >= card.heightForWidth(card.width()))
     assert card.height() >= card.heightForWidth(card.width()) > 4 * card.fontMetrics().lineSpacing()
+
+
+def test_a_low_narrow_live_plot_shortens_its_label_and_legend(qtbot, make_live_plot):
+    plot = make_live_plot({"floor": 0.5, "floor_exact": True, "label": "linear mse file", "batches_per_epoch": 10})
+    plot.unit = "mean squared error"
+    plot.resize(900, 600)
+    qtbot.waitUntil(lambda: plot.plot_widget.height() > 400)
+    plot._update_labels()
+    assert "mean squared error" in plot.plot_item.getAxis("left").labelText
+    plot.resize(420, 220)  # the live pane at 2× in a 1280 × 800 window
+    qtbot.waitUntil(lambda: plot.plot_widget.height() < 200)
+    assert "mean squared error" not in plot.plot_item.getAxis("left").labelText
+    assert plot.legend.layout.preferredWidth() <= plot._legend_room()

@@ -117,6 +117,37 @@ class TimedPlotWidget(pg.PlotWidget):
         self.paint_s = 0.7 * self.paint_s + 0.3 * (time.perf_counter() - t0)
 
 
+LABEL_ROOM = 110  # the main panel's height not beside its y label: bottom axis, legend, margins
+
+
+class FitLegend(pg.LegendItem):
+    """A legend that drops columns when its row would be wider than the plot (at 2× 'epoch mean' was cut)."""
+
+    room = None  # a callable: the width there is; set by the plot
+
+    def fit(self) -> None:
+        """Use the most columns (up to the first asked for) that fit the room."""
+        if self.room is None:
+            return
+        room, most = self.room(), getattr(self, "_most_columns", self.columnCount)
+        self._most_columns = most
+        for n in range(most, 0, -1):
+            if self.columnCount != n:
+                self.setColumnCount(n)
+            if self.layout.preferredWidth() <= room:
+                break
+
+    def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph API)
+        """Add an entry, then refit."""
+        super().addItem(item, name)
+        self.fit()
+
+    def removeItem(self, item) -> None:  # noqa: N802 (pyqtgraph API)
+        """Remove an entry, then refit."""
+        super().removeItem(item)
+        self.fit()
+
+
 HINT_STYLE = f"background: white; color: {MUTED}; font-size: 12pt; padding: 40px;"
 
 
@@ -274,8 +305,9 @@ class PlotBase(QtWidgets.QWidget):
         pi = self.plot_item
         self._style_item(pi)
         # The legend sits under the x axis, in the plot's own layout: inside the view it hid curves and floors.
-        self.legend = pg.LegendItem(colCount=self.legend_columns, labelTextColor=INK, labelTextSize="9pt",
-                                    verSpacing=-6, horSpacing=18)
+        self.legend = FitLegend(colCount=self.legend_columns, labelTextColor=INK, labelTextSize="9pt",
+                                verSpacing=-6, horSpacing=18)
+        self.legend.room = self._legend_room
         pi.layout.addItem(self.legend, 4, 1)
         pi.legend = self.legend  # items added with a name join it, as with addLegend
         self._update_labels()
@@ -378,10 +410,29 @@ class PlotBase(QtWidgets.QWidget):
         self.refit()
         self.sigViewChanged.emit()
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Fit the y label and the legend's columns to the new size."""
+        super().resizeEvent(event)
+        if self._short_label() != getattr(self, "_was_short", None):
+            self._update_labels()
+        self.legend.fit()
+
+    def _legend_room(self) -> float:
+        """Width under the view box, where the legend sits."""
+        return self.plot_widget.width() - self.plot_item.getAxis("left").width() - 12
+
+    def _short_label(self) -> bool:
+        """True when the main panel is too low for its long y label (at 2×: 'loss (mean squared erro')."""
+        font = QtGui.QFont()
+        font.setPointSizeF(11)
+        long = axis_label(self.unit or "", self.excess, self.floor_titles.get(self.unit))
+        return self.plot_widget.height() - LABEL_ROOM < QtGui.QFontMetrics(font).horizontalAdvance(long)
+
     def _update_labels(self) -> None:
         style = {"color": INK, "font-size": "11pt"}
+        self._was_short = self._short_label()
         if self.unit is not None:
-            left = axis_label(self.unit, self.excess, self.floor_titles.get(self.unit))
+            left = axis_label(self.unit, self.excess, self.floor_titles.get(self.unit), short=self._was_short)
         else:  # a caller that set y_unit itself (a figure's panel): say which floor in excess mode too
             title = next(iter(self.floor_titles.values()), "floor")
             left = self.y_unit.replace("loss", f"loss − {title}", 1) if self.excess else self.y_unit
