@@ -28,9 +28,8 @@ def _inside(window) -> list[str]:
 def _scrolled(widget, window) -> bool:
     w = widget.parentWidget()
     while w is not None and w is not window:
-        if isinstance(w, QtWidgets.QAbstractScrollArea) and w.viewport() is not widget:
-            if widget is not w.viewport() and w.viewport().isAncestorOf(widget):
-                return True
+        if isinstance(w, QtWidgets.QAbstractScrollArea) and w.viewport().isAncestorOf(widget):
+            return True
         w = w.parentWidget()
     return False
 

@@ -41,6 +41,7 @@ def _title(plot: pg.PlotItem, text: str, colour: str = INK) -> None:
 def _themed_plot() -> pg.PlotWidget:
     widget = pg.PlotWidget(background="w")
     widget.getPlotItem().setMenuEnabled(False)
+    widget.getPlotItem().layout.setContentsMargins(2, 2, 14, 2)  # room for the last x tick's label ("1.5")
     return widget
 
 
