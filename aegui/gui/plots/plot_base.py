@@ -117,23 +117,26 @@ class TimedPlotWidget(pg.PlotWidget):
         self.paint_s = 0.7 * self.paint_s + 0.3 * (time.perf_counter() - t0)
 
 
-LABEL_ROOM = 110  # the main panel's height not beside its y label: bottom axis, legend, margins
-
-
 class FitLegend(pg.LegendItem):
     """A legend that drops columns when its row would be wider than the plot (at 2× 'epoch mean' was cut)."""
 
     room = None  # a callable: the width there is; set by the plot
+    fixed = False  # a caller that sets the columns itself (a saved figure's style) keeps them
+
+    def setColumnCount(self, n: int) -> None:  # noqa: N802 (pyqtgraph API)
+        """Columns chosen by a caller: kept as they are from now on."""
+        self.fixed = True
+        super().setColumnCount(n)
 
     def fit(self) -> None:
         """Use the most columns (up to the first asked for) that fit the room."""
-        if self.room is None:
+        if self.room is None or self.fixed:
             return
         room, most = self.room(), getattr(self, "_most_columns", self.columnCount)
         self._most_columns = most
         for n in range(most, 0, -1):
             if self.columnCount != n:
-                self.setColumnCount(n)
+                pg.LegendItem.setColumnCount(self, n)
             if self.layout.preferredWidth() <= room:
                 break
 
@@ -411,34 +414,27 @@ class PlotBase(QtWidgets.QWidget):
         self.sigViewChanged.emit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        """Fit the y label and the legend's columns to the new size."""
+        """Fit the legend's columns to the new width (the y labels refit with their panels: _fit_left)."""
         super().resizeEvent(event)
-        if self._short_label() != getattr(self, "_was_short", None):
-            self._update_labels()
         self.legend.fit()
 
     def _legend_room(self) -> float:
         """Width under the view box, where the legend sits."""
         return self.plot_widget.width() - self.plot_item.getAxis("left").width() - 12
 
-    def _short_label(self) -> bool:
-        """True when the main panel is too low for its long y label (at 2×: 'loss (mean squared erro')."""
-        font = QtGui.QFont()
-        font.setPointSizeF(11)
-        long = axis_label(self.unit or "", self.excess, self.floor_titles.get(self.unit))
-        return self.plot_widget.height() - LABEL_ROOM < QtGui.QFontMetrics(font).horizontalAdvance(long)
-
     def _update_labels(self) -> None:
         style = {"color": INK, "font-size": "11pt"}
-        self._was_short = self._short_label()
         if self.unit is not None:
-            left = axis_label(self.unit, self.excess, self.floor_titles.get(self.unit), short=self._was_short)
+            left = axis_label(self.unit, self.excess, self.floor_titles.get(self.unit))
         else:  # a caller that set y_unit itself (a figure's panel): say which floor in excess mode too
             title = next(iter(self.floor_titles.values()), "floor")
             left = self.y_unit.replace("loss", f"loss − {title}", 1) if self.excess else self.y_unit
-        short = left if self.unit is None else axis_label(self.unit, self.excess,
-                                                          self.floor_titles.get(self.unit), short=True)
-        self._fit_left(self.plot_item, (left, short, short.replace("loss − ", "− ").replace("loss (", "(")), style)
+        if self.unit is None:  # a saved figure's panel: its own label, never shortened
+            texts = (left,)
+        else:
+            short = axis_label(self.unit, self.excess, self.floor_titles.get(self.unit), short=True)
+            texts = (left, short, short.replace("loss − ", "− ").replace("loss (", "("))
+        self._fit_left(self.plot_item, texts, style)
         bottom = {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis]
         self.plot_item.setLabel("bottom", "" if self.extra_panels else bottom, **style)  # shared x: named once, last
         for unit, w in self.extra_panels.items():

@@ -188,7 +188,7 @@ def size_parts(w, width: int, height: int) -> None:
     top = 0.71 if height < 900 else 0.64  # short screens: the banner and "Why not zero?" share the top with it
     ui.right_split.setSizes([int(height * top), int(height * (1 - top))])
     ui.top_split.setSizes([int(right * 0.70), int(right * 0.30)])
-    ui.bottom_split.setSizes([int(right * 0.56), int(right * 0.44)])
+    ui.bottom_split.setSizes([int(right * 0.5), int(right * 0.5)])  # the comparison stacks a panel per unit: it needs the room
 
 
 def restore_settings(w) -> None:
