@@ -81,9 +81,10 @@ class Estimate:
         return self.data + self.model + self.activations + self.runtime
 
     def __str__(self) -> str:
-        runtime = f", runtime {human(self.runtime)}" if self.runtime else ""
-        return (f"about {human(self.total)} (data {human(self.data)}, model {human(self.model)}, "
-                f"activations {human(self.activations)}{runtime})")
+        parts = [("data", self.data), ("model", self.model), ("activations", self.activations),
+                 ("runtime", self.runtime)]
+        shown = ", ".join(f"{name} {human(n)}" for name, n in parts if n or name == "data")  # a card has no model
+        return f"about {human(self.total)} ({shown})"
 
 
 def _optimizer_states(config: RunConfig) -> int:
@@ -156,7 +157,9 @@ def card_estimate(path: str, shape: tuple[int, int]) -> Estimate:
 def _refuse(est: Estimate, budget: int | None, what: str, advice: str) -> Estimate:
     limit = default_budget() if budget is None else budget
     if est.total > limit:
-        told = "--max-memory" if budget is not None else "half the physical memory; --max-memory changes it"
+        told = ("--max-memory" if budget is not None else
+                "AEGUI_MAX_MEMORY; --max-memory changes it" if os.environ.get("AEGUI_MAX_MEMORY") else
+                "half the physical memory; --max-memory changes it")
         raise ConfigError([Problem("memory", human(est.total),
                                    f"{what} needs {est}, over the budget of {human(limit)} ({told}); {advice}")])
     return est
