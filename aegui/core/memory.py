@@ -143,15 +143,14 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
     return Estimate(int(data), int(model), int(activations), RUNTIME)
 
 
-def card_estimate(path: str, shape: tuple[int, int]) -> Estimate:
-    """The peak memory of a data file's card (datacard.file_card): loading, then the entropy or the PCA."""
+def card_estimate(path: str, shape: tuple[int, int], pca: bool = True) -> Estimate:
+    """The peak memory of a data file's card (datacard.file_card): loading, then the entropy or, when pca, the
+    PCA floors."""
     from .config import with_changes
-    from .datacard import PCA_MAX_FEATURES
     n, d = shape
     loading = _loading(with_changes(RunConfig(), **{"data.kind": "file", "data.file": path}))
-    work = max(ENTROPY, PCA if d <= PCA_MAX_FEATURES else 0)  # the entropy only when values lie in [0, 1]
-    return Estimate(int(n * d * max(loading, KEPT + work) + 3 * min(d, PCA_MAX_FEATURES) ** 2 * 8), 0, 0,
-                    CARD_RUNTIME)
+    work = max(ENTROPY, PCA if pca else 0)  # the entropy only when values lie in [0, 1]
+    return Estimate(int(n * d * max(loading, KEPT + work) + (3 * d * d * 8 if pca else 0)), 0, 0, CARD_RUNTIME)
 
 
 def _refuse(est: Estimate, budget: int | None, what: str, advice: str) -> Estimate:
@@ -172,7 +171,7 @@ def check(config: RunConfig, copies: int = 1, budget: int | None = None,
                    "use fewer samples, features, seeds or a smaller model")
 
 
-def check_card(path: str, shape: tuple[int, int], budget: int | None = None) -> Estimate:
+def check_card(path: str, shape: tuple[int, int], budget: int | None = None, pca: bool = True) -> Estimate:
     """card_estimate, or ConfigError (field 'memory') when it is over budget (default_budget() when None)."""
-    return _refuse(card_estimate(path, shape), budget, "reading this file",
+    return _refuse(card_estimate(path, shape, pca), budget, "reading this file",
                    "use a smaller file, or raise the budget")
