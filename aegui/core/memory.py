@@ -59,9 +59,12 @@ LOADING = 1      # the finiteness mask while a file is checked (and 1 B more per
 CSV_PARSING = 5  # a CSV parsed line by line into the preallocated float32 matrix
 GENERATING = 20  # generated data: float64 draws and their temporaries, then the float32 copy
 TRAINING = 19    # each epoch's shuffled copy, the evaluation and the loss blocks (measured 17.6-19)
-ENTROPY = 41     # BCE: the data floor's and the batch floors' float64 entropy temporaries (measured 40-41)
+# BCE's entropies and a PCA's covariance run over blocks of rows (floors.ROWS_AT_ONCE): 41 and 16 bytes a value
+# before (a 400,000 × 100 bool file with BCE peaked at 2.0 GB), now a fixed block (0.82 GB at that size).
+ENTROPY = 0
+BLOCK_VALUES = 4096  # rows per block (floors.ROWS_AT_ONCE), times the columns: about 4 float64 temporaries live at once
 LOGISTIC = 85    # the soft-logistic model floor's float64 solve, beside the training (measured 85 with BCE)
-PCA = 16         # a PCA floor: a float64 copy and its centred copy
+PCA = 0          # a PCA floor: its covariance, a block of rows at a time
 RUNTIME = 250 * 2**20  # Python with torch and numpy loaded, before any data: 225 MB RSS measured
 CARD_RUNTIME = 40 * 2**20  # `aegui data`: Python and numpy, no torch (33 MB measured)
 
@@ -133,7 +136,7 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
             extra = max(extra, LOGISTIC)
     if config.encoding_dim < d:
         extra = max(extra, PCA)
-    data = cells * max(_loading(config), KEPT + extra)
+    data = cells * max(_loading(config), KEPT + extra) + 4 * 8 * min(n, BLOCK_VALUES) * d
     if config.encoding_dim < d:
         data += 3 * d * d * 8  # the PCA's covariance and its factors
     params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -150,7 +153,8 @@ def card_estimate(path: str, shape: tuple[int, int], pca: bool = True) -> Estima
     n, d = shape
     loading = _loading(with_changes(RunConfig(), **{"data.kind": "file", "data.file": path}))
     work = max(ENTROPY, PCA if pca else 0)  # the entropy only when values lie in [0, 1]
-    return Estimate(int(n * d * max(loading, KEPT + work) + (3 * d * d * 8 if pca else 0)), 0, 0, CARD_RUNTIME)
+    return Estimate(int(n * d * max(loading, KEPT + work) + (3 * d * d * 8 if pca else 0)
+                        + 4 * 8 * min(n, BLOCK_VALUES) * d), 0, 0, CARD_RUNTIME)
 
 
 def _refuse(est: Estimate, budget: int | None, what: str, advice: str) -> Estimate:

@@ -63,6 +63,23 @@ class DataCardLabel(WrappedLabel):
         self._timer.timeout.connect(self._load)
         self._sigArrived.connect(self._arrived)  # queued: emitted from the loading thread
 
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        """Set the text and the height it needs at the card's width."""
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Refit the height to the new width."""
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        # In the panels' scroll area a wrapped label got its unwrapped hint's height: the card stopped at
+        # "…(PCA): k=1:" or "bce refused: needs targets in". Ask for the height the text needs at this width.
+        need = self.heightForWidth(self.width()) if self.text() else 0
+        if need != self.minimumHeight():
+            self.setMinimumHeight(max(need, 0))
+
     def request(self, path: str | None) -> None:
         """Show the card of path (None hides it); loads once per file version, after typing pauses."""
         if not path:

@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .log_axis import LossAxis  # noqa: F401 - plot_base.LossAxis stays importable
 from .follow_range import CoverViewBox
 from .view_rule import UNIT_OF, ZERO_BELOW, axis_label, x_cover
+from ..flow_layout import FlowLayout
 
 # Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
@@ -293,8 +294,8 @@ class PlotBase(QtWidgets.QWidget):
         for name in ("left", "bottom"):
             pi.getAxis(name).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
-    def _build_controls(self) -> QtWidgets.QHBoxLayout:
-        row = QtWidgets.QHBoxLayout()
+    def _build_controls(self) -> FlowLayout:
+        row = FlowLayout()  # wraps in a narrow pane: one line of controls set the window's minimum width
         row.setContentsMargins(6, 2, 6, 0)
         self.log_box = QtWidgets.QCheckBox("Log y")
         self.log_box.setToolTip("Log scale shows the slow last decades of convergence; zeros are clamped and marked.")
@@ -317,6 +318,7 @@ class PlotBase(QtWidgets.QWidget):
         row.addStretch(1)
         self.controls_row = row
         row.addWidget(self.readout)
+        row.set_filler(self.readout, 120)  # the rest of the last line: hovering never moves the controls
         return row
 
     def _sync_controls(self) -> None:

@@ -73,6 +73,7 @@ class ReconstructionView(QtWidgets.QWidget):
         self.code_widget = _themed_plot()
         self._build_items()
         self._build_layout()
+        self.setMinimumWidth(min_width_for_titles())
         self.clear()
 
     def _build_layout(self) -> None:
@@ -83,7 +84,10 @@ class ReconstructionView(QtWidgets.QWidget):
         # stretch it would get none and vanish.
         row.addWidget(self.readout, 1)
         self.readout.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        plots = QtWidgets.QHBoxLayout()
+        # Stacked, each the pane's width: side by side in a ~300 px pane their titles were cut
+        # ("feature 1 c…", "1-D code of 1,0…"); the plane is square, so a tall narrow pane suits it anyway.
+        plots = QtWidgets.QVBoxLayout()
+        plots.setSpacing(2)
         plots.addWidget(self.main, 3)
         plots.addWidget(self.code_widget, 2)
         layout = QtWidgets.QVBoxLayout(self)
@@ -216,7 +220,7 @@ class ReconstructionView(QtWidgets.QWidget):
         self.identity.setData([lo, hi], [lo, hi])
         self._relegend((f"{XHAT}{_sub(i + 1)}", self.xhat_points), (f"{XHAT} = x", self.identity))
         _style(pi, f"x{_sub(i + 1)} (input)", f"{XHAT}{_sub(i + 1)} (reconstruction)")
-        _title(pi, f"feature {i + 1} of {x.shape[1]}: {XHAT} against x", INK)
+        _title(pi, f"feature {i + 1} of {x.shape[1]}", INK)  # the axes say which is x and which x̂
 
     def _relegend(self, *entries) -> None:
         names = tuple(name for name, _ in entries)
@@ -242,18 +246,29 @@ class ReconstructionView(QtWidgets.QWidget):
             self.code_hist.setData(edges, counts)
             self.code_points.setData([], [])
             _style(cp, "code z", "points")
-            _title(cp, f"1-D code of {len(codes):,} points", INK)
+            _title(cp, f"1-D code, {len(codes):,} points", INK)
         else:
             self.code_hist.setData([], [])
             self.code_points.setData(*_finite(codes[:, 0], codes[:, 1]))
             _style(cp, "z₁", "z₂")
-            _title(cp, f"2-D code of {len(codes):,} points", INK)
+            _title(cp, f"2-D code, {len(codes):,} points", INK)
 
     def code_kind(self) -> str | None:
         """'histogram', 'scatter' or None: what the code panel shows now."""
         if not self.code_widget.isVisibleTo(self):
             return None
         return "histogram" if self._codes.shape[1] == 1 else "scatter"
+
+
+LONGEST_TITLE = "feature 10,000 of 10,000"  # titles above: the pane is never narrower than they are
+AXIS_ROOM = 64  # the left axis, its label and the plot's margins
+
+
+def min_width_for_titles() -> int:
+    """The narrowest the view may get with its plot titles (10.5 pt) still whole."""
+    font = QtGui.QFont()
+    font.setPointSizeF(10.5)
+    return QtGui.QFontMetrics(font).horizontalAdvance(LONGEST_TITLE) + AXIS_ROOM
 
 
 def _finite(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

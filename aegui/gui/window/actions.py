@@ -110,16 +110,32 @@ def build_menus(w, acts: WindowActions) -> tuple[QToolBar, HelpMenu]:
     tools = QToolBar("Run")
     tools.setObjectName("run_toolbar")
     tools.setMovable(False)
+    # Run, its seeds, Grid and Save first: a narrow window's » overflow then takes the toggles' tail,
+    # which the Run ▸ Loss and Run ▸ Data menus also hold (it used to hide "Save comparison…").
     tools.addActions([acts.run, acts.stop, acts.pause])
     tools.addWidget(acts.seeds)
+    tools.addActions([acts.grid, acts.save])
+    tools.addSeparator()
+    tools.addAction(acts.rerun)
     for label, group in (("Loss", acts.loss), ("Data", acts.data)):
         tools.addSeparator()
         tools.addWidget(_muted(f" {label}: "))
         tools.addActions(list(group.values()))
-    tools.addSeparator()
-    tools.addActions([acts.rerun, acts.grid, acts.save])
+    _steady_width(tools, acts.pause, ("Pause", "Resume"))
     w.addToolBar(tools)
     return tools, help_menu
+
+
+def _steady_width(tools: QToolBar, action: QAction, texts) -> None:
+    """Give action's button the width of its widest text: Pause → Resume shifted the whole toolbar."""
+    button = tools.widgetForAction(action)
+    shown = action.text()
+    widths = []
+    for text in texts:
+        action.setText(text)
+        widths.append(button.sizeHint().width())
+    action.setText(shown)
+    button.setMinimumWidth(max(widths))
 
 
 def _muted(text: str) -> QLabel:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QLabel, QMainWindow, QScrollArea, QSplitter, QStackedWidget, QTabWidget,
+from PySide6.QtWidgets import (QFrame, QLabel, QMainWindow, QScrollArea, QSizePolicy, QSplitter, QStackedWidget,
+                               QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ..grid.run import GridPanel
@@ -21,11 +22,13 @@ from ..plots.plot_base import MUTED, hinted_stack
 from ..plots.recon_view import ReconstructionView
 from ..results import ResultsPane
 
+HINT_MIN = QSize(120, 80)
+CLAIM_LINES, WHY_LINES = 4, 2  # the banners' fixed heights: most texts fit at 1280 px, longer ones scroll
 SPLITTERS = ("main_split", "right_split", "top_split", "bottom_split")
 MAX_DEFAULT = (1600, 1000)
 LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
              "Dashed lines will show how low the loss can go: the lowest your data allows, and the "
-             "lowest this model can reach, each labelled with what it claims.")  # wrapped by the label
+             "lowest this model can reach, each labelled with what it claims.")  # one paragraph: the label wraps
 # Plain words, no x̂: this font draws the combining hat over the wrong letter (seen under Xvfb).
 RECON_HINT = ("While a run trains, each input is drawn here joined to its reconstruction, "
               "a few times a second.\n\nWith a bottleneck, the codes show beside it.")
@@ -46,8 +49,40 @@ def _panel_scroll(panels: ConfigPanels) -> QScrollArea:
     return scroll
 
 
-def _banner(style: str) -> QLabel:
-    label = QLabel()
+class BannerLabel(QLabel):
+    """A banner's label, held in a fixed-height box that shows and hides with it (see _held)."""
+
+    holder: QWidget | None = None
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt API)
+        """Show or hide the label and the box that holds it."""
+        if self.holder is not None:
+            self.holder.setVisible(visible)
+        super().setVisible(visible)
+
+
+def _held(label: BannerLabel, lines: int) -> QScrollArea:
+    """label in a box of a fixed height of `lines` lines that scrolls when the text needs more.
+
+    A banner whose height followed its text moved the plot under it with every toggle (layout jitter), and
+    in a narrow pane a long claim pushed the plot down to nothing; never cut, it scrolls instead.
+    """
+    box = QScrollArea()
+    box.setWidget(label)
+    box.setWidgetResizable(True)
+    box.setFrameShape(QFrame.Shape.NoFrame)
+    box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    box.setStyleSheet("QScrollArea { background: transparent; }")
+    label.ensurePolished()  # the style sheet's 10.5 pt, not the default font, sets the line height
+    # padding 6 + border 1 on each side, as the styles above set
+    box.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 2 * (6 + 1) + 4)
+    box.setVisible(label.isVisibleTo(label.parentWidget()) if label.parentWidget() else False)
+    label.holder = box
+    return box
+
+
+def _banner(style: str) -> BannerLabel:
+    label = BannerLabel()
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setStyleSheet(style)
@@ -61,9 +96,11 @@ def _live_page(claim: QLabel, live: LivePlot, why: QLabel) -> QWidget:
     lay = QVBoxLayout(page)
     lay.setContentsMargins(0, 4, 0, 0)
     lay.setSpacing(4)
-    lay.addWidget(claim)
+    lay.addWidget(_held(claim, CLAIM_LINES))
     lay.addWidget(live, 1)
-    lay.addWidget(why)
+    lay.addWidget(_held(why, WHY_LINES))
+    claim.setVisible(False)
+    why.setVisible(False)
     return page
 
 
@@ -115,8 +152,12 @@ def build_layout(w: QMainWindow, panels: ConfigPanels, live: LivePlot, recon: Re
     main_split = _splitter(Qt.Orientation.Horizontal, _panel_scroll(panels), right_split)
     main_split.setStretchFactor(1, 1)
     w.setCentralWidget(main_split)
+    for hint in (live.hint_label, comparison.hint_label, recon_stack.hint_label):
+        hint.setMinimumSize(HINT_MIN)  # word-wrapped hints: their padded one-line hint set the panes' minimums
     idle_label = QLabel()
     idle_label.setStyleSheet(f"color: {MUTED}; padding-left: 4px;")
+    # A long standing line must not set the window's minimum width (it asked for 564 px).
+    idle_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     w.statusBar().addWidget(idle_label, 1)  # hidden while a temporary message shows, back after
     return WindowLayout(tabs, recon_tabs, recon_stack, claim, why, idle_label,
                         main_split, right_split, top_split, bottom_split)
@@ -126,8 +167,11 @@ def default_geometry(w) -> None:
     """About 90% of the screen (at most 1600 × 1000), centred, with splitters giving each part room."""
     screen = w.screen() or QGuiApplication.primaryScreen()
     area = screen.availableGeometry()
-    width = min(int(area.width() * 0.9), MAX_DEFAULT[0])
-    height = min(int(area.height() * 0.9), MAX_DEFAULT[1])
+    # Never under the window's minimum (a smaller size is not honoured, and the window would overhang a
+    # screen that has room for it: at 2× on 1600 × 1000), never over the screen.
+    least = w.minimumSizeHint()
+    width = min(max(min(int(area.width() * 0.9), MAX_DEFAULT[0]), least.width()), area.width())
+    height = min(max(min(int(area.height() * 0.9), MAX_DEFAULT[1]), least.height()), area.height())
     w.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
     size_parts(w, width, height)
 
@@ -141,7 +185,7 @@ def size_parts(w, width: int, height: int) -> None:
     ui.main_split.setSizes([left, right])
     # The live plot is what a run is watched on: it gets most of the top row and most of the height
     # (at 1280 × 800 it was about 545 × 200 px).
-    top = 0.68 if height < 900 else 0.62  # short screens: the banner and "Why not zero?" share the top with it
+    top = 0.71 if height < 900 else 0.64  # short screens: the banner and "Why not zero?" share the top with it
     ui.right_split.setSizes([int(height * top), int(height * (1 - top))])
     ui.top_split.setSizes([int(right * 0.70), int(right * 0.30)])
     ui.bottom_split.setSizes([int(right * 0.56), int(right * 0.44)])
@@ -156,10 +200,24 @@ def restore_settings(w) -> None:
         for name in SPLITTERS:
             if s.value(name) is not None:
                 getattr(w.ui, name).restoreState(s.value(name))
+        _onto_screen(w)
     else:
         default_geometry(w)
     w.acts.rerun.setChecked(s.value("rerun_on_toggle", False, type=bool))
     w.acts.seeds.setValue(s.value("seeds", 1, type=int))
+
+
+def _onto_screen(w) -> None:
+    """A geometry saved on a larger screen (or at another scale) is shrunk and moved onto this one."""
+    screen = w.screen() or QGuiApplication.primaryScreen()
+    area = screen.availableGeometry()
+    frame = w.geometry()
+    if area.contains(frame):
+        return
+    width, height = min(frame.width(), area.width()), min(frame.height(), area.height())
+    w.resize(width, height)
+    w.move(max(area.x(), min(frame.x(), area.right() + 1 - width)),
+           max(area.y(), min(frame.y(), area.bottom() + 1 - height)))
 
 
 def save_settings(w) -> None:
