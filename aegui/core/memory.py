@@ -58,7 +58,13 @@ KEPT = 4         # the float32 matrix, for the whole run (a float32 .npy is mapp
 LOADING = 1      # the finiteness mask while a file is checked (and 1 B more per source byte of a mapped .npy)
 CSV_PARSING = 5  # a CSV parsed line by line into the preallocated float32 matrix
 GENERATING = 20  # generated data: float64 draws and their temporaries, then the float32 copy
-TRAINING = 19    # each epoch's shuffled copy, the evaluation and the loss blocks (measured 17.6-19)
+TRAINING = 4     # each epoch's shuffled float32 copy, beside the kept matrix
+# The end-of-run evaluation runs over chunks of EVAL_ELEMENTS outputs (evaluate.EVAL_ELEMENTS; not imported:
+# that would load torch here): the output, the layer before it, each element's loss and its float64 copy,
+# about EVAL_BYTES each. Measured with BCE on bool .npy files of 100 columns: 200,000 rows (20 M values)
+# peaked at 704 MB RSS, 1,000,000 rows at 1.35 GB: 8 bytes a value and a fixed ~320 MB, not 19 bytes a value.
+EVAL_ELEMENTS = 1 << 24
+EVAL_BYTES = 20
 # BCE's entropies and a PCA's covariance run over blocks of rows (floors.ROWS_AT_ONCE): 41 and 16 bytes a value
 # before (a 400,000 × 100 bool file with BCE peaked at 2.0 GB), now a fixed block (0.82 GB at that size).
 ENTROPY = 0
@@ -143,6 +149,8 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
     model = copies * params * 4 * (2 + _optimizer_states(config))  # weights, gradients, optimizer state
     batch = min(config.training.batch_size, n)
     activations = copies * batch * sum(sizes) * 4 * 3  # outputs kept for backward, pre-activations, gradients
+    # After training, the evaluation's chunk (the two never overlap).
+    activations = max(activations, EVAL_BYTES * min(EVAL_ELEMENTS, n * copies * max(sizes)))
     return Estimate(int(data), int(model), int(activations), RUNTIME)
 
 

@@ -72,3 +72,8 @@ def test_the_estimate_counts_the_float64_floors_and_the_process():
     # now run over row blocks (0.82 GB measured at 400,000 × 100); the estimate keeps the training's copies.
     assert est.data >= 100e6 * (memory.KEPT + memory.TRAINING) and est.runtime == memory.RUNTIME
     assert 2.0e9 <= est.total <= 3.0e9
+
+
+def test_the_guard_knows_the_evaluations_chunk():
+    from aegui.core import evaluate
+    assert memory.EVAL_ELEMENTS == evaluate.EVAL_ELEMENTS  # copied, so that the guard never imports torch
