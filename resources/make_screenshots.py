@@ -80,8 +80,8 @@ def main() -> int:
         from aegui.gui.grid.dialog import GridDialog
         cells = GridDialog(window.panels.config(), 8, window).accepted_cells()
         window.acts.seeds.setValue(8)
-        window.start_grid(cells)
-        wait_for(app, lambda: window.grid_run is None)
+        window.queue.start_grid(cells)
+        wait_for(app, lambda: window.queue.grid_run is None)
         grab(app, HERE / "grid.png")
     window.close()
     return 0

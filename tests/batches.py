@@ -1,6 +1,7 @@
 """The engine's LossBlocks unpacked into one row per batch, for tests that reason batch by batch."""
 
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterator
 
 import numpy as np
 

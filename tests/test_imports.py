@@ -126,3 +126,12 @@ def test_the_checks_catch_what_they_forbid(tmp_path):
     assert cycles(graph(tmp_path)) == [["aegui.core.a", "aegui.core.b"]]
     assert ("PySide6.QtCore", True) in imports("aegui.core.a", pkg / "core" / "a.py")
     assert ("aegui.core.a", False) in imports("aegui.core.b", pkg / "core" / "b.py")
+
+
+def test_ruff_finds_nothing():
+    """The rules in pyproject.toml's [tool.ruff] (pyflakes, pycodestyle errors, bugbear, pyupgrade) hold."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:]

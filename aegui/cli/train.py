@@ -18,7 +18,7 @@ COMPACT_NOTE_BATCHES = 100_000  # packing a curve this long takes seconds: say s
 @contextmanager
 def _ctrl_c_cancels(cancel: threading.Event):
     """First Ctrl-C asks the loop to stop after this batch; the run is then stored as cancelled."""
-    def handler(signum, frame):
+    def handler(_signum, _frame):
         cancel.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:

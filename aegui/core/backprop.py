@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import os
 from functools import partial
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

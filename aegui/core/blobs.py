@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 
-RAW, SHUFFLED_ZLIB = None, 1  # the loss_chunks.codec values
+SHUFFLED_ZLIB = 1  # loss_chunks.codec: NULL is raw float32 (stores before packing), 1 this packing
 
 
 def blob(values) -> bytes | None:

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from .stream import RunStream
 

@@ -181,7 +181,7 @@ def _load_csv(path: str, rows: int, cols: int) -> np.ndarray:
     x = np.empty((rows, cols), dtype=np.float32)
     n, header = 0, False
     try:  # utf-8-sig: Excel's CSV starts with a byte-order mark, which is encoding, not a cell
-        with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
@@ -210,7 +210,7 @@ def csv_header(path: str) -> str | None:
     if path.lower().endswith(".npy"):
         return None
     try:
-        with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
             for line in fh:
                 if line.strip():
                     cells = line.rstrip("\r\n").split(",")

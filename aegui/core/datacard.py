@@ -6,10 +6,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .floors import binary_entropy, pca_floors
+from .floors import PCA_MAX_FEATURES, binary_entropy, pca_floors
 
 PCA_MAX_K = 16
-PCA_MAX_FEATURES = 2000  # a d × d eigendecomposition: about 1 s at d = 2,000 on the build machine
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .config import RunConfig
 from .logistic import GAP_TOL, LOGISTIC_FLOP_BUDGET, logistic_bracket, logistic_cost, solvable
 
 CLAIMS = ("exact", "lower bound", "estimate", "reference")
+PCA_MAX_FEATURES = 2000  # a data card's PCA floors: a d × d eigendecomposition, about 1 s at d = 2,000
 BOUNDING = ("exact", "lower bound")  # the claims a run's loss can be measured against
 
 
@@ -37,7 +38,7 @@ class Floor:
         return d
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "Floor":
+    def from_dict(cls, raw: dict) -> Floor:
         """The inverse of to_dict; raises ValueError on a malformed entry."""
         if not isinstance(raw, dict) or raw.get("claim") not in CLAIMS or not isinstance(raw.get("name"), str):
             raise ValueError(f"not a floor: {raw!r:.80}")
@@ -183,6 +184,12 @@ def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
                      f"x̂ = W₂·{config.model.code_activation}(W₁x + b₁) + b₂ lies in a {min(k, x.shape[1])}-d affine "
                      f"subspace whatever the code activation, so the best rank-{k} affine map (PCA) bounds it; "
                      + _REACHED[config.model.code_activation])
+    h = config.hidden
+    if config.model.kind == "mlp" and config.model.output == "identity" and loss == "mse" and h < x.shape[1]:
+        # The decoder's last layer is affine on a width-h hidden layer: x̂ lies in an h-d affine subspace.
+        return Floor("model", pca_floor(x, h), "lower bound",
+                     f"x̂ is an affine map of the decoder's last hidden layer ({h} wide), so it lies in an {h}-d "
+                     f"affine subspace: the best rank-{h} affine map (PCA) bounds it")
     if not is_affine(config):
         return None
     if config.model.output == "identity" and loss in ("mse", "l1") and not config.has_bottleneck:

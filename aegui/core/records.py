@@ -6,7 +6,6 @@ Plain data, no torch graph: the CLI, the run stream and the recorder read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 
@@ -86,7 +85,6 @@ class EpochSummary:
     recent_mean: float
     batches: int
     seconds: float
-    copy_means: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -113,5 +111,5 @@ class RunEnd:
     saturated: float = float("nan")
 
 
-Record = Union[RunStart, FloorsUpdate, LossBlock, EpochSummary, RunEnd]
+Record = RunStart | FloorsUpdate | LossBlock | EpochSummary | RunEnd
 

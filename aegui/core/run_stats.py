@@ -43,7 +43,7 @@ class RunStats:
         self.epochs = epoch + 1
         self.epoch_means.append(means)
         return EpochSummary(epoch, float(np.median(means)), float(np.median(recent)), self.batches,
-                            time.perf_counter() - self.t0, means if means.size > 1 else None)
+                            time.perf_counter() - self.t0)
 
     def rate(self, now: float) -> float:
         """Steady batches/s: after the warm-up batches, else after the first block, else overall."""

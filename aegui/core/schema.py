@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from typing import Any, Callable, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+from collections.abc import Callable
 
 # Each choice field's values, as a type: mypy checks what code assigns and compares, the validator what
 # files and flags bring (its messages name the field, the value and what is allowed).

@@ -108,7 +108,7 @@ class RunStore(RunReader):
             raise StoreError(safety.explain(self.path, exc)) from None
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike | None = None, read_only_ok: bool = False) -> "RunStore":
+    def open(cls, data_dir: str | os.PathLike | None = None, read_only_ok: bool = False) -> RunStore:
         """Open (creating if needed) the store in data_dir or the default data folder.
 
         read_only_ok: when the store cannot be written (full disk, permission, read-only), open it for
@@ -133,7 +133,7 @@ class RunStore(RunReader):
             return cls._reading_only(path, str(exc))
 
     @classmethod
-    def _reading_only(cls, path: Path, why: str) -> "RunStore":
+    def _reading_only(cls, path: Path, why: str) -> RunStore:
         store = cls(path, read_only=True)
         store.notice = f"{why}; opened read-only: runs are listed, nothing can be stored"
         return store

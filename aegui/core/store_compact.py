@@ -8,7 +8,7 @@ run (SQLite rolls the interrupted group back at the next open); a later compacti
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

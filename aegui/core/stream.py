@@ -17,7 +17,8 @@ from __future__ import annotations
 import dataclasses
 import time
 import traceback
-from typing import Callable, Protocol
+from typing import Protocol
+from collections.abc import Callable
 
 import numpy as np
 

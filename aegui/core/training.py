@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Generator, Iterator, Protocol
+from typing import Protocol
+from collections.abc import Callable, Generator, Iterator
 
 import numpy as np
 import torch

@@ -63,7 +63,7 @@ def test_invalid_input_exits_2_with_a_clear_line(capsys, data_dir, argv, needle)
 
 def test_every_problem_gets_its_own_line(capsys, data_dir):
     assert main(["run", "--samples", "0", "--lr", "0", "--epochs", "0"]) == 2
-    lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("error:")]
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(lines) == 3
 
 

@@ -1,6 +1,5 @@
 """'Why not zero?' names round-off, bounds and zero truthfully (issue 17, points 5 and 6)."""
 
-import pytest
 
 from aegui.cli import main
 from aegui.core.explain import why_not_zero

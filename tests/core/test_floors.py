@@ -45,7 +45,7 @@ def _independent_logistic(x: np.ndarray) -> float:
         opt = torch.optim.LBFGS([w], lr=1, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
                                 line_search_fn="strong_wolfe")
 
-        def closure():
+        def closure(opt=opt, w=w, j=j):
             opt.zero_grad()
             loss = torch.nn.functional.binary_cross_entropy_with_logits(t @ w[:-1] + w[-1], t[:, j])
             loss.backward()
@@ -177,3 +177,15 @@ def test_a_logistic_solve_too_big_for_memory_or_time_is_left_out():
     x = data.generate(cfg.data, 0)
     floors = floors_for(cfg, x)
     assert find(floors, "model") is None and headline(floors).name == "data"
+
+
+def test_an_mlp_narrower_than_its_data_is_bounded_by_pca_at_its_hidden_width():
+    cfg = _cfg(**{"data.features": 6, "model.kind": "mlp", "model.hidden": 3, "model.encoding_dim": 4,
+                  "training.epochs": 5, "training.device": "cpu"})
+    x = data.generate(cfg.data, 0)
+    model = find(floors_for(cfg, x), "model")
+    assert model.claim == "lower bound" and model.value == pytest.approx(pca_floor(x, 3))
+    from tests.core.test_floor_properties import floors_and_end
+    _, end = floors_and_end(cfg)
+    assert end.eval_loss >= model.value - 1e-6
+    assert find(floors_for(with_changes(cfg, **{"model.hidden": 6}), x), "model") is None

@@ -96,6 +96,6 @@ def test_generated_cli_line_runs_or_exits_2(argv, capsys, tmp_path_factory):
     err = capsys.readouterr().err
     assert "Traceback" not in err
     if code == 2:
-        assert err.strip() and all(l.strip() for l in err.strip().splitlines())
+        assert err.strip() and all(line.strip() for line in err.strip().splitlines())
     else:
         assert code == 0, err

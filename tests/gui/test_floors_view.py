@@ -2,7 +2,6 @@
 
 import numpy as np
 import pyqtgraph as pg
-import pytest
 from PySide6 import QtCore
 
 from aegui.core import config as cfg

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from aegui.gui.plots.comparison_plot import MAX_CURVES, MAX_LEGEND, ComparisonPlot
 from aegui.gui.window import run_status

@@ -11,7 +11,7 @@ from aegui.core.store import RunStore
 from aegui.gui.figures import export
 from aegui.gui.figures.layout import MIN_LOG_SPAN, build_figure, caption_html
 from aegui.gui.figures.render import FONT_STACK, with_widget
-from tests.gui.fixtures_runs import decaying, synthetic, tiny
+from tests.gui.fixtures_runs import synthetic, tiny
 
 N = 5000
 

@@ -2,7 +2,6 @@
 Help, the grid's x per column and its cheap validation, and refusals said once and wrapped."""
 
 import numpy as np
-import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from aegui.core import data as data_mod

@@ -4,7 +4,7 @@ follow the figure, not the curve: a 1,000,000-batch × 64-seed band costs what a
 from __future__ import annotations
 
 import warnings
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 

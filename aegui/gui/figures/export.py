@@ -42,12 +42,6 @@ def run_entry(row) -> dict:
                         "device": row.device, "copies": row.copies}}
 
 
-def _floors_caption(row) -> str:
-    """Each floor with its claim, for a run with no final evaluation (killed, failed, or from an older aegui)."""
-    from ..plots.plot_base import floor_text
-    return "; ".join(floor_text(f.value, f.claim == "exact", f.name, f.claim) for f in row.floors) or "no floor"
-
-
 def figure_json(rows_and_losses) -> str:
     """The JSON a figure carries: schema version and each run's entry."""
     runs = [run_entry(row) for row, _ in rows_and_losses]

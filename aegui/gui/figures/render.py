@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .atomic import ExportError, atomic_write
 
@@ -205,7 +205,7 @@ def embed_svg_meta(path: str, text: str) -> None:
     m = re.search(rb"<svg\b[^>]*>", data)
     if not m:
         raise ExportError(f"{path}: the SVG writer produced no <svg> element")
-    block = f'\n<metadata id="aegui-runs"><![CDATA[{safe}]]></metadata>'.encode("utf-8")
+    block = f'\n<metadata id="aegui-runs"><![CDATA[{safe}]]></metadata>'.encode()
     Path(path).write_bytes(data[: m.end()] + block + data[m.end():])
 
 

@@ -7,7 +7,7 @@ data's, so spikes are never lost, while the plot draws a few thousand points wha
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

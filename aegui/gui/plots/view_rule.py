@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -91,7 +91,7 @@ def parse_floors(floors) -> list[Floor]:
     return out
 
 
-def run_floor(floors, fallback: float | None = None, fallback_exact: bool = False) -> tuple[float | None, str]:
+def run_floor(floors, fallback: float | None = None) -> tuple[float | None, str]:
     """The one floor a run's excess subtracts from every curve: its headline floor (the tightest exact or
     bound), as (value, title); the fallback value when the run has no floor list (older stores)."""
     top = headline(parse_floors(floors))
