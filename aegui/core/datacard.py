@@ -79,5 +79,6 @@ def file_card(path: str, budget: int | None = None) -> DataCard:
 
     from . import memory
     from .data import csv_header, file_shape, load_file
-    memory.check_card(path, file_shape(path), budget)  # from the header alone: nothing read yet
+    shape = file_shape(path)
+    memory.check_card(path, shape, budget, pca=shape[1] <= PCA_MAX_FEATURES)  # from the header: nothing read yet
     return replace(data_card(load_file(path), path), header=csv_header(path))

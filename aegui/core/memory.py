@@ -58,7 +58,13 @@ KEPT = 4         # the float32 matrix, for the whole run (a float32 .npy is mapp
 LOADING = 1      # the finiteness mask while a file is checked (and 1 B more per source byte of a mapped .npy)
 CSV_PARSING = 5  # a CSV parsed line by line into the preallocated float32 matrix
 GENERATING = 20  # generated data: float64 draws and their temporaries, then the float32 copy
-TRAINING = 19    # each epoch's shuffled copy, the evaluation and the loss blocks (measured 17.6-19)
+TRAINING = 4     # each epoch's shuffled float32 copy, beside the kept matrix
+# The end-of-run evaluation runs over chunks of EVAL_ELEMENTS outputs (evaluate.EVAL_ELEMENTS; not imported:
+# that would load torch here): the output, the layer before it, each element's loss and its float64 copy,
+# about EVAL_BYTES each. Measured with BCE on bool .npy files of 100 columns: 200,000 rows (20 M values)
+# peaked at 704 MB RSS, 1,000,000 rows at 1.35 GB: 8 bytes a value and a fixed ~320 MB, not 19 bytes a value.
+EVAL_ELEMENTS = 1 << 24
+EVAL_BYTES = 20
 # BCE's entropies and a PCA's covariance run over blocks of rows (floors.ROWS_AT_ONCE): 41 and 16 bytes a value
 # before (a 400,000 × 100 bool file with BCE peaked at 2.0 GB), now a fixed block (0.82 GB at that size).
 ENTROPY = 0
@@ -84,9 +90,10 @@ class Estimate:
         return self.data + self.model + self.activations + self.runtime
 
     def __str__(self) -> str:
-        runtime = f", runtime {human(self.runtime)}" if self.runtime else ""
-        return (f"about {human(self.total)} (data {human(self.data)}, model {human(self.model)}, "
-                f"activations {human(self.activations)}{runtime})")
+        parts = [("data", self.data), ("model", self.model), ("activations", self.activations),
+                 ("runtime", self.runtime)]
+        shown = ", ".join(f"{name} {human(n)}" for name, n in parts if n or name == "data")  # a card has no model
+        return f"about {human(self.total)} ({shown})"
 
 
 def _optimizer_states(config: RunConfig) -> int:
@@ -142,24 +149,28 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
     model = copies * params * 4 * (2 + _optimizer_states(config))  # weights, gradients, optimizer state
     batch = min(config.training.batch_size, n)
     activations = copies * batch * sum(sizes) * 4 * 3  # outputs kept for backward, pre-activations, gradients
+    # After training, the evaluation's chunk (the two never overlap).
+    activations = max(activations, EVAL_BYTES * min(EVAL_ELEMENTS, n * copies * max(sizes)))
     return Estimate(int(data), int(model), int(activations), RUNTIME)
 
 
-def card_estimate(path: str, shape: tuple[int, int]) -> Estimate:
-    """The peak memory of a data file's card (datacard.file_card): loading, then the entropy or the PCA."""
+def card_estimate(path: str, shape: tuple[int, int], pca: bool = True) -> Estimate:
+    """The peak memory of a data file's card (datacard.file_card): loading, then the entropy or, when pca, the
+    PCA floors."""
     from .config import with_changes
-    from .floors import PCA_MAX_FEATURES
     n, d = shape
     loading = _loading(with_changes(RunConfig(), **{"data.kind": "file", "data.file": path}))
-    work = max(ENTROPY, PCA if d <= PCA_MAX_FEATURES else 0)  # the entropy only when values lie in [0, 1]
-    return Estimate(int(n * d * max(loading, KEPT + work) + 3 * min(d, PCA_MAX_FEATURES) ** 2 * 8
+    work = max(ENTROPY, PCA if pca else 0)  # the entropy only when values lie in [0, 1]
+    return Estimate(int(n * d * max(loading, KEPT + work) + (3 * d * d * 8 if pca else 0)
                         + 4 * 8 * min(n, BLOCK_VALUES) * d), 0, 0, CARD_RUNTIME)
 
 
 def _refuse(est: Estimate, budget: int | None, what: str, advice: str) -> Estimate:
     limit = default_budget() if budget is None else budget
     if est.total > limit:
-        told = "--max-memory" if budget is not None else "half the physical memory; --max-memory changes it"
+        told = ("--max-memory" if budget is not None else
+                "AEGUI_MAX_MEMORY; --max-memory changes it" if os.environ.get("AEGUI_MAX_MEMORY") else
+                "half the physical memory; --max-memory changes it")
         raise ConfigError([Problem("memory", human(est.total),
                                    f"{what} needs {est}, over the budget of {human(limit)} ({told}); {advice}")])
     return est
@@ -172,7 +183,7 @@ def check(config: RunConfig, copies: int = 1, budget: int | None = None,
                    "use fewer samples, features, seeds or a smaller model")
 
 
-def check_card(path: str, shape: tuple[int, int], budget: int | None = None) -> Estimate:
+def check_card(path: str, shape: tuple[int, int], budget: int | None = None, pca: bool = True) -> Estimate:
     """card_estimate, or ConfigError (field 'memory') when it is over budget (default_budget() when None)."""
-    return _refuse(card_estimate(path, shape), budget, "reading this file",
+    return _refuse(card_estimate(path, shape, pca), budget, "reading this file",
                    "use a smaller file, or raise the budget")

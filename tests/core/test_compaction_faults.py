@@ -109,3 +109,28 @@ def test_a_long_compaction_prints_its_progress(monkeypatch):
         p.compacting(done, 3000)
     p.compacted()
     assert "packing the stored losses: 1,000 of 3,000 batches (33%)" in out.getvalue()
+
+
+def test_a_first_ctrl_c_during_compaction_stops_it_and_keeps_the_run_finished(data_dir, capsys, monkeypatch):
+    import os
+    import signal
+    from functools import partial
+    from aegui.core import recorder, store as store_mod
+    monkeypatch.setattr(recorder, "COMMIT_SECONDS", 0.0)  # many small chunks ...
+    monkeypatch.setattr(store_mod, "compact", partial(store_compact.compact, size=512))  # ... in several groups
+    real_pack, calls = store_compact.pack, []
+
+    def ctrl_c_once(values):
+        if not calls:
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, taken by the CLI's handler
+        calls.append(1)
+        return real_pack(values)
+    monkeypatch.setattr(store_compact, "pack", ctrl_c_once)
+    assert main(["run", "--samples", "512", "--epochs", "5", "--batch-size", "1", "--device", "cpu", "--tol", "0",
+                 "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert (out["status"], out["stop_reason"], out["batches"]) == ("finished", "max_epochs", 2560)
+    assert "not compacted (stopped by the user)" in captured.err
+    row, losses, chunks = _row(data_dir, out["run_id"])
+    assert (row.status, row.stop_reason) == ("finished", "max_epochs") and len(losses) == 2560 and chunks > 1

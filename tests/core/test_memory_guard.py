@@ -45,7 +45,7 @@ def test_a_bce_run_on_a_bool_npy_peaks_within_25_percent_of_the_estimate(bool_np
 
 
 def test_the_data_card_peaks_within_25_percent_of_its_estimate(bool_npy):
-    est = memory.card_estimate(bool_npy, (50_000, 100)).total
+    est = memory.card_estimate(bool_npy, (50_000, 100), pca=True).total
     peak = _peak_rss(["data", bool_npy])
     assert 0.75 * peak <= est <= 1.25 * peak, (est, peak)
 
@@ -58,7 +58,8 @@ def test_aegui_data_is_refused_over_the_budget_before_reading(bool_npy, capsys, 
     assert cli.main(["data", bool_npy]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: memory = ") and "reading this file needs about" in err
-    assert "over the budget of 52.4 MB" in err and len(err.splitlines()) == 1
+    assert "over the budget of 52.4 MB (AEGUI_MAX_MEMORY; --max-memory changes it)" in err
+    assert "model" not in err and len(err.splitlines()) == 1  # a card trains no model
     assert cli.main(["data", bool_npy, "--max-memory", "40M"]) == 2
     assert "over the budget of 41.9 MB (--max-memory)" in capsys.readouterr().err
 
@@ -71,3 +72,8 @@ def test_the_estimate_counts_the_float64_floors_and_the_process():
     # now run over row blocks (0.82 GB measured at 400,000 × 100); the estimate keeps the training's copies.
     assert est.data >= 100e6 * (memory.KEPT + memory.TRAINING) and est.runtime == memory.RUNTIME
     assert 2.0e9 <= est.total <= 3.0e9
+
+
+def test_the_guard_knows_the_evaluations_chunk():
+    from aegui.core import evaluate
+    assert memory.EVAL_ELEMENTS == evaluate.EVAL_ELEMENTS  # copied, so that the guard never imports torch
