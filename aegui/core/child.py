@@ -147,23 +147,34 @@ def _server_pid() -> int | None:
     return getattr(server, "_forkserver_pid", None)
 
 
-def _is_stopped(pid: int) -> bool:
-    """True when the process is stopped (SIGSTOP, a debugger): state T or t in /proc."""
+def _state(pid: int) -> bytes | None:
+    """The process's state letter from /proc (R, S, T, Z, …); None where there is no such process or /proc."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             stat = fh.read()
-        return stat[stat.rindex(b")") + 2:][:1] in (b"T", b"t")
+        return stat[stat.rindex(b")") + 2:][:1]
     except (OSError, ValueError):
-        return False
+        return None
+
+
+def _is_stopped(pid: int) -> bool:
+    """True when the process is stopped (SIGSTOP, a debugger): state T or t in /proc."""
+    return _state(pid) in (b"T", b"t")
 
 
 def _end_server(pid: int | None) -> None:
-    """Kill a forkserver that does not answer; the next start() starts a new one (ensure_running)."""
-    if pid is not None:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    """Kill a forkserver that does not answer; the next start() starts a new one (ensure_running). Waits until
+    it is dead (a zombie for ensure_running to reap): until then ensure_running took it for alive, and the next
+    Run's connect was refused."""
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        return
+    deadline = time.monotonic() + 5.0
+    while _state(pid) not in (b"Z", b"X", None) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _start_watched(process, cancel: SharedFlag) -> None:
