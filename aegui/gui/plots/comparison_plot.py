@@ -43,6 +43,13 @@ class ComparisonPlot(PlotBase):
         colours: one per run (a figure's panels keep each run's colour); the palette in order by default.
         total: how many runs were selected, when the caller passes only the first MAX_CURVES of them.
         """
+        self.setUpdatesEnabled(False)  # one paint for the whole set, not one per layout change (7 seen)
+        try:
+            self._set_runs(rows_and_losses, colours, total)
+        finally:
+            self.setUpdatesEnabled(True)
+
+    def _set_runs(self, rows_and_losses, colours, total) -> None:
         pairs = list(rows_and_losses)
         self.runs = pairs[:MAX_CURVES]
         self.left_out = max(len(pairs), total or 0) - len(self.runs)
