@@ -21,7 +21,8 @@ def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[st
 def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1, max_memory: int | None = None):
     """The cells' configs, row by row (loss) and column by column (data); ConfigError lists every bad cell."""
     from ..core.training import prepare
-    cells, problems = [], []
+    cells: list = []
+    problems: list = []
     for loss in losses:
         for data in datas:
             cfg = with_changes(apply_data(apply_loss(base, loss), data), name=f"{loss} · {data}")

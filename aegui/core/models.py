@@ -40,7 +40,7 @@ def layer_activations(config: RunConfig) -> list[str]:
     """
     sizes, code = layer_sizes(config)
     hidden = config.model.activation if config.model.kind == "mlp" else "identity"
-    acts = [hidden] * (len(sizes) - 1)
+    acts: list[str] = [hidden] * (len(sizes) - 1)
     acts[code - 1] = config.model.code_activation
     acts[-1] = "identity"
     return acts

@@ -154,7 +154,7 @@ class RunStore(RunReader):
             db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives an application crash
             if quick_check and db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 exc = sqlite3.DatabaseError("quick_check failed")
-                exc.sqlite_errorcode = safety.SQLITE_CORRUPT
+                exc.sqlite_errorcode = safety.SQLITE_CORRUPT  # type: ignore[attr-defined]  # as SQLite's own would
                 raise exc
             create_schema(db)
         except sqlite3.DatabaseError:
@@ -215,7 +215,8 @@ class RunStore(RunReader):
                 (self.unique_name(config.label()), "running", config_io.to_json(config, indent=None), now, now,
                  device, json.dumps(versions()), copies, os.getpid(), socket.gethostname(), group_name,
                  liveness.run_identity(self.path)))
-            run_id = int(cur.lastrowid)
+            run_id = cur.lastrowid
+            assert run_id is not None  # an INSERT's row
             self._write_floors(run_id, floors)
         return run_id
 

@@ -19,7 +19,9 @@ from .store_read import RunReader
 def _groups(chunks: list[tuple], size: int) -> list[list[tuple]]:
     """Consecutive (start_step, n, codec) chunks gathered into groups of up to `size` batches; a group that is
     already one packed chunk is left out (nothing to do)."""
-    groups, current, total = [], [], 0
+    groups: list[list[tuple]] = []
+    current: list[tuple] = []
+    total = 0
     for chunk in chunks:
         if current and total + chunk[1] > size:
             groups.append(current)

@@ -97,7 +97,8 @@ def ordered_ids(db: sqlite3.Connection, text: str = "", sort: str | None = None,
 
 
 def _ordered(db, text: str, sort: str | None, descending: bool, guard: bool) -> list[tuple]:
-    where, args = "", ()
+    where = ""
+    args: tuple[str, ...] = ()
     if text.strip():
         # LIKE is case-insensitive for ASCII only; lower() both sides for the same reason.
         where, args = f"WHERE lower({_haystack(guard)}) LIKE lower(?) ESCAPE '\\'", (_like(text.strip()),)

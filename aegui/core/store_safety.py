@@ -8,6 +8,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+from types import ModuleType
+
+fcntl: ModuleType | None
 try:
     import fcntl
 except ImportError:  # Windows: no flock; one opener at a time is the user's to ensure there
@@ -73,18 +76,19 @@ class FileLock:
         self.fd: int | None = None
         self.mode = 0
 
-    def _open(self) -> None:
+    def _open(self) -> int:
         if self.fd is None:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        return self.fd
 
     def try_lock(self, exclusive: bool) -> bool:
         """Take (or convert) the lock without waiting; True when held."""
         if fcntl is None:
             return True
-        self._open()
+        fd = self._open()
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         try:
-            fcntl.flock(self.fd, mode | fcntl.LOCK_NB)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         self.mode = mode
@@ -199,4 +203,5 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
             last = exc
             if db is not None:
                 db.close()
+    assert last is not None  # the loop returns or records why
     raise StoreFault(explain(path, last))

@@ -55,13 +55,16 @@ class AfterFirstPaint(QObject):
     def __init__(self, window, callback, fallback_ms: int = 1500):
         super().__init__(window)
         self.window, self.callback, self.done = window, callback, False
-        QCoreApplication.instance().installEventFilter(self)  # paint events go to the child widgets, so watch them all until the first
+        app = QCoreApplication.instance()
+        assert app is not None, "AfterFirstPaint needs the QApplication"
+        self.app: QCoreApplication = app
+        self.app.installEventFilter(self)  # paint events go to the child widgets, so watch them all until the first
         QTimer.singleShot(fallback_ms, self.fire)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         """Schedule the callback after the first paint of a widget in the window."""
         if event.type() == QEvent.Type.Paint and obj.isWidgetType() and obj.window() is self.window:
-            QCoreApplication.instance().removeEventFilter(self)
+            self.app.removeEventFilter(self)
             QTimer.singleShot(0, self.fire)  # once this paint has been drawn
         return False
 
@@ -69,7 +72,7 @@ class AfterFirstPaint(QObject):
         """Run the callback, once."""
         if not self.done:
             self.done = True
-            QCoreApplication.instance().removeEventFilter(self)
+            self.app.removeEventFilter(self)
             self.callback()
 
 
@@ -80,6 +83,7 @@ def make_app(argv: list[str]):
 
     from .. import __version__
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(app, QApplication), "a QCoreApplication without widgets cannot hold the window"
     app.setOrganizationName("aegui")
     app.setApplicationName("aegui")
     app.setApplicationVersion(__version__)

@@ -105,6 +105,8 @@ class DataCardLabel(WrappedLabel):
 
 def _version(path: str | None):
     """(path, size, mtime): a changed file gets a new card."""
+    if path is None:
+        return (path, None, None)
     try:
         st = os.stat(path)
         return (path, st.st_size, st.st_mtime_ns)

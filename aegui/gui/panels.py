@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
@@ -47,7 +48,8 @@ class _Field:
 
     def __init__(self, path: str, kind: str, choices):
         self.path, self.kind = path, kind
-        self.widget = self._make(kind, choices)
+        # A combo box, spin box or line edit, by kind: its methods are called by kind below.
+        self.widget: Any = self._make(kind, choices)
         self.widget.setToolTip(TIPS.get(path, ""))
         self.error = WrappedLabel()
         self.error.setStyleSheet("color: #d32f2f;")
@@ -57,15 +59,15 @@ class _Field:
     @staticmethod
     def _make(kind: str, choices) -> QWidget:
         if kind == "choice":
-            w = QComboBox()
-            w.addItems(list(choices))
-            return w
+            combo = QComboBox()
+            combo.addItems(list(choices))
+            return combo
         if kind in ("int", "optint"):
-            w = QSpinBox()
-            w.setRange(0, INT_MAX)  # wide on purpose: the engine, not the widget, says what is allowed
+            spin = QSpinBox()
+            spin.setRange(0, INT_MAX)  # wide on purpose: the engine, not the widget, says what is allowed
             if kind == "optint":
-                w.setSpecialValueText(AS_FEATURES)
-            return w
+                spin.setSpecialValueText(AS_FEATURES)
+            return spin
         return QLineEdit()
 
     def value(self):
@@ -156,7 +158,9 @@ class ConfigPanels(QWidget):
         lay = QHBoxLayout(row)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(edit, 1)
-        self.browse_button = QToolButton(text="…", toolTip="Choose a CSV or .npy data file")
+        self.browse_button = QToolButton()
+        self.browse_button.setText("…")
+        self.browse_button.setToolTip("Choose a CSV or .npy data file")
         self.browse_button.clicked.connect(self._browse_data_file)
         lay.addWidget(self.browse_button)
         return row

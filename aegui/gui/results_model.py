@@ -263,8 +263,10 @@ class RunTableModel(QtCore.QAbstractTableModel):
             found = self.cache.get(run_id)
         return found
 
-    def row_of(self, run_id: int) -> int | None:
+    def row_of(self, run_id: int | None) -> int | None:
         """The table row of a run, or None when it is not listed."""
+        if run_id is None:
+            return None
         try:
             return self.ids.index(run_id)
         except ValueError:

@@ -88,7 +88,7 @@ def test_a_column_figure_is_3_5_inches_with_8_to_9_pt_text(qapp, lesson):
         for w in (title, caption):
             size = w.fontInfo().pointSizeF()
             assert 8 <= size <= 9, (w.text()[:30], size)
-            assert w.width() >= fig.width() - 2 * fig.style.margin - 1  # wraps at the full width
+            assert w.width() >= fig.width() - 2 * fig.paper_style.margin - 1  # wraps at the full width
         for plot in fig.panels:
             assert 8 <= plot.plot_item.getAxis("left").style["tickFont"].pointSizeF() <= 9
             assert all(8 <= float(label.opts["size"].rstrip("pt")) <= 9 for _, label in plot.legend.items)

@@ -52,7 +52,7 @@ def check_out(path, suffixes: tuple[str, ...]) -> Path:
 
 def sweep_parts(folder, older_than: float = STALE_PART_SECONDS) -> list[str]:
     """Remove atomic_write's leftovers (.NAME.XXXXXXXX.part) older than older_than seconds; their names."""
-    gone = []
+    gone: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

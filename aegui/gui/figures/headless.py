@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 # The offscreen plugin says this on every window it lays out: harmless, and noise on a CLI user's terminal.
 NOISE = ("This plugin does not support propagateSizeHints()",)
-_previous = None
+_previous: Callable[..., Any] | None = None
+_installed = False
 
 
 def _filter(mode, context, message: str) -> None:
@@ -23,12 +26,12 @@ def _filter(mode, context, message: str) -> None:
 
 def quiet_offscreen_notice() -> None:
     """Install the filtering message handler (once), chained in front of whatever handler was there."""
-    global _previous
+    global _previous, _installed
     from PySide6 import QtCore
-    if getattr(quiet_offscreen_notice, "done", False):
+    if _installed:
         return
-    _previous = QtCore.qInstallMessageHandler(_filter)
-    quiet_offscreen_notice.done = True
+    _previous = QtCore.qInstallMessageHandler(_filter)  # type: ignore[assignment]  # typed object; it is the handler or None
+    _installed = True
 
 
 def ensure_app():

@@ -11,7 +11,7 @@ import math
 import re
 
 import numpy as np
-from PySide6 import QtGui
+from PySide6 import QtGui, QtWidgets
 
 from ...core.summary import floor_fields
 from ..banner import sig3
@@ -302,6 +302,15 @@ def figure_style(size: str | None) -> Style:
     return Style(SIZES[size], 9, 8, 8, 8, 8, 8, 4, 1 if size == "column" else 2)
 
 
+class FigureWidget(QtWidgets.QWidget):
+    """A laid-out figure: its unit panels, top to bottom, and the paper style it was laid out in."""
+
+    def __init__(self):
+        super().__init__()
+        self.panels: list = []
+        self.paper_style: Style | None = None
+
+
 def build_figure(rows_and_losses, view: dict | None, size: str | None = None, width: int | None = None):
     """The figure widget: title, a panel per unit (x shared), legends under the panels, the caption.
 
@@ -310,7 +319,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     """
     from PySide6 import QtCore, QtWidgets
     style = figure_style(size)
-    fig = QtWidgets.QWidget()
+    fig = FigureWidget()
     fig.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
     fig.setStyleSheet("background: white;")
     if FIGURE_FONT in QtGui.QFontDatabase.families():
@@ -353,7 +362,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     QtWidgets.QApplication.processEvents()
     _align(plots)  # again, now that the axes' widths are settled
     fig.panels = plots
-    fig.style = style
+    fig.paper_style = style
     return fig
 
 

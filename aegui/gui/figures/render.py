@@ -50,7 +50,7 @@ def widget_image(widget, width: int | None = None, dpi: int | None = None):
     """The widget painted into a QImage `width` px wide, or at `dpi` dots per inch of its physical size (its
     layout in logical pixels at the screen's logical dpi); the layout is kept, so text keeps its proportion."""
     from PySide6 import QtCore, QtGui
-    inches = getattr(getattr(widget, "style", None), "inches", None)
+    inches = getattr(getattr(widget, "paper_style", None), "inches", None)
     if dpi is not None and inches:
         scale = round(inches * check_dpi(dpi)) / widget.width()  # exactly 3.5 in × dpi wide
     elif dpi is not None:

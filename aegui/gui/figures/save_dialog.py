@@ -101,7 +101,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
 
     def _update(self, *_args) -> None:
         suffix = Path(self.path_edit.text()).suffix.lower()
-        sized = self.size() is not None
+        sized = self.paper_size() is not None
         self.size_combo.setEnabled(suffix != ".csv")
         self.width_spin.setEnabled(suffix == ".png" and not sized)
         self.dpi_spin.setEnabled(suffix == ".png" and sized)
@@ -114,7 +114,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setEnabled(
             suffix in (".png", ".svg", ".pdf", ".csv"))
 
-    def size(self) -> str | None:
+    def paper_size(self) -> str | None:
         """The chosen size preset ('column', 'two-column'), or None for the screen layout."""
         return self.size_combo.currentData()
 
@@ -138,7 +138,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
                 export.save_csv(self.rows_and_losses, path)
             else:
                 export.save_comparison(self.rows_and_losses, path, self.width_spin.value(), self.view,
-                                       self.size(), self.dpi_spin.value())
+                                       self.paper_size(), self.dpi_spin.value())
         except export.ExportError as exc:
             self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Cannot save comparison",
                                                    str(exc), QtWidgets.QMessageBox.StandardButton.Ok, self)

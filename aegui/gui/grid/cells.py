@@ -189,5 +189,6 @@ class Cell:
         show = not excess_mode and self.floor is not None and math.isfinite(self.floor) and self.floor > 0
         self.floor_line.setVisible(bool(show))
         if show:
+            assert self.floor is not None
             self.floor_line.setPos(math.log10(self.floor))
         self.plot.setTitle(cell_title(self.loss, self.data, self.row, self.floor, self.live is not None), color=INK, size="10.5pt")

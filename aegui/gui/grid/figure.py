@@ -113,7 +113,8 @@ class GridView(QtWidgets.QWidget):
 
     def _header_html(self) -> str:
         rows = [c.row for c in self.cells if c.row is not None]
-        bands = any(c.values() is not None and c.values().ndim == 2 and c.values().shape[1] > 1 for c in self.cells)
+        values = [v for v in (c.values() for c in self.cells) if v is not None]
+        bands = any(v.ndim == 2 and v.shape[1] > 1 for v in values)
         legend = (f"<span style='color:{RAW_COLOUR}'>━</span> per-batch loss &nbsp; "
                   + (f"<span style='color:{RECENT_COLOUR}'>━</span> median over seeds, "
                      f"<span style='color:#7fb8d8'>█</span> min–max &nbsp; " if bands else "")
@@ -177,7 +178,7 @@ class GridView(QtWidgets.QWidget):
                 self._redraw_row(row)
         for col in self._columns():
             if col:
-                xmax = max([len(c.values()) for c in col if c.values() is not None] + [1])
+                xmax = max([len(v) for v in (c.values() for c in col) if v is not None] + [1])
                 col[0].plot.setXRange(0, xmax, padding=0.02)
         self.redraw_s = 0.7 * self.redraw_s + 0.3 * (time.perf_counter() - t0)
 

@@ -196,7 +196,7 @@ class GhostLayer:
         if key == self._drawn_key:
             return
         self._drawn_key = key
-        self._placed_key = None
+        self._placed_key: tuple | None = None
         for ghost, (curve, text) in zip(self.ghosts, self._items):
             y = ghost.y_excess if p.excess else ghost.y
             x = ghost.x[p.x_axis]
@@ -235,7 +235,7 @@ class GhostLayer:
                       and getattr(item, "label", None) is not None and item.label.isVisible()]
             others = _curve_points(pi, exclude=curve)
             short = float(ghost.x[self.plot.x_axis][-1]) < 0.5 * right
-            best = None
+            best: tuple[int, tuple[int, int]] | None = None
             for anchor in ((0 if short else 1, 1), (0 if short else 1, 0), (1 if short else 0, 1), (1 if short else 0, 0)):
                 text.setAnchor(anchor)
                 rect = text.sceneBoundingRect()
@@ -246,6 +246,7 @@ class GhostLayer:
                     best = (score, anchor)
                 if score == 0:
                     break
+            assert best is not None  # four anchors were scored
             text.setAnchor(best[1])
             rect = text.sceneBoundingRect()
             # Still on another label: step it down (or up) by its height until clear, within the view.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -120,7 +121,7 @@ class TimedPlotWidget(pg.PlotWidget):
 class FitLegend(pg.LegendItem):
     """A legend that drops columns when its row would be wider than the plot (at 2× 'epoch mean' was cut)."""
 
-    room = None  # a callable: the width there is; set by the plot
+    room: Callable[[], float] | None = None  # the width there is; set by the plot
     fixed = False  # a caller that sets the columns itself (a saved figure's style) keeps them
 
     def setColumnCount(self, n: int) -> None:  # noqa: N802 (pyqtgraph API)
@@ -132,7 +133,7 @@ class FitLegend(pg.LegendItem):
         """Use the most columns (up to the first asked for) that fit the room."""
         if self.room is None or self.fixed:
             return
-        room, most = self.room(), getattr(self, "_most_columns", self.columnCount)
+        room, most = self.room(), getattr(self, "_most_columns", None) or int(self.columnCount)
         self._most_columns = most
         for n in range(most, 0, -1):
             if self.columnCount != n:
@@ -154,18 +155,23 @@ class FitLegend(pg.LegendItem):
 HINT_STYLE = f"background: white; color: {MUTED}; font-size: 12pt; padding: 40px;"
 
 
-def hinted_stack(widget: QtWidgets.QWidget, text: str) -> QtWidgets.QStackedWidget:
+class HintStack(QtWidgets.QStackedWidget):
+    """A widget behind a centred hint label (index 0, shown first)."""
+
+    def __init__(self, widget: QtWidgets.QWidget, text: str):
+        super().__init__()
+        self.hint_label = QtWidgets.QLabel(text)
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.hint_label.setStyleSheet(HINT_STYLE)
+        self.addWidget(self.hint_label)
+        self.addWidget(widget)
+
+
+def hinted_stack(widget: QtWidgets.QWidget, text: str) -> HintStack:
     """widget behind a centred hint (index 0, shown first; the label is the stack's hint_label); the caller
     shows the widget (setCurrentWidget or setCurrentIndex(1)) once it has content."""
-    hint = QtWidgets.QLabel(text)
-    hint.setWordWrap(True)
-    hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-    hint.setStyleSheet(HINT_STYLE)
-    stack = QtWidgets.QStackedWidget()
-    stack.addWidget(hint)
-    stack.addWidget(widget)
-    stack.hint_label = hint
-    return stack
+    return HintStack(widget, text)
 
 
 def style_axes(plot_item: pg.PlotItem, point_size: float) -> None:
@@ -214,7 +220,7 @@ class PlotBase(QtWidgets.QWidget):
         if controls:
             layout.addLayout(self._build_controls())
         self.panel_box = QtWidgets.QWidget()
-        panels = QtWidgets.QVBoxLayout(self.panel_box)
+        panels = self.panel_layout = QtWidgets.QVBoxLayout(self.panel_box)
         panels.setContentsMargins(0, 0, 0, 0)
         panels.setSpacing(0)
         panels.addWidget(self.plot_widget, 3)
@@ -250,7 +256,7 @@ class PlotBase(QtWidgets.QWidget):
             pi.setLogMode(x=False, y=self.log)
             pi.setXLink(self.plot_item)
             pi.vb.enableAutoRange(x=False)  # x follows the main panel, whose range covers every panel's runs
-            self.panel_box.layout().addWidget(widget, 2)
+            self.panel_layout.addWidget(widget, 2)
             self.extra_panels[unit] = widget
             self._update_labels()
         widget.setVisible(True)
@@ -265,7 +271,7 @@ class PlotBase(QtWidgets.QWidget):
             pi.setXLink(None)  # before it goes: the main panel's range signal must not reach a deleted view
             pi.clear()
             widget.hide()
-            self.panel_box.layout().removeWidget(widget)
+            self.panel_layout.removeWidget(widget)
             widget.close()
             widget.deleteLater()
             self._update_labels()
@@ -429,6 +435,7 @@ class PlotBase(QtWidgets.QWidget):
         else:  # a caller that set y_unit itself (a figure's panel): say which floor in excess mode too
             title = next(iter(self.floor_titles.values()), "floor")
             left = self.y_unit.replace("loss", f"loss − {title}", 1) if self.excess else self.y_unit
+        texts: tuple[str, ...]
         if self.unit is None:  # a saved figure's panel: its own label, never shortened
             texts = (left,)
         else:
@@ -503,13 +510,16 @@ class PlotBase(QtWidgets.QWidget):
         show = value is not None and math.isfinite(value) and not self.excess and (value > 0 or not self.log)
         line.setVisible(bool(show))
         if show:
+            assert value is not None
             line.setPos(math.log10(value) if self.log else value)
         if not hasattr(line, "anchor"):
             # InfiniteLine bounds are (0, 0): an invisible two-point curve pulls auto-range to the floor instead.
             line.anchor = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
             getattr(line, "panel", self.plot_item).addItem(line.anchor)
-        span = x is not None and len(x) > 0 and show
-        line.anchor.setData([x[0], x[-1]] if span else [], [value, value] if span else [])
+        if x is not None and len(x) > 0 and show:
+            line.anchor.setData([x[0], x[-1]], [value, value])
+        else:
+            line.anchor.setData([], [])
 
     def clamp_item(self, colour: str = CLAMP_COLOUR, name: str | None = None,
                    pi: pg.PlotItem | None = None) -> pg.PlotDataItem:

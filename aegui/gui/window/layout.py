@@ -76,7 +76,8 @@ def _held(label: BannerLabel, lines: int) -> QScrollArea:
     label.ensurePolished()  # the style sheet's 10.5 pt, not the default font, sets the line height
     # padding 6 + border 1 on each side, as the styles above set
     box.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 2 * (6 + 1) + 4)
-    box.setVisible(label.isVisibleTo(label.parentWidget()) if label.parentWidget() else False)
+    parent = label.parentWidget()
+    box.setVisible(label.isVisibleTo(parent) if parent is not None else False)
     label.holder = box
     return box
 
@@ -90,7 +91,7 @@ def _banner(style: str) -> BannerLabel:
     return label
 
 
-def _live_page(claim: QLabel, live: LivePlot, why: QLabel) -> QWidget:
+def _live_page(claim: BannerLabel, live: LivePlot, why: BannerLabel) -> QWidget:
     """The claim banner (shown once a preset is chosen) above the live plot, "Why not zero?" below it."""
     page = QWidget()
     lay = QVBoxLayout(page)
