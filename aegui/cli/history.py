@@ -46,8 +46,8 @@ def cmd_show(args) -> int:
         raise UsageError(f"error: run_id = {args.run_id}: no such run (see `aegui runs`)") from None
     epochs = store.epochs(r.run_id)
     if args.json:
-        print_json({**run_json(r), "epoch_means": [finite(e[1]) for e in epochs],
-                    "recent_means": [finite(e[2]) for e in epochs]})
+        print_json({**run_json(r), "epoch_means": [finite(e["epoch_mean"]) for e in epochs],
+                    "recent_means": [finite(e["recent_mean"]) for e in epochs]})
         return 0
     print(f"run {r.run_id}: {printable(r.name)}  [{r.status}, {r.stop_reason or '-'}]  device {r.device}")
     summary = run_json(r)
@@ -61,8 +61,9 @@ def cmd_show(args) -> int:
     if r.error:
         print(f"  error: {printable(r.error)}")
     for e in epochs:
-        print(f"  epoch {num(e[0] + 1 if isinstance(e[0], int) else None):>4}  epoch loss {num(e[1], '.6g')}  "
-              f"recent loss {num(e[2], '.6g')}")
+        epoch = e["epoch"]
+        print(f"  epoch {num(epoch + 1 if isinstance(epoch, int) else None):>4}  epoch loss "
+              f"{num(e['epoch_mean'], '.6g')}  recent loss {num(e['recent_mean'], '.6g')}")
     return 0
 
 

@@ -193,6 +193,7 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
         db = None
         try:
             db = sqlite3.connect(f"file:{quote(str(path))}?{query}", uri=True, timeout=1.0)
+            db.row_factory = sqlite3.Row  # as RunStore's own connection: rows are read by column name
             db.execute("SELECT count(*) FROM runs").fetchone()
             return db
         except sqlite3.Error as exc:
