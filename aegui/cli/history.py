@@ -26,11 +26,9 @@ def cmd_runs(args) -> int:
 
 def run_json(r) -> dict:
     """One stored run as JSON."""
-    from ..core.summary import floor_fields
+    from ..core.summary import row_summary
     return {"run_id": r.run_id, "name": r.name, "status": r.status, "stop_reason": r.stop_reason,
-            "batches": r.batches, "epochs": r.epochs, "final_loss": finite(r.final_loss),
-            "min_epoch_loss": finite(r.min_epoch_loss), **floor_fields(r.config, r.floors, r.eval_loss, r.saturated),
-            "created": r.created,
+            "batches": r.batches, "epochs": r.epochs, **row_summary(r), "created": r.created,
             "seconds": r.seconds, "device": r.device, "copies": r.copies, "notes": r.notes,
             "group": r.group_name, "copy_final_loss": r.copy_final, "config": to_dict(r.config),
             "damaged": r.damaged}

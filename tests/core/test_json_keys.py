@@ -36,3 +36,15 @@ def test_grid_keeps_its_keys_in_order(capsys, data_dir):
     assert list(out) == ["group", "losses", "data", "cells"]
     assert [list(c) for c in out["cells"]] == [["loss", "data", "run_id", "final_loss", "eval_loss", "floor",
                                                 "floor_exact", "gap", "stop_reason", "batches"]]
+
+
+def test_one_builder_gives_the_summary_of_an_ended_run_and_of_its_stored_row(capsys, data_dir):
+    """What `run --json` printed at the end is what `show --json` reads back, through the same builder."""
+    from aegui.core.store import RunStore
+    from aegui.core.summary import row_summary, run_summary
+    ran = _json(capsys, "run", *TINY)
+    row = RunStore.open(data_dir).get_run(ran["run_id"])
+    stored = row_summary(row)
+    assert list(stored) == SUMMARY and {k: ran[k] for k in SUMMARY} == stored
+    nan = run_summary(row.config, row.floors, final_loss=float("nan"), min_epoch_loss=float("inf"), eval_loss=None)
+    assert nan["final_loss"] is None and nan["min_epoch_loss"] is None and nan["gap"] is None
