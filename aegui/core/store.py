@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from . import config_io
 from . import liveness
@@ -44,15 +45,13 @@ class StoreError(RuntimeError):
 
 
 def default_data_dir() -> Path:
-    """AEGUI_DATA_DIR, else the platform's per-user data folder."""
+    """AEGUI_DATA_DIR, else the platform's per-user data folder (platformdirs): on Linux $XDG_DATA_HOME/aegui
+    or ~/.local/share/aegui, on macOS ~/Library/Application Support/aegui, on Windows %APPDATA%\\aegui."""
     env = os.environ.get("AEGUI_DATA_DIR")
     if env:
         return Path(env).expanduser()
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "aegui"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "aegui"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "aegui"
+    # roaming: %APPDATA% (Roaming), where aegui has always stored runs on Windows, not %LOCALAPPDATA%.
+    return Path(platformdirs.user_data_dir("aegui", appauthor=False, roaming=True))
 
 
 def versions() -> dict:
