@@ -79,7 +79,9 @@ def cmd_data(args) -> int:
 
 def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG, PDF or CSV (works with no display)."""
-    from ..gui.figures.export import ExportError, check_dpi, check_out, check_width, export_runs
+    from ..gui.figures.atomic import ExportError, check_out
+    from ..gui.figures.export import export_runs
+    from ..gui.figures.render import check_dpi, check_width
     for i in args.run_ids:
         check_run_id(i)
     try:
@@ -119,7 +121,9 @@ def _exists(store, run_id: int) -> bool:
 
 def cmd_figure(args) -> int:
     """List the runs a saved PNG or SVG figure carries, without a window and without reading any data file."""
-    from ..gui.figures.export import ExportError, ensure_app, read_figure
+    from ..gui.figures.atomic import ExportError
+    from ..gui.figures.export import read_figure
+    from ..gui.figures.headless import ensure_app
     ensure_app()  # PNG text chunks are read through Qt's image reader
     try:
         runs = read_figure(args.file)

@@ -35,7 +35,8 @@ def _ctrl_c_cancels(cancel: threading.Event):
 def train_and_store(prep, store, copies: int, group_name: str | None = None) -> dict:
     """Train one prepared config, storing it as it goes; return the run's summary dict."""
     from ..core.recorder import RunRecorder
-    from ..core.training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart, train
+    from ..core.training import train
+    from ..core.records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
     from .progress import Progress
     cancel = threading.Event()
     rec = RunRecorder(store, group_name=group_name)

@@ -26,7 +26,6 @@ from .blobs import blob
 from .floors import Floor, headline
 from .store_compact import compact, refresh_summary, summary_values
 from .store_read import RunReader
-from .store_rows import RunRow  # noqa: F401 - RunRow's public home stays store
 from .store_schema import STATUSES, create_schema
 
 DB_NAME = "runs.sqlite"

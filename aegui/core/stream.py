@@ -83,7 +83,7 @@ class RunStream:
 
     def _drive(self) -> None:
         from . import training  # looked up at call time: tests replace training.train
-        from .training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
+        from .records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
         records = training.train(self.config, self.cancel, copies=self.copies, threads=self.threads)
         for record in records:
             if isinstance(record, LossBlock):

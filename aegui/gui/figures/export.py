@@ -10,11 +10,10 @@ from pathlib import Path
 from ...core.summary import row_summary
 from ...core import config as config_mod
 from ...core import config_io
-from .atomic import ExportError, atomic_write, check_out  # noqa: F401 - their public names here too
-from .layout import LOGICAL_WIDTH, SIZES, build_figure, caption_html  # noqa: F401 - export.caption_html stays
-from .render import META_KEY, check_dpi, check_width, save_figure  # noqa: F401 - the CLI checks through export
+from .atomic import ExportError
+from .layout import SIZES, build_figure
+from .render import META_KEY, check_width, save_figure
 from ...core import safe_json
-from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
