@@ -158,7 +158,7 @@ def test_cli_export_prints_no_offscreen_size_hint_notice(tmp_path):
 
 
 def test_headless_app_still_prints_real_qt_warnings():
-    code = ("from aegui.gui.figures.export import ensure_app; from PySide6 import QtCore, QtWidgets; ensure_app(); "
+    code = ("from aegui.gui.figures.headless import ensure_app; from PySide6 import QtCore, QtWidgets; ensure_app(); "
             "w = QtWidgets.QWidget(); w.show(); QtWidgets.QApplication.processEvents(); "
             "QtCore.qWarning('a real warning')")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_headless_env(),
