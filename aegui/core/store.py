@@ -182,8 +182,10 @@ class RunStore(RunReader):
         host, now = socket.gethostname(), time.time()
         rows = self.db.execute("SELECT run_id, pid, host, updated, proc FROM runs WHERE status='running'").fetchall()
         me = f"{liveness.process_identity() or ':'}:"
+        # Dead: not this process's own run, and no sign of its writer (its lock, PID and start time, or, from
+        # another host, a recent heartbeat).
         dead = [r["run_id"] for r in rows
-                if not (r["host"] == host and r["pid"] == os.getpid() and str(r["proc"]).startswith(me))  # own
+                if not (r["host"] == host and r["pid"] == os.getpid() and str(r["proc"]).startswith(me))
                 and not (liveness.writer_alive(r["pid"], r["proc"], r["updated"], STALE_SECONDS, now, self.path)
                          if r["host"] == host else
                          isinstance(r["updated"], (int, float)) and now - r["updated"] <= STALE_SECONDS)]
