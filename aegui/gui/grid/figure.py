@@ -19,7 +19,8 @@ from ..plots.curves import RunCurve
 from .cells import CELL_HEIGHT, Cell, fmt, grid_floor_text
 from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
 from ..plots.pacing import PacedRedraw
-from ..plots.plot_base import GRID_ALPHA, INK, UNITS, LossAxis, _Growable, style_axes
+from ..plots.log_axis import LossAxis
+from ..plots.plot_base import GRID_ALPHA, INK, UNITS, _Growable, style_axes
 
 
 class GridView(QtWidgets.QWidget):
