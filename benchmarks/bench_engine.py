@@ -29,7 +29,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from aegui.core.config import RunConfig, with_changes
-from aegui.core.training import LossBlock, RunStart, train
+from aegui.core.training import train
+from aegui.core.records import LossBlock, RunStart
 
 TARGET = 5.0            # x the seed's loop
 TARGET_AUTOGRAD = 1.8   # x the engine on autograd's backward

@@ -58,7 +58,8 @@ def headless_rate(config) -> float:
     Nothing is stored here, and nothing is stored in the window's training process either (its parent
     records): both time the same loop, from the same point.
     """
-    from aegui.core.training import LossBlock, train
+    from aegui.core.training import train
+    from aegui.core.records import LossBlock
     t0 = last = None
     batches = 0
     for r in train(config):

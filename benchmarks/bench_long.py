@@ -35,7 +35,8 @@ def headless(batches: int = FULL) -> list[Row]:
     per batch (curve, epoch rows, row and overflow-page overhead: what the run costs on disk)."""
     from aegui.core.recorder import RunRecorder
     from aegui.core.store import RunStore
-    from aegui.core.training import LossBlock, train
+    from aegui.core.training import train
+    from aegui.core.records import LossBlock
     folder = tempfile.mkdtemp(prefix="aegui-long-")
     store = RunStore.open(folder)
     rec, cancel = RunRecorder(store), threading.Event()

@@ -13,7 +13,8 @@ import torch
 
 from aegui.core.config import with_changes
 from aegui.core.presets import PRESETS
-from aegui.core.training import RunEnd, RunStart, train
+from aegui.core.training import train
+from aegui.core.records import RunEnd, RunStart
 
 
 def run(cfg, copies: int = 1) -> tuple[RunStart, RunEnd]:

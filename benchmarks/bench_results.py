@@ -80,7 +80,8 @@ def measure(runs: int, rounds: int = 5) -> dict[str, list[float]]:
     from aegui.core.config import RunConfig
     from aegui.core.store import RunStore
     from aegui.gui.plots.comparison_plot import ComparisonPlot
-    from aegui.gui.results import TITLES, ResultsPane
+    from aegui.gui.results import ResultsPane
+    from aegui.gui.results_model import TITLES
     qa = app()
     folder = tempfile.mkdtemp(prefix="aegui-bench-results-")
     fill_store(folder, runs)

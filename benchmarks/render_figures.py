@@ -109,7 +109,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     from aegui.core.store import RunStore
-    from aegui.gui.figures.export import ensure_app
+    from aegui.gui.figures.headless import ensure_app
     from aegui.gui.plots.curves import stored_curve
     ensure_app()
     with tempfile.TemporaryDirectory() as tmp:

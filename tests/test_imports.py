@@ -14,6 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_MAY_USE = {"aegui.gui.figures.export", "aegui.gui.grid.figure",  # saving images
+               "aegui.gui.figures.atomic", "aegui.gui.figures.render",  # checking --out, --width, --dpi first
+               "aegui.gui.figures.headless",                           # reading a figure's PNG text
                "aegui.gui.app"}                                        # opening the window
 QT = ("PySide6", "pyqtgraph", "shiboken6")
 
@@ -135,3 +137,17 @@ def test_ruff_finds_nothing():
     out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)], capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:]
+
+
+def test_the_windows_modules_import_no_torch():
+    """torch loads only in a training process or the background warm-up (~2.4 s): never on the window's path,
+    not even through the recorder or the worker, which only carry the engine's records."""
+    import os
+    import subprocess
+    import sys
+    code = ("import sys; import aegui.gui.app, aegui.gui.window.main_window, aegui.gui.worker, aegui.core.recorder, "
+            "aegui.core.stream, aegui.core.records, aegui.cli; "
+            "assert 'torch' not in sys.modules, [m for m in sys.modules if m.startswith('torch')][:3]")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]

@@ -9,6 +9,7 @@ import signal
 import time
 
 from aegui.core import training
+from aegui.core.records import LossBlock
 
 REAL_TRAIN = training.train  # taken at import, before any test puts a stand-in in its place
 
@@ -23,7 +24,7 @@ def _first_batches(records, n):
     import dataclasses
     seen = 0
     for record in records:
-        if isinstance(record, training.LossBlock):
+        if isinstance(record, LossBlock):
             keep = min(len(record), n - seen)
             if keep < len(record):
                 record = dataclasses.replace(record, losses=record.losses[:keep],
@@ -55,7 +56,7 @@ def stuck_after_ten(*args, **kwargs):
     stop flag (not a later block: a Stop between them would let the real run end first)."""
     for record in REAL_TRAIN(*args, **kwargs):
         yield record
-        if isinstance(record, training.LossBlock):
+        if isinstance(record, LossBlock):
             time.sleep(3600)  # in a training process, which is killed: no test waits on this
 
 

@@ -7,7 +7,8 @@ import time
 
 from .common import (EXIT_INTERRUPTED, UsageError, check_seeds, config_from_args, finite, max_memory, open_store,
                      print_json, usage_errors)
-from ..core.config import LOSSES, DATA_KINDS, ConfigError, apply_data, apply_loss, with_changes
+from ..core.config import ConfigError, apply_data, apply_loss, with_changes
+from ..core.schema import DATA_KINDS, LOSSES
 
 
 def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[str]:
@@ -44,7 +45,7 @@ def cmd_grid(args) -> int:
 def run_grid(args) -> int:
     """Validate every cell, then train them one after another into one stored group."""
     from .train import train_and_store
-    from ..gui.figures.export import ExportError, check_out
+    from ..gui.figures.atomic import ExportError, check_out
     losses = _split(args.loss, "mse,bce", LOSSES, "--loss")
     datas = _split(args.data, "uniform,bernoulli", DATA_KINDS, "--data")
     args.loss = args.data = None  # the lists are not single-run overrides

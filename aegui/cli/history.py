@@ -26,11 +26,9 @@ def cmd_runs(args) -> int:
 
 def run_json(r) -> dict:
     """One stored run as JSON."""
-    from ..core.summary import floor_fields
+    from ..core.summary import row_summary
     return {"run_id": r.run_id, "name": r.name, "status": r.status, "stop_reason": r.stop_reason,
-            "batches": r.batches, "epochs": r.epochs, "final_loss": finite(r.final_loss),
-            "min_epoch_loss": finite(r.min_epoch_loss), **floor_fields(r.config, r.floors, r.eval_loss, r.saturated),
-            "created": r.created,
+            "batches": r.batches, "epochs": r.epochs, **row_summary(r), "created": r.created,
             "seconds": r.seconds, "device": r.device, "copies": r.copies, "notes": r.notes,
             "group": r.group_name, "copy_final_loss": r.copy_final, "config": to_dict(r.config),
             "damaged": r.damaged}
@@ -46,8 +44,8 @@ def cmd_show(args) -> int:
         raise UsageError(f"error: run_id = {args.run_id}: no such run (see `aegui runs`)") from None
     epochs = store.epochs(r.run_id)
     if args.json:
-        print_json({**run_json(r), "epoch_means": [finite(e[1]) for e in epochs],
-                    "recent_means": [finite(e[2]) for e in epochs]})
+        print_json({**run_json(r), "epoch_means": [finite(e["epoch_mean"]) for e in epochs],
+                    "recent_means": [finite(e["recent_mean"]) for e in epochs]})
         return 0
     print(f"run {r.run_id}: {printable(r.name)}  [{r.status}, {r.stop_reason or '-'}]  device {r.device}")
     summary = run_json(r)
@@ -61,8 +59,9 @@ def cmd_show(args) -> int:
     if r.error:
         print(f"  error: {printable(r.error)}")
     for e in epochs:
-        print(f"  epoch {num(e[0] + 1 if isinstance(e[0], int) else None):>4}  epoch loss {num(e[1], '.6g')}  "
-              f"recent loss {num(e[2], '.6g')}")
+        epoch = e["epoch"]
+        print(f"  epoch {num(epoch + 1 if isinstance(epoch, int) else None):>4}  epoch loss "
+              f"{num(e['epoch_mean'], '.6g')}  recent loss {num(e['recent_mean'], '.6g')}")
     return 0
 
 
@@ -80,7 +79,9 @@ def cmd_data(args) -> int:
 
 def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG, PDF or CSV (works with no display)."""
-    from ..gui.figures.export import ExportError, check_dpi, check_out, check_width, export_runs
+    from ..gui.figures.atomic import ExportError, check_out
+    from ..gui.figures.export import export_runs
+    from ..gui.figures.render import check_dpi, check_width
     for i in args.run_ids:
         check_run_id(i)
     try:
@@ -120,7 +121,9 @@ def _exists(store, run_id: int) -> bool:
 
 def cmd_figure(args) -> int:
     """List the runs a saved PNG or SVG figure carries, without a window and without reading any data file."""
-    from ..gui.figures.export import ExportError, ensure_app, read_figure
+    from ..gui.figures.atomic import ExportError
+    from ..gui.figures.export import read_figure
+    from ..gui.figures.headless import ensure_app
     ensure_app()  # PNG text chunks are read through Qt's image reader
     try:
         runs = read_figure(args.file)

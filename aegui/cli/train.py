@@ -35,7 +35,8 @@ def _ctrl_c_cancels(cancel: threading.Event):
 def train_and_store(prep, store, copies: int, group_name: str | None = None) -> dict:
     """Train one prepared config, storing it as it goes; return the run's summary dict."""
     from ..core.recorder import RunRecorder
-    from ..core.training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart, train
+    from ..core.training import train
+    from ..core.records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
     from .progress import Progress
     cancel = threading.Event()
     rec = RunRecorder(store, group_name=group_name)
@@ -108,13 +109,12 @@ def _stored_status(rec) -> str:
 
 def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
     """The --json result of one run: its end, and its floors with their claims (see core.summary)."""
-    from ..core.summary import floor_fields
+    from ..core.summary import run_summary
     out = {"run_id": run_id, "config": to_dict(start.config), "status":
            "cancelled" if end.stop_reason == "cancelled" else "finished", "stop_reason": end.stop_reason,
-           "epochs": end.epochs, "batches": end.batches, "final_loss": finite(end.final_loss),
-           "min_epoch_loss": finite(end.min_epoch_loss),
-           **floor_fields(start.config, start.floors if floors is None else floors, end.eval_loss,
-                         end.saturated),
+           "epochs": end.epochs, "batches": end.batches,
+           **run_summary(start.config, start.floors if floors is None else floors, final_loss=end.final_loss,
+                         min_epoch_loss=end.min_epoch_loss, eval_loss=end.eval_loss, saturated=end.saturated),
            "batches_per_s": end.batches_per_s, "seconds": end.seconds, "device": start.device,
            "device_note": start.device_note, "step_mode": start.step_mode, "copies": copies}
     if copies > 1:

@@ -375,9 +375,9 @@ def _child_main(conn, job_end, cancel, running, warm, job) -> None:
             conn.close()
             return
     job_end.close()
+    # train: the parent's training.train, handed over by name (see TrainingProcess): the engine's own, or a
+    # test's stand-in. It is given to the stream, never bound into this process's training module.
     config, threads, copies, train = job
-    from . import training
-    training.train = train  # the parent's (see TrainingProcess): the stream looks it up here
 
     def send(kind: str, *payload) -> None:
         try:
@@ -386,7 +386,8 @@ def _child_main(conn, job_end, cancel, running, warm, job) -> None:
             cancel.set()
 
     try:
-        RunStream(config, send, cancel, _ParentWatch(running, cancel), threads=threads, copies=copies).run()
+        RunStream(config, send, cancel, _ParentWatch(running, cancel), threads=threads, copies=copies,
+                  train=train).run()
     finally:
         conn.close()
 

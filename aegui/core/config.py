@@ -7,9 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from . import schema
-from .schema import (ACTIVATIONS, DATA_KINDS, DEVICES, INITS, LOSSES, MAX_DEPTH, MAX_ELEMENTS,  # noqa: F401 - their home
-                     MAX_EPOCHS, MAX_FEATURES, MAX_SAMPLES, MAX_WIDTH, MODEL_KINDS, OPTIMIZERS, OUTPUTS)
-from .schema import DataConfig, LossConfig, ModelConfig, OptimizerConfig, TrainingConfig  # noqa: F401 - their home
+from .schema import MAX_ELEMENTS, MAX_FEATURES
+from .schema import DataConfig, LossConfig, ModelConfig, OptimizerConfig, TrainingConfig
 
 SCHEMA_VERSION = 1
 MAX_CONFIG_BYTES = 1_000_000

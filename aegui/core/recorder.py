@@ -9,7 +9,7 @@ import numpy as np
 
 from .floors import Floor
 from .store import RunStore
-from .training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
+from .records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
 
 COMMIT_SECONDS = 0.5  # a killed process loses at most this much of its curve
 

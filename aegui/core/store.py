@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from . import config_io
 from . import liveness
@@ -25,7 +26,6 @@ from .blobs import blob
 from .floors import Floor, headline
 from .store_compact import compact, refresh_summary, summary_values
 from .store_read import RunReader
-from .store_rows import RunRow  # noqa: F401 - RunRow's public home stays store
 from .store_schema import STATUSES, create_schema
 
 DB_NAME = "runs.sqlite"
@@ -44,15 +44,13 @@ class StoreError(RuntimeError):
 
 
 def default_data_dir() -> Path:
-    """AEGUI_DATA_DIR, else the platform's per-user data folder."""
+    """AEGUI_DATA_DIR, else the platform's per-user data folder (platformdirs): on Linux $XDG_DATA_HOME/aegui
+    or ~/.local/share/aegui, on macOS ~/Library/Application Support/aegui, on Windows %APPDATA%\\aegui."""
     env = os.environ.get("AEGUI_DATA_DIR")
     if env:
         return Path(env).expanduser()
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "aegui"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "aegui"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "aegui"
+    # roaming: %APPDATA% (Roaming), where aegui has always stored runs on Windows, not %LOCALAPPDATA%.
+    return Path(platformdirs.user_data_dir("aegui", appauthor=False, roaming=True))
 
 
 def versions() -> dict:
@@ -149,10 +147,11 @@ class RunStore(RunReader):
     def _try_connect(self, quick_check: bool = True) -> sqlite3.Connection:
         # A short busy timeout: _retry waits longer, and tells the user it is waiting.
         db = sqlite3.connect(self.path, timeout=1.0)
+        db.row_factory = sqlite3.Row  # stored rows are read by column name (store_rows.py)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives an application crash
-            if quick_check and db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            if quick_check and db.execute("PRAGMA quick_check").fetchone()[0] != "ok":  # one unnamed column
                 exc = sqlite3.DatabaseError("quick_check failed")
                 exc.sqlite_errorcode = safety.SQLITE_CORRUPT  # type: ignore[attr-defined]  # as SQLite's own would
                 raise exc
@@ -183,10 +182,13 @@ class RunStore(RunReader):
         host, now = socket.gethostname(), time.time()
         rows = self.db.execute("SELECT run_id, pid, host, updated, proc FROM runs WHERE status='running'").fetchall()
         me = f"{liveness.process_identity() or ':'}:"
-        dead = [r[0] for r in rows
-                if not (r[2] == host and r[1] == os.getpid() and str(r[4]).startswith(me))  # this process's own
-                and not (liveness.writer_alive(r[1], r[4], r[3], STALE_SECONDS, now, self.path) if r[2] == host
-                         else isinstance(r[3], (int, float)) and now - r[3] <= STALE_SECONDS)]
+        # Dead: not this process's own run, and no sign of its writer (its lock, PID and start time, or, from
+        # another host, a recent heartbeat).
+        dead = [r["run_id"] for r in rows
+                if not (r["host"] == host and r["pid"] == os.getpid() and str(r["proc"]).startswith(me))
+                and not (liveness.writer_alive(r["pid"], r["proc"], r["updated"], STALE_SECONDS, now, self.path)
+                         if r["host"] == host else
+                         isinstance(r["updated"], (int, float)) and now - r["updated"] <= STALE_SECONDS)]
         if dead:
             with self.db:
                 self.db.executemany("UPDATE runs SET status='interrupted' WHERE run_id=?", [(i,) for i in dead])
@@ -198,8 +200,8 @@ class RunStore(RunReader):
         was killed in between) get it from their curves."""
         rows = self.db.execute("SELECT run_id FROM runs WHERE status IN ('finished', 'cancelled') "
                                "AND final_loss IS NULL AND batches > 0 AND stop_reason IS NOT 'diverged'").fetchall()
-        for (run_id,) in rows:
-            refresh_summary(self, run_id)
+        for row in rows:
+            refresh_summary(self, row["run_id"])
 
     # ------------------------------------------------------------ writing
 
@@ -235,7 +237,7 @@ class RunStore(RunReader):
 
     def unique_name(self, base: str) -> str:
         """base, or 'base (2)', 'base (3)', …: repeated runs of one config must be told apart in the table."""
-        taken = {r[0] for r in self.db.execute("SELECT name FROM runs WHERE substr(name, 1, ?) = ?",
+        taken = {r["name"] for r in self.db.execute("SELECT name FROM runs WHERE substr(name, 1, ?) = ?",
                                                 (len(base), base))}
         n = 1
         name = base

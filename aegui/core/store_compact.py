@@ -42,11 +42,10 @@ def compact(store: RunReader, run_id: int, size: int = 65536,
     """
     # Slow runs commit small blocks; the rewrite joins them and packs them (blobs.py: about 3 bytes a batch
     # instead of 4).
-    copies = store.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
-    k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
+    k = store.copies(run_id)
     size = max(1024, size // k)  # about `size` values a chunk: a seed band's groups stay small, progress steady
-    chunks = store.db.execute("SELECT start_step, n, codec FROM loss_chunks WHERE run_id=? ORDER BY start_step",
-                              (run_id,)).fetchall()
+    chunks = [(c["start_step"], c["n"], c["codec"]) for c in store.db.execute(
+        "SELECT start_step, n, codec FROM loss_chunks WHERE run_id=? ORDER BY start_step", (run_id,))]
     groups = _groups(chunks, size)
     total, done = sum(c[1] for g in groups for c in g), 0
     if progress is not None and groups:
@@ -58,8 +57,8 @@ def compact(store: RunReader, run_id: int, size: int = 65536,
         marks = ",".join("?" * len(steps))
         rows = store.db.execute(f"SELECT data, codec, floors FROM loss_chunks WHERE run_id=? AND start_step IN "
                                 f"({marks}) ORDER BY start_step", (run_id, *steps)).fetchall()
-        losses = floats([(r[0], r[1]) for r in rows])
-        part = None if any(r[2] is None for r in rows) else floats([(r[2], r[1]) for r in rows])
+        losses = floats([(r["data"], r["codec"]) for r in rows])
+        part = None if any(r["floors"] is None for r in rows) else floats([(r["floors"], r["codec"]) for r in rows])
         n = sum(c[1] for c in group)
         with store.db:
             store.db.execute(f"DELETE FROM loss_chunks WHERE run_id=? AND start_step IN ({marks})", (run_id, *steps))

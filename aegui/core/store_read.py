@@ -45,10 +45,15 @@ class RunReader:
             raise KeyError(run_id)
         return parse_row(r, STATUSES)
 
+    def copies(self, run_id: int) -> int:
+        """How many copies (seeds) the run trained; 1 for a single run, or a missing or damaged count."""
+        row = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        k = row["copies"] if row is not None else None
+        return k if isinstance(k, int) and k > 0 else 1
+
     def losses(self, run_id: int) -> np.ndarray:
         """Per-batch losses, float32: shape (batches,) or (batches, copies) for a seed band."""
-        copies = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
+        k = self.copies(run_id)
         rows = self.db.execute("SELECT data, codec FROM loss_chunks WHERE run_id=? ORDER BY start_step",
                                (run_id,)).fetchall()
         flat = floats(rows)
@@ -57,42 +62,41 @@ class RunReader:
     def loss_chunks(self, run_id: int):
         """(losses, batch floors or None) of each stored chunk in order, one chunk in memory at a time: a long
         seed band is drawn (figures/envelope.py) without holding its whole curve."""
-        copies = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
-        starts = [r[0] for r in self.db.execute("SELECT start_step FROM loss_chunks WHERE run_id=? "
+        k = self.copies(run_id)
+        starts = [r["start_step"] for r in self.db.execute("SELECT start_step FROM loss_chunks WHERE run_id=? "
                                                 "ORDER BY start_step", (run_id,))]
         for start in starts:  # one query per chunk: no cursor stays open across the caller's work
-            row = self.db.execute("SELECT data, codec, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
+            row = self.db.execute("SELECT data, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
                                   (run_id, start)).fetchone()
             if row is None:
                 continue
-            raw = unpack(row[0], row[2])
+            raw = unpack(row["data"], row["codec"])
             flat = np.frombuffer(raw[:len(raw) - len(raw) % 4], dtype=np.float32)  # read-only, not copied
             del row
             losses = flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
             floors = self.db.execute("SELECT floors, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
                                      (run_id, start)).fetchone()
-            yield losses, None if floors is None or floors[0] is None else floats([floors])
+            yield losses, None if floors is None or floors["floors"] is None else floats([floors])
 
     def batch_floors(self, run_id: int) -> np.ndarray | None:
         """Each batch's own BCE floor (its targets' mean entropy), float32; None for other losses."""
         rows = self.db.execute("SELECT floors, codec FROM loss_chunks WHERE run_id=? ORDER BY start_step",
                                (run_id,)).fetchall()
-        if not rows or any(r[0] is None for r in rows):
+        if not rows or any(r["floors"] is None for r in rows):
             return None
         return floats(rows)
 
     def epoch_means(self, run_id: int) -> np.ndarray:
         """Mean loss of each finished epoch."""
         rows = self.db.execute("SELECT epoch_mean FROM epochs WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.float64)
+        return np.array([r["epoch_mean"] for r in rows], dtype=np.float64)
 
     def epochs(self, run_id: int) -> list[tuple]:
-        """(epoch, epoch_mean, recent_mean, step, seconds) for each finished epoch."""
+        """(epoch, epoch_mean, recent_mean, step, seconds) for each finished epoch, as sqlite3.Rows (by name)."""
         return self.db.execute("SELECT epoch, epoch_mean, recent_mean, step, seconds FROM epochs "
                                "WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
 
     def batch_count(self, run_id: int) -> int:
         """How many batches of losses are stored for the run."""
-        return int(self.db.execute("SELECT COALESCE(SUM(n), 0) FROM loss_chunks WHERE run_id=?",
-                                   (run_id,)).fetchone()[0])
+        return int(self.db.execute("SELECT COALESCE(SUM(n), 0) AS n FROM loss_chunks WHERE run_id=?",
+                                   (run_id,)).fetchone()["n"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 from dataclasses import dataclass, field
 
 from . import config as config_mod
@@ -62,12 +63,13 @@ class RunRow:
 
 
 
-def parse_row(r: tuple, statuses: tuple) -> RunRow:
-    """A RunRow from a stored row; a cell that does not parse, or holds the wrong type, makes it 'damaged'."""
+def parse_row(r: sqlite3.Row, statuses: tuple) -> RunRow:
+    """A RunRow from a stored row (LIST_COLUMNS, read by name); a cell that does not parse, or holds the wrong
+    type, makes it 'damaged'."""
     bad: list[str] = []
     cfg = RunConfig()
     try:
-        cfg = config_io.from_json(r[4]) if isinstance(r[4], (str, bytes)) else None
+        cfg = config_io.from_json(r["config"]) if isinstance(r["config"], (str, bytes)) else None
         if cfg is None:
             bad.append("config: not text")
             cfg = RunConfig()
@@ -76,19 +78,19 @@ def parse_row(r: tuple, statuses: tuple) -> RunRow:
     except (ValueError, RecursionError):
         bad.append("config: unreadable")
     cell = _Cells(r, bad)
-    status = cell.text(2, "status", "")
+    status = cell.text("status", "")
     if status not in statuses:
         bad.append(f"status: {_safe(status)} is not one of {', '.join(statuses)}")
-    row = RunRow(run_id=r[0], name=cell.text(1, "name", ""), status=status, stop_reason=cell.text(3, "stop_reason"),
-                 config=cfg, created=cell.num(5, "created", 0.0), seconds=cell.num(6, "seconds", 0.0),
-                 batches=cell.int(7, "batches", 0), epochs=cell.int(8, "epochs", 0),
-                 final_loss=cell.num(9, "final_loss"), min_epoch_loss=cell.num(10, "min_epoch_loss"),
-                 floor=cell.num(11, "floor"), floor_exact=bool(cell.int(12, "floor_exact", 0)),
-                 device=cell.text(13, "device", ""), notes=cell.text(14, "notes", ""), copies=cell.int(15, "copies", 1) or 1,
-                 batches_per_s=cell.num(16, "batches_per_s"), error=cell.text(17, "error"),
-                 group_name=cell.text(18, "group_name"), copy_final=cell.json(19, "copy_final", list),
-                 versions=cell.json(20, "versions", dict), eval_loss=cell.num(22, "eval_loss"),
-                 saturated=cell.num(23, "saturated") if len(r) > 23 else None)
+    row = RunRow(run_id=r["run_id"], name=cell.text("name", ""), status=status, stop_reason=cell.text("stop_reason"),
+                 config=cfg, created=cell.num("created", 0.0), seconds=cell.num("seconds", 0.0),
+                 batches=cell.int("batches", 0), epochs=cell.int("epochs", 0),
+                 final_loss=cell.num("final_loss"), min_epoch_loss=cell.num("min_epoch_loss"),
+                 floor=cell.num("floor"), floor_exact=bool(cell.int("floor_exact", 0)),
+                 device=cell.text("device", ""), notes=cell.text("notes", ""), copies=cell.int("copies", 1) or 1,
+                 batches_per_s=cell.num("batches_per_s"), error=cell.text("error"),
+                 group_name=cell.text("group_name"), copy_final=cell.json("copy_final", list),
+                 versions=cell.json("versions", dict), eval_loss=cell.num("eval_loss"),
+                 saturated=cell.num("saturated"))
     row = dataclasses.replace(row, floors=_floors(cell, cfg, row.floor, row.floor_exact))
     if bad:
         row = dataclasses.replace(row, status="damaged", damaged="; ".join(bad))
@@ -97,7 +99,7 @@ def parse_row(r: tuple, statuses: tuple) -> RunRow:
 
 def _floors(cell, cfg: RunConfig, value: float | None, exact: bool) -> list[Floor]:
     """A row's floors; a run stored before floors had claims gets its one floor named by what it was."""
-    raw = cell.json(21, "floors", list)
+    raw = cell.json("floors", list)
     if raw is not None:
         try:
             return [Floor.from_dict(d) for d in raw]
@@ -119,35 +121,36 @@ def _safe(v) -> str:
 
 
 class _Cells:
-    """Typed reads of one row's cells; a cell of the wrong type gives the default and notes what was wrong."""
+    """Typed reads of one row's cells, by column name; a cell of the wrong type gives the default and notes
+    what was wrong (under the column's name)."""
 
-    def __init__(self, r: tuple, bad: list):
+    def __init__(self, r: sqlite3.Row, bad: list):
         self.r, self.bad = r, bad
 
     def _wrong(self, name: str, what: str, default):
         self.bad.append(f"{name}: {what}")
         return default
 
-    def text(self, i: int, name: str, default=None):
-        v = self.r[i]
+    def text(self, name: str, default=None):
+        v = self.r[name]
         if v is None:
             return default
         return v if isinstance(v, str) else self._wrong(name, "not text", default)
 
-    def num(self, i: int, name: str, default=None):
-        v = self.r[i]
+    def num(self, name: str, default=None):
+        v = self.r[name]
         if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)):
             return default if v is None else float(v)
         return self._wrong(name, "not a number", default)
 
-    def int(self, i: int, name: str, default: int):
-        v = self.r[i]
+    def int(self, name: str, default: int):
+        v = self.r[name]
         if v is None or isinstance(v, int):
             return default if v is None else v
         return self._wrong(name, "not a whole number", default)
 
-    def json(self, i: int, name: str, kind: type):
-        v = self.r[i]
+    def json(self, name: str, kind: type):
+        v = self.r[name]
         if not v:
             return None
         try:

@@ -71,6 +71,12 @@ def explain(path, exc: BaseException) -> str:
 class FileLock:
     """An flock on a small file beside the store; a no-op where flock does not exist."""
 
+    # Hand-written, not the `filelock` package (4.3.1 checked): its FileLock is exclusive only, and its
+    # ReadWriteLock (a SQLite transaction) raises on a change of mode. The store needs shared flocks that every
+    # opener holds (`.users`), a mover's exclusive lock downgraded to shared in place once a damaged file is
+    # moved aside (open_checked), and a probe of another process's lock that the kernel drops when it dies
+    # (liveness.py). On Windows no lock is taken: one opener at a time is the user's to ensure there.
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.fd: int | None = None
@@ -197,6 +203,7 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
         db = None
         try:
             db = sqlite3.connect(f"file:{quote(str(path))}?{query}", uri=True, timeout=1.0)
+            db.row_factory = sqlite3.Row  # as RunStore's own connection: rows are read by column name
             db.execute("SELECT count(*) FROM runs").fetchone()
             return db
         except sqlite3.Error as exc:

@@ -59,8 +59,11 @@ class RunStream:
     """One run of config: train and send messages; cancel and running are the viewer's flags."""
 
     def __init__(self, config, send: Callable[..., None], cancel: Flag, running: Flag,
-                 *, threads: int | None = None, copies: int = 1):
+                 *, threads: int | None = None, copies: int = 1, train: Callable | None = None):
+        """train: the records' generator, training.train's signature; None for the engine's own (looked up
+        when the run starts). A training process passes the one its parent handed it (child.py)."""
         self.config, self.send = config, send
+        self.train = train
         self.cancel, self.running = cancel, running  # running is clear while the viewer holds the run paused
         self.threads, self.copies = threads, copies
         self._model = self._sample = None
@@ -82,9 +85,10 @@ class RunStream:
             self.send("done")
 
     def _drive(self) -> None:
-        from . import training  # looked up at call time: tests replace training.train
-        from .training import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
-        records = training.train(self.config, self.cancel, copies=self.copies, threads=self.threads)
+        from . import training  # looked up at call time: an in-process test may replace training.train
+        from .records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
+        train = self.train if self.train is not None else training.train
+        records = train(self.config, self.cancel, copies=self.copies, threads=self.threads)
         for record in records:
             if isinstance(record, LossBlock):
                 self._on_block(record)

@@ -1,4 +1,5 @@
-"""The floor part of a run's summary, built in one place for the CLI's JSON, `show`, the window and figures."""
+"""A run's summary (its losses and its floors), built in one place for the CLI's JSON, `show`, the window and
+figures: run_summary for a run that just ended, row_summary for a stored one."""
 
 from __future__ import annotations
 
@@ -38,3 +39,19 @@ def floor_fields(config: RunConfig, floors: list[Floor], eval_loss: float | None
         "why_not_zero": why_not_zero(floors, ev, config.loss.kind, describe_model(config), saturated)
         if ev is not None else "",
     }
+
+
+def run_summary(config: RunConfig, floors: list[Floor], *, final_loss: float | None, min_epoch_loss: float | None,
+                eval_loss: float | None, saturated: float | None = None) -> dict:
+    """final_loss, min_epoch_loss (None where not finite) and floor_fields: what every view of a run shows.
+
+    The keys keep this order: `aegui run|runs|show --json` and figures' metadata print them as built.
+    """
+    return {"final_loss": _finite(final_loss), "min_epoch_loss": _finite(min_epoch_loss),
+            **floor_fields(config, floors, eval_loss, saturated)}
+
+
+def row_summary(row) -> dict:
+    """run_summary of a stored run (a RunRow)."""
+    return run_summary(row.config, row.floors, final_loss=row.final_loss, min_epoch_loss=row.min_epoch_loss,
+                       eval_loss=row.eval_loss, saturated=row.saturated)

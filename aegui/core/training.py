@@ -24,7 +24,7 @@ from .graphed import GraphedStep, capturable
 from .config import ConfigError, Problem, RunConfig, check
 from .evaluate import ModelFloorSolve, eval_losses, saturated_share
 from .floors import Floor, floors_for, headline, model_floor_is_slow, row_entropy
-from .records import EpochSummary, FloorsUpdate, LossBlock, Record, RunEnd, RunStart  # noqa: F401 - re-exported
+from .records import EpochSummary, FloorsUpdate, LossBlock, Record, RunStart
 from .run_stats import RunStats
 from .models import build, layer_sizes
 from .optim import Stepper, make_optimizer

@@ -327,7 +327,7 @@ class ConfigPanels(QWidget):
 
     def save_file(self, path: str) -> None:
         """Write the shown config as JSON, atomically (temporary file, then rename); ExportError says why not."""
-        from .figures.export import atomic_write
+        from .figures.atomic import atomic_write
         text = config_io.to_json(self.config()) + "\n"
         atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 

@@ -13,12 +13,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.store import RunStore
 from .plots.curves import stored_curve
-from .results_model import (  # noqa: F401
+from .results_model import (
     COLUMNS,
     NAME_COLUMN,
     NAME_WIDTH,
-    STATUS_COLUMN,
-    TITLES,
     RunTableModel,
     store_write,
 )

@@ -169,7 +169,7 @@ class TrainWorker(RunSignals):
 
     def _cancelled_end(self):
         """A RunEnd for a run whose process was killed after Stop, from what it had sent."""
-        from ..core.training import RunEnd
+        from ..core.records import RunEnd
         seen, seconds = self._seen, time.monotonic() - self._seen["t0"]
         # final_loss as the engine defines it (RunStats.end): the last finished epoch's mean, else the mean of
         # the batches trained (was the last batch's loss: a third definition)

@@ -139,12 +139,13 @@ def test_divergence_at_the_first_batch_is_reported_without_json(capsys, data_dir
 
 def test_interrupt_outside_the_loop_still_stores_cancelled(capsys, data_dir, monkeypatch):
     from aegui.core import training
+    from aegui.core.records import LossBlock
     real = training.train
 
     def interrupted(*args, **kwargs):
         for r in real(*args, **kwargs):
             yield r
-            if isinstance(r, training.LossBlock):
+            if isinstance(r, LossBlock):
                 raise KeyboardInterrupt  # a second Ctrl-C arrives while the first is being honoured
     monkeypatch.setattr(training, "train", interrupted)
     assert main(["run", *TINY]) == 130
@@ -215,7 +216,7 @@ def _store_nan_run(data_dir) -> int:
     from aegui.core.config import RunConfig
     from aegui.core.floors import Floor
     from aegui.core.store import RunStore
-    from aegui.core.training import RunEnd
+    from aegui.core.records import RunEnd
     store = RunStore.open(str(data_dir))
     run_id = store.create_run(RunConfig(), device="cpu", floors=[Floor("data", float("nan"), "lower bound", "none")], copies=2)
     store.write_progress(run_id, 0, np.array([[0.5, np.nan], [np.inf, np.nan]], np.float32),

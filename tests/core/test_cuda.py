@@ -6,7 +6,8 @@ import torch
 
 from aegui.core.config import with_changes
 from tests.batches import per_batch
-from aegui.core.training import RunEnd, RunStart, train
+from aegui.core.training import train
+from aegui.core.records import RunEnd, RunStart
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

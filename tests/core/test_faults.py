@@ -21,16 +21,18 @@ from aegui.core.config import with_changes
 from aegui.core.recorder import RunRecorder
 from aegui.core.store import RunStore, StoreError
 from aegui.core.records import LossBlock
-from aegui.core.training import RunEnd, train
+from aegui.core.training import train
 
 # The child reports (step, monotonic time) every 50 batches: CLOCK_MONOTONIC is system-wide on Linux,
+from aegui.core.records import RunEnd
 # so the parent can place its own kill on the child's timeline.
 WRITER = textwrap.dedent("""
     import sys, time
     from aegui.core.config import RunConfig, with_changes
     from aegui.core.store import RunStore
     from aegui.core.recorder import RunRecorder
-    from aegui.core.training import train, LossBlock
+    from aegui.core.training import train
+    from aegui.core.records import LossBlock
     store = RunStore.open(sys.argv[1])
     cfg = with_changes(RunConfig(), **{"data.samples": 4096, "training.epochs": 100000, "training.tol": 0.0,
                                        "training.device": "cpu"})

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from aegui.core import config as c
 from aegui.core.floors import BOUNDING, find
-from aegui.core.training import FloorsUpdate, RunEnd, RunStart, prepare, train
+from aegui.core.training import prepare, train
+from aegui.core.records import FloorsUpdate, RunEnd, RunStart
 from tests.core.strategies import choices, sections
 
 

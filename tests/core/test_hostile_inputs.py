@@ -173,7 +173,7 @@ def test_f8_grid_out_is_checked_before_any_training(tmp_path, capsys, monkeypatc
 
 
 def test_export_out_is_checked_before_the_store_is_read_and_stale_parts_are_swept(tmp_path, capsys):
-    from aegui.gui.figures.export import check_out
+    from aegui.gui.figures.atomic import check_out
     old, fresh, other = (tmp_path / ".g.png.aegui-abcd1234.part", tmp_path / ".g.png.aegui-efgh5678.part",
                          tmp_path / "keep.part")
     users = tmp_path / ".notes.txt.Draft_v2.part"  # a user's draft, two hours old: issue 18 saw it deleted

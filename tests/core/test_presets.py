@@ -58,7 +58,8 @@ def test_glorot_init_is_keras_dense_and_torch_init_is_nn_linear():
 def test_the_question_preset_reproduces_the_questions_keras_curve():
     # The question's Keras model gave epoch means 0.6462 0.6170 0.6076 0.6022 0.5992 over 5 epochs.
     from aegui.core.config import with_changes
-    from aegui.core.training import EpochSummary, train
+    from aegui.core.training import train
+    from aegui.core.records import EpochSummary
     preset = PRESETS["question-relu-bce-uniform"].config
     assert preset.model.init == "glorot"
     fifth = []

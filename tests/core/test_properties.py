@@ -40,7 +40,7 @@ def raw_configs(draw):
     raw["data"]["latent_dim"] = draw(st.integers(1, raw["data"]["features"]))
     # usually the output the loss needs, sometimes the wrong one
     loss = raw["loss"]["kind"]
-    raw["model"]["output"] = draw(st.sampled_from(["sigmoid" if loss == "bce" else "identity"] * 3 + list(c.OUTPUTS)))
+    raw["model"]["output"] = draw(st.sampled_from(["sigmoid" if loss == "bce" else "identity"] * 3 + list(schema.OUTPUTS)))
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
         section = draw(st.sampled_from(sorted(raw)))
         key = draw(st.sampled_from(sorted(raw[section])))

@@ -7,7 +7,8 @@ import torch
 from aegui.core.config import RunConfig, with_changes
 from aegui.core.models import build
 from aegui.core.reconstruct import reconstruct
-from aegui.core.training import RunStart, train
+from aegui.core.training import train
+from aegui.core.records import RunStart
 
 
 def tiny(**changes) -> RunConfig:

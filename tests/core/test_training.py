@@ -11,7 +11,8 @@ import torch
 from aegui.core.config import ConfigError, with_changes
 from aegui.core.records import LossBlock
 from tests.batches import per_batch
-from aegui.core.training import EpochSummary, RunEnd, RunStart, prepare, resolve_device, train
+from aegui.core.training import prepare, resolve_device, train
+from aegui.core.records import EpochSummary, RunEnd, RunStart
 
 
 def losses_of(records):

@@ -158,10 +158,21 @@ def test_cli_export_prints_no_offscreen_size_hint_notice(tmp_path):
 
 
 def test_headless_app_still_prints_real_qt_warnings():
-    code = ("from aegui.gui.figures.export import ensure_app; from PySide6 import QtCore, QtWidgets; ensure_app(); "
+    code = ("from aegui.gui.figures.headless import ensure_app; from PySide6 import QtCore, QtWidgets; ensure_app(); "
             "w = QtWidgets.QWidget(); w.show(); QtWidgets.QApplication.processEvents(); "
             "QtCore.qWarning('a real warning')")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_headless_env(),
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "a real warning" in done.stderr and "propagateSizeHints" not in done.stderr
+
+
+def test_a_figure_entry_keeps_its_keys_in_order(stored):
+    """A figure's runs are read back by scripts (`aegui figure --json`): the entry's keys stay as they are."""
+    _, _, pairs = stored
+    entry = export.run_entry(pairs[0][0])
+    assert list(entry) == ["run_id", "name", "status", "stop_reason", "config", "summary"]
+    assert list(entry["summary"]) == [
+        "final_loss", "min_epoch_loss", "floors", "floor", "floor_exact", "floor_basis", "eval_loss", "gap",
+        "data_floor", "model_floor", "model_floor_claim", "optimizer_gap", "why_not_zero", "batches", "epochs",
+        "seconds", "device", "copies"]

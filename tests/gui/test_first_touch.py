@@ -157,7 +157,7 @@ def test_log_decade_labels_go_in_even_steps_that_fit(make_live_plot):
 
 
 def test_the_earlier_runs_menu_pins_hides_and_clears(make_live_plot):
-    from aegui.gui.plots.loss_plot import fill_ghost_menu
+    from aegui.gui.plots.ghosts import fill_ghost_menu
     plot = make_live_plot({"floor": 0.0, "floor_exact": True, "label": "one", "batches_per_epoch": 10})
     for label in ("two", "three"):
         plot.append(np.arange(50), np.linspace(1, 0.1, 50), np.linspace(0, 1, 50), np.arange(50) // 10)

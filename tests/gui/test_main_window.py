@@ -134,7 +134,8 @@ def test_loss_toggles_keep_the_output_valid(window):
 
 
 def test_toggles_and_grids_share_one_loss_output_rule():
-    from aegui.core.config import LOSSES, apply_loss
+    from aegui.core.config import apply_loss
+    from aegui.core.schema import LOSSES
     from aegui.gui.window.toggles import toggled_config
     for output in ("identity", "sigmoid"):
         start = with_changes(TINY, **{"model.output": output})

@@ -10,7 +10,8 @@ from aegui.core.floors import Floor
 from aegui.gui.window import help_menu, run_status
 from aegui.gui.grid.dialog import GridDialog
 from aegui.gui.grid.figure import GridView
-from aegui.gui.results import COLUMNS, ResultsPane, TITLES
+from aegui.gui.results import COLUMNS, ResultsPane
+from aegui.gui.results_model import TITLES
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
 

@@ -35,7 +35,7 @@ def test_seed_band_run_draws_the_band_and_stores_every_copy(qtbot, window, data_
     qtbot.waitUntil(lambda: window.live.band.isVisible() and not window.live.band.path().isEmpty(), timeout=5_000)
     (row, losses), = stored(data_dir)
     assert row.copies == 3 and losses.shape == (16, 3) and len(row.copy_final) == 3
-    from aegui.gui.results import TITLES
+    from aegui.gui.results_model import TITLES
     assert window.results.proxy.index(0, TITLES.index("seeds")).data() == "3"
     assert "each seed's final loss" in window.results.proxy.index(0, 0).data(3)  # ToolTipRole
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import stat
 from pathlib import Path
 
-from ...core.summary import floor_fields
+from ...core.summary import row_summary
 from ...core import config as config_mod
 from ...core import config_io
-from .atomic import ExportError, atomic_write, check_out  # noqa: F401 - their public names here too
-from .layout import LOGICAL_WIDTH, SIZES, build_figure, caption_html  # noqa: F401 - export.caption_html stays
-from .render import META_KEY, check_dpi, check_width, save_figure  # noqa: F401 - the CLI checks through export
+from .atomic import ExportError
+from .layout import SIZES, build_figure
+from .render import META_KEY, check_width, save_figure
 from ...core import safe_json
-from .headless import ensure_app  # noqa: F401 - export.ensure_app is its public home
 
 FIGURE_SCHEMA = 1
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
@@ -28,17 +26,11 @@ SVG_META_CLOSE = b"]]></metadata>"
 
 # ---------------------------------------------------------------- metadata
 
-def _finite(v):
-    return None if v is None or not math.isfinite(v) else float(v)
-
-
 def run_entry(row) -> dict:
     """One run's config and summary as JSON-ready data, as embedded in figures."""
     return {"run_id": row.run_id, "name": row.name, "status": row.status, "stop_reason": row.stop_reason,
             "config": config_io.to_dict(row.config),
-            "summary": {"final_loss": _finite(row.final_loss), "min_epoch_loss": _finite(row.min_epoch_loss),
-                        **floor_fields(row.config, row.floors, row.eval_loss, row.saturated),
-                        "batches": row.batches, "epochs": row.epochs, "seconds": row.seconds,
+            "summary": {**row_summary(row), "batches": row.batches, "epochs": row.epochs, "seconds": row.seconds,
                         "device": row.device, "copies": row.copies}}
 
 

@@ -16,8 +16,7 @@ from PySide6 import QtGui, QtWidgets
 from ...core.summary import floor_fields
 from ..banner import sig3
 from ..plots.plot_base import PALETTE
-from ..plots.view_rule import (SHORT_UNIT, UNIT_OF, axis_label, unit_groups, unit_of,  # noqa: F401 - one rule
-                               zero_note)
+from ..plots.view_rule import SHORT_UNIT, axis_label, unit_groups, unit_of, zero_note
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
 FIGURE_FONT = "DejaVu Sans"  # the first family of the SVG's CSS stack: Qt lays text out in its metrics

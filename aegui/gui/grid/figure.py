@@ -12,12 +12,15 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..figures import export
+from ..figures.headless import ensure_app
+from ..figures.layout import LOGICAL_WIDTH
 from ..figures.render import save_figure, widget_image, with_widget
 from ..plots.curves import RunCurve
 from .cells import CELL_HEIGHT, Cell, fmt, grid_floor_text
 from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
 from ..plots.pacing import PacedRedraw
-from ..plots.plot_base import GRID_ALPHA, INK, UNITS, LossAxis, _Growable, style_axes
+from ..plots.log_axis import LossAxis
+from ..plots.plot_base import GRID_ALPHA, INK, UNITS, _Growable, style_axes
 
 
 class GridView(QtWidgets.QWidget):
@@ -225,7 +228,7 @@ def _figure(cells: list[dict], excess: bool = False) -> GridView:
     view.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
     view.set_cells(cells)
     losses, datas = view.shape
-    logical = max(export.LOGICAL_WIDTH, 460 * len(datas))  # wide grids get room; fonts keep their size
+    logical = max(LOGICAL_WIDTH, 460 * len(datas))  # wide grids get room; fonts keep their size
     view.header.setFixedWidth(logical)
     head = view.header.heightForWidth(logical)
     view.resize(logical, head + CELL_HEIGHT * len(losses))
@@ -240,7 +243,7 @@ def _stored(cells: list[dict]) -> list[tuple]:
 
 def grid_image(cells: list[dict], width: int = 1600, excess: bool = False) -> QtGui.QImage:
     """The grid figure as a QImage `width` px wide, carrying its runs as aegui PNG metadata."""
-    export.ensure_app()
+    ensure_app()
     image = with_widget(lambda: _figure(cells, excess), lambda w: widget_image(w, width))
     image.setText(export.META_KEY, export.figure_json(_stored(cells)))
     return image

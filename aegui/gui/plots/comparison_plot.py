@@ -14,7 +14,7 @@ import pyqtgraph as pg
 
 from ...core.floors import headline
 from .curves import curve_floors, thin_markers
-from .plot_base import BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean  # noqa: F401
+from .plot_base import BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean
 from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_title, unit_groups, unit_of,
                         zero_note)
 

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ..banner import sig3
-from .plot_base import clamp_for_log, rolling_mean  # noqa: F401 - clamp_for_log: old import path
+from .plot_base import rolling_mean
 from .view_rule import ZERO_BELOW, first_zero, unit_of, zero_note
 
 MAX_GHOSTS = 3

@@ -7,13 +7,13 @@ import time
 import numpy as np
 import pyqtgraph as pg
 
-from .curves import MAX_MARKERS, thin_markers  # noqa: F401 - thin_markers, MAX_MARKERS: old home
+from .curves import MAX_MARKERS, thin_markers
 from .follow_range import FollowViewBox
-from .ghosts import GhostLayer, fill_ghost_menu, ghost_button, snapshot  # noqa: F401 - fill_ghost_menu: here too
+from .ghosts import GhostLayer, ghost_button, snapshot
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
 from ...core.floors import Floor, headline
-from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen  # noqa: F401
+from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
 from .view_rule import batch_floor_offset, first_zero, run_floor, unit_of, zero_note
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"

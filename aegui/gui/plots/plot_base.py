@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .log_axis import LossAxis  # noqa: F401 - plot_base.LossAxis stays importable
+from .log_axis import LossAxis
 from .follow_range import CoverViewBox
 from .view_rule import UNIT_OF, ZERO_BELOW, axis_label, x_cover
 from ..flow_layout import FlowLayout
