@@ -251,6 +251,11 @@ def headline(floors: list[Floor]) -> Floor | None:
     return max(bounding, key=lambda f: (f.value, f.claim == EXACT))
 
 
+def is_exact(floor: Floor | None) -> bool:
+    """True when there is a floor and this model class attains it (the stored `floor_exact`)."""
+    return floor is not None and floor.claim == EXACT
+
+
 def find(floors: list[Floor], name: str) -> Floor | None:
     """The floor of that name, or None."""
     return next((f for f in floors if f.name == name), None)

@@ -22,7 +22,7 @@ from . import liveness
 from . import store_safety as safety
 from .config import RunConfig
 from .blobs import blob
-from .floors import Floor, headline
+from .floors import Floor, headline, is_exact
 from .store_compact import compact, refresh_summary, summary_values
 from .store_read import RunReader
 from .store_rows import RunRow  # noqa: F401 - RunRow's public home stays store
@@ -230,7 +230,7 @@ class RunStore(RunReader):
         value = top.value if top is not None else None
         self.db.execute("UPDATE runs SET floors=?, floor=?, floor_exact=?, floor_basis=? WHERE run_id=?",
                         (json.dumps([f.to_dict() for f in floors]), value,
-                         int(top is not None and top.claim == "exact"), top.basis if top else None, run_id))
+                         int(is_exact(top)), top.basis if top else None, run_id))
 
     def unique_name(self, base: str) -> str:
         """base, or 'base (2)', 'base (3)', …: repeated runs of one config must be told apart in the table."""

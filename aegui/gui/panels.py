@@ -26,6 +26,7 @@ GROUPS = {g: [(f.path, f.kind, tuple(x for x in f.choices if x != "cuda")) for f
 
 # The seed answer's lessons, one line per field.
 TIPS = {f.path: f.tip for f in schema.FIELDS}
+CHOICE_TIPS = {f.path: dict(f.choice_tips) for f in schema.FIELDS if f.choice_tips}  # each loss's own tooltip
 
 
 def _relevant(c: RunConfig) -> dict[str, bool]:
@@ -49,6 +50,9 @@ class _Field:
         self.path, self.kind = path, kind
         self.widget = self._make(kind, choices)
         self.widget.setToolTip(TIPS.get(path, ""))
+        for i, choice in enumerate(choices):
+            if choice in CHOICE_TIPS.get(path, {}):
+                self.widget.setItemData(i, f"{choice}: {CHOICE_TIPS[path][choice]}", Qt.ItemDataRole.ToolTipRole)
         self.error = WrappedLabel()
         self.error.setStyleSheet("color: #d32f2f;")
         self.error.setWordWrap(True)

@@ -14,6 +14,7 @@ import numpy as np
 from PySide6 import QtGui
 
 from ...core.summary import floor_fields
+from ...core.vocab import Claim, claim_of
 from ..banner import sig3
 from ..plots.plot_base import PALETTE
 from ..plots.view_rule import (SHORT_UNIT, UNIT_OF, axis_label, unit_groups, unit_of,  # noqa: F401 - one rule
@@ -201,7 +202,7 @@ def run_floors(row) -> list[tuple[str, float, str]]:
         return [(f.name, float(f.value), f.claim) for f in floors if f.value is not None and math.isfinite(f.value)]
     if row.floor is None or not math.isfinite(row.floor):
         return []
-    return [("", float(row.floor), "exact" if row.floor_exact else "lower bound")]
+    return [("", float(row.floor), claim_of(bool(row.floor_exact)))]
 
 
 def floor_label(name: str, value: float, claim: str) -> str:
@@ -231,7 +232,7 @@ def draw_floors(plot, rows, colours, style) -> None:
     for k, (name, value, claim, used) in enumerate(listed):
         colour = used[0] if len(set(used)) == 1 else INK
         p = pen(colour, 1.2)
-        p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES["exact"])[1])
+        p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES[Claim.EXACT])[1])
         # The lowest floor's label under its line, the next above its own, then staggered along x: floors
         # 0.5 and 0.505 sit a hair apart on a log axis, and a label below a higher line hid the curve.
         below = k % 2 == 0 and (k == 0 or len(listed) > 2)
