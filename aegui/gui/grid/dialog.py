@@ -9,10 +9,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...core import config as cfg
 
 from ..banner import sig3
+from ...core.losses import LOSSES
 from .cells import LOSS_NAMES
 
 DEFAULT_LOSSES, DEFAULT_DATA = ("mse", "bce"), ("uniform", "bernoulli")  # the seed answer's design
-GRID_LOSSES = ("mse", "bce", "bce_logits", "l1")
+GRID_LOSSES = tuple(LOSSES)
 GRID_DATA = ("uniform", "bernoulli", "redundant", "gaussian")
 OK_COLOUR, REFUSED_COLOUR = "#1E7B34", "#B03A2E"
 
@@ -37,7 +38,7 @@ def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
     checkbox at 2M × 20 samples. What only the data can show (a file's value range) is checked when the
     cell starts, and its floor is then measured on the data.
     """
-    from ..banner import expected_floor
+    from ...core.expected import expected_floor
     cells = []
     for loss in losses:
         for data in datas:
