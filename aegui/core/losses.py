@@ -103,7 +103,8 @@ _ALL = (
          "BCE on the logit scale (identity output), free of round-off.",
          formula=_bce_logits, grad=lambda out, t, scale: out.sigmoid().sub_(t).mul_(scale), unit_targets=True,
          output="identity", output_why=": the model emits logits", cross_entropy=True, sigmoid_inside=True),
-    Loss("l1", "L1", "L1", "an L1 loss", "", "mean absolute error", "MAE", "mean |error|.",
+    Loss("l1", "L1", "L1", "an L1 loss", "", "mean absolute error", "MAE",
+         "mean |error|; pulled less by outliers than MSE.",
          formula=lambda out, t: (out - t).abs(), grad=lambda out, t, scale: (out - t).sign_().mul_(scale),
          distance=lambda r: r, distance_words="absolute"),
 )

@@ -165,3 +165,17 @@ def test_a_files_rows_and_columns_show_in_the_greyed_samples_and_features(panels
     qtbot.waitUntil(lambda: panels.fields["data.samples"].widget.value() == 200)
     assert panels.fields["data.features"].widget.value() == 16  # was 30000 and 2, the generated data's
     assert not panels.fields["data.samples"].widget.isEnabled() and panels.is_valid()
+
+
+def test_the_loss_chooser_offers_every_registered_loss_with_its_own_tooltip(panels):
+    from PySide6.QtCore import Qt
+
+    from aegui.core.losses import LOSSES
+    combo = panels.fields["loss.kind"].widget
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    assert offered == list(LOSSES)
+    tips = [combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())]
+    assert all(t.startswith(f"{name}: ") and len(t) > 20 for name, t in zip(offered, tips))
+    for name in LOSSES:
+        panels.set_config(cfg.apply_loss(RunConfig(), name))
+        assert panels.config().loss.kind == name and panels.is_valid()
