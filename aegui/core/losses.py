@@ -17,9 +17,10 @@ from typing import Literal, get_args
 import numpy as np
 
 # The config's loss values, as a type for mypy; LOSSES below must hold exactly these (checked at import).
-LossKind = Literal["mse", "bce", "bce_logits", "l1"]
+LossKind = Literal["mse", "bce", "bce_logits", "l1", "huber"]
 
 NATS = "nats"
+HUBER_DELTA = 1.0  # torch's default: quadratic within 1 of the target, linear beyond (smooth L1 with beta 1)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ def _bce_logits(out, t):
     return F.binary_cross_entropy_with_logits(out, t, reduction="none")
 
 
+def _huber(out, t):
+    import torch.nn.functional as F
+    return F.huber_loss(out, t, reduction="none", delta=HUBER_DELTA)
+
+
+def _huber_distance(r: np.ndarray) -> np.ndarray:
+    return np.where(r <= HUBER_DELTA, 0.5 * r * r, HUBER_DELTA * (r - 0.5 * HUBER_DELTA))
+
+
 _ALL = (
     Loss("mse", "MSE", "MSE", "an MSE", "", "mean squared error", "MSE",
          "fits continuous data; reaches ~0 on uniform data without a bottleneck.",
@@ -107,6 +117,10 @@ _ALL = (
          "mean |error|; pulled less by outliers than MSE.",
          formula=lambda out, t: (out - t).abs(), grad=lambda out, t, scale: (out - t).sign_().mul_(scale),
          distance=lambda r: r, distance_words="absolute"),
+    Loss("huber", "Huber", "Huber", "a Huber loss", "", "mean Huber loss", "Huber",
+         "smooth L1 (δ = 1): squared within 1 of the target, absolute beyond; MSE near 0, L1 for outliers.",
+         formula=_huber, grad=lambda out, t, scale: (out - t).clamp_(-HUBER_DELTA, HUBER_DELTA).mul_(scale),
+         distance=_huber_distance, distance_words="Huber"),
 )
 
 LOSSES: dict[str, Loss] = {loss.name: loss for loss in _ALL}
