@@ -13,13 +13,12 @@ import math
 import sys
 from contextlib import contextmanager
 
-from ..core.schema import FIELDS
+from ..core.schema import FIELDS, MAX_SEEDS
 from ..core.vocab import claim_of
 
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 1  # a full disk, a permission, a lock held too long: not the input's fault
 EXIT_INTERRUPTED = 130
-MAX_SEEDS = 64
 MAX_RUN_ID = 2**63 - 1
 
 def _strict(kind, pattern: str, name: str):

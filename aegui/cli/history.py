@@ -80,7 +80,9 @@ def cmd_data(args) -> int:
 
 def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG, PDF or CSV (works with no display)."""
-    from ..gui.figures.export import ExportError, check_dpi, check_out, check_width, export_runs
+    from ..gui.figures.export import DEFAULT_WIDTH, ExportError, check_dpi, check_out, check_width, export_runs
+    if args.width is None:  # the renderer's default, read here: the CLI imports no GUI module until it draws
+        args.width = DEFAULT_WIDTH
     for i in args.run_ids:
         check_run_id(i)
     try:

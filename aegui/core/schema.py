@@ -38,6 +38,7 @@ MAX_DEPTH = 64
 MAX_EPOCHS = 1_000_000
 MAX_ELEMENTS = 200_000_000
 MAX_NAME = 200
+MAX_SEEDS = 64  # seeds of one run, trained as one batched model: the CLI's --seeds and the window's Repeat
 
 # The panels' groups, in display order; a field names its group.
 GROUPS = ("Run", "Data", "Model", "Loss and output", "Optimizer and training", "Device")

@@ -12,12 +12,13 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
 from ..core import config as cfg
 from ..core import schema
 from .data_card import DataCardLabel, WrappedLabel
+from .palette import ERROR_RED
 from ..core import config_io
 from ..core.config import Problem, RunConfig
 
 INT_MAX = 2**31 - 1
 AS_FEATURES = "= features"  # shown for encoding_dim / hidden = None
-INVALID_STYLE = "border: 1px solid #d32f2f;"
+INVALID_STYLE = f"border: 1px solid {ERROR_RED};"
 
 # {group: [(dotted field, kind, choices)]} in display order, from the schema; kind: choice, int, optint,
 # float, text, path. 'cuda' joins the Device choices once torch says it exists.
@@ -54,7 +55,7 @@ class _Field:
             if choice in CHOICE_TIPS.get(path, {}):
                 self.widget.setItemData(i, f"{choice}: {CHOICE_TIPS[path][choice]}", Qt.ItemDataRole.ToolTipRole)
         self.error = WrappedLabel()
-        self.error.setStyleSheet("color: #d32f2f;")
+        self.error.setStyleSheet(f"color: {ERROR_RED};")
         self.error.setWordWrap(True)
         self.error.hide()
 

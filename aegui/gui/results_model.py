@@ -19,9 +19,10 @@ from ..core.store import RunStore
 from ..core.floors import find, is_exact
 from ..core.summary import floor_fields
 from ..core.vocab import FloorName
+from .palette import ERROR_RED
 
 Qt = QtCore.Qt
-STATUS_COLOURS = {"running": "#0072B2", "failed": "#C0392B", "cancelled": "#B8860B", "interrupted": "#B8860B"}
+STATUS_COLOURS = {"running": "#0072B2", "failed": ERROR_RED, "cancelled": "#B8860B", "interrupted": "#B8860B"}
 INDEX_SLICE = 500  # runs read into the filter index per event: a few ms
 _ROOT = QtCore.QModelIndex()  # the table's (invalid) parent index, as a default argument
 PAGE = 30  # rows read and parsed at once: about a screenful (parsing a config costs about 0.5 ms)

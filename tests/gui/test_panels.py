@@ -7,6 +7,7 @@ import pytest
 from aegui.core import config as cfg
 from aegui.core import config_io
 from aegui.core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig, TrainingConfig
+from aegui.gui.palette import ERROR_RED
 from aegui.gui.panels import TIPS, ConfigPanels
 
 
@@ -52,7 +53,7 @@ def test_invalid_values_are_flagged_with_the_engines_messages(panels, qtbot):
         panels.fields["optimizer.lr"].widget.setText("fast")
     lr = panels.fields["optimizer.lr"]
     assert lr.error.isVisibleTo(panels) and "optimizer.lr = 'fast'" in lr.error.text()
-    assert "d32f2f" in lr.widget.styleSheet()
+    assert ERROR_RED in lr.widget.styleSheet()
     assert [p.field for p in panels.problems()] == ["optimizer.lr"]
     lr.widget.setText("1e-4")
     assert panels.is_valid() and not lr.error.isVisibleTo(panels) and lr.widget.styleSheet() == ""

@@ -15,6 +15,7 @@ from PySide6 import QtGui
 
 from ...core.summary import floor_fields
 from ...core.vocab import Claim, claim_of
+from ..palette import INK
 from ..banner import sig3
 from ..plots.plot_base import PALETTE
 from ..plots.view_rule import (SHORT_UNIT, UNIT_OF, axis_label, unit_groups, unit_of,  # noqa: F401 - one rule
@@ -326,7 +327,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     title = QtWidgets.QLabel(html.escape(figure_title(rows_and_losses)))
     title.setWordWrap(True)
     title.setFixedWidth(inner)  # wraps at the figure's width, not at QLabel's preferred 3/4 of it
-    title.setStyleSheet(f"color: #2b2b2b; font-size: {style.title_pt}pt; font-weight: bold;")
+    title.setStyleSheet(f"color: {INK}; font-size: {style.title_pt}pt; font-weight: bold;")
     layout.addWidget(title)
     groups = unit_groups(rows_and_losses)
     ratio, least = (0.56, 0.32) if size != "column" else (0.75, 0.5)
@@ -343,7 +344,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     caption = QtWidgets.QLabel(caption_html(rows_and_losses, smoothing, excess, compact=style.inches is not None))
     caption.setWordWrap(True)
     caption.setFixedWidth(inner)
-    caption.setStyleSheet(f"color: #2b2b2b; font-size: {style.caption_pt}pt;")
+    caption.setStyleSheet(f"color: {INK}; font-size: {style.caption_pt}pt;")
     layout.addWidget(caption)
     height = (title.heightForWidth(inner) + sum(p.height() for p in plots)
               + caption.heightForWidth(inner) + 2 * m + 8 * (len(plots) + 2))

@@ -10,12 +10,14 @@ from ...core import config as cfg
 
 from ..banner import sig3
 from ...core.losses import LOSSES
+from ...core.presets import GRID_DATA, GRID_LOSSES
+from ..palette import ERROR_RED
 from .cells import LOSS_NAMES
 
-DEFAULT_LOSSES, DEFAULT_DATA = ("mse", "bce"), ("uniform", "bernoulli")  # the seed answer's design
+DEFAULT_LOSSES, DEFAULT_DATA = GRID_LOSSES, GRID_DATA  # the seed answer's design
 GRID_LOSSES = tuple(LOSSES)
 GRID_DATA = ("uniform", "bernoulli", "redundant", "gaussian")
-OK_COLOUR, REFUSED_COLOUR = "#1E7B34", "#B03A2E"
+OK_COLOUR, REFUSED_COLOUR = "#1E7B34", ERROR_RED
 
 
 @dataclass

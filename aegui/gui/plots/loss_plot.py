@@ -14,11 +14,11 @@ from .live_series import LiveSeries
 from .pacing import PacedRedraw
 from ...core.floors import Floor, headline, is_exact
 from ...core.vocab import Claim, claim_of
-from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen  # noqa: F401
+from .plot_base import BAND_ALPHA, CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen  # noqa: F401
 from .view_rule import batch_floor_offset, first_zero, run_floor, unit_of, zero_note
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
-BAND_RGBA = (0, 114, 178, 45)
+BAND_RGBA = (0, 114, 178, BAND_ALPHA)
 LIVE_MARKERS = 60  # clamped markers on a decimated (long) run: where clamping happens, not every point
 ZERO_COLOUR = "#7a7a7a"
 

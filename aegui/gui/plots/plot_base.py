@@ -14,11 +14,12 @@ from .follow_range import CoverViewBox
 from ...core.vocab import Claim, FloorName, claim_of
 from .view_rule import UNIT_OF, ZERO_BELOW, axis_label, x_cover
 from ..flow_layout import FlowLayout
+from ..palette import BAND_ALPHA, ERROR_RED, INK  # noqa: F401 - plot_base.INK and BAND_ALPHA stay importable
 
 # Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
-INK, MUTED, GRID_ALPHA = "#2b2b2b", "#8a8a8a", 0.18
-CLAMP_COLOUR = "#C0392B"
+MUTED, GRID_ALPHA = "#8a8a8a", 0.18
+CLAMP_COLOUR = ERROR_RED  # a value the log axis cannot show
 X_AXES = ("batch", "epoch", "seconds")
 # kind → axis label, from the one view rule (view_rule.py): an axis names exactly one unit.
 UNITS = {kind: axis_label(unit) for kind, unit in UNIT_OF.items()}
