@@ -27,6 +27,7 @@ from .store_compact import compact, refresh_summary, summary_values
 from .store_read import RunReader
 from .store_rows import RunRow  # noqa: F401 - RunRow's public home stays store
 from .store_schema import STATUSES, create_schema
+from .vocab import Status
 
 DB_NAME = "runs.sqlite"
 STALE_SECONDS = 120.0  # a 'running' run from another host with no heartbeat this long is interrupted
@@ -212,7 +213,7 @@ class RunStore(RunReader):
             cur = self.db.execute(
                 "INSERT INTO runs(name, status, config, created, updated, device, "
                 "versions, copies, pid, host, group_name, proc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                (self.unique_name(config.label()), "running", config_io.to_json(config, indent=None), now, now,
+                (self.unique_name(config.label()), Status.RUNNING, config_io.to_json(config, indent=None), now, now,
                  device, json.dumps(versions()), copies, os.getpid(), socket.gethostname(), group_name,
                  liveness.run_identity(self.path)))
             run_id = int(cur.lastrowid)

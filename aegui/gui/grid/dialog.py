@@ -11,6 +11,7 @@ from ...core import config as cfg
 from ..banner import sig3
 from ...core.losses import LOSSES
 from ...core.presets import GRID_DATA, GRID_LOSSES
+from ...core.vocab import Claim
 from ..palette import ERROR_RED
 from .cells import LOSS_NAMES
 
@@ -30,7 +31,7 @@ class GridCell:
     floor: float | None = None
     floor_exact: bool = False
     refused: str = ""
-    claim: str = "lower bound"  # what the floor is for this cell's model (floors.py's claims)
+    claim: str = Claim.LOWER_BOUND  # what the floor is for this cell's model (floors.py's claims)
 
 
 def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
