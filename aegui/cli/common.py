@@ -13,12 +13,12 @@ import math
 import sys
 from contextlib import contextmanager
 
-from ..core.schema import FIELDS
+from ..core.schema import FIELDS, MAX_SEEDS
+from ..core.vocab import claim_of
 
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 1  # a full disk, a permission, a lock held too long: not the input's fault
 EXIT_INTERRUPTED = 130
-MAX_SEEDS = 64
 MAX_RUN_ID = 2**63 - 1
 
 def _strict(kind, pattern: str, name: str):
@@ -167,7 +167,7 @@ def num(v, fmt: str = ".4g") -> str:
 def print_floors(summary: dict, out=None, indent: str = "") -> None:
     """One line per floor: name, value, claim and basis; the one the gap is measured from is marked."""
     out = out or sys.stderr  # looked up now: tests swap sys.stderr
-    claim = "exact" if summary["floor_exact"] else "lower bound"
+    claim = claim_of(bool(summary["floor_exact"]))
     marked = False
     for f in summary["floors"]:
         mark = not marked and f["value"] is not None and f["value"] == summary["floor"] and f["claim"] == claim

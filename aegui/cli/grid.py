@@ -8,6 +8,7 @@ import time
 from .common import (EXIT_INTERRUPTED, UsageError, check_seeds, config_from_args, finite, max_memory, open_store,
                      print_json, usage_errors)
 from ..core.config import ConfigError, apply_data, apply_loss, with_changes
+from ..core.presets import GRID_DATA, GRID_LOSSES
 from ..core.schema import DATA_KINDS, LOSSES
 
 
@@ -46,8 +47,8 @@ def run_grid(args) -> int:
     """Validate every cell, then train them one after another into one stored group."""
     from .train import train_and_store
     from ..gui.figures.atomic import ExportError, check_out
-    losses = _split(args.loss, "mse,bce", LOSSES, "--loss")
-    datas = _split(args.data, "uniform,bernoulli", DATA_KINDS, "--data")
+    losses = _split(args.loss, ",".join(GRID_LOSSES), LOSSES, "--loss")
+    datas = _split(args.data, ",".join(GRID_DATA), DATA_KINDS, "--data")
     args.loss = args.data = None  # the lists are not single-run overrides
     with usage_errors():
         base = config_from_args(args)

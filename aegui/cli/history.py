@@ -81,7 +81,9 @@ def cmd_export(args) -> int:
     """Save stored runs' curves as PNG, SVG, PDF or CSV (works with no display)."""
     from ..gui.figures.atomic import ExportError, check_out
     from ..gui.figures.export import export_runs
-    from ..gui.figures.render import check_dpi, check_width
+    from ..gui.figures.render import DEFAULT_WIDTH, check_dpi, check_width
+    if args.width is None:  # the renderer's default, read here: the CLI imports no GUI module until it draws
+        args.width = DEFAULT_WIDTH
     for i in args.run_ids:
         check_run_id(i)
     try:

@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(func=_command("history", "cmd_export"))
     exp.add_argument("run_ids", type=whole, nargs="+")
     exp.add_argument("--out", required=True)
-    exp.add_argument("--width", type=whole, default=1600, help="PNG width in pixels (screen layout)")
+    exp.add_argument("--width", type=whole, help="PNG width in pixels (screen layout)")
     exp.add_argument("--size", choices=("column", "two-column"),
                      help="lay out for a journal: one column 3.5 in (89 mm) or two columns 7.2 in (183 mm), "
                           "text 8-9 pt; a PNG is then --dpi dots per inch")

@@ -32,7 +32,7 @@ from .models import StackedAutoencoder
 from .optim import SharedStepAdam, Stepper
 
 AUTOGRAD_ENV = "AEGUI_AUTOGRAD"  # "1": train with autograd's backward, the reference path
-LOSSES = ("mse", "l1", "bce", "bce_logits")
+LOSSES = tuple(name for name, loss in losses.LOSSES.items() if loss.grad is not None)  # those with a gradient
 ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid")
 
 Step = Callable[[torch.Tensor], torch.Tensor]
@@ -114,18 +114,10 @@ def loss_grad(kind: str, out: torch.Tensor, target: torch.Tensor, count: int | N
     That is the elementwise derivative divided by B·d (count, for outputs not shaped (K, B, d)), the
     count in one copy's mean; the formulas are those autograd applies (pow, abs, aten's BCE backward).
     """
-    t = target.expand_as(out)
-    inv_n = 1.0 / (count or out.shape[1] * out.shape[2])
-    if kind == "mse":
-        return (out - t).mul_(2.0 * inv_n)
-    if kind == "l1":
-        return (out - t).sign_().mul_(inv_n)
-    if kind == "bce":
-        scale = torch.full((), inv_n, dtype=out.dtype, device=out.device).expand_as(out)
-        return torch.ops.aten.binary_cross_entropy_backward(scale, out, t, None, 0)
-    if kind == "bce_logits":
-        return torch.sigmoid(out).sub_(t).mul_(inv_n)
-    raise ValueError(f"unknown loss {kind!r}")
+    grad = losses.of(kind).grad
+    if grad is None:
+        raise ValueError(f"loss {kind!r} has no hand-written gradient")
+    return grad(out, target.expand_as(out), 1.0 / (count or out.shape[1] * out.shape[2]))
 
 
 class HandStep:

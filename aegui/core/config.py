@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from . import schema
+from . import losses, schema
 from .schema import MAX_ELEMENTS, MAX_FEATURES
 from .schema import DataConfig, LossConfig, ModelConfig, OptimizerConfig, TrainingConfig
 
@@ -143,20 +143,22 @@ def _validate_data(d: DataConfig, out: list) -> None:
                            f"samples × features must be at most {MAX_ELEMENTS:,} (got {d.samples * d.features:,})"))
 
 
-# The one output each BCE allows, and why: validate() refuses any other, apply_loss() switches to it.
-OUTPUT_FOR_LOSS = {"bce": "sigmoid", "bce_logits": "identity"}
-_WHY_OUTPUT = {"bce": " (use bce_logits for raw outputs)", "bce_logits": ": the model emits logits"}
+# The one output a loss may need (BCE's), from the registry: validate() refuses any other, apply_loss() switches
+# to it.
+OUTPUT_FOR_LOSS = {loss.name: loss.output for loss in losses.LOSSES.values() if loss.output}
 
 
 def _validate_cross(c: RunConfig, out: list) -> None:
     loss, output = c.loss.kind, c.model.output
-    need = OUTPUT_FOR_LOSS.get(loss) if isinstance(loss, str) else None
-    if need and output != need:
-        out.append(Problem("model.output", output, f"loss '{loss}' needs the '{need}' output{_WHY_OUTPUT[loss]}"))
-    if loss in ("bce", "bce_logits") and c.data.kind == "gaussian":
+    # An unknown loss has been named by the schema's check; it asks nothing here.
+    known = losses.LOSSES.get(loss, losses.UNKNOWN) if isinstance(loss, str) else losses.UNKNOWN
+    if known.output and output != known.output:
+        out.append(Problem("model.output", output, f"loss '{loss}' needs the '{known.output}' output"
+                           f"{known.output_why}"))
+    if known.unit_targets and c.data.kind == "gaussian":
         out.append(Problem("data.kind", "gaussian",
                            f"loss '{loss}' needs targets in [0, 1]; gaussian data spans about [-4, 4]"))
-    if loss in ("bce", "bce_logits") and c.data.kind == "redundant" and _is_num(c.data.noise) and c.data.noise > 0:
+    if known.unit_targets and c.data.kind == "redundant" and _is_num(c.data.noise) and c.data.noise > 0:
         out.append(Problem("data.noise", c.data.noise,
                            f"loss '{loss}' needs targets in [0, 1]; noise > 0 pushes redundant data outside it"))
     d, t = c.data, c.training
@@ -210,7 +212,8 @@ def output_for(loss: str, config: RunConfig) -> str:
     if loss in OUTPUT_FOR_LOSS:
         return OUTPUT_FOR_LOSS[loss]
     # The sigmoid was BCE's; MSE and L1 fit raw outputs. A sigmoid chosen for MSE is the user's to keep.
-    return "identity" if config.loss.kind == "bce" else config.model.output
+    was = losses.LOSSES.get(config.loss.kind)
+    return "identity" if was is not None and was.output == "sigmoid" else config.model.output
 
 
 def apply_loss(config: RunConfig, loss: str) -> RunConfig:

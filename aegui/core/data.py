@@ -9,6 +9,7 @@ import stat
 import numpy as np
 
 from .config import MAX_ELEMENTS, MAX_FEATURES, DataConfig, Problem, ConfigError
+from .losses import LOSSES
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -270,8 +271,8 @@ def value_range(x: np.ndarray) -> tuple[float, float]:
 
 
 def check_targets(x: np.ndarray, loss: str, source: str) -> None:
-    """Raise ConfigError when a BCE loss meets targets outside [0, 1], naming the range found."""
-    if loss not in ("bce", "bce_logits"):
+    """Raise ConfigError when a loss that needs targets in [0, 1] (BCE) meets others, naming the range found."""
+    if loss not in LOSSES or not LOSSES[loss].unit_targets:
         return
     lo, hi = value_range(x)
     if lo < 0.0 or hi > 1.0:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .losses import LOSSES
 from .floors import PCA_MAX_FEATURES, binary_entropy, pca_floors
 
 PCA_MAX_K = 16
@@ -69,7 +70,7 @@ def data_card(x: np.ndarray, path: str = "") -> DataCard:
     ks = list(range(1, min(d, PCA_MAX_K) + 1)) if d <= PCA_MAX_FEATURES else []
     return DataCard(path, n, d, lo, hi, binary, max(0.0, 1.0 - binary - outside), outside,
                     binary_entropy(x) if ok else None, list(zip(ks, pca_floors(x, ks))) if ks else [],
-                    {"mse": "", "l1": "", "bce": why, "bce_logits": why})
+                    {loss.name: why if loss.unit_targets else "" for loss in LOSSES.values()})
 
 
 def file_card(path: str, budget: int | None = None) -> DataCard:

@@ -32,7 +32,7 @@ def saturated_share(model, x: torch.Tensor, kind: str) -> float:
     """The share of outputs a float32 sigmoid rounds to exactly 0 or 1 while their target differs: their
     gradient is exactly zero and their loss sits at BCE's log clamp (−100), so no optimizer can move them.
     The seed's round-off lesson; BCE on logits never rounds so. NaN for a loss without a sigmoid."""
-    if kind != "bce":
+    if not losses.of(kind).log_of_sigmoid:
         return float("nan")
     rows = max(1, min(x.shape[0], SATURATION_ELEMENTS // max(1, model.copies * x.shape[1])))
     xb = x[:rows]

@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from . import losses
 from .floors import Floor, find, headline
-
-UNIT = {"bce": " nats", "bce_logits": " nats"}  # MSE and L1 are in the data's own (squared) units
+from .vocab import Claim, FloorName
 ROUND_OFF_SHARE = 0.01  # saturated outputs above this share name round-off as the cause, not the optimizer
 
 
@@ -36,10 +36,10 @@ class Decomposition:
 
 def decompose(floors: list[Floor], loss: float) -> Decomposition | None:
     """Split loss by the run's floors; None when there is no loss or no data floor."""
-    data = find(floors, "data")
+    data = find(floors, FloorName.DATA)
     if data is None or loss is None or not math.isfinite(loss):
         return None
-    model = find(floors, "model")
+    model = find(floors, FloorName.MODEL)
     if model is not None and math.isfinite(model.value):
         return Decomposition(loss, data.value, model.value - data.value, loss - model.value, model.claim)
     bound = headline(floors)
@@ -60,13 +60,13 @@ def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_
     clauses = []
     if parts.data > 0:
         clauses.append(f"{fmt(parts.data)} is the data's entropy (no model can do better)")
-    out_range = find(floors, "output range")
+    out_range = find(floors, FloorName.OUTPUT_RANGE)
     if out_range is not None:
         clauses.append(f"{fmt(out_range.value)} lies outside a sigmoid's reach, [0, 1] (no sigmoid output can do better)")
     if parts.optimizer_gap is not None:
         if parts.model_gap and parts.model_gap > 0:
-            clauses.append({"exact": f"{fmt(parts.model_gap)} is what {model_words} cannot fit",
-                            "lower bound": f"at least {fmt(parts.model_gap)} is what {model_words} cannot fit "
+            clauses.append({Claim.EXACT: f"{fmt(parts.model_gap)} is what {model_words} cannot fit",
+                            Claim.LOWER_BOUND: f"at least {fmt(parts.model_gap)} is what {model_words} cannot fit "
                                            "(a proven bound)"}.get(
                 parts.model_claim, f"about {fmt(parts.model_gap)} is what {model_words} could not fit in the best "
                                    "solve found (an estimate)"))
@@ -77,7 +77,7 @@ def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_
                        else _optimizer(parts.optimizer_gap, parts.loss, parts.model_claim))
     else:
         rest = parts.loss - (out_range.value if out_range is not None else parts.data)
-        ref = find(floors, "linear (PCA)")
+        ref = find(floors, FloorName.PCA)
         ref_words = f" (a linear model would stop at {fmt(ref.value)}: a reference, not a bound)" if ref else ""
         clauses.append(_round_off(rest, saturated) if stuck else
                        f"{fmt(rest)} is model plus optimizer: no floor is known for {model_words}{ref_words}")
@@ -86,20 +86,21 @@ def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_
 
 
 def _of(loss: float, kind: str) -> str:
-    if kind in UNIT:
-        return f"Of {fmt(loss)}{UNIT[kind]}"
-    return f"Of an {'MSE' if kind == 'mse' else 'L1 loss'} of {fmt(loss)}"
+    record = losses.LOSSES.get(kind, losses.UNKNOWN)
+    if record.unit:  # a value in nats names its loss by its unit
+        return f"Of {fmt(loss)}{record.unit_suffix}"
+    return f"Of {record.words or 'a loss'} of {fmt(loss)}"
 
 
-def _optimizer(gap: float, loss: float, claim: str | None = "exact") -> str:
+def _optimizer(gap: float, loss: float, claim: str | None = Claim.EXACT) -> str:
     # Float rounding lets a run land a hair under an exact floor; that is 'nothing left', not a broken claim.
     if abs(gap) <= 1e-6 * max(abs(loss), 1e-12) or abs(gap) < 1e-12:
         return "nothing is left to the optimizer"
     if gap < 0:
-        if claim == "estimate":
+        if claim == Claim.ESTIMATE:
             return f"the optimizer beat that estimate by {fmt(-gap)}"
         return f"the run ended {fmt(-gap)} under that floor, float rounding of a proven value"
-    return f"at most {fmt(gap)} is left to the optimizer" if claim == "lower bound" else \
+    return f"at most {fmt(gap)} is left to the optimizer" if claim == Claim.LOWER_BOUND else \
         f"{fmt(gap)} is left to the optimizer"
 
 

@@ -14,12 +14,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from . import losses
 from .config import RunConfig
 from .logistic import GAP_TOL, LOGISTIC_FLOP_BUDGET, logistic_bracket, logistic_cost, solvable
+from .vocab import BOUNDING, Claim, FloorName
 
-CLAIMS = ("exact", "lower bound", "estimate", "reference")
+CLAIMS = tuple(Claim)
 PCA_MAX_FEATURES = 2000  # a data card's PCA floors: a d × d eigendecomposition, about 1 s at d = 2,000
-BOUNDING = ("exact", "lower bound")  # the claims a run's loss can be measured against
+EXACT, LOWER_BOUND, ESTIMATE, REFERENCE = Claim.EXACT, Claim.LOWER_BOUND, Claim.ESTIMATE, Claim.REFERENCE
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Floor:
         if not isinstance(raw, dict) or raw.get("claim") not in CLAIMS or not isinstance(raw.get("name"), str):
             raise ValueError(f"not a floor: {raw!r:.80}")
         value = raw.get("value")
-        return cls(raw["name"], float("nan") if value is None else float(value), raw["claim"],
+        return cls(raw["name"], float("nan") if value is None else float(value), Claim(raw["claim"]),
                    str(raw.get("basis", "")))
 
 
@@ -101,10 +103,11 @@ def pca_floor(x: np.ndarray, k: int) -> float:
 
 
 def range_distance(x: np.ndarray, loss: str) -> float:
-    """Mean squared (mse) or absolute (l1) distance of the targets to [0, 1]: what a sigmoid cannot reach."""
+    """The loss's mean distance of the targets to [0, 1] (squared for mse, absolute for l1): what a sigmoid
+    cannot reach. For losses of the residual alone (losses.Loss.distance)."""
     x = np.asarray(x, dtype=np.float64)
     gap = np.maximum(x - 1.0, 0.0) + np.maximum(-x, 0.0)
-    return float((gap * gap).mean() if loss == "mse" else gap.mean())
+    return float(losses.of(loss).distance(gap).mean())
 
 
 def is_affine(config: RunConfig) -> bool:
@@ -117,7 +120,7 @@ def describe_model(config: RunConfig) -> str:
     k, out = config.encoding_dim, config.model.output
     if is_affine(config):
         base = "an affine" if not config.has_bottleneck else f"a linear model with a {k}-d code"
-        if out == "sigmoid" or config.loss.kind == "bce_logits":
+        if out == "sigmoid" or losses.of(config.loss.kind).sigmoid_inside:
             return base + (" + sigmoid model" if not config.has_bottleneck else " and a sigmoid")
         return base + (" model" if not config.has_bottleneck else "")
     if config.model.kind == "linear":
@@ -126,25 +129,26 @@ def describe_model(config: RunConfig) -> str:
 
 
 def data_floor(config: RunConfig, x: np.ndarray) -> Floor:
-    """BCE: the targets' mean binary entropy; MSE and L1: 0. A lower bound for every model."""
-    if config.loss.kind in ("bce", "bce_logits"):
+    """BCE: the targets' mean binary entropy; MSE, L1 and Huber: 0. A lower bound for every model."""
+    if losses.of(config.loss.kind).cross_entropy:
         # BCE(x, x̂) = H(x) + KL(x‖x̂) ≥ H(x). torch's clamp of log at −100 lowers a saturated output's loss
         # (an infinite −t·log 0 is read as 100·t); that stays above H(t) unless t < e^−100, under float32's range.
-        return Floor("data", binary_entropy(x), "lower bound",
+        return Floor(FloorName.DATA, binary_entropy(x), LOWER_BOUND,
                      "the targets' mean binary entropy: BCE = entropy + KL, and KL ≥ 0 for any model")
-    return Floor("data", 0.0, "lower bound", f"{config.loss.kind} is never negative")
+    return Floor(FloorName.DATA, 0.0, LOWER_BOUND, f"{config.loss.kind} is never negative")
 
 
 def output_range_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
-    """Sigmoid output under MSE or L1: the targets' distance to [0, 1], which no sigmoid output can cross."""
-    if config.model.output != "sigmoid" or config.loss.kind not in ("mse", "l1"):
+    """Sigmoid output under a loss of the residual (MSE, L1, Huber): the targets' distance to [0, 1], which no
+    sigmoid output can cross (each loss grows with |residual|, and the residual is at least that distance)."""
+    loss = losses.of(config.loss.kind)
+    if config.model.output != "sigmoid" or loss.distance is None:
         return None
     value = range_distance(x, config.loss.kind)
     if value <= 0.0:
         return None
-    kind = "squared" if config.loss.kind == "mse" else "absolute"
-    return Floor("output range", value, "lower bound",
-                 f"mean {kind} distance of the targets to [0, 1], where a sigmoid output must stay")
+    return Floor(FloorName.OUTPUT_RANGE, value, LOWER_BOUND,
+                 f"mean {loss.distance_words} distance of the targets to [0, 1], where a sigmoid output must stay")
 
 
 def model_floor_is_slow(config: RunConfig, x: np.ndarray) -> bool:
@@ -153,7 +157,8 @@ def model_floor_is_slow(config: RunConfig, x: np.ndarray) -> bool:
 
 
 def _sigmoid_bce(config: RunConfig) -> bool:
-    return (config.loss.kind == "bce" and config.model.output == "sigmoid") or config.loss.kind == "bce_logits"
+    loss = losses.of(config.loss.kind)
+    return loss.cross_entropy and (config.model.output == "sigmoid" or loss.sigmoid_inside)
 
 
 def _needs_logistic(config: RunConfig) -> bool:
@@ -176,26 +181,27 @@ def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
     """The tightest floor this run's model class can be proven to have on this data (the floor lattice):
     its own, solved or certified; or that of a class containing it (a linear decoder ⊂ rank-k affine maps;
     a bottleneck ⊂ no bottleneck); None where neither is known (the data's floor then holds)."""
-    loss, k = config.loss.kind, config.encoding_dim
+    loss, k = losses.of(config.loss.kind), config.encoding_dim
     linear_decoder = config.model.kind == "linear"
-    if linear_decoder and config.model.output == "identity" and loss == "mse" and not is_affine(config):
+    if linear_decoder and config.model.output == "identity" and loss.squared_error and not is_affine(config):
         value = pca_floor(x, k) if config.has_bottleneck else 0.0
-        return Floor("model", value, "exact",
+        return Floor(FloorName.MODEL, value, EXACT,
                      f"x̂ = W₂·{config.model.code_activation}(W₁x + b₁) + b₂ lies in a {min(k, x.shape[1])}-d affine "
                      f"subspace whatever the code activation, so the best rank-{k} affine map (PCA) bounds it; "
                      + _REACHED[config.model.code_activation])
     h = config.hidden
-    if config.model.kind == "mlp" and config.model.output == "identity" and loss == "mse" and h < x.shape[1]:
+    if config.model.kind == "mlp" and config.model.output == "identity" and loss.squared_error and h < x.shape[1]:
         # The decoder's last layer is affine on a width-h hidden layer: x̂ lies in an h-d affine subspace.
-        return Floor("model", pca_floor(x, h), "lower bound",
+        return Floor(FloorName.MODEL, pca_floor(x, h), LOWER_BOUND,
                      f"x̂ is an affine map of the decoder's last hidden layer ({h} wide), so it lies in an {h}-d "
                      f"affine subspace: the best rank-{h} affine map (PCA) bounds it")
     if not is_affine(config):
         return None
-    if config.model.output == "identity" and loss in ("mse", "l1") and not config.has_bottleneck:
-        return Floor("model", 0.0, "exact", "no bottleneck: a linear model can copy x exactly")
-    if config.model.output == "identity" and loss == "mse":
-        return Floor("model", pca_floor(x, k), "exact",
+    # A loss of the residual alone is 0 where x̂ = x; with a bottleneck only the squared error's floor is known.
+    if config.model.output == "identity" and loss.distance is not None and not config.has_bottleneck:
+        return Floor(FloorName.MODEL, 0.0, EXACT, "no bottleneck: a linear model can copy x exactly")
+    if config.model.output == "identity" and loss.squared_error:
+        return Floor(FloorName.MODEL, pca_floor(x, k), EXACT,
                      f"variance outside the top {k} principal components: the best rank-{k} affine map")
     if _needs_logistic(config) and solvable(x):
         return logistic_floor(config, x)
@@ -209,23 +215,23 @@ def logistic_floor(config: RunConfig, x: np.ndarray, bracket=None) -> Floor:
     b = bracket if bracket is not None else logistic_bracket(x)
     solve = "one convex logistic regression with soft targets per output, solved in float64"
     if config.has_bottleneck:
-        return Floor("model", b.lower, "lower bound",
+        return Floor(FloorName.MODEL, b.lower, LOWER_BOUND,
                      f"a {config.encoding_dim}-d bottleneck is a subset of the affine + sigmoid model without one; "
                      f"that model's floor ({solve}, certified by its dual) bounds this one")
     if b.converged:
-        return Floor("model", b.upper, "exact",
+        return Floor(FloorName.MODEL, b.upper, EXACT,
                      f"{solve}; certified: its dual bound is within {GAP_TOL:g} nats")
-    return Floor("model", b.lower, "lower bound",
+    return Floor(FloorName.MODEL, b.lower, LOWER_BOUND,
                  f"{solve}, cut short: proven to lie in [{b.lower:.6g}, {b.upper:.6g}] (dual bound, best found)")
 
 
 def pca_reference(config: RunConfig, x: np.ndarray) -> Floor | None:
     """MSE with a bottleneck on a model that is not linear: what a linear model would reach."""
-    if config.loss.kind != "mse" or not config.has_bottleneck:
+    if not losses.of(config.loss.kind).squared_error or not config.has_bottleneck:
         return None
     if config.model.kind == "linear" and config.model.output == "identity":
         return None  # a linear decoder: there PCA is the model floor itself (model_floor)
-    return Floor("linear (PCA)", pca_floor(x, config.encoding_dim), "reference",
+    return Floor(FloorName.PCA, pca_floor(x, config.encoding_dim), REFERENCE,
                  f"what a linear model with a {config.encoding_dim}-d code reaches; a nonlinear model can beat it")
 
 
@@ -242,7 +248,12 @@ def headline(floors: list[Floor]) -> Floor | None:
     bounding = [f for f in floors if f.claim in BOUNDING and np.isfinite(f.value)]
     if not bounding:
         return None
-    return max(bounding, key=lambda f: (f.value, f.claim == "exact"))
+    return max(bounding, key=lambda f: (f.value, f.claim == EXACT))
+
+
+def is_exact(floor: Floor | None) -> bool:
+    """True when there is a floor and this model class attains it (the stored `floor_exact`)."""
+    return floor is not None and floor.claim == EXACT
 
 
 def find(floors: list[Floor], name: str) -> Floor | None:

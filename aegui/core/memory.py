@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from . import losses
 from .config import ConfigError, Problem, RunConfig
 
 FALLBACK_BUDGET = 8 * 2**30  # where the physical memory cannot be read
@@ -118,7 +119,8 @@ def _solves_logistic(config: RunConfig, n: int, d: int) -> bool:
     """True when the floors solve a soft logistic regression on the data (floors.model_floor's condition)."""
     from .floors import is_affine
     from .logistic import LOGISTIC_MAX_FEATURES, LOGISTIC_MAX_FLOPS
-    sigmoid_bce = (config.loss.kind == "bce" and config.model.output == "sigmoid") or config.loss.kind == "bce_logits"
+    loss = losses.of(config.loss.kind)
+    sigmoid_bce = loss.cross_entropy and (config.model.output == "sigmoid" or loss.sigmoid_inside)
     return (is_affine(config) and not config.has_bottleneck and sigmoid_bce and d <= LOGISTIC_MAX_FEATURES
             and 15.0 * n * d * (d + 1) ** 2 <= LOGISTIC_MAX_FLOPS)
 
@@ -136,7 +138,7 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
     # floors' float64 work (BCE's entropies, a PCA, a logistic solve running beside the training) or the
     # training's own copies. Loading peaks apart from them.
     extra = TRAINING
-    if config.loss.kind in ("bce", "bce_logits"):
+    if losses.of(config.loss.kind).cross_entropy:
         extra = max(extra, ENTROPY)
         if _solves_logistic(config, n, d):
             extra = max(extra, LOGISTIC)

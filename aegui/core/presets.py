@@ -19,6 +19,9 @@ class Preset:
     #              floor; 'above': stays above the data floor, the excess being model plus optimizer
 
 
+GRID_LOSSES, GRID_DATA = ("mse", "bce"), ("uniform", "bernoulli")  # the seed answer's grid: both grids' default
+
+
 def _cfg(name, data=None, model=None, loss="mse", lr=1e-2, epochs=20, tol=1e-5, batch_size=128) -> RunConfig:
     return RunConfig(name=name, data=data or DataConfig(), model=model or ModelConfig(),
                      loss=LossConfig(loss), optimizer=OptimizerConfig("adam", lr),

@@ -8,13 +8,15 @@ from dataclasses import fields as dataclass_fields
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 from collections.abc import Callable
 
+from .losses import LOSSES as LOSS_RECORDS
+from .losses import LossKind
+
 # Each choice field's values, as a type: mypy checks what code assigns and compares, the validator what
 # files and flags bring (its messages name the field, the value and what is allowed).
 DataKind = Literal["uniform", "bernoulli", "redundant", "gaussian", "file"]
 ModelKind = Literal["linear", "mlp"]
 Activation = Literal["identity", "relu", "leaky_relu", "tanh", "sigmoid"]
 Output = Literal["identity", "sigmoid"]
-LossKind = Literal["mse", "bce", "bce_logits", "l1"]
 OptimizerKind = Literal["adam", "sgd"]
 Device = Literal["auto", "cpu", "cuda"]
 Init = Literal["torch", "glorot"]
@@ -36,6 +38,7 @@ MAX_DEPTH = 64
 MAX_EPOCHS = 1_000_000
 MAX_ELEMENTS = 200_000_000
 MAX_NAME = 200
+MAX_SEEDS = 64  # seeds of one run, trained as one batched model: the CLI's --seeds and the window's Repeat
 
 # The panels' groups, in display order; a field names its group.
 GROUPS = ("Run", "Data", "Model", "Loss and output", "Optimizer and training", "Device")
@@ -63,6 +66,7 @@ class Field:
     metavar: str | None = None
     help: str | None = None
     flag_name: str | None = None
+    choice_tips: tuple = ()  # (value, tooltip) pairs: a choice's own tooltip
 
     @property
     def section(self) -> str:
@@ -97,11 +101,11 @@ class Field:
 
 def spec(default: Any, group: str, tip: str, *, bounds: tuple = (), relevant: Callable[[Any], bool] | None = None,
          metavar: str | None = None, help: str | None = None, flag_name: str | None = None,  # noqa: A002
-         after: str | None = None) -> Any:
+         after: str | None = None, choice_tips: tuple = ()) -> Any:
     """A dataclass field with its default and the rest of its schema entry as metadata (after: the path of
     the field it follows in the panels and the CLI help, where that is not its section's order)."""
     meta = {"group": group, "tip": tip, "bounds": bounds, "relevant": relevant, "metavar": metavar,
-            "help": help, "flag_name": flag_name, "after": after}
+            "help": help, "flag_name": flag_name, "after": after, "choice_tips": choice_tips}
     return field(default=default, metadata={"aegui": meta})
 
 
@@ -173,9 +177,9 @@ class LossConfig:
     """The reconstruction loss."""
 
     kind: LossKind = spec("mse", "Loss and output",
-                          "mse fits continuous data; bce fits binary data and stalls near 0.5 on uniform data (their "
-                          "entropy); bce_logits is BCE on the logit scale, free of round-off; l1: mean |error|.",
-                          after="model.slope")  # the loss's row sits before model.output, its row-mate
+                          "; ".join(f"{loss.name}: {loss.tip.rstrip('.')}" for loss in LOSS_RECORDS.values()) + ".",
+                          after="model.slope", choice_tips=tuple((loss.name, loss.tip) for loss in LOSS_RECORDS.values()))
+    # (the loss's row sits before model.output, its row-mate)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,11 @@ from . import liveness
 from . import store_safety as safety
 from .config import RunConfig
 from .blobs import blob
-from .floors import Floor, headline
+from .floors import Floor, headline, is_exact
 from .store_compact import compact, refresh_summary, summary_values
 from .store_read import RunReader
 from .store_schema import STATUSES, create_schema
+from .vocab import Status
 
 DB_NAME = "runs.sqlite"
 STALE_SECONDS = 120.0  # a 'running' run from another host with no heartbeat this long is interrupted
@@ -214,7 +215,7 @@ class RunStore(RunReader):
             cur = self.db.execute(
                 "INSERT INTO runs(name, status, config, created, updated, device, "
                 "versions, copies, pid, host, group_name, proc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                (self.unique_name(config.label()), "running", config_io.to_json(config, indent=None), now, now,
+                (self.unique_name(config.label()), Status.RUNNING, config_io.to_json(config, indent=None), now, now,
                  device, json.dumps(versions()), copies, os.getpid(), socket.gethostname(), group_name,
                  liveness.run_identity(self.path)))
             run_id = cur.lastrowid
@@ -233,7 +234,7 @@ class RunStore(RunReader):
         value = top.value if top is not None else None
         self.db.execute("UPDATE runs SET floors=?, floor=?, floor_exact=?, floor_basis=? WHERE run_id=?",
                         (json.dumps([f.to_dict() for f in floors]), value,
-                         int(top is not None and top.claim == "exact"), top.basis if top else None, run_id))
+                         int(is_exact(top)), top.basis if top else None, run_id))
 
     def unique_name(self, base: str) -> str:
         """base, or 'base (2)', 'base (3)', …: repeated runs of one config must be told apart in the table."""

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from . import config as config_mod
 from . import config_io
+from . import losses
 from .config import RunConfig
 from .floors import Floor, find
+from .vocab import Claim, FloorName
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,13 @@ def _floors(cell, cfg: RunConfig, value: float | None, exact: bool) -> list[Floo
             return []
     if value is None:
         return []
-    if cfg.loss.kind in ("bce", "bce_logits") or value == 0:
-        return [Floor("data", value, "lower bound", "stored by an earlier aegui")]
-    zero = Floor("data", 0.0, "lower bound", f"{cfg.loss.kind} is never negative")
+    if losses.LOSSES.get(cfg.loss.kind, losses.UNKNOWN).cross_entropy or value == 0:
+        return [Floor(FloorName.DATA, value, Claim.LOWER_BOUND, "stored by an earlier aegui")]
+    zero = Floor(FloorName.DATA, 0.0, Claim.LOWER_BOUND, f"{cfg.loss.kind} is never negative")
     if exact:
-        return [zero, Floor("model", value, "exact", "stored by an earlier aegui: the PCA floor of a linear model")]
-    return [zero, Floor("linear (PCA)", value, "reference", "stored by an earlier aegui")]
+        return [zero, Floor(FloorName.MODEL, value, Claim.EXACT,
+                            "stored by an earlier aegui: the PCA floor of a linear model")]
+    return [zero, Floor(FloorName.PCA, value, Claim.REFERENCE, "stored by an earlier aegui")]
 
 
 def _safe(v) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-STATUSES = ("running", "finished", "cancelled", "interrupted", "failed")
+from .vocab import Status
+
+STATUSES = tuple(Status)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs(

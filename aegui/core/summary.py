@@ -7,7 +7,8 @@ import math
 
 from .config import RunConfig
 from .explain import why_not_zero
-from .floors import Floor, describe_model, find, headline
+from .floors import Floor, describe_model, find, headline, is_exact
+from .vocab import FloorName
 
 
 def _finite(v: float | None) -> float | None:
@@ -24,11 +25,11 @@ def floor_fields(config: RunConfig, floors: list[Floor], eval_loss: float | None
     top = headline(floors)
     ev = _finite(eval_loss)
     floor = _finite(top.value) if top is not None else None
-    data, model = find(floors, "data"), find(floors, "model")
+    data, model = find(floors, FloorName.DATA), find(floors, FloorName.MODEL)
     return {
         "floors": [f.to_dict() for f in floors],
         "floor": floor,
-        "floor_exact": bool(top is not None and top.claim == "exact"),
+        "floor_exact": is_exact(top),
         "floor_basis": top.basis if top is not None else None,
         "eval_loss": ev,
         "gap": ev - floor if ev is not None and floor is not None else None,

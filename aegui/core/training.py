@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from . import data as data_mod
-from . import memory
+from . import losses, memory
 from .backprop import make_step
 from .graphed import GraphedStep, capturable
 from .config import ConfigError, Problem, RunConfig, check
@@ -162,7 +162,7 @@ def _loop(prep: Prepared, cancel: Cancel, copies: int, threads: int | None) -> I
     nb = (n + t.batch_size - 1) // t.batch_size
     solve = ModelFloorSolve(cfg, prep.x) if prep.solve_model else None
     # Each row's entropy, for the BCE batch floors: before RunStart, so no rate counts it (2.5 s at 60,000 × 784).
-    h = row_entropy(prep.x) if cfg.loss.kind in ("bce", "bce_logits") else None
+    h = row_entropy(prep.x) if losses.of(cfg.loss.kind).cross_entropy else None
     yield RunStart(cfg, str(prep.device), prep.device_note, prep.floors, n, nb, copies, model,
                    x[sample_idx.to(prep.device)], solving=solve is not None,
                    step_mode=getattr(step, "mode", "autograd"))

@@ -8,30 +8,12 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..core import config as cfg
-from ..core.floors import is_affine
-
-UNIT = {"mse": "", "l1": "", "bce": " nats", "bce_logits": " nats"}
-BCE = ("bce", "bce_logits")
-
-
-@dataclass(frozen=True)
-class Expected:
-    """The floor a config's loss meets on its kind of data: value (None: depends on a file), claim, why.
-
-    claim has floors.py's meaning, for this config's model: exact, lower bound or reference.
-    """
-
-    value: float | None
-    claim: str
-    why: str
-
-    @property
-    def exact(self) -> bool:
-        """True when this model class attains the value."""
-        return self.claim == "exact"
+from ..core import losses
+from ..core.expected import Expected, expected_floor  # noqa: F401 - the banner's floor is core's answer
+from ..core.vocab import Claim
 
 
 def sig3(value: float | None) -> str:
@@ -43,57 +25,6 @@ def sig3(value: float | None) -> str:
     return f"{value:.3g}"
 
 
-def expected_floor(c: cfg.RunConfig, card=None) -> Expected:
-    """The floor of c's loss on c's kind of data, from the config alone (population values, no data made);
-    for a file, from its data card (datacard.py) once the panels have read it."""
-    d, k, kind, loss = c.data.features, c.encoding_dim, c.data.kind, c.loss.kind
-    if kind == "file" and card is not None:
-        return _file_floor(c, card)
-    squeeze, affine = k < d, is_affine(c)
-    if loss in BCE:
-        if kind == "file":
-            return Expected(None, "lower bound", "the mean binary entropy of your file's values")
-        if kind == "bernoulli":
-            return Expected(0.0, "exact" if affine and not squeeze else "lower bound", "0/1 targets have no entropy")
-        h = 0.5 if kind in ("uniform", "redundant") else None
-        extra = "; an affine + sigmoid model stays a little above it (the plot draws its exact floor)" \
-            if affine and not squeeze else ""
-        return Expected(h, "lower bound", "the targets' own entropy, which no model can beat" + extra)
-    if c.model.output == "sigmoid" and kind in ("gaussian", "file", "redundant"):
-        return Expected(None, "lower bound", "the targets' distance to [0, 1], which a sigmoid output cannot leave")
-    if not squeeze:
-        if affine and c.model.output == "identity":
-            return Expected(0.0, "exact", "no bottleneck: a linear model can copy x exactly")
-        return Expected(0.0, "lower bound", "no floor above 0 is known for this model")
-    if loss == "l1":
-        return Expected(0.0, "lower bound", "0 is only a lower bound for L1 with a bottleneck")
-    linear = c.model.kind == "linear" and c.model.output == "identity"  # a linear decoder: PCA bounds it (floors.py)
-    claim = "exact" if linear else "reference"
-    if kind == "file":
-        return Expected(None, claim, "the variance outside your file's top principal components")
-    if kind == "redundant":
-        if c.data.latent_dim <= k and c.data.noise == 0:
-            return Expected(0.0, claim, f"{c.data.latent_dim} factor{'s' if c.data.latent_dim != 1 else ''} "
-                                            f"fit in a {k}-wide code")
-        return Expected(None, claim, "the variance the code cannot hold (factors beyond the code, and noise)")
-    per = {"uniform": 1 / 12, "gaussian": 1.0, "bernoulli": c.data.p * (1 - c.data.p)}.get(kind)
-    why = f"iid data won't compress: the variance outside the top {k} of {d} components"
-    return Expected(per * (d - k) / d, claim, why + ("" if linear else "; a linear model's floor, which a "
-                                                         "nonlinear one may beat"))
-
-
-def _file_floor(c: cfg.RunConfig, card) -> Expected:
-    """A file's floor from its card: the BCE entropy, or a linear model's PCA floor at the code size."""
-    if c.loss.kind in BCE:
-        return Expected(card.bce_floor, "lower bound", "your file's mean binary entropy, which no model can beat")
-    pca = dict(card.pca_floors).get(c.encoding_dim)
-    if c.loss.kind == "mse" and c.encoding_dim < card.columns and pca is not None:
-        linear = c.model.kind == "linear" and c.model.output == "identity"
-        return Expected(pca, "exact" if linear else "reference",
-                        f"the variance outside your file's top {c.encoding_dim} principal components")
-    return expected_floor(replace(c, data=replace(c.data, kind="uniform")))  # 0 or a bound, as for any data
-
-
 def describe(c: cfg.RunConfig) -> str:
     """'Linear, BCE, uniform, 2 features' or '…, uniform 4→2': the config in a few words."""
     n = c.data.features
@@ -101,18 +32,18 @@ def describe(c: cfg.RunConfig) -> str:
     model = "linear" if c.model.kind == "linear" else f"{c.model.depth}-layer {c.model.activation} MLP"
     data = (c.data.file or "file").rsplit("/", 1)[-1] if c.data.kind == "file" else c.data.kind
     sep = " " if c.has_bottleneck else ", "  # 'uniform 4→2', 'uniform, 2 features'
-    return f"{model.capitalize()}, {c.loss.kind.upper().replace('_LOGITS', ' on logits')}, {data}{sep}{shape}"
+    return f"{model.capitalize()}, {losses.LOSSES.get(c.loss.kind, losses.UNKNOWN).label}, {data}{sep}{shape}"
 
 
 def claim(c: cfg.RunConfig, e: Expected) -> str:
     """What a run of c will show, in one sentence, saying what kind of number the floor is."""
-    unit = UNIT.get(c.loss.kind, "")
+    unit = losses.LOSSES.get(c.loss.kind, losses.UNKNOWN).unit_suffix
     if e.value is None:
         return f"The loss levels off at {e.why}: compare it with the dashed floors once the run starts."
     if e.value == 0:
         lead = "can train to almost zero" if e.exact else "has no known floor above zero"
         return f"The loss {lead}: {e.why}."
-    if e.claim == "reference":
+    if e.claim == Claim.REFERENCE:
         return f"A linear model would stall near {sig3(e.value)}{unit}: {e.why}."
     lead = "stalls near" if e.exact else "stays above"
     return f"The loss {lead} {sig3(e.value)}{unit}: {e.why}. Not a bug."

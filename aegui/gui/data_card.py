@@ -9,7 +9,9 @@ import threading
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
-CARD_STYLE = ("QLabel { background: #F7F9FB; color: #2b2b2b; border: 1px solid #dde5ec; border-radius: 3px;"
+from .palette import ERROR_RED, INK
+
+CARD_STYLE = ("QLabel { background: #F7F9FB; color: " + INK + "; border: 1px solid #dde5ec; border-radius: 3px;"
               " padding: 4px 6px; }")
 DEBOUNCE_MS = 300  # typing a path asks for one card, not one per keystroke
 
@@ -18,7 +20,7 @@ def card_html(card) -> str:
     """The card's compact lines (datacard.py) as rich text: the shape in bold, refusals in red."""
     lines = [html.escape(line.strip()) for line in card.lines(compact=True)]
     lines[0] = f"<b>{lines[0]}</b>"
-    return "<br>".join(f"<span style='color:#b03a2e'>{x}</span>" if "refused:" in x else x for x in lines)
+    return "<br>".join(f"<span style='color:{ERROR_RED}'>{x}</span>" if "refused:" in x else x for x in lines)
 
 
 class WrappedLabel(QLabel):
@@ -96,7 +98,7 @@ class DataCardLabel(WrappedLabel):
             return  # a later path was chosen meanwhile
         self.card = card
         if card is None:
-            self.setText(f"<span style='color:#b03a2e'>Cannot read this file: {html.escape(error)}</span>")
+            self.setText(f"<span style='color:{ERROR_RED}'>Cannot read this file: {html.escape(error)}</span>")
         else:
             self.setText(card_html(card))
         self.setVisible(True)

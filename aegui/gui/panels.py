@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
 from ..core import config as cfg
 from ..core import schema
 from .data_card import DataCardLabel, WrappedLabel
+from .palette import ERROR_RED
 from ..core import config_io
 from ..core.config import Problem, RunConfig
 
 INT_MAX = 2**31 - 1
 AS_FEATURES = "= features"  # shown for encoding_dim / hidden = None
-INVALID_STYLE = "border: 1px solid #d32f2f;"
+INVALID_STYLE = f"border: 1px solid {ERROR_RED};"
 
 # {group: [(dotted field, kind, choices)]} in display order, from the schema; kind: choice, int, optint,
 # float, text, path. 'cuda' joins the Device choices once torch says it exists.
@@ -27,6 +28,7 @@ GROUPS = {g: [(f.path, f.kind, tuple(x for x in f.choices if x != "cuda")) for f
 
 # The seed answer's lessons, one line per field.
 TIPS = {f.path: f.tip for f in schema.FIELDS}
+CHOICE_TIPS = {f.path: dict(f.choice_tips) for f in schema.FIELDS if f.choice_tips}  # each loss's own tooltip
 
 
 def _relevant(c: RunConfig) -> dict[str, bool]:
@@ -51,8 +53,11 @@ class _Field:
         # A combo box, spin box or line edit, by kind: its methods are called by kind below.
         self.widget: Any = self._make(kind, choices)
         self.widget.setToolTip(TIPS.get(path, ""))
+        for i, choice in enumerate(choices):
+            if choice in CHOICE_TIPS.get(path, {}):
+                self.widget.setItemData(i, f"{choice}: {CHOICE_TIPS[path][choice]}", Qt.ItemDataRole.ToolTipRole)
         self.error = WrappedLabel()
-        self.error.setStyleSheet("color: #d32f2f;")
+        self.error.setStyleSheet(f"color: {ERROR_RED};")
         self.error.setWordWrap(True)
         self.error.hide()
 

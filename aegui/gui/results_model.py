@@ -16,10 +16,13 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.store import RunStore
+from ..core.floors import find, is_exact
 from ..core.summary import floor_fields
+from ..core.vocab import FloorName
+from .palette import ERROR_RED
 
 Qt = QtCore.Qt
-STATUS_COLOURS = {"running": "#0072B2", "failed": "#C0392B", "cancelled": "#B8860B", "interrupted": "#B8860B"}
+STATUS_COLOURS = {"running": "#0072B2", "failed": ERROR_RED, "cancelled": "#B8860B", "interrupted": "#B8860B"}
 INDEX_SLICE = 500  # runs read into the filter index per event: a few ms
 _ROOT = QtCore.QModelIndex()  # the table's (invalid) parent index, as a default argument
 PAGE = 30  # rows read and parsed at once: about a screenful (parsing a config costs about 0.5 ms)
@@ -64,10 +67,10 @@ def _optimizer_gap(r) -> str:
 
 def _model_floor(r) -> str:
     """The model floor with its claim when it is not exact; '—' where no model floor is known."""
-    model = next((f for f in r.floors if f.name == "model"), None)
+    model = find(r.floors, FloorName.MODEL)
     if model is None:
         return "—"
-    return _num(model.value) + ("" if model.claim == "exact" else f" ({model.claim})")
+    return _num(model.value) + ("" if is_exact(model) else f" ({model.claim})")
 
 
 @dataclasses.dataclass(frozen=True)

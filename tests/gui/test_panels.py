@@ -7,6 +7,7 @@ import pytest
 from aegui.core import config as cfg
 from aegui.core import config_io
 from aegui.core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig, TrainingConfig
+from aegui.gui.palette import ERROR_RED
 from aegui.gui.panels import TIPS, ConfigPanels
 
 
@@ -52,7 +53,7 @@ def test_invalid_values_are_flagged_with_the_engines_messages(panels, qtbot):
         panels.fields["optimizer.lr"].widget.setText("fast")
     lr = panels.fields["optimizer.lr"]
     assert lr.error.isVisibleTo(panels) and "optimizer.lr = 'fast'" in lr.error.text()
-    assert "d32f2f" in lr.widget.styleSheet()
+    assert ERROR_RED in lr.widget.styleSheet()
     assert [p.field for p in panels.problems()] == ["optimizer.lr"]
     lr.widget.setText("1e-4")
     assert panels.is_valid() and not lr.error.isVisibleTo(panels) and lr.widget.styleSheet() == ""
@@ -165,3 +166,17 @@ def test_a_files_rows_and_columns_show_in_the_greyed_samples_and_features(panels
     qtbot.waitUntil(lambda: panels.fields["data.samples"].widget.value() == 200)
     assert panels.fields["data.features"].widget.value() == 16  # was 30000 and 2, the generated data's
     assert not panels.fields["data.samples"].widget.isEnabled() and panels.is_valid()
+
+
+def test_the_loss_chooser_offers_every_registered_loss_with_its_own_tooltip(panels):
+    from PySide6.QtCore import Qt
+
+    from aegui.core.losses import LOSSES
+    combo = panels.fields["loss.kind"].widget
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    assert offered == list(LOSSES)
+    tips = [combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())]
+    assert all(t.startswith(f"{name}: ") and len(t) > 20 for name, t in zip(offered, tips))
+    for name in LOSSES:
+        panels.set_config(cfg.apply_loss(RunConfig(), name))
+        assert panels.config().loss.kind == name and panels.is_valid()

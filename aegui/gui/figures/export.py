@@ -12,7 +12,7 @@ from ...core import config as config_mod
 from ...core import config_io
 from .atomic import ExportError
 from .layout import SIZES, build_figure
-from .render import META_KEY, check_width, save_figure
+from .render import DEFAULT_WIDTH, META_KEY, check_width, save_figure
 from ...core import safe_json
 
 FIGURE_SCHEMA = 1
@@ -135,7 +135,7 @@ def _figure_widget(rows_and_losses, view: dict | None, size: str | None = None, 
     return build_figure(rows_and_losses, view, size, width)
 
 
-def save_comparison(rows_and_losses, path, width: int = 1600, view: dict | None = None, size: str | None = None,
+def save_comparison(rows_and_losses, path, width: int = DEFAULT_WIDTH, view: dict | None = None, size: str | None = None,
                     dpi: int = DEFAULT_DPI) -> Path:
     """Save the comparison as PNG, SVG or PDF (format from the suffix), runs embedded, atomically.
 
@@ -172,7 +172,7 @@ class StoredLosses:
         return self.store.loss_chunks(self.run_id)
 
 
-def export_runs(store, run_ids, out_path, width: int = 1600, view: dict | None = None, size: str | None = None,
+def export_runs(store, run_ids, out_path, width: int = DEFAULT_WIDTH, view: dict | None = None, size: str | None = None,
                 dpi: int = DEFAULT_DPI) -> Path:
     """Export stored runs (store: RunStore or its file path) to a .png, .svg, .pdf or .csv file; used by
     `aegui export`. A figure reads each curve a chunk at a time: its memory follows the figure, not the curve."""

@@ -14,6 +14,8 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 
 from ...core.summary import floor_fields
+from ...core.vocab import Claim, claim_of
+from ..palette import INK
 from ..banner import sig3
 from ..plots.plot_base import PALETTE
 from ..plots.view_rule import SHORT_UNIT, axis_label, unit_groups, unit_of, zero_note
@@ -200,7 +202,7 @@ def run_floors(row) -> list[tuple[str, float, str]]:
         return [(f.name, float(f.value), f.claim) for f in floors if f.value is not None and math.isfinite(f.value)]
     if row.floor is None or not math.isfinite(row.floor):
         return []
-    return [("", float(row.floor), "exact" if row.floor_exact else "lower bound")]
+    return [("", float(row.floor), claim_of(bool(row.floor_exact)))]
 
 
 def floor_label(name: str, value: float, claim: str) -> str:
@@ -230,7 +232,7 @@ def draw_floors(plot, rows, colours, style) -> None:
     for k, (name, value, claim, used) in enumerate(listed):
         colour = used[0] if len(set(used)) == 1 else INK
         p = pen(colour, 1.2)
-        p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES["exact"])[1])
+        p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES[Claim.EXACT])[1])
         # The lowest floor's label under its line, the next above its own, then staggered along x: floors
         # 0.5 and 0.505 sit a hair apart on a log axis, and a label below a higher line hid the curve.
         below = k % 2 == 0 and (k == 0 or len(listed) > 2)
@@ -333,7 +335,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     title = QtWidgets.QLabel(html.escape(figure_title(rows_and_losses)))
     title.setWordWrap(True)
     title.setFixedWidth(inner)  # wraps at the figure's width, not at QLabel's preferred 3/4 of it
-    title.setStyleSheet(f"color: #2b2b2b; font-size: {style.title_pt}pt; font-weight: bold;")
+    title.setStyleSheet(f"color: {INK}; font-size: {style.title_pt}pt; font-weight: bold;")
     layout.addWidget(title)
     groups = unit_groups(rows_and_losses)
     ratio, least = (0.56, 0.32) if size != "column" else (0.75, 0.5)
@@ -350,7 +352,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     caption = QtWidgets.QLabel(caption_html(rows_and_losses, smoothing, excess, compact=style.inches is not None))
     caption.setWordWrap(True)
     caption.setFixedWidth(inner)
-    caption.setStyleSheet(f"color: #2b2b2b; font-size: {style.caption_pt}pt;")
+    caption.setStyleSheet(f"color: {INK}; font-size: {style.caption_pt}pt;")
     layout.addWidget(caption)
     height = (title.heightForWidth(inner) + sum(p.height() for p in plots)
               + caption.heightForWidth(inner) + 2 * m + 8 * (len(plots) + 2))

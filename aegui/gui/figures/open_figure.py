@@ -10,11 +10,12 @@ from PySide6 import QtCore, QtWidgets
 from ...core import config as config_mod
 from ...core import config_io
 from .export import ExportError, read_figure
+from ..palette import ERROR_RED
 from ..plots.plot_base import MUTED
 
 FIGURE_SUFFIXES = (".png", ".svg")
 COLUMNS = ("run", "loss", "data", "final loss", "floor", "seeds")
-ERROR_STYLE = "color: #B03A2E; background: #FDEDEC; border: 1px solid #F5B7B1; padding: 8px;"
+ERROR_STYLE = f"color: {ERROR_RED}; background: #FDEDEC; border: 1px solid #F5B7B1; padding: 8px;"
 
 
 def _num(v) -> str:

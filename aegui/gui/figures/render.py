@@ -27,6 +27,7 @@ def draw_uncached(widget) -> None:
 
 
 MIN_WIDTH, MAX_WIDTH = 200, 20000  # PNG width in pixels: the one limit the CLI, the dialog and the renderer share
+DEFAULT_WIDTH = 1600  # PNG width when none is asked: the CLI's --width, the save dialog's and every saver's default
 
 
 def check_width(width) -> int:

@@ -8,12 +8,11 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from . import export
-from .render import MAX_DPI, MAX_WIDTH, MIN_DPI, MIN_WIDTH
+from .render import DEFAULT_WIDTH, MAX_DPI, MAX_WIDTH, MIN_DPI, MIN_WIDTH
 from ..file_dialogs import ask_save, default_path, overwrite_box, remember_folder
 
 FORMATS = (("PNG image (*.png)", ".png"), ("SVG image (*.svg)", ".svg"), ("PDF document (*.pdf)", ".pdf"),
            ("CSV curves (*.csv)", ".csv"))
-DEFAULT_WIDTH = 1600
 SIZE_CHOICES = (("Screen (PNG width below)", None), ("One column: 3.5 in / 89 mm, 8–9 pt text", "column"),
                 ("Two columns: 7.2 in / 183 mm, 8–9 pt text", "two-column"))
 

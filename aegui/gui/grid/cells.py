@@ -10,14 +10,16 @@ import warnings
 import numpy as np
 import pyqtgraph as pg
 
+from ...core.losses import LOSSES
 from ..plots.curves import excess
 from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
+from ..palette import BAND_ALPHA
 from ..plots.plot_base import INK, MUTED, _Growable, clamp_for_log, pen
 
-LOSS_NAMES = {"mse": "MSE", "bce": "BCE", "bce_logits": "BCE (logits)", "l1": "L1"}
+LOSS_NAMES = {kind: loss.short for kind, loss in LOSSES.items()}
 MAX_POINTS = 1500      # per cell: a few hundred pixels wide, so more points only cost paint time
 CELL_HEIGHT = 330      # logical px per row in saved figures
-BAND_RGBA = (0, 114, 178, 60)
+BAND_RGBA = (0, 114, 178, BAND_ALPHA)
 MAX_EPOCH_MARKERS = 60
 
 

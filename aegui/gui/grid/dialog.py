@@ -9,12 +9,16 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...core import config as cfg
 
 from ..banner import sig3
+from ...core.losses import LOSSES
+from ...core.presets import GRID_DATA, GRID_LOSSES
+from ...core.vocab import Claim
+from ..palette import ERROR_RED
 from .cells import LOSS_NAMES
 
-DEFAULT_LOSSES, DEFAULT_DATA = ("mse", "bce"), ("uniform", "bernoulli")  # the seed answer's design
-GRID_LOSSES = ("mse", "bce", "bce_logits", "l1")
+DEFAULT_LOSSES, DEFAULT_DATA = GRID_LOSSES, GRID_DATA  # the seed answer's design
+GRID_LOSSES = tuple(LOSSES)
 GRID_DATA = ("uniform", "bernoulli", "redundant", "gaussian")
-OK_COLOUR, REFUSED_COLOUR = "#1E7B34", "#B03A2E"
+OK_COLOUR, REFUSED_COLOUR = "#1E7B34", ERROR_RED
 
 
 @dataclass
@@ -27,7 +31,7 @@ class GridCell:
     floor: float | None = None
     floor_exact: bool = False
     refused: str = ""
-    claim: str = "lower bound"  # what the floor is for this cell's model (floors.py's claims)
+    claim: str = Claim.LOWER_BOUND  # what the floor is for this cell's model (floors.py's claims)
 
 
 def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
@@ -37,7 +41,7 @@ def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
     checkbox at 2M × 20 samples. What only the data can show (a file's value range) is checked when the
     cell starts, and its floor is then measured on the data.
     """
-    from ..banner import expected_floor
+    from ...core.expected import expected_floor
     cells = []
     for loss in losses:
         for data in datas:

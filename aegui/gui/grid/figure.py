@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..figures import export
 from ..figures.headless import ensure_app
 from ..figures.layout import LOGICAL_WIDTH
-from ..figures.render import save_figure, widget_image, with_widget
+from ..figures.render import DEFAULT_WIDTH, save_figure, widget_image, with_widget
 from ..plots.curves import RunCurve
 from .cells import CELL_HEIGHT, Cell, fmt, grid_floor_text
 from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
@@ -201,7 +201,7 @@ class GridView(QtWidgets.QWidget):
         lo, hi = (math.log10(tiny if has_zero else pos.min()), math.log10(pos.max())) if pos.size else (-3, 0)
         cells[0].plot.setYRange(lo, hi if hi > lo else lo + 1, padding=0.06)
 
-    def save(self, path, width: int = 1600) -> Path:
+    def save(self, path, width: int = DEFAULT_WIDTH) -> Path:
         """Save the cells shown (those with a stored run) as PNG or SVG; see save_grid."""
         return save_cells([{"loss": c.loss, "data": c.data, "row": c.row, "losses": c.values(),
                             "floors": c.batch_floors()} for c in self.cells], path, width, self.excess)
@@ -241,7 +241,7 @@ def _stored(cells: list[dict]) -> list[tuple]:
     return [RunCurve(c["row"], c["losses"], c.get("floors")) for c in cells if c.get("row") is not None]
 
 
-def grid_image(cells: list[dict], width: int = 1600, excess: bool = False) -> QtGui.QImage:
+def grid_image(cells: list[dict], width: int = DEFAULT_WIDTH, excess: bool = False) -> QtGui.QImage:
     """The grid figure as a QImage `width` px wide, carrying its runs as aegui PNG metadata."""
     ensure_app()
     image = with_widget(lambda: _figure(cells, excess), lambda w: widget_image(w, width))
@@ -249,7 +249,7 @@ def grid_image(cells: list[dict], width: int = 1600, excess: bool = False) -> Qt
     return image
 
 
-def save_cells(cells: list[dict], path, width: int = 1600, excess: bool = False) -> Path:
+def save_cells(cells: list[dict], path, width: int = DEFAULT_WIDTH, excess: bool = False) -> Path:
     """Save grid cells as PNG (width px) or SVG (excess: loss − floor), runs embedded, atomically; format from suffix."""
     if not cells:
         raise export.ExportError(f"cannot write {path}: no grid cells to draw")
@@ -257,7 +257,7 @@ def save_cells(cells: list[dict], path, width: int = 1600, excess: bool = False)
                        "aegui grid comparison", "; ".join(f"{c['loss']} × {c['data']}" for c in cells))
 
 
-def save_grid(store, results: list[dict], path, width: int = 1600, excess: bool = False) -> Path:
+def save_grid(store, results: list[dict], path, width: int = DEFAULT_WIDTH, excess: bool = False) -> Path:
     """Save `aegui grid` results (store: RunStore or its file path) as one PNG or SVG figure carrying its runs."""
     from ...core.store import RunStore
     own = not hasattr(store, "losses")

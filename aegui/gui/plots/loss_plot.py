@@ -12,12 +12,14 @@ from .follow_range import FollowViewBox
 from .ghosts import GhostLayer, ghost_button, snapshot
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
-from ...core.floors import Floor, headline
+from ...core.floors import Floor, headline, is_exact
+from ...core.vocab import Claim, claim_of
+from ..palette import BAND_ALPHA
 from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
 from .view_rule import batch_floor_offset, first_zero, run_floor, unit_of, zero_note
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
-BAND_RGBA = (0, 114, 178, 45)
+BAND_RGBA = (0, 114, 178, BAND_ALPHA)
 LIVE_MARKERS = 60  # clamped markers on a decimated (long) run: where clamping happens, not every point
 ZERO_COLOUR = "#7a7a7a"
 
@@ -78,7 +80,7 @@ class LivePlot(PlotBase):
         floors = info.get("floors")
         if floors is None and info.get("floor") is not None:  # a bare floor (tests, older callers): one unnamed line
             floors = [{"name": "", "value": info["floor"], "basis": "",
-                       "claim": "exact" if info.get("floor_exact") else "lower bound"}]
+                       "claim": claim_of(bool(info.get("floor_exact")))}]
         self.set_floors(floors or [])
 
     def set_floors(self, floors: list) -> None:
@@ -88,12 +90,12 @@ class LivePlot(PlotBase):
         top = headline(parsed)
         self._info["floors"] = list(floors)
         self._info["floor"] = top.value if top else None
-        self._info["floor_exact"] = bool(top and top.claim == "exact")
+        self._info["floor_exact"] = is_exact(top)
         # One floor per run for excess, the same for every curve; the axis names it (view_rule.run_floor).
         _, title = run_floor(parsed)
         self.floor_titles = {self.unit: title}
         self._update_floor_offset()
-        text = floor_text(top.value, top.claim == "exact", top.name, top.claim) if top else "no floor"
+        text = floor_text(top.value, is_exact(top), top.name, top.claim) if top else "no floor"
         self.floor.label.setFormat(text)
         # setFormat only redraws a visible label: a line hidden by the last run (floor 0 on log) kept its old text.
         self.floor.label.setText(text)
@@ -102,8 +104,8 @@ class LivePlot(PlotBase):
             self.plot_item.removeItem(line.anchor)
         self.other_floors = []
         for i, f in enumerate(f for f in parsed if f is not top):
-            colour = CLAIM_STYLES.get(f.claim, CLAIM_STYLES["exact"])[0]
-            line = self.floor_line(colour, floor_text(f.value, f.claim == "exact", f.name, f.claim), f.claim,
+            colour = CLAIM_STYLES.get(f.claim, CLAIM_STYLES[Claim.EXACT])[0]
+            line = self.floor_line(colour, floor_text(f.value, is_exact(f), f.name, f.claim), f.claim,
                                    position=0.3 + 0.25 * (i % 3))  # staggered: near floors' labels never overlap
             self.other_floors.append((line, f.value))
         self._changed()

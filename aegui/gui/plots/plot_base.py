@@ -12,13 +12,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .log_axis import LossAxis
 from .follow_range import CoverViewBox
+from ...core.vocab import Claim, FloorName, claim_of
 from .view_rule import UNIT_OF, ZERO_BELOW, axis_label, x_cover
 from ..flow_layout import FlowLayout
+from ..palette import BAND_ALPHA, ERROR_RED, INK  # noqa: F401 - plot_base.INK and BAND_ALPHA stay importable
 
 # Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
-INK, MUTED, GRID_ALPHA = "#2b2b2b", "#8a8a8a", 0.18
-CLAMP_COLOUR = "#C0392B"
+MUTED, GRID_ALPHA = "#8a8a8a", 0.18
+CLAMP_COLOUR = ERROR_RED  # a value the log axis cannot show
 X_AXES = ("batch", "epoch", "seconds")
 # kind → axis label, from the one view rule (view_rule.py): an axis names exactly one unit.
 UNITS = {kind: axis_label(unit) for kind, unit in UNIT_OF.items()}
@@ -57,16 +59,16 @@ def floor_text(value: float | None, exact: bool, name: str = "", claim: str | No
     """'model floor 0.5054 (exact)': a floor's name, value and claim (a lower bound when not exact)."""
     if value is None or not math.isfinite(value):
         return "no floor"
-    claim = claim or ("exact" if exact else "lower bound")
-    title = "floor" if not name else (name if name == "linear (PCA)" else f"{name} floor")
+    claim = claim or claim_of(exact)
+    title = "floor" if not name else (name if name == FloorName.PCA else f"{name} floor")
     return f"{title} {value:.4g} ({claim})"
 
 
 # How each claim is drawn: a bound is a dashed line, a reference dotted, an estimate dash-dotted.
-CLAIM_STYLES = {"exact": ("#444444", QtCore.Qt.PenStyle.DashLine),
-                "lower bound": ("#6b6b6b", QtCore.Qt.PenStyle.DashLine),
-                "estimate": ("#7a5195", QtCore.Qt.PenStyle.DashDotLine),
-                "reference": ("#2a7ab0", QtCore.Qt.PenStyle.DotLine)}
+CLAIM_STYLES = {Claim.EXACT: ("#444444", QtCore.Qt.PenStyle.DashLine),
+                Claim.LOWER_BOUND: ("#6b6b6b", QtCore.Qt.PenStyle.DashLine),
+                Claim.ESTIMATE: ("#7a5195", QtCore.Qt.PenStyle.DashDotLine),
+                Claim.REFERENCE: ("#2a7ab0", QtCore.Qt.PenStyle.DotLine)}
 
 
 def pen(colour: str, width: float = 1.5, dashed: bool = False) -> QtGui.QPen:
@@ -494,12 +496,12 @@ class PlotBase(QtWidgets.QWidget):
             return y - floor
         return y
 
-    def floor_line(self, colour: str, label: str | None, claim: str = "exact",
+    def floor_line(self, colour: str, label: str | None, claim: str = Claim.EXACT,
                    position: float = 0.03, pi: pg.PlotItem | None = None) -> pg.InfiniteLine:
         """A horizontal line for a floor, styled by its claim (CLAIM_STYLES), added to the plot (or panel pi)."""
         opts = {"position": position, "color": colour, "anchors": BELOW_LINE, "fill": pg.mkBrush(255, 255, 255, 200)}
         p = pen(colour, 1.4)
-        p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES["exact"])[1])
+        p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES[Claim.EXACT])[1])
         line = pg.InfiniteLine(angle=0, pen=p, movable=False, label=label, labelOpts=opts if label else None)
         (pi or self.plot_item).addItem(line, ignoreBounds=True)
         line.panel = pi or self.plot_item

@@ -6,13 +6,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ...core.losses import LOSSES
 from .plot_base import GRID_ALPHA, INK, MUTED, PALETTE
 
 X_COLOUR, XHAT_COLOUR, SEGMENT_COLOUR, CODE_COLOUR = PALETTE[0], PALETTE[1], (110, 110, 110, 70), PALETTE[2]
 CODE_BINS = 40
 # DejaVu Sans (often the default sans) drops U+0302 after x; its serif sibling draws x̂ correctly.
 XHAT = "<span style=\"font-family:'DejaVu Serif',serif\">x\u0302</span>"
-NOTES = {"bce_logits": f"{XHAT} = sigmoid(logits), in data units", "bce": f"{XHAT} from the sigmoid output"}
+# Where x̂ comes from, for a loss whose sigmoid sits in the loss (logits) or that needs the sigmoid output.
+NOTES = {**{k: f"{XHAT} = sigmoid(logits), in data units" for k, loss in LOSSES.items() if loss.sigmoid_inside},
+         **{k: f"{XHAT} from the sigmoid output" for k, loss in LOSSES.items() if loss.output == "sigmoid"}}
 
 
 def _style(plot: pg.PlotItem, bottom: str, left: str) -> None:

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ...core.floors import Floor, find, headline
+from ...core.losses import LOSSES
 
-UNIT_OF = {"mse": "mean squared error", "l1": "mean absolute error", "bce": "nats", "bce_logits": "nats"}
-SHORT_UNIT = {"mean squared error": "MSE", "mean absolute error": "MAE", "nats": "nats"}
+UNIT_OF = {kind: loss.axis_unit for kind, loss in LOSSES.items()}  # an axis's unit, from the loss registry
+SHORT_UNIT = {loss.axis_unit: loss.short_unit for loss in LOSSES.values()}
 # A float32 loss this small has underflowed: it reached 0 in all but rounding (seen: 1e-43 pulling the axis down).
 ZERO_BELOW = 1e-30
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QFrame, QLabel, QMainWindow, QScrollArea, QSizePo
 from ..grid.run import GridPanel
 from ..plots.loss_plot import ComparisonPlot, LivePlot
 from ..panels import ConfigPanels
+from ..palette import INK
 from ..plots.plot_base import MUTED, hinted_stack
 from ..plots.recon_view import ReconstructionView
 from ..results import ResultsPane
@@ -33,7 +34,7 @@ LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
 RECON_HINT = ("While a run trains, each input is drawn here joined to its reconstruction, "
               "a few times a second.\n\nWith a bottleneck, the codes show beside it.")
 COMPARE_HINT = "Select runs in the table to compare them\n(Ctrl- or Shift-click for several)."
-WHY_STYLE = ("QLabel { background: #F6F6F2; color: #2b2b2b; border: 1px solid #deded5; border-radius: 4px;"
+WHY_STYLE = ("QLabel { background: #F6F6F2; color: " + INK + "; border: 1px solid #deded5; border-radius: 4px;"
              " padding: 5px 10px; font-size: 10.5pt; }")
 CLAIM_STYLE = ("QLabel { background: #EEF5FB; color: #1d3b53; border: 1px solid #c9dff0; border-radius: 4px;"
                " padding: 6px 10px; font-size: 10.5pt; }")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QActionGroup
 
 from ...core import config as cfg
+from ...core.losses import LOSSES
 
-LOSS_TOGGLES = (("mse", "MSE"), ("bce", "BCE"), ("bce_logits", "BCE on logits"))
+LOSS_TOGGLES = tuple((kind, LOSSES[kind].label) for kind in ("mse", "bce", "bce_logits"))  # the seed's three
 DATA_TOGGLES = (("uniform", "Uniform"), ("bernoulli", "Bernoulli"), ("redundant", "Redundant"),
                 ("gaussian", "Gaussian"))
 TOGGLE_TIPS = {

@@ -1,0 +1,52 @@
+"""The words aegui stores and compares: floor claims, floor names and run statuses, each an enum once.
+
+Members are str-valued (str(member) and f-strings give the value), so stored rows, JSON and comparisons
+with plain strings read exactly as before.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class _Word(str, Enum):
+    """A str enum whose str() and format() are its value (enum.StrEnum, which Python 3.10 lacks)."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+class Claim(_Word):
+    """What a floor claims for this run's model (floors.py): the order is the strength of the claim."""
+
+    EXACT = "exact"              # this model class attains it on this data (proven, or solved to tolerance)
+    LOWER_BOUND = "lower bound"  # no model of this class can go under it
+    ESTIMATE = "estimate"        # the best a solver found on a non-convex problem (neither bound nor attained)
+    REFERENCE = "reference"      # a number to compare with, no claim
+
+
+BOUNDING = (Claim.EXACT, Claim.LOWER_BOUND)  # the claims a run's loss can be measured against
+
+
+class FloorName(_Word):
+    """Which floor: the data's, the output range's, this model's, or the linear (PCA) reference."""
+
+    DATA = "data"
+    OUTPUT_RANGE = "output range"
+    MODEL = "model"
+    PCA = "linear (PCA)"
+
+
+class Status(_Word):
+    """A stored run's status."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+def claim_of(exact: bool) -> Claim:
+    """The claim of a stored headline floor, which keeps only whether it was exact."""
+    return Claim.EXACT if exact else Claim.LOWER_BOUND
