@@ -1,7 +1,7 @@
 """The saved comparison figure, laid out for a paper: title, one panel per loss unit sharing x, the legend
 under each panel, a y range that shows a flat stall, and a caption in three significant digits.
 
-Every number the caption prints comes through sig3; its floor sentence comes from caption_floor alone.
+Every number the caption prints comes through fig3; its floor sentence comes from caption_floor alone.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from PySide6 import QtGui, QtWidgets
 from ...core.summary import floor_fields
 from ...core.vocab import Claim, claim_of
 from ..palette import INK
-from ..banner import sig3
 from ..plots.plot_base import PALETTE
 from ..plots.view_rule import SHORT_UNIT, axis_label, unit_groups, unit_of, zero_note
 
@@ -26,12 +25,50 @@ MIN_LOG_SPAN = 1.0  # decades: a flat stall keeps a decade around it, so it is n
 Y_MARGIN = 0.08     # of the span, above and below the data
 
 
+def fig3(value: float | None) -> str:
+    """Three significant digits with their trailing zeros ('0.500', '2.99e-05', '1.23e+03'): a figure states
+    its precision, and '0.5' read as one digit."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if value == 0:
+        return "0"
+    text = f"{value:#.3g}"  # '#' keeps the zeros; it also keeps a bare point ('100.'), dropped here
+    return text.replace(".e", "e") if ".e" in text else text.rstrip(".")
+
+
 def figure_title(rows_and_losses) -> str:
     """'Training loss: mse, bce stall and bce bern' in the runs' own names (or 'of N runs' past four)."""
     names = [row.name or row.config.label() for row, _ in rows_and_losses]
     if len(names) > 4:
         return f"Training loss of {len(names)} runs"
     return "Training loss: " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
+
+
+ELLIPSIS = "…"
+LEGEND_LINES = 2  # lines a legend entry may take before it is elided
+
+
+def wrap_text(text: str, metrics: QtGui.QFontMetricsF, width: float, max_lines: int = 3) -> list[str]:
+    """text broken into lines at most width wide, at spaces only (Qt's wrap broke run names at their hyphens);
+    a word wider than a line, or text past max_lines, is shortened with '…'."""
+    def fit(line: str) -> str:
+        if metrics.horizontalAdvance(line) <= width:
+            return line
+        while line and metrics.horizontalAdvance(line + ELLIPSIS) > width:
+            line = line[:-1]
+        return line.rstrip() + ELLIPSIS
+
+    lines: list[str] = []
+    for word in text.split(" "):
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and metrics.horizontalAdvance(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        # The rest is wider than a line (the greedy wrap left it there), so fit() shortens it with '…'.
+        lines = lines[:max_lines - 1] + [" ".join(lines[max_lines - 1:])]
+    return [fit(line) for line in lines]
 
 
 def run_label(row) -> str:
@@ -47,19 +84,19 @@ def caption_floor(row) -> str:
     if not floors:
         if row.floor is None or not math.isfinite(row.floor):
             return "no floor"
-        return f"floor {sig3(row.floor)} ({'exact' if row.floor_exact else 'lower bound'})"
-    listed = "; ".join(f"{f.name if f.name == 'linear (PCA)' else f.name + ' floor'} {sig3(f.value)} ({f.claim})"
+        return f"floor {fig3(row.floor)} ({'exact' if row.floor_exact else 'lower bound'})"
+    listed = "; ".join(f"{f.name if f.name == 'linear (PCA)' else f.name + ' floor'} {fig3(f.value)} ({f.claim})"
                        for f in floors)
     why = floor_fields(row.config, floors, getattr(row, "eval_loss", None), getattr(row, "saturated", None))["why_not_zero"]
-    return listed + (f". Why not zero? {sig3_numbers(why)}" if why else "")
+    return listed + (f". Why not zero? {fig3_numbers(why)}" if why else "")
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?:e[-+]?\d+)?|(?<![\w.])\d+e[-+]?\d+")
 
 
-def sig3_numbers(text: str) -> str:
+def fig3_numbers(text: str) -> str:
     """Every decimal number in text in three significant digits: the core's sentences print more."""
-    return _NUMBER.sub(lambda m: sig3(float(m.group())), text)
+    return _NUMBER.sub(lambda m: fig3(float(m.group())), text)
 
 
 def seeds_text(row) -> str:
@@ -74,7 +111,7 @@ def caption_html(rows_and_losses, smoothing: int, excess: bool = False, compact:
     if compact:
         return "<br>".join(f"<span style='color:{PALETTE[i % len(PALETTE)]}'>■</span> "
                            + html.escape(f"{row.name}: {row.config.loss.kind} on {row.config.data.kind}, "
-                                         f"{seeds_text(row)}, final {sig3(row.final_loss)}; "
+                                         f"{seeds_text(row)}, final {fig3(row.final_loss)}; "
                                          + "; ".join(floor_label(*f) for f in run_floors(row)))
                            for i, (row, _) in enumerate(rows_and_losses))
     shown = "y: loss − each run's floor" if excess else "dashed: each run's floors, labelled with their claims"
@@ -84,9 +121,9 @@ def caption_html(rows_and_losses, smoothing: int, excess: bool = False, compact:
         c, colour = row.config, PALETTE[i % len(PALETTE)]
         parts = [f"data {c.data.kind} ×{c.data.features}, {c.data.samples:,} samples",
                  f"model {c.model.kind} {c.data.features}→{c.encoding_dim} ({c.model.output} output)",
-                 f"loss {c.loss.kind} ({unit_of(row)})", f"{c.optimizer.kind} lr {sig3(c.optimizer.lr)}",
+                 f"loss {c.loss.kind} ({unit_of(row)})", f"{c.optimizer.kind} lr {fig3(c.optimizer.lr)}",
                  f"batch {c.training.batch_size}", f"epochs {row.epochs}/{c.training.epochs}",
-                 seeds_text(row), f"final loss {sig3(row.final_loss)}", f"eval loss {sig3(getattr(row, 'eval_loss', None))}",
+                 seeds_text(row), f"final loss {fig3(row.final_loss)}", f"eval loss {fig3(getattr(row, 'eval_loss', None))}",
                  caption_floor(row)]
         # One text run per line: separate bold runs left gaps where the viewer's font differed from Qt's.
         lines.append(f"<span style='color:{colour}'>■</span> {html.escape(row.name)} (run {row.run_id}) — "
@@ -208,7 +245,7 @@ def run_floors(row) -> list[tuple[str, float, str]]:
 def floor_label(name: str, value: float, claim: str) -> str:
     """'data floor 0.5 (lower bound)', in three significant digits like every number in a figure."""
     title = "floor" if not name else (name if name == "linear (PCA)" else f"{name} floor")
-    return f"{title} {sig3(value)} ({claim})"
+    return f"{title} {fig3(value)} ({claim})"
 
 
 def draw_floors(plot, rows, colours, style) -> None:
@@ -226,7 +263,7 @@ def draw_floors(plot, rows, colours, style) -> None:
         for name, value, claim in run_floors(row):
             if plot.log and value <= 0:
                 continue  # 0 has no place on a log axis: the caption states it
-            key = f"{name}|{sig3(value)}|{claim}"
+            key = f"{name}|{fig3(value)}|{claim}"
             seen.setdefault(key, [name, value, claim, []])[3].append(colour)
     listed = sorted(seen.values(), key=lambda f: f[1])
     for k, (name, value, claim, used) in enumerate(listed):
@@ -248,6 +285,29 @@ def draw_floors(plot, rows, colours, style) -> None:
         plot.floor_lines.append(line)
 
 
+def fit_legend(plot, style, room: float) -> None:
+    """Wrap (at spaces) or elide the legend's labels so that the legend is at most room px wide: a label wider
+    than the page widened the panel past the figure's edge, and the export cut it off on the right."""
+    legend = plot.legend
+    labels = [label for _, label in legend.items if hasattr(label, "full_text")]
+    if not labels:
+        return
+    font = QtGui.QFont(labels[0].item.font())
+    font.setPointSizeF(style.legend_pt)
+    metrics = QtGui.QFontMetricsF(font)
+    columns = max(1, int(legend.columnCount))
+    width = room / columns - 48  # a first guess at the sample, spacing and text margins; measured below
+    for _ in range(5):
+        for label in labels:
+            lines = wrap_text(label.full_text, metrics, max(width, 24.0), LEGEND_LINES)
+            label.setText("<br>".join(html.escape(line) for line in lines), size=f"{style.legend_pt}pt", color=INK)
+        legend.layout.invalidate()
+        over = legend.layout.preferredWidth() - room
+        if over <= 0 or width <= 24.0:
+            break
+        width -= over / columns + 1
+
+
 def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
     from ..plots.plot_base import INK, style_axes
     plot = panel_class()(fig, controls=False)
@@ -262,11 +322,13 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
     for i, ((_, label), row) in enumerate(zip(plot.legend.items, rows)):
         marker = plot.zero_markers.get(i)
         note = f" · {zero_note(marker.zero_at)}" if marker is not None else ""
-        label.setText(run_label(row) + note, size=f"{style.legend_pt}pt", color=INK)
+        label.full_text = run_label(row) + note  # wrapped to the page by fit_legend once the axes are laid out
+        label.setText(html.escape(label.full_text), size=f"{style.legend_pt}pt", color=INK)
     plot.legend.setColumnCount(style.legend_columns)
     shown = SHORT_UNIT.get(unit, unit) if style.inches else unit  # a column's axis has no room for words
     labels = {"color": INK, "font-size": f"{style.label_pt}pt"}
-    plot.plot_item.setLabel("left", axis_label(shown, plot.excess, plot.floor_titles.get(unit)), **labels)
+    # Through the plot's own fitting label: a plain setLabel was reset to the screen's 11 pt on the next resize.
+    plot._fit_left(plot.plot_item, (axis_label(shown, plot.excess, plot.floor_titles.get(unit)),), labels)
     plot.plot_item.setLabel("bottom", "" if not last else plot.x_axis, **labels)  # panels share x: one label
     style_axes(plot.plot_item, style.tick_pt)
     draw_floors(plot, rows, colours, style)
@@ -332,9 +394,14 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     layout = QtWidgets.QVBoxLayout(fig)
     layout.setContentsMargins(m, m, m, m)
     inner = logical - 2 * m
-    title = QtWidgets.QLabel(html.escape(figure_title(rows_and_losses)))
-    title.setWordWrap(True)
-    title.setFixedWidth(inner)  # wraps at the figure's width, not at QLabel's preferred 3/4 of it
+    title_font = QtGui.QFont(fig.font())
+    title_font.setPointSizeF(style.title_pt)
+    title_font.setBold(True)
+    # Broken at spaces here, not by QLabel's wrap: it broke a run name at its hyphen ("…-bce-" / "uniform").
+    title = QtWidgets.QLabel("\n".join(wrap_text(figure_title(rows_and_losses), QtGui.QFontMetricsF(title_font),
+                                                 inner - 2)))
+    title.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+    title.setFixedWidth(inner)
     title.setStyleSheet(f"color: {INK}; font-size: {style.title_pt}pt; font-weight: bold;")
     layout.addWidget(title)
     groups = unit_groups(rows_and_losses)
@@ -345,7 +412,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     for g, (unit, indices) in enumerate(groups):
         plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1, style)
         rows_of_legend = -(-len(indices) // style.legend_columns)
-        plot.setFixedHeight(panel_h + legend_row * rows_of_legend)  # room for its legend rows
+        plot.setFixedHeight(panel_h + legend_row * rows_of_legend)  # room for its legend rows; refit below
         plots.append(plot)
         layout.addWidget(plot)
     smoothing, excess = plots[0].smoothing, plots[0].excess
@@ -354,14 +421,24 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     caption.setFixedWidth(inner)
     caption.setStyleSheet(f"color: {INK}; font-size: {style.caption_pt}pt;")
     layout.addWidget(caption)
-    height = (title.heightForWidth(inner) + sum(p.height() for p in plots)
-              + caption.heightForWidth(inner) + 2 * m + 8 * (len(plots) + 2))
-    fig.resize(logical, height)
+
+    def settle() -> None:
+        height = (title.sizeHint().height() + sum(p.height() for p in plots)
+                  + caption.heightForWidth(inner) + 2 * m + 8 * (len(plots) + 2))
+        fig.resize(logical, height)
+        QtWidgets.QApplication.processEvents()  # layout, then the ViewBoxes' auto-range
+        _align(plots)
+
+    settle()
     fig.show()
-    QtWidgets.QApplication.processEvents()  # layout, then the ViewBoxes' auto-range
-    _align(plots)
-    QtWidgets.QApplication.processEvents()
-    _align(plots)  # again, now that the axes' widths are settled
+    settle()
+    # The legends wrap to the room under the view box, known now that the left axes share one width.
+    for plot in plots:
+        fit_legend(plot, style, plot._legend_room())
+        legend_h = plot.legend.layout.preferredHeight()
+        plot.setFixedHeight(panel_h + max(round(legend_h) + legend_row // 2, legend_row))
+    settle()
+    settle()  # again, now that the axes' widths are settled
     fig.panels = plots
     fig.paper_style = style
     return fig
@@ -382,4 +459,9 @@ def _align(plots) -> None:
         plot.plot_item.vb.updateAutoRange()
         fit_y(plot)
         plot.plot_item.enableAutoRange(x=False)
-        plot.plot_item.setXRange(0, x_end, padding=0.01)
+        # pyqtgraph drops a tick label that reaches past its axis' end: 1 % of padding left half the "0" outside.
+        axis = plot.plot_item.getAxis("bottom")
+        half = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont()).horizontalAdvance("0") / 2 + 3
+        px = max(plot.plot_item.vb.width(), 4 * half)
+        right = x_end * 1.01
+        plot.plot_item.setXRange(-right * half / (px - half), right, padding=0)

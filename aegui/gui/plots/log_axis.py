@@ -8,6 +8,30 @@ import pyqtgraph as pg
 from PySide6 import QtGui
 
 
+PLAIN_RANGE = (1e-4, 1e5)  # values printed as decimals ("0.0001", "10000") when every value in view is inside
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def log_labels(values, scale: float, view: tuple) -> list[str]:
+    """Log tick labels in one format for the whole axis: decimals while the view stays inside PLAIN_RANGE, else
+    powers of ten ("10⁻⁶", "2·10⁻⁶"); pyqtgraph chose per tick, and printed 0.0001 above 10⁻⁶."""
+    low, high = sorted(float(v) for v in view)  # log10 of the view's ends: the decades in view decide
+    lo, hi = 10.0 ** math.ceil(low - 1e-9) * scale, 10.0 ** math.floor(high + 1e-9) * scale
+    powers = lo < PLAIN_RANGE[0] or hi >= PLAIN_RANGE[1]
+    labels = []
+    for v in values:
+        x = 10.0 ** float(v) * scale
+        exponent = math.floor(math.log10(x) + 1e-9)
+        mantissa = round(x / 10.0 ** exponent)
+        if mantissa == 10:
+            mantissa, exponent = 1, exponent + 1
+        if powers:
+            labels.append(("" if mantissa == 1 else f"{mantissa}·") + "10" + str(exponent).translate(_SUPERSCRIPT))
+        else:
+            labels.append(f"{mantissa * 10.0 ** exponent:.{max(0, -exponent)}f}")
+    return labels
+
+
 class LossAxis(pg.AxisItem):
     """A y axis whose log scale labels only decades (and 2, 5 on short spans): minor labels would collide."""
 
@@ -28,7 +52,7 @@ class LossAxis(pg.AxisItem):
         pyqtgraph labels each tick level on its own (every 2nd decade, the decades between, then 2…9 within
         a decade), so on a short axis the levels' labels piled into one another at uneven steps.
         """
-        strings = super().logTickStrings(values, scale, spacing)
+        strings = log_labels(values, scale, self.range)
         span = abs(self.range[1] - self.range[0])
         font = QtGui.QFontMetrics(self.style["tickFont"] or QtGui.QFont())
         room = max(2, int(self.size().height() / (2.0 * font.height())))
