@@ -61,7 +61,7 @@ def test_svg_has_legend_and_caption_text_and_metadata(qapp, stored, tmp_path):
     assert text.lstrip().startswith("<?xml") or "<svg" in text[:400]
     assert ">mse on uniform" in text and f"#{ids[0]}" not in text.split("</desc>")[-1]  # legend in words
     assert "bce seeds (median and min–max of 4 seeds)" in text and "4 seeds (0–3)" in text  # band: legend, caption
-    assert "floor 0.5 (exact)" in text and "Why not zero?" in text              # caption / floor label
+    assert "floor 0.500 (exact)" in text and "Why not zero?" in text              # caption / floor label
     assert [r["name"] for r in read_figure(out)] == ["mse on uniform", "bce on uniform", "bce seeds"]
     # All vectors: the on-screen plots' pixmap caches (axes, background) must not reach the file as PNGs.
     assert "<image" not in text

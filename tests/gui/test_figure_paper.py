@@ -124,7 +124,7 @@ def test_both_floors_drawn_and_labelled_without_a_box(qapp, lesson):
     def check(fig):
         nats = next(p for p in fig.panels if "nats" in p.plot_item.getAxis("left").labelText)
         texts = {line.label.toPlainText() for line in nats.floor_lines}
-        assert texts == {"data floor 0.5 (lower bound)", "model floor 0.505 (exact)"}
+        assert texts == {"data floor 0.500 (lower bound)", "model floor 0.505 (exact)"}
         for line in nats.floor_lines:
             assert line.label.fill.style() == QtCore.Qt.BrushStyle.NoBrush  # no pale box over the curve
     with_widget(lambda: build_figure(lesson, None), check)

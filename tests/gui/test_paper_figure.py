@@ -32,7 +32,7 @@ def test_caption_prints_three_significant_digits(mixed):
     row = mixed[1][0]
     row = type(row)(**{**row.__dict__, "final_loss": 2.986e-05})
     text = caption_html([(row, None)], 20)
-    assert "final loss 2.99e-05" in text and "0.0000" not in text and "floor 0.5 (exact)" in text
+    assert "final loss 2.99e-05" in text and "0.0000" not in text and "floor 0.500 (exact)" in text
 
 
 def test_mixed_units_get_a_panel_each_sharing_x_with_a_title_and_legends_outside(qapp, mixed):

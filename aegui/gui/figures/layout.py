@@ -119,9 +119,10 @@ def caption_html(rows_and_losses, smoothing: int, excess: bool = False, compact:
              f"{'es' if smoothing != 1 else ''} · {shown}</span>"]
     for i, (row, _) in enumerate(rows_and_losses):
         c, colour = row.config, PALETTE[i % len(PALETTE)]
+        # The learning rate is a setting, exact as typed: trailing zeros ("0.00100") would claim a measurement.
         parts = [f"data {c.data.kind} ×{c.data.features}, {c.data.samples:,} samples",
                  f"model {c.model.kind} {c.data.features}→{c.encoding_dim} ({c.model.output} output)",
-                 f"loss {c.loss.kind} ({unit_of(row)})", f"{c.optimizer.kind} lr {fig3(c.optimizer.lr)}",
+                 f"loss {c.loss.kind} ({unit_of(row)})", f"{c.optimizer.kind} lr {c.optimizer.lr:.3g}",
                  f"batch {c.training.batch_size}", f"epochs {row.epochs}/{c.training.epochs}",
                  seeds_text(row), f"final loss {fig3(row.final_loss)}", f"eval loss {fig3(getattr(row, 'eval_loss', None))}",
                  caption_floor(row)]
