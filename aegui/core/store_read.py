@@ -54,13 +54,31 @@ class RunReader:
         flat = floats(rows)
         return flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
 
-    def loss_chunks(self, run_id: int):
+    def loss_chunks(self, run_id: int, first: int | None = None, stop: int | None = None):
         """(losses, batch floors or None) of each stored chunk in order, one chunk in memory at a time: a long
-        seed band is drawn (figures/envelope.py) without holding its whole curve."""
+        seed band is drawn (figures/envelope.py) without holding its whole curve.
+
+        first, stop: only batches first..stop-1 (the chunks holding them, cut to them): a zoomed stretch."""
         copies = self.db.execute("SELECT copies FROM runs WHERE run_id=?", (run_id,)).fetchone()
         k = copies[0] if copies and isinstance(copies[0], int) and copies[0] > 0 else 1
-        starts = [r[0] for r in self.db.execute("SELECT start_step FROM loss_chunks WHERE run_id=? "
-                                                "ORDER BY start_step", (run_id,))]
+        spans = self.db.execute("SELECT start_step, n FROM loss_chunks WHERE run_id=? ORDER BY start_step",
+                                (run_id,)).fetchall()
+        if first is None and stop is None:
+            yield from self._chunks(run_id, k, [s for s, _ in spans])
+            return
+        lo, hi = first or 0, stop if stop is not None else float("inf")
+        done = 0  # batches are counted as stored (chunks in order), as losses() joins them
+        wanted = []
+        for start, n in spans:
+            n = n if isinstance(n, int) and n > 0 else 0
+            if done < hi and done + n > lo:
+                wanted.append((start, done))
+            done += n
+        for (losses, floors), (_, at) in zip(self._chunks(run_id, k, [s for s, _ in wanted]), wanted):
+            a, b = max(lo - at, 0), max(min(hi - at, len(losses)), 0)
+            yield losses[a:b], None if floors is None else floors[a:b]
+
+    def _chunks(self, run_id: int, k: int, starts: list):
         for start in starts:  # one query per chunk: no cursor stays open across the caller's work
             row = self.db.execute("SELECT data, codec, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
                                   (run_id, start)).fetchone()
@@ -91,6 +109,17 @@ class RunReader:
         """(epoch, epoch_mean, recent_mean, step, seconds) for each finished epoch."""
         return self.db.execute("SELECT epoch, epoch_mean, recent_mean, step, seconds FROM epochs "
                                "WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
+
+    def value_counts(self, run_ids) -> dict[int, int]:
+        """How many stored values (batches × seeds) each run has: what reading its whole curve costs."""
+        ids = [int(i) for i in run_ids]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT r.run_id, COALESCE(SUM(c.n), 0) * MAX(COALESCE(r.copies, 1), 1) FROM runs r "
+                               f"LEFT JOIN loss_chunks c ON c.run_id = r.run_id WHERE r.run_id IN ({marks}) "
+                               "GROUP BY r.run_id", ids).fetchall()
+        return {int(i): int(v or 0) for i, v in rows}
 
     def batch_count(self, run_id: int) -> int:
         """How many batches of losses are stored for the run."""

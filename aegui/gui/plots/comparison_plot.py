@@ -141,6 +141,8 @@ class ComparisonPlot(PlotBase):
         pi = self.panel(unit_of(row))
         zero = self._first_zero(losses)
         name = legend_name(row) + (f" · {zero_note(zero)}" if zero is not None else "")
+        if getattr(losses, "pending", False):
+            name += f" · reading {len(losses):,} batches…"  # a big stored curve, read in the background
         items = self._run_items(pi)
         items.colour = colour
         # Many curves at once: thin cosmetic lines (thick ones cost the most to draw, and hide each other).
@@ -256,8 +258,14 @@ class ComparisonPlot(PlotBase):
         raised to average to it, take out the noise of each batch's targets.
         """
         row, losses = item
-        losses = np.asarray(losses, dtype=np.float64)
         shift, _ = run_floor(getattr(row, "floors", None), row.floor)
+        if hasattr(losses, "envelope"):  # a big stored curve, read as an envelope (results_curves.py)
+            index, series, subtracted = losses.envelope()
+            x = run_x(row, len(losses), self.x_axis, at=index)
+            shift = None if subtracted else shift
+            return (x, series[0], series[1], series[2], shift) if len(series) == 3 else \
+                (x, series[0], None, None, shift)
+        losses = np.asarray(losses, dtype=np.float64)
         floors = curve_floors(item)
         if self.excess and floors is not None and len(floors) == len(losses) and shift is not None:
             per_batch = floors + batch_floor_offset(row.floors, floors, shift)

@@ -1,5 +1,5 @@
 """A stored 1,000,000-batch × 64-seed run built directly in a store (packed chunks written in SQL): seconds,
-not the hours training it would take. Shared by bench_big_run.py and the GUI tests."""
+not the hours training it would take. Shared by the GUI tests and benchmarks/bench_big_run.py."""
 
 from __future__ import annotations
 
