@@ -153,6 +153,7 @@ class StoredComparison(QtCore.QObject):
         self._zoom.timeout.connect(self._reread)
         plot.sigViewChanged.connect(self._zoom.start)
         plot.plot_item.vb.sigXRangeChanged.connect(self._zoom.start)
+        plot.prepare()  # the first selection of many runs then fills items made while idle
 
     def show(self, run_ids, total: int | None = None) -> list:
         """Draw these stored runs (the first MAX_CURVES): small curves now, big ones when read. The pairs drawn."""

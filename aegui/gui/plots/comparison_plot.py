@@ -62,6 +62,8 @@ class ComparisonPlot(PlotBase):
         self.curves: list[pg.PlotDataItem] = []
         self.left_out = 0  # runs selected but not drawn (beyond MAX_CURVES)
         self._more = None
+        self._prepare_left, self._per_slice = 0, 4
+        self._parked: dict = {}  # unit → a stacked panel not needed by this selection, kept with its items
 
     legend_columns = 2  # run names are long
 
@@ -91,7 +93,7 @@ class ComparisonPlot(PlotBase):
         self.unit = groups[0][0] if groups else None
         self.y_unit = UNITS.get(self.runs[0][0].config.loss.kind, "loss") if self.runs else "loss"
         self.keep_panels([u for u, _ in groups[1:]])
-        alive = {id(pi) for pi in self.panel_items()}
+        alive = {id(pi) for pi in self.panel_items()} | {id(w.getPlotItem()) for w in self._parked.values()}
         self._pool = [s for s in self._pool if id(s.panel) in alive]  # a removed panel took its items with it
         self._floor_lines = {k: v for k, v in self._floor_lines.items() if k in alive}
         self._free = {}
@@ -127,6 +129,44 @@ class ComparisonPlot(PlotBase):
         legend.clear()
         for item, text in rows:
             legend.addItem(item, text)
+
+    def panel(self, unit: str | None) -> pg.PlotItem:
+        """The PlotItem for runs of `unit`; a parked panel of that unit comes back with its items."""
+        if unit is not None and self.unit is not None and unit != self.unit and unit not in self.extra_panels \
+                and unit in self._parked:
+            widget = self._parked.pop(unit)
+            widget.getPlotItem().setXLink(self.plot_item)
+            self.panel_box.layout().addWidget(widget, 2)
+            self.extra_panels[unit] = widget
+            self._update_labels()
+        return super().panel(unit)
+
+    def keep_panels(self, units) -> None:
+        """Park the stacked panels of units not in `units`: hidden, unlinked, kept with their items for a later
+        selection (making a panel and its runs' items again cost 100 ms and more)."""
+        for unit in [u for u in self.extra_panels if u not in set(units)]:
+            widget = self.extra_panels.pop(unit)
+            widget.getPlotItem().setXLink(None)
+            widget.hide()
+            self.panel_box.layout().removeWidget(widget)
+            self._parked[unit] = widget
+            self._update_labels()
+
+    def prepare(self, count: int = MAX_CURVES, per_slice: int = 4) -> None:
+        """Make the main panel's items for `count` runs while the window is idle, a few at a time, so the first
+        big selection fills items instead of making them (40 runs: about 3 ms of items each)."""
+        self._prepare_left, self._per_slice = count - len(self._pool), per_slice
+        self._prepare_slice()
+
+    def _prepare_slice(self) -> None:
+        for _ in range(min(self._per_slice, self._prepare_left)):
+            made = RunItems(self.plot_item)
+            made.hide()
+            self._pool.append(made)
+            self._free.setdefault(id(self.plot_item), []).append(made)
+            self._prepare_left -= 1
+        if self._prepare_left > 0:
+            QtCore.QTimer.singleShot(20, self, self._prepare_slice)  # dropped if the plot is gone
 
     def _run_items(self, pi: pg.PlotItem) -> RunItems:
         """A put-away set of items on panel pi, or a new one."""
