@@ -26,9 +26,10 @@ class RunReader:
         """(run_id, stamp) of the runs matching text, ordered in SQL (store_query.ordered_ids)."""
         return store_query.ordered_ids(self.db, text, sort, descending)
 
-    def rows_by_id(self, run_ids) -> dict[int, RunRow]:
-        """The RunRows of these runs, by id: a page of the results table, never the whole store."""
-        return store_query.rows_by_id(self.db, run_ids)
+    def rows_by_id(self, run_ids, cache: dict | None = None) -> dict[int, RunRow]:
+        """The RunRows of these runs, by id: a page of the results table, never the whole store (cache: see
+        store_query.rows_by_id)."""
+        return store_query.rows_by_id(self.db, run_ids, cache)
 
     def haystacks(self, below: int | None = None, limit: int = 500, run_ids=None) -> list[tuple[int, str]]:
         """(run_id, the text a filter searches) for a slice of runs, newest first (store_query.haystacks)."""

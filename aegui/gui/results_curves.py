@@ -18,7 +18,7 @@ from PySide6 import QtCore
 from ..core.store import RunStore, StoreError
 from .figures.envelope import BUCKETS, reduce_curve
 from .plots.comparison_plot import MAX_CURVES, run_x
-from .plots.curves import RunCurve, stored_curve
+from .plots.curves import RunCurve
 from .plots.view_rule import batch_floor_offset, first_zero, run_floor
 
 SYNC_VALUES = 2_000_000  # stored values (batches × seeds) a selection may read on the GUI thread: ~30 ms
@@ -148,6 +148,7 @@ class StoredComparison(QtCore.QObject):
         self.pool.setMaxThreadCount(1)  # one read at a time: a superseded one ends at its next chunk
         self.job: dict | None = None
         self.error: str | None = None
+        self._parsed: dict = {}  # stored row → RunRow: reselecting a run does not parse its config again
         self.sigRead.connect(self._read)
         self._zoom = QtCore.QTimer(self, singleShot=True, interval=ZOOM_DELAY_MS)
         self._zoom.timeout.connect(self._reread)
@@ -160,7 +161,7 @@ class StoredComparison(QtCore.QObject):
         self._cancel()
         ids = list(run_ids)[:MAX_CURVES]
         counts = self.store.value_counts(ids)
-        rows = self.store.rows_by_id(ids)
+        rows = self.store.rows_by_id(ids, self._parsed)
         budget, pairs, big = SYNC_VALUES, [], []
         for run_id in ids:
             if run_id not in rows:
@@ -168,7 +169,8 @@ class StoredComparison(QtCore.QObject):
             values = counts.get(run_id, 0)
             if values <= budget:
                 budget -= values
-                pairs.append(stored_curve(self.store, run_id))
+                # The row already parsed (a config's JSON and checks cost ~2 ms a run), its curve read now.
+                pairs.append(RunCurve(rows[run_id], self.store.losses(run_id), self.store.batch_floors(run_id)))
             else:
                 pairs.append(RunCurve(rows[run_id], ReducedLosses(self.store.batch_count(run_id))))
                 big.append(run_id)

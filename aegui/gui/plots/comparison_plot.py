@@ -22,6 +22,7 @@ from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_
 MAX_CURVES = 40   # curves drawn at once; a selection of thousands draws the first ones and says how many more
 MAX_LEGEND = 12   # legend rows of runs; the rest are summed up as "and N more"
 THICK_UP_TO = 8   # more runs than this are drawn with 1 px lines
+SAMPLED_FROM = 8192  # points from which a curve is clipped to the view and peak-downsampled as it is drawn
 
 
 class RunItems:
@@ -233,6 +234,7 @@ class ComparisonPlot(PlotBase):
             items = self._runs_items[i]
             level = tiny.get(unit_of(row))
             y, low = self.transform(mid, shift, level)
+            _sampling(items.curve, len(x))
             items.curve.setData(x, y)
             marks = thin_markers(x, y, low)
             if len(marks[0]) and items.clamped is None:
@@ -245,6 +247,8 @@ class ComparisonPlot(PlotBase):
                 items.clamped.setVisible(bool(len(marks[0])))
             if lo_y is not None:
                 self._band_items(items)
+                _sampling(items.lo, len(x))
+                _sampling(items.hi, len(x))
                 items.lo.setData(x, self.transform(lo_y, shift, level)[0])
                 items.hi.setData(x, self.transform(hi_y, shift, level)[0])
             for item in (items.lo, items.hi, items.band):
@@ -397,3 +401,12 @@ def _drop_label(line: pg.InfiniteLine) -> None:
             label.scene().removeItem(label)
         label.setParentItem(None)
         del line.label
+
+
+def _sampling(item: pg.PlotDataItem, n: int) -> None:
+    """Clip and downsample a long curve to the view; a short one (an envelope) is drawn as it is: 40 curves each
+    recomputing their shown points at every range change cost more than drawing them."""
+    on = n >= SAMPLED_FROM
+    if item.opts["clipToView"] != on or item.opts["autoDownsample"] != on:
+        item.setClipToView(on)
+        item.setDownsampling(auto=on, method="peak")
