@@ -112,14 +112,14 @@ class RunReader:
                                "WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
 
     def value_counts(self, run_ids) -> dict[int, int]:
-        """How many stored values (batches × seeds) each run has: what reading its whole curve costs."""
+        """How many values (batches × seeds) each run has stored, by its row: what reading its whole curve costs."""
         ids = [int(i) for i in run_ids]
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT r.run_id, COALESCE(SUM(c.n), 0) * MAX(COALESCE(r.copies, 1), 1) FROM runs r "
-                               f"LEFT JOIN loss_chunks c ON c.run_id = r.run_id WHERE r.run_id IN ({marks}) "
-                               "GROUP BY r.run_id", ids).fetchall()
+        # From the runs' own batch counts: summing their chunks walks every chunk's row (60 ms for a big run).
+        rows = self.db.execute(f"SELECT run_id, MAX(COALESCE(batches, 0), 0) * MAX(COALESCE(copies, 1), 1) FROM runs "
+                               f"WHERE run_id IN ({marks})", ids).fetchall()
         return {int(i): int(v or 0) for i, v in rows}
 
     def batch_count(self, run_id: int) -> int:

@@ -10,6 +10,7 @@ reads the zoomed stretch again at the same resolution, so detail appears where t
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -23,6 +24,7 @@ from .plots.view_rule import batch_floor_offset, first_zero, run_floor
 
 SYNC_VALUES = 2_000_000  # stored values (batches × seeds) a selection may read on the GUI thread: ~30 ms
 ZOOM_DELAY_MS = 150      # a zoom or view change settles this long before the stretch is read again
+READ_NICENESS = 10       # the reading thread's niceness: on two busy cores the GUI thread comes first
 FINER = 0.5              # read a zoomed stretch again when it shows less than this share of the run
 
 
@@ -115,6 +117,10 @@ class _Read(QtCore.QRunnable):
 
     def run(self) -> None:  # noqa: D102 - QRunnable's
         job, results = self.job, []
+        try:  # this thread alone yields to the GUI thread when the cores are busy (Linux: a thread is a task)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READ_NICENESS)
+        except (AttributeError, OSError):
+            pass
         try:
             try:
                 store = RunStore(job["path"], check=False)
@@ -172,7 +178,7 @@ class StoredComparison(QtCore.QObject):
                 # The row already parsed (a config's JSON and checks cost ~2 ms a run), its curve read now.
                 pairs.append(RunCurve(rows[run_id], self.store.losses(run_id), self.store.batch_floors(run_id)))
             else:
-                pairs.append(RunCurve(rows[run_id], ReducedLosses(self.store.batch_count(run_id))))
+                pairs.append(RunCurve(rows[run_id], ReducedLosses(rows[run_id].batches)))  # its read counts them
                 big.append(run_id)
         self.plot.set_runs(pairs, total=len(run_ids) if total is None else total)
         if big:

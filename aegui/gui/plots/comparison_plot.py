@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from ...core.floors import headline
 from .curves import curve_floors, thin_markers
@@ -22,6 +22,8 @@ from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_
 MAX_CURVES = 40   # curves drawn at once; a selection of thousands draws the first ones and says how many more
 MAX_LEGEND = 12   # legend rows of runs; the rest are summed up as "and N more"
 THICK_UP_TO = 8   # more runs than this are drawn with 1 px lines
+MIN_PANEL = 110   # px of plot each unit's panel keeps (logical px: the same at 2×); less and the panels scroll
+PANEL_CHROME = 48  # px of a panel beside its plot: the x axis' ticks and label
 SAMPLED_FROM = 8192  # points from which a curve is clipped to the view and peak-downsampled as it is drawn
 
 
@@ -65,6 +67,17 @@ class ComparisonPlot(PlotBase):
         self._more = None
         self._prepare_left, self._per_slice = 0, 4
         self._parked: dict = {}  # unit → a stacked panel not needed by this selection, kept with its items
+        # The panels scroll when the pane is too short for each to keep MIN_PANEL px of plot: at 1280 × 800 (and
+        # at 2×) two stacked units left the top panel 0 px and cut its y label to "SE)".
+        self.stack.removeWidget(self.panel_box)
+        self.panel_scroll = QtWidgets.QScrollArea()
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.panel_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll.setWidget(self.panel_box)
+        self.stack.addWidget(self.panel_scroll)
+        self.stack.setCurrentWidget(self.panel_scroll)
+        self.plot_item.vb.sigResized.connect(self._fit_heights)
 
     legend_columns = 2  # run names are long
 
@@ -115,6 +128,7 @@ class ComparisonPlot(PlotBase):
             self._legend_rows.append((self._more, f"and {more:,} more{drawn}"))
         self._set_legend(self._legend_rows)
         self._changed()
+        self._fit_heights()
 
     def _set_legend(self, rows: list) -> None:
         """The legend's rows (item, text): when the same items are listed again (reused curves), only their texts
@@ -152,6 +166,27 @@ class ComparisonPlot(PlotBase):
             self.panel_box.layout().removeWidget(widget)
             self._parked[unit] = widget
             self._update_labels()
+
+    def set_hint(self, text: str | None) -> None:
+        """Show a centred hint instead of the plot (empty plot), or the panels again (None)."""
+        if text:
+            self.hint_label.setText(text)
+        self.stack.setCurrentWidget(self.hint_label if text else self.panel_scroll)
+
+    def hint(self) -> str | None:
+        """The hint shown instead of the plot, or None while the plot shows."""
+        return self.hint_label.text() if self.stack.currentWidget() is self.hint_label else None
+
+    def _fit_heights(self, *_args) -> None:
+        """Each panel at least MIN_PANEL px of plot, the main one with its legend and axes besides; the panels
+        scroll when the pane is shorter than that."""
+        chrome = PANEL_CHROME + (self.legend.boundingRect().height() if self.legend.isVisible() else 0)
+        least = int(MIN_PANEL + chrome) if self.extra_panels else 0
+        if self.plot_widget.minimumHeight() != least:
+            self.plot_widget.setMinimumHeight(least)
+        for widget in self.extra_panels.values():
+            if widget.minimumHeight() != MIN_PANEL + PANEL_CHROME:
+                widget.setMinimumHeight(MIN_PANEL + PANEL_CHROME)
 
     def prepare(self, count: int = MAX_CURVES, per_slice: int = 4) -> None:
         """Make the main panel's items for `count` runs while the window is idle, a few at a time, so the first
