@@ -10,7 +10,6 @@ reads the zoomed stretch again at the same resolution, so detail appears where t
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
@@ -24,7 +23,6 @@ from .plots.view_rule import batch_floor_offset, first_zero, run_floor
 
 SYNC_VALUES = 2_000_000  # stored values (batches × seeds) a selection may read on the GUI thread: ~30 ms
 ZOOM_DELAY_MS = 150      # a zoom or view change settles this long before the stretch is read again
-READ_NICENESS = 10       # the reading thread's niceness: on two busy cores the GUI thread comes first
 FINER = 0.5              # read a zoomed stretch again when it shows less than this share of the run
 
 
@@ -117,10 +115,6 @@ class _Read(QtCore.QRunnable):
 
     def run(self) -> None:  # noqa: D102 - QRunnable's
         job, results = self.job, []
-        try:  # this thread alone yields to the GUI thread when the cores are busy (Linux: a thread is a task)
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READ_NICENESS)
-        except (AttributeError, OSError):
-            pass
         try:
             try:
                 store = RunStore(job["path"], check=False)
