@@ -137,15 +137,25 @@ def haystacks(db: sqlite3.Connection, below: int | None = None, limit: int = 500
         return query(guard=True)
 
 
-def rows_by_id(db: sqlite3.Connection, run_ids) -> dict[int, RunRow]:
-    """The RunRows of these runs (those still stored), parsed; one query per 500 ids."""
+def rows_by_id(db: sqlite3.Connection, run_ids, cache: dict | None = None) -> dict[int, RunRow]:
+    """The RunRows of these runs (those still stored), parsed; one query per 500 ids.
+
+    cache: stored row → RunRow, kept by the caller: a row stored unchanged is not parsed again (~2 ms a run)."""
     ids = [int(i) for i in run_ids]
     out: dict[int, RunRow] = {}
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         marks = ",".join("?" * len(part))
         for r in db.execute(f"SELECT {LIST_COLUMNS} FROM runs WHERE run_id IN ({marks})", part):
-            out[r["run_id"]] = parse_row(r, STATUSES)
+            if cache is None:
+                out[r["run_id"]] = parse_row(r, STATUSES)
+                continue
+            row = cache.get(r)  # a sqlite3.Row hashes and compares by its values
+            if row is None:
+                if len(cache) > 400:
+                    cache.clear()
+                row = cache[r] = parse_row(r, STATUSES)
+            out[r["run_id"]] = row
     return out
 
 

@@ -26,9 +26,10 @@ class RunReader:
         """(run_id, stamp) of the runs matching text, ordered in SQL (store_query.ordered_ids)."""
         return store_query.ordered_ids(self.db, text, sort, descending)
 
-    def rows_by_id(self, run_ids) -> dict[int, RunRow]:
-        """The RunRows of these runs, by id: a page of the results table, never the whole store."""
-        return store_query.rows_by_id(self.db, run_ids)
+    def rows_by_id(self, run_ids, cache: dict | None = None) -> dict[int, RunRow]:
+        """The RunRows of these runs, by id: a page of the results table, never the whole store (cache: see
+        store_query.rows_by_id)."""
+        return store_query.rows_by_id(self.db, run_ids, cache)
 
     def haystacks(self, below: int | None = None, limit: int = 500, run_ids=None) -> list[tuple[int, str]]:
         """(run_id, the text a filter searches) for a slice of runs, newest first (store_query.haystacks)."""
@@ -59,12 +60,30 @@ class RunReader:
         flat = floats(rows)
         return flat[:len(flat) // k * k].reshape(-1, k) if k > 1 else flat
 
-    def loss_chunks(self, run_id: int):
+    def loss_chunks(self, run_id: int, first: int | None = None, stop: int | None = None):
         """(losses, batch floors or None) of each stored chunk in order, one chunk in memory at a time: a long
-        seed band is drawn (figures/envelope.py) without holding its whole curve."""
+        seed band is drawn (figures/envelope.py) without holding its whole curve.
+
+        first, stop: only batches first..stop-1 (the chunks holding them, cut to them): a zoomed stretch."""
         k = self.copies(run_id)
-        starts = [r["start_step"] for r in self.db.execute("SELECT start_step FROM loss_chunks WHERE run_id=? "
-                                                "ORDER BY start_step", (run_id,))]
+        spans = [(r["start_step"], r["n"]) for r in self.db.execute(
+            "SELECT start_step, n FROM loss_chunks WHERE run_id=? ORDER BY start_step", (run_id,))]
+        if first is None and stop is None:
+            yield from self._chunks(run_id, k, [s for s, _ in spans])
+            return
+        lo, hi = first or 0, stop if stop is not None else float("inf")
+        done = 0  # batches are counted as stored (chunks in order), as losses() joins them
+        wanted = []
+        for start, n in spans:
+            n = n if isinstance(n, int) and n > 0 else 0
+            if done < hi and done + n > lo:
+                wanted.append((start, done))
+            done += n
+        for (losses, floors), (_, at) in zip(self._chunks(run_id, k, [s for s, _ in wanted]), wanted):
+            a, b = max(lo - at, 0), max(min(hi - at, len(losses)), 0)
+            yield losses[a:b], None if floors is None else floors[a:b]
+
+    def _chunks(self, run_id: int, k: int, starts: list):
         for start in starts:  # one query per chunk: no cursor stays open across the caller's work
             row = self.db.execute("SELECT data, codec FROM loss_chunks WHERE run_id=? AND start_step=?",
                                   (run_id, start)).fetchone()
@@ -95,6 +114,17 @@ class RunReader:
         """(epoch, epoch_mean, recent_mean, step, seconds) for each finished epoch, as sqlite3.Rows (by name)."""
         return self.db.execute("SELECT epoch, epoch_mean, recent_mean, step, seconds FROM epochs "
                                "WHERE run_id=? ORDER BY epoch", (run_id,)).fetchall()
+
+    def value_counts(self, run_ids) -> dict[int, int]:
+        """How many values (batches × seeds) each run has stored, by its row: what reading its whole curve costs."""
+        ids = [int(i) for i in run_ids]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        # From the runs' own batch counts: summing their chunks walks every chunk's row (60 ms for a big run).
+        rows = self.db.execute(f"SELECT run_id, MAX(COALESCE(batches, 0), 0) * MAX(COALESCE(copies, 1), 1) FROM runs "
+                               f"WHERE run_id IN ({marks})", ids).fetchall()
+        return {int(i): int(v or 0) for i, v in rows}
 
     def batch_count(self, run_id: int) -> int:
         """How many batches of losses are stored for the run."""

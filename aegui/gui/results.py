@@ -12,7 +12,9 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.store import RunStore
+from .figures.export import chunked_curve
 from .plots.curves import stored_curve
+from .results_curves import SYNC_VALUES
 from .results_model import (
     COLUMNS,
     NAME_COLUMN,
@@ -183,7 +185,12 @@ class ResultsPane(QtWidgets.QWidget):
         Only the first `limit` runs' curves are read (None: all); `.total` says how many were asked for.
         """
         ids = self.selected_run_ids() if run_ids is None else list(run_ids)
-        out = ComparedRuns(stored_curve(self.store, i) for i in (ids if limit is None else ids[:limit]))
+        chosen = ids if limit is None else ids[:limit]
+        counts = self.store.value_counts(chosen)
+        # A big run (a 1,000,000-batch × 64-seed band is 256 MB) is read a chunk at a time when drawn: a saved
+        # figure's memory follows the figure (figures/envelope.py), not the curve.
+        out = ComparedRuns(stored_curve(self.store, i) if counts.get(i, 0) <= SYNC_VALUES else
+                           chunked_curve(self.store, i) for i in chosen)
         out.total = len(ids)
         return out
 

@@ -119,7 +119,7 @@ def test_comparison_excess_of_a_bce_run_uses_its_batch_floors(qtbot, store):
     plain.set_smoothing(1)
     plain.set_excess(True)
     plain.set_runs([(row, losses)])
-    assert len(held(plain._runs_items[0][4])[0]) > 0
+    assert len(held(plain._runs_items[0].clamped)[0]) > 0
 
 
 def test_csv_has_a_batch_floor_column_for_bce_runs_only(store, tmp_path):

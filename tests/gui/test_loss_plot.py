@@ -174,13 +174,17 @@ def test_comparison_overlays_runs_with_legend_colours_and_seed_bands(qtbot):
     colours = {c.opts["pen"].color().name() for c in plot.curves}
     assert len(colours) == 2
     np.testing.assert_allclose(held(plot.curves[1])[1], np.median(band, axis=1))
-    fills = [i for i in plot.plot_item.items if isinstance(i, pg.FillBetweenItem)]
-    assert [f.isVisible() for f in fills] == [False, True]
-    floors = [i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]
-    assert len(floors) == 2 and all(f.pen.style() == pg.QtCore.Qt.PenStyle.DashLine for f in floors)
+    fills = [i for i in plot.plot_item.items if isinstance(i, pg.FillBetweenItem) and i.isVisible()]
+    assert len(fills) == 1 and fills[0].curves[0].yData is not None  # the seed band's, none for the single run
+    # Both runs share their floor: one dashed line for it, in the first run's colour (not two on top of each other).
+    floors = [i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine) and i.isVisible()]
+    assert len(floors) == 1 and all(f.pen.style() == pg.QtCore.Qt.PenStyle.DashLine for f in floors)
+    assert floors[0].pen.color().name() == plot.curves[0].opts["pen"].color().name()
     plot.set_runs([(Row(3, "c"), np.ones(5))])
     assert len(plot.legend.items) == 1
-    assert len([i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]) == 1
+    assert len([i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine) and i.isVisible()]) == 1
+    assert len([i for i in plot.plot_item.items if isinstance(i, pg.PlotDataItem) and i.isVisible()
+                and i.getOriginalDataset()[0] is not None and len(i.getOriginalDataset()[0])]) == 2  # the curve and its floor's anchor; the rest put away
 
 
 def test_comparison_seed_band_fill_has_a_path(qtbot):

@@ -569,7 +569,11 @@ def _set_fitting_label(pi: pg.PlotItem, texts, style: dict) -> None:
     font.setPointSizeF(float(str(style.get("font-size", "11pt")).rstrip("pt")))
     metrics = QtGui.QFontMetricsF(font)
     room = pi.vb.height() if pi.vb.height() > 0 else float("inf")
-    text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), texts[-1])
+    text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), None)
     axis = pi.getAxis("left")
+    if text is None:  # not even the shortest fits: no label rather than a cut one ("SE)" for "(MSE)")
+        if axis.label.isVisible():
+            axis.showLabel(False)
+        return
     if axis.labelText != text or not axis.label.isVisible():
         pi.setLabel("left", text, **style)
