@@ -76,6 +76,7 @@ def in_window(batches: int = FULL) -> list[Row]:
     and of the process that trains it."""
     from _window import open_window, train_in_window
 
+    from aegui.core.records import LossChunk
     from aegui.gui.app import warm_up
     warm_up()  # as the app does after its first paint: the training processes' server, warmed
     window = open_window()
@@ -95,12 +96,12 @@ def in_window(batches: int = FULL) -> list[Row]:
             seen["rss0"], seen["child0"] = rss_mb(), child_rss()
         if n >= 0.95 * batches and "child1" not in seen:
             seen["child1"] = child_rss()  # before the end: the child exits with the run
-    def chunk(steps, _losses, seconds, _epochs):
-        if len(steps):
-            seen["seconds"] = float(seconds[-1])  # the stream's clock: from the first batch requested
-    window.runner.sigChunk.connect(chunk)
+    def chunk(record):
+        if isinstance(record, LossChunk) and len(record):
+            seen["seconds"] = float(record.seconds[-1])  # the stream's clock: from the first batch requested
+    window.runner.sigRecord.connect(chunk)
     outcome = train_in_window(window, seed_config(batches), stop_after=batches, on_progress=progress)
-    window.runner.sigChunk.disconnect(chunk)
+    window.runner.sigRecord.disconnect(chunk)
     shown = window.live.point_count()
     gc.collect()
     rss1 = rss_mb()

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+from .records import Paused, RunEnd, RunFailed, RunStart, Sent, StreamDone
 from .stream import RunStream
 
 POLL_S = 0.1        # how often a waiting parent checks that its child is still alive
@@ -218,7 +219,7 @@ class ChildDied(RuntimeError):
 
 class TrainingProcess:
     """One run's training process: start() it, give() it its run (or pass the config at once), then iterate
-    messages() until done.
+    records() until StreamDone.
 
     Without a config it is a standby: it starts, imports and warms the engine, and waits for give(). A
     spawned process pays torch's import (~2.4 s) before it can train; a standby has paid it before Run.
@@ -295,12 +296,12 @@ class TrainingProcess:
             self.killed = True
             self.process.kill()
 
-    def messages(self) -> Iterator[tuple]:
-        """Each (kind, *payload) the child sends, through done; ChildDied if it ends without done.
+    def records(self) -> Iterator[Sent]:
+        """Each record the child sends (records.py), through StreamDone; ChildDied if it ends without it.
 
         After Stop, a training child that sends nothing for KILL_AFTER_S, or three times the longest gap
-        between the messages it sent while it trained (slow steps), is killed: it is stuck inside one step.
-        The patience counts from Stop, or from its last message after Stop: a silence before Stop is no pace.
+        between the records it sent while it trained (slow steps), is killed: it is stuck inside one step.
+        The patience counts from Stop, or from its last record after Stop: a silence before Stop is no pace.
         """
         last, longest, done, paused, asked = time.monotonic(), 0.0, False, False, None
         try:
@@ -311,21 +312,21 @@ class TrainingProcess:
                         if time.monotonic() - max(last, asked) > max(KILL_AFTER_S, 3 * longest):
                             self.kill()
                     continue
-                try:  # a dead child's last messages are still in the pipe; after them comes EOF
-                    message = self._conn.recv()
-                except (EOFError, OSError):  # OSError: it died part-way through a message
+                try:  # a dead child's last records are still in the pipe; after them comes EOF
+                    record = self._conn.recv()
+                except (EOFError, OSError):  # OSError: it died part-way through a record
                     raise ChildDied(f"the training process ended unexpectedly "
                                     f"(exit code {self.join(1.0)})") from None
                 now = time.monotonic()
                 if self.started and not paused and asked is None:  # a pace measured while it trained
                     longest = max(longest, now - last)
                 last = now
-                if message[0] == "paused":
-                    paused = bool(message[1])
-                self.started = self.started or message[0] == "started"
-                self.finished = self.finished or message[0] in ("finished", "failed")
-                done = message[0] == "done"
-                yield message
+                if isinstance(record, Paused):
+                    paused = record.paused
+                self.started = self.started or isinstance(record, RunStart)
+                self.finished = self.finished or isinstance(record, (RunEnd, RunFailed))
+                done = isinstance(record, StreamDone)
+                yield record
                 if done:
                     return
         finally:
@@ -364,7 +365,7 @@ class _ParentWatch:
 
 
 def _child_main(conn, job_end, cancel, running, warm, job) -> None:
-    """The child's body: wait for its run if it is a standby, train, and send every message up the pipe."""
+    """The child's body: wait for its run if it is a standby, train, and send every record up the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the parent's to handle
     if job is None:  # a standby: warm up now (no CUDA: the run may choose its device), then wait
         importlib.import_module(PRELOAD)
@@ -379,9 +380,9 @@ def _child_main(conn, job_end, cancel, running, warm, job) -> None:
     # test's stand-in. It is given to the stream, never bound into this process's training module.
     config, threads, copies, train = job
 
-    def send(kind: str, *payload) -> None:
+    def send(record) -> None:
         try:
-            conn.send((kind, *payload))
+            conn.send(record)
         except OSError:  # the parent is gone: stop
             cancel.set()
 

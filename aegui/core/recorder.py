@@ -1,15 +1,16 @@
-"""Stores a run as it trains, committing at least twice a second: from the engine's records (the CLI),
-or from a RunStream's messages (the window)."""
+"""Stores a run as it trains, committing at least twice a second, from its records: the engine's own (the
+CLI) or those a RunStream sends (the window: LossChunks instead of LossBlocks, and Paused and RunFailed)."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from .floors import Floor
+from .records import EpochSummary, FloorsUpdate, LossBlock, LossChunk, Paused, RunEnd, RunFailed, RunStart
 from .store import RunStore
-from .records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
 
 COMMIT_SECONDS = 0.5  # a killed process loses at most this much of its curve
 
@@ -18,7 +19,7 @@ class RunRecorder:
     """Stores one run: created on RunStart, written in chunks, finished on RunEnd or fail()."""
 
     def __init__(self, store: RunStore, group_name: str | None = None, config=None):
-        """config: the run's config, for a failure stored before the run could start (stream messages)."""
+        """config: the run's config, for a failure stored before the run could start (a RunFailed first)."""
         self.store = store
         self.group_name = group_name
         self.config = config
@@ -38,24 +39,33 @@ class RunRecorder:
         self.compact_stop = None
         self.compact_note: str | None = None
 
-    # ---- from the engine's records
-
-    def feed(self, record) -> None:
-        """Take one record from train(); write when half a second's worth has gathered."""
-        if isinstance(record, LossBlock):
-            self.add(losses=record.losses if record.copy_losses is not None else record.loss,
+    def feed(self, record):
+        """Store what one record says; write when half a second's worth has gathered. Returns the record as
+        stored: a RunStart comes back with the run's id and its stored name (the store makes names unique),
+        which is how the window learns them; any other record comes back as it was."""
+        if isinstance(record, (LossBlock, LossChunk)):
+            band = record.copy_losses is not None  # a seed band stores every copy's loss
+            self.add(losses=record.copy_losses if band else record.loss,
                      floors=record.floors if record.floors is not None else ())
         elif isinstance(record, EpochSummary):
             self._epochs.append((record.epoch, record.epoch_mean, record.recent_mean,
                                  record.batches, record.seconds))
         elif isinstance(record, RunStart):
             self.start(record.config, record.device, record.floors, record.copies)
+            return replace(record, run_id=self.run_id, name=self.store.get_run(self.run_id).name)
         elif isinstance(record, FloorsUpdate):
             self.set_floors(record.floors)
         elif isinstance(record, RunEnd):
             self.finish(record)
-            return
+            return record
+        elif isinstance(record, RunFailed):
+            store_failure(self, self.config, record.message)
+            return record
+        elif isinstance(record, Paused) and record.paused:
+            self.flush()  # a pause may last: everything shown so far is stored now
+            return record
         self.commit_if_due()
+        return record
 
     # ---- the steps, for a caller that has the run in another shape
 
@@ -135,38 +145,8 @@ class RunRecorder:
         self._compact()
 
 
-    # ---- from a RunStream's messages (stream.py): the window records here, in its own process, so the
-    # training process never opens the store (SQLite's locks are no business of a forked child)
-
-    def take(self, kind: str, *payload) -> None:
-        """Store what one stream message says; copies and floors wait for their chunk, which commits."""
-        if kind == "started":
-            info = payload[0]
-            self.start(info["config"], info["device"], [Floor.from_dict(f) for f in info["floors"]],
-                       int(info.get("copies", 1)))
-        elif kind == "run_floors":
-            self.set_floors([Floor.from_dict(f) for f in payload[0]])
-        elif kind == "copies":
-            self.add(losses=np.asarray(payload[0], dtype=np.float32))  # a seed band stores every copy's loss
-        elif kind == "floors":
-            self.add(floors=payload[0])
-        elif kind == "chunk":
-            if self.copies == 1:
-                self.add(losses=payload[1])
-            self.commit_if_due()
-        elif kind == "epochs":
-            self.add(epochs=[(r["epoch"], r["epoch_mean"], r["recent_mean"], r["step"], r["seconds"])
-                             for r in payload[0]])
-            self.commit_if_due()
-        elif kind == "paused" and payload[0]:
-            self.flush()  # a pause may last: everything shown so far is stored now
-        elif kind == "finished":
-            self.finish(payload[0])
-        elif kind == "failed":
-            store_failure(self, self.config, payload[0])
-
     def end_abandoned(self, message: str) -> None:
-        """The stream ended without finished or failed (its process died, the store failed): store it failed."""
+        """The stream ended without RunEnd or RunFailed (its process died, the store failed): store it failed."""
         if not self.finished:
             store_failure(self, self.config, message)
 

@@ -1,11 +1,14 @@
-"""The records train() yields: RunStart, FloorsUpdate, LossBlocks, EpochSummary and one RunEnd.
+"""The records train() yields (RunStart, FloorsUpdate, LossBlocks, EpochSummary and one RunEnd), and the
+records a RunStream sends to its viewer (the same ones, with LossBlocks gathered into LossChunks, and
+Reconstruction, Paused, RunFailed and StreamDone).
 
-Plain data, no torch graph: the CLI, the run stream and the recorder read them.
+Plain data, no torch graph: the CLI, the run stream, the recorder and the window read them. Every record
+the stream sends pickles as it is, so the same objects cross the training process's pipe.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,15 +27,29 @@ class RunStart:
     samples: int
     batches_per_epoch: int
     copies: int
-    model: object = field(repr=False, compare=False)  # the StackedAutoencoder being trained
-    sample: object = field(repr=False, compare=False)  # a fixed tensor of up to SAMPLE_ROWS rows
+    # the StackedAutoencoder being trained, and a fixed tensor of up to SAMPLE_ROWS rows: None on the wire
+    model: object = field(default=None, repr=False, compare=False)
+    sample: object = field(default=None, repr=False, compare=False)
     solving: bool = False  # a model floor is being solved in the background
     step_mode: str = ""    # how each step runs: "hand-written backward", "autograd" or "cuda graph"
+    # Set by the recorder that stored the run (RunRecorder.feed returns the record with them): the run's id
+    # and its stored name, which the store makes unique ('… (2)'). None and "" where nothing stores it.
+    run_id: int | None = None
+    name: str = ""
 
     @property
     def floor(self) -> Floor | None:
         """The tightest exact-or-lower-bound floor known at the start."""
         return headline(self.floors)
+
+    @property
+    def label(self) -> str:
+        """The stored name, else the config's label."""
+        return self.name or self.config.label()
+
+    def wire(self) -> RunStart:
+        """This record without its tensors: what crosses to the viewer (torch stays in the training process)."""
+        return replace(self, model=None, sample=None)
 
 
 @dataclass(frozen=True)
@@ -112,4 +129,57 @@ class RunEnd:
 
 
 Record = RunStart | FloorsUpdate | LossBlock | EpochSummary | RunEnd
+
+
+# ---- what a RunStream sends besides the engine's own records (stream.py)
+
+@dataclass(frozen=True, eq=False)  # arrays: equal means the same record
+class LossChunk:
+    """LossBlocks gathered for up to a tenth of a second, as one record: every column of those batches together.
+
+    One record a chunk, not one a block: per-batch emits cost the GUI thread 2.3 s per 200,000 batches
+    (NOTES.md). copy_losses (seed bands) and floors (BCE) cover the same batches as steps, or are None.
+    """
+
+    steps: np.ndarray    # (m,) int64 global steps
+    loss: np.ndarray     # (m,) float64: each batch's loss, the median over copies (as LossBlock.loss)
+    seconds: np.ndarray  # (m,) float64: when each batch finished, since the run started, pauses left out
+    epochs: np.ndarray   # (m,) int64
+    copy_losses: np.ndarray | None = None  # (m, K) each copy's loss, for a seed band
+    floors: np.ndarray | None = None       # (m,) float64 each batch's own floor, for BCE
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+@dataclass(frozen=True, eq=False)  # arrays: equal means the same record
+class Reconstruction:
+    """x, x̂ and the codes (or None) of copy 0 on the run's fixed sample, now."""
+
+    x: np.ndarray
+    xhat: np.ndarray
+    codes: np.ndarray | None
+    loss: str  # the loss kind, which says how x̂ is read (probabilities for BCE)
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The run is held (paused True) or goes on again (False)."""
+
+    paused: bool
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    """The run ended with an error, said for the user; no RunEnd follows."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class StreamDone:
+    """Always the last record of a stream, after RunEnd or RunFailed."""
+
+
+Sent = RunStart | FloorsUpdate | LossChunk | EpochSummary | RunEnd | Reconstruction | Paused | RunFailed | StreamDone
 

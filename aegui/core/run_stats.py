@@ -8,6 +8,7 @@ import numpy as np
 
 from .evaluate import batch_weights, weighted_mean
 from .records import EpochSummary, RunEnd
+from .run_end import copy_finals
 
 WARMUP_BATCHES = 20  # excluded from the steady-state batches/s
 
@@ -22,7 +23,7 @@ class RunStats:
         self.warm_t: float | None = None
         self.first_t: float | None = None  # after the first block: the first optimizer step's lazy imports
         self.epoch_means: list[np.ndarray] = []
-        self.last_partial: np.ndarray | None = None
+        self.last_partial: np.ndarray | None = None  # (m, K) the unfinished epoch's batches, when a run stops in one
 
     def count(self, k: int) -> None:
         """k more batches were trained."""
@@ -55,10 +56,11 @@ class RunStats:
         return self.batches / seconds if seconds > 0 else 0.0
 
     def end(self, reason: str, copy_eval: np.ndarray | None = None) -> RunEnd:
-        """The RunEnd: final_loss is the last finished epoch's mean, else the partial epoch's, whatever the reason."""
+        """The RunEnd: final_loss as run_end.final_loss defines it, whatever the reason."""
         now = time.perf_counter()
-        means = self.epoch_means or ([self.last_partial] if self.last_partial is not None else [])
-        final = means[-1] if means else np.array([float("nan")])
+        partial = self.last_partial if self.last_partial is not None else np.zeros(0)
+        final = copy_finals(self.epoch_means, partial, batch_weights(self.samples, self.batch_size, len(partial)))
+        means = self.epoch_means or ([final] if self.last_partial is not None else [])
         medians = [float(np.median(m)) for m in means]
         finite = [m for m in medians if np.isfinite(m)]
         many = final.size > 1

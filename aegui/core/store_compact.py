@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .blobs import SHUFFLED_ZLIB, floats, pack
+from .run_end import final_loss
 from .store_read import RunReader
 
 
@@ -74,13 +75,12 @@ def summary_values(store: RunReader, run_id: int, end=None) -> dict:
     """A run's final loss, lowest epoch loss and batch count, from end (a RunEnd) or, without one, its curves."""
     means = store.epoch_means(run_id)
     finite = means[np.isfinite(means)]
-    final = end.final_loss if end is not None else (float(means[-1]) if len(means) else None)
+    final = end.final_loss if end is not None else None
     if final is None or not np.isfinite(final):
-        # No finished epoch: the mean of the batches trained, as the engine's own RunEnd would give.
-        losses = store.losses(run_id)
-        per_batch = np.median(losses, axis=1) if losses.ndim > 1 else losses
-        finite_b = per_batch[np.isfinite(per_batch)]
-        final = float(finite_b.astype(np.float64).mean()) if len(finite_b) else None
+        # Without the engine's RunEnd: the same definition, from the stored curves (the batches are read only
+        # when no epoch finished).
+        final = final_loss(finite, np.zeros(0) if len(finite) else store.losses(run_id))
+        final = final if np.isfinite(final) else None
     low = float(finite.min()) if len(finite) else final
     return {"final_loss": final, "min_epoch_loss": low, "batches": store.batch_count(run_id)}
 

@@ -1,15 +1,14 @@
-"""Drives train() for a live viewer and streams the run as messages, in chunks.
+"""Drives train() for a live viewer and sends the run to it as records, in chunks.
 
-Qt-free, so the same stream runs in the window's worker thread or in a forked training process
-(see child.py). It never opens the store: the viewer records the messages (recorder.RunRecorder.take).
-A message is a kind and its payload, handed to a `send(kind, *payload)` callable:
+Qt-free, so the same stream runs in the window's worker thread or in a training process of its own
+(see child.py). It never opens the store: the viewer records what it receives (recorder.RunRecorder.feed).
+Every record is handed to a `send(record)` callable, as it is (records.py), in this order:
 
-    started(info)  run_floors(list of Floor dicts)  copies(block)  floors(array)
-    chunk(steps, losses, seconds, epochs)  epochs(rows)
-    reconstruction(x, x̂, codes, loss kind)  paused(bool)  finished(RunEnd)  failed(message)  done()
+    RunStart (its wire form, without tensors)  FloorsUpdate  LossChunk  EpochSummary  Reconstruction
+    Paused  RunEnd or RunFailed  StreamDone
 
-copies and floors come before the chunk they belong to; epochs after the batches that finished them;
-done is always last.
+LossBlocks are gathered into one LossChunk at most every CHUNK_INTERVAL; an epoch's summary follows the
+chunk that holds its last batch; StreamDone is always last.
 """
 
 from __future__ import annotations
@@ -21,6 +20,9 @@ from typing import Protocol
 from collections.abc import Callable
 
 import numpy as np
+
+from .records import (EpochSummary, FloorsUpdate, LossBlock, LossChunk, Paused, Reconstruction, RunEnd,
+                      RunFailed, RunStart, StreamDone)
 
 CHUNK_INTERVAL = 0.1  # 10 chunks a second: each costs the viewer's GUI thread a wake-up; its paced plot draws fewer
 RECON_INTERVAL = 1.0  # seconds between reconstruction snapshots: each costs the run a forward pass and the GUI a draw
@@ -44,21 +46,23 @@ class _Buffer:
         self.epochs: list[np.ndarray] = []
         self.copy_losses: list[np.ndarray] = []
         self.floors: list[np.ndarray] = []  # BCE only: each batch's own floor, one per step
-        self.epoch_rows: list[dict] = []
+        self.summaries: list = []  # EpochSummary records, sent after the chunk that holds their batches
         self.last_seconds = 0.0  # when the last block arrived, since the run started
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The batch columns as single arrays; the buffer is emptied."""
-        out = (np.concatenate(self.steps), np.concatenate(self.losses), np.concatenate(self.seconds),
-               np.concatenate(self.epochs))
-        self.steps, self.losses, self.seconds, self.epochs = [], [], [], []
-        return out
+    def chunk(self) -> LossChunk:
+        """The gathered batches as one LossChunk; the buffer is emptied."""
+        chunk = LossChunk(np.concatenate(self.steps), np.concatenate(self.losses), np.concatenate(self.seconds),
+                          np.concatenate(self.epochs),
+                          np.concatenate(self.copy_losses) if self.copy_losses else None,
+                          np.concatenate(self.floors) if self.floors else None)
+        self.steps, self.losses, self.seconds, self.epochs, self.copy_losses, self.floors = [], [], [], [], [], []
+        return chunk
 
 
 class RunStream:
-    """One run of config: train and send messages; cancel and running are the viewer's flags."""
+    """One run of config: train and send its records; cancel and running are the viewer's flags."""
 
-    def __init__(self, config, send: Callable[..., None], cancel: Flag, running: Flag,
+    def __init__(self, config, send: Callable[[object], None], cancel: Flag, running: Flag,
                  *, threads: int | None = None, copies: int = 1, train: Callable | None = None):
         """train: the records' generator, training.train's signature; None for the engine's own (looked up
         when the run starts). A training process passes the one its parent handed it (child.py)."""
@@ -76,17 +80,16 @@ class RunStream:
         self.paused_s = 0.0
 
     def run(self) -> None:
-        """Train to the end; an error becomes a failed message; done comes last."""
+        """Train to the end; an error becomes a RunFailed record; StreamDone comes last."""
         try:
             self._drive()
         except Exception as exc:  # noqa: BLE001 - any failure must reach the user, not kill the thread
             self._fail(exc)
         finally:
-            self.send("done")
+            self.send(StreamDone())
 
     def _drive(self) -> None:
         from . import training  # looked up at call time: an in-process test may replace training.train
-        from .records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
         train = self.train if self.train is not None else training.train
         records = train(self.config, self.cancel, copies=self.copies, threads=self.threads)
         for record in records:
@@ -97,11 +100,11 @@ class RunStream:
             elif isinstance(record, RunStart):
                 self._on_start(record)
             elif isinstance(record, FloorsUpdate):
-                self.send("run_floors", [f.to_dict() for f in record.floors])
+                self.send(record)
             elif isinstance(record, RunEnd):
                 self._flush()
                 self._reconstruct()  # the final weights, whatever the timer says
-                self.send("finished", self._without_pauses(record))
+                self.send(self._without_pauses(record))
                 continue
             if time.perf_counter() - self._last_recon >= RECON_INTERVAL:
                 self._reconstruct()
@@ -119,23 +122,14 @@ class RunStream:
             traceback.print_exc()
             self._model = None
             return
-        self.send("reconstruction", x, xhat, codes, self.config.loss.kind)
+        self.send(Reconstruction(x, xhat, codes, self.config.loss.kind))
 
-    def _on_start(self, start) -> None:
+    def _on_start(self, start: RunStart) -> None:
         self._t0 = time.perf_counter()
         self._model, self._sample = start.model, start.sample
-        self.send("started", {
-            "label": start.config.label(), "config": start.config,
-            "floors": [f.to_dict() for f in start.floors], "solving": bool(start.solving),
-            "floor": start.floor.value if start.floor else None,
-            "floor_exact": bool(start.floor is not None and start.floor.claim == "exact"),
-            "batches_per_epoch": int(start.batches_per_epoch),
-            "epochs": int(start.config.training.epochs), "samples": int(start.samples),
-            "device": start.device, "device_note": start.device_note, "copies": int(start.copies),
-            "step_mode": start.step_mode,
-            "loss": start.config.loss.kind, "recent_window": int(start.config.training.recent_window)})
+        self.send(start.wire())
 
-    def _on_block(self, block) -> None:
+    def _on_block(self, block: LossBlock) -> None:
         now = time.perf_counter()
         buf, m = self._buf, len(block)
         # The block's batches ran between the last block and now: spread their times evenly over that span.
@@ -152,40 +146,33 @@ class RunStream:
         if now - self._last_emit >= CHUNK_INTERVAL:
             self._flush(now)
 
-    def _on_epoch(self, summary) -> None:
-        # Epoch rows ride with the next chunk, so the plot never sees an epoch before its batches.
-        self._buf.epoch_rows.append({
-            "epoch": summary.epoch, "epoch_mean": summary.epoch_mean, "recent_mean": summary.recent_mean,
-            "step": summary.batches, "seconds": time.perf_counter() - self._t0})
+    def _on_epoch(self, summary: EpochSummary) -> None:
+        # Sent after the next chunk, so the plot never sees an epoch before its batches; its seconds on the
+        # stream's clock, which leaves pauses out, like the batches'.
+        self._buf.summaries.append(dataclasses.replace(summary, seconds=time.perf_counter() - self._t0))
 
     def _flush(self, now: float | None = None) -> None:
         """Send what is buffered: one chunk of batches, then the epochs they finished."""
         self._last_emit = time.perf_counter() if now is None else now
         buf = self._buf
-        if buf.copy_losses:
-            block, buf.copy_losses = np.concatenate(buf.copy_losses), []
-            self.send("copies", block)  # before its chunk, so listeners pair them up
-        if buf.floors:
-            floors, buf.floors = np.concatenate(buf.floors), []
-            self.send("floors", floors)
         if buf.steps:
-            self.send("chunk", *buf.arrays())
-        if buf.epoch_rows:
-            rows, buf.epoch_rows = buf.epoch_rows, []
-            self.send("epochs", rows)
+            self.send(buf.chunk())
+        summaries, buf.summaries = buf.summaries, []
+        for summary in summaries:
+            self.send(summary)
 
     def _hold_if_paused(self) -> None:
         if self.running.is_set() or self.cancel.is_set():
             return
         self._flush()  # show everything trained so far before holding
-        self.send("paused", True)
+        self.send(Paused(True))
         held_from = time.perf_counter()
         while not self.running.wait(0.05) and not self.cancel.is_set():
             pass  # stop() also sets running; the timeout only guards a flag that cannot wake a waiter
         held = time.perf_counter() - held_from
         self.paused_s += held
         self._t0 += held  # the run's clock stood still while it was held
-        self.send("paused", False)
+        self.send(Paused(False))
 
     def _without_pauses(self, end):
         """The run's end with its duration and rate over training time only (the engine's clock kept going)."""
@@ -202,4 +189,4 @@ class RunStream:
             message = str(exc)  # the engine's own messages already say field, value and what is allowed
         else:
             traceback.print_exc()
-        self.send("failed", message)
+        self.send(RunFailed(message))

@@ -180,7 +180,7 @@ def _loop(prep: Prepared, cancel: Cancel, copies: int, threads: int | None) -> I
         if stopped is not None:
             reason = stopped
             if epoch_losses and stats.last_partial is None:
-                stats.last_partial = stats.partial_mean(np.concatenate(epoch_losses))
+                stats.last_partial = np.concatenate(epoch_losses)
             break
         yield _summary(epoch, epoch_losses, t.recent_window, stats)
         if t.tol > 0 and float(np.max(stats.epoch_means[-1])) < t.tol:
@@ -245,8 +245,7 @@ def _flush(pending: list, floors: np.ndarray | None, epoch: int, first_batch: in
     stats.count(len(block))
     epoch_losses.append(block)
     if bad.any():
-        finite = np.concatenate(epoch_losses)[:-1]
-        stats.last_partial = stats.partial_mean(finite) if len(finite) else None
+        stats.last_partial = np.concatenate(epoch_losses)  # run_end.copy_finals ends it at the bad batch
     return bool(bad.any())
 
 

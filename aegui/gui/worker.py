@@ -1,10 +1,10 @@
 """A QObject that runs one training run from a QThread, stores it, and relays it as Qt signals.
 
 The run itself is a RunStream (aegui.core.stream) in a training process of its own (aegui.core.child),
-CPU and CUDA alike; the worker takes the messages that come up the pipe. The child has a GIL of its
+CPU and CUDA alike; the worker takes the records that come up the pipe. The child has a GIL of its
 own, so the window's drawing does not slow training, and CUDA never initialises in the window's
 process. With AEGUI_TRAIN_IN_THREAD=1 the stream runs right here, in the worker's thread instead.
-Either way the worker stores each message (recorder.RunRecorder.take) before it relays it, and cancel
+Either way the worker stores each record (recorder.RunRecorder.feed) before it relays it, and cancel
 and pause are flags the training loop reads between batches, because a busy run() never processes
 queued slot calls in its own thread.
 """
@@ -13,37 +13,27 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 import traceback
 
 from PySide6.QtCore import QObject, Signal
 
+from ..core.records import RunEnd, RunFailed, RunStart, StreamDone
+from ..core.run_end import Tally
+
 
 class RunSignals(QObject):
-    """The signals of one run, declared once: the worker emits them, the RunController relays them."""
+    """The signal of one run, declared once: the worker emits it, the RunController relays it."""
 
-    sigStarted = Signal(object)    # dict: run_id, label, floors, floor, batches_per_epoch, epochs, device, …
-    sigChunk = Signal(object, object, object, object)  # steps int64, losses, seconds, epochs int64
-    sigEpochs = Signal(object)     # list of dicts: epoch, epoch_mean, recent_mean, step, seconds
-    sigCopies = Signal(object)     # (m, copies) per-copy losses of the chunk that follows (seed bands only)
-    sigFloors = Signal(object)     # (m,) float64 batch floors of the chunk that follows (BCE only)
-    sigRunFloors = Signal(object)  # list of floor dicts: the run's floors, with a model floor solved in the background
-    sigReconstruction = Signal(object, object, object, str)  # x, x̂, codes or None, loss kind
-    sigPaused = Signal(bool)
-    sigFinished = Signal(object)   # the engine's RunEnd
-    sigFailed = Signal(str)
-
-
-# Each stream message (stream.py) and the signal that carries it.
-MESSAGE_SIGNALS = {"started": "sigStarted", "chunk": "sigChunk", "epochs": "sigEpochs", "copies": "sigCopies",
-                   "floors": "sigFloors", "run_floors": "sigRunFloors", "reconstruction": "sigReconstruction",
-                   "paused": "sigPaused", "finished": "sigFinished", "failed": "sigFailed"}
+    # Each record the run's stream sent (core/records.py), in order, as it is: RunStart (with the run_id and
+    # stored name the recorder gave it), FloorsUpdate, LossChunk, EpochSummary, Reconstruction, Paused, and
+    # last RunEnd or RunFailed. One signal, not one per kind: listeners pick the records they use.
+    sigRecord = Signal(object)
 
 
 class TrainWorker(RunSignals):
     """Runs one config's training; move it to a QThread and connect thread.started to run()."""
 
-    sigDone = Signal()             # always last, after sigFinished or sigFailed, with the store written
+    sigDone = Signal()  # always last, after the RunEnd or RunFailed record, with the store written
 
     def __init__(self, config, store_path: str | None, *, threads: int | None = None, copies: int = 1,
                  group_name: str | None = None, in_child: bool | None = None):
@@ -75,10 +65,8 @@ class TrainWorker(RunSignals):
             self._start_error = f"The run could not start: {exc.strerror or exc}."
         self._recorder = None
         self._store_error: str | None = None
-        self._seen = {"batches": 0, "loss_sum": 0.0, "epochs": 0, "last_epoch": float("nan"),
-                      "min_epoch": float("nan"), "t0": time.monotonic()}  # for a RunEnd, should the child be killed
+        self._tally = Tally()  # what the run sent, for its RunEnd should the training process be killed
         self.ended = threading.Event()  # set once run() has returned (sigDone emitted, store closed)
-        self._relays = {kind: getattr(self, name).emit for kind, name in MESSAGE_SIGNALS.items()}
 
     # ---- controls: thread-safe, callable from the GUI thread
 
@@ -156,54 +144,36 @@ class TrainWorker(RunSignals):
             child.give(self.config, threads=self.threads, copies=self.copies)
         self.child_pid = child.process.pid
         try:
-            for kind, *payload in child.messages():
-                self._take(kind, *payload)
+            for record in child.records():
+                self._take(record)
         except ChildDied as exc:
             if child.finished:
                 return  # it died after its run had ended and been stored: nothing was lost
             if child.killed:  # stuck after Stop, or the window closing: the Stop the user asked for
                 print(f"aegui: the training process did not answer Stop and was ended; {exc}", file=sys.stderr)
-                self._take("finished", self._cancelled_end())
+                self._take(self._tally.end("cancelled"))
                 return
             self._abandoned(str(exc)[0].upper() + str(exc)[1:] + "; the curve it sent is stored with the run.")
 
-    def _cancelled_end(self):
-        """A RunEnd for a run whose process was killed after Stop, from what it had sent."""
-        from ..core.records import RunEnd
-        seen, seconds = self._seen, time.monotonic() - self._seen["t0"]
-        # final_loss as the engine defines it (RunStats.end): the last finished epoch's mean, else the mean of
-        # the batches trained (was the last batch's loss: a third definition)
-        final = seen["last_epoch"] if seen["epochs"] else (seen["loss_sum"] / seen["batches"] if seen["batches"]
-                                                           else float("nan"))
-        return RunEnd("cancelled", seen["epochs"], seen["batches"], final, seen["min_epoch"], seconds,
-                      seen["batches"] / seconds if seconds > 0 else 0.0)
-
-    def _take(self, kind: str, *payload) -> None:
-        """One message from the stream: store it, then relay it (in this thread; signals are queued)."""
-        if kind == "done":
+    def _take(self, record) -> None:
+        """One record from the stream: store it, then relay it (in this thread; signals are queued)."""
+        if isinstance(record, StreamDone):
             return  # run() emits sigDone itself, once the store is closed
         if self._recorder is not None and self._store_error is None:
             try:
-                self._recorder.take(kind, *payload)
+                record = self._recorder.feed(record)  # a RunStart comes back with its run_id and stored name
             except Exception as exc:  # noqa: BLE001 - a full disk: stop the run, and say so at its end
                 traceback.print_exc()
                 self._store_error = f"The run could not be stored ({type(exc).__name__}: {exc}); it was stopped."
                 self.stop()
-        if kind == "started":
-            self.run_id = self._recorder.run_id if self._recorder is not None else None
-            payload = ({**payload[0], "run_id": self.run_id},)
-        elif kind == "chunk" and len(payload[1]):
-            self._seen["batches"] += len(payload[1])
-            self._seen["loss_sum"] += float(payload[1].sum(dtype="float64"))
-        elif kind == "epochs" and payload[0]:
-            self._seen["epochs"] = payload[0][-1]["epoch"] + 1
-            self._seen["last_epoch"] = payload[0][-1]["epoch_mean"]
-            means = [r["epoch_mean"] for r in payload[0]] + [self._seen["min_epoch"]]
-            self._seen["min_epoch"] = float(min((m for m in means if m == m), default=float("nan")))
-        if kind in ("finished", "failed") and self._store_error is not None:
-            self._abandoned(self._store_error if kind == "finished" else f"{payload[0]}\n\n{self._store_error}")
+        if isinstance(record, RunStart):
+            self.run_id = record.run_id
+        self._tally.see(record)
+        if isinstance(record, (RunEnd, RunFailed)) and self._store_error is not None:
+            self._abandoned(self._store_error if isinstance(record, RunEnd)
+                            else f"{record.message}\n\n{self._store_error}")
             return
-        self._relays[kind](*payload)
+        self.sigRecord.emit(record)
 
     def _abandoned(self, message: str) -> None:
         """The run ended without an end of its own (its process died, the store failed): store it as failed
@@ -213,4 +183,4 @@ class TrainWorker(RunSignals):
                 self._recorder.end_abandoned(message)
             except Exception:  # noqa: BLE001 - the store may be what failed; the user still hears of it
                 traceback.print_exc()
-        self.sigFailed.emit(message)
+        self.sigRecord.emit(RunFailed(message))

@@ -46,11 +46,11 @@ def test_cuda_then_cpu_runs_both_train_in_training_processes(tiny):
         cancel, running = child.shared_flags()
         proc = child.TrainingProcess(with_changes(tiny, **{"training.device": device}), cancel, running)
         proc.start()
-        messages = list(proc.messages())
-        assert [m for m in messages if m[0] == "failed"] == []
-        started = next(m[1] for m in messages if m[0] == "started")
-        finished = next(m[1] for m in messages if m[0] == "finished")
-        assert started["device"].startswith(device) and finished.stop_reason == "max_epochs"
+        records = list(proc.records())
+        assert [r for r in records if type(r).__name__ == "RunFailed"] == []
+        started = next(r for r in records if type(r).__name__ == "RunStart")
+        finished = next(r for r in records if type(r).__name__ == "RunEnd")
+        assert started.device.startswith(device) and finished.stop_reason == "max_epochs"
         assert proc.process.exitcode == 0
 
 

@@ -5,6 +5,7 @@ import csv
 import numpy as np
 import pytest
 
+from aegui.core.records import EpochSummary, LossChunk, RunStart
 from aegui.core.floors import Floor, find
 from aegui.core.store import RunStore
 from aegui.gui.plots.view_rule import batch_floor_offset
@@ -45,10 +46,17 @@ def live_run(qtbot, data_dir):
         runner = RunController(str(data_dir / "runs.sqlite"))
         runners.append(runner)
         info = {}
-        runner.sigStarted.connect(lambda i: (info.update(i), plot.start_run(i)))
-        runner.sigFloors.connect(plot.append_floors)
-        runner.sigChunk.connect(plot.append)
-        runner.sigEpochs.connect(lambda rows: [plot.add_epoch(**r) for r in rows])
+
+        def take(record):  # the records the window's RunView passes to its live plot
+            if isinstance(record, RunStart):
+                info.update(run_id=record.run_id, floors=[f.to_dict() for f in record.floors],
+                            floor=record.floor.value)
+                plot.start(record)
+            elif isinstance(record, LossChunk):
+                plot.append_chunk(record)
+            elif isinstance(record, EpochSummary):
+                plot.add_epoch(record.epoch, record.epoch_mean, record.recent_mean, record.batches, record.seconds)
+        runner.sigRecord.connect(take)
         with qtbot.waitSignal(runner.sigEnded, timeout=60_000):
             assert runner.start(config)
         plot.set_excess(True)

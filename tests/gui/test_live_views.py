@@ -149,7 +149,7 @@ def test_progress_never_says_epoch_zero(qtbot):
     bar = QtWidgets.QStatusBar()
     qtbot.addWidget(bar)
     status = run_status.RunStatus(bar)
-    status.start({"epochs": 4, "batches_per_epoch": 100})
+    status.start(4, 100)
     assert status.progress.format() == "epoch 1 of 4"
     status._show(150, 1.0)
     assert status.progress.format() == "epoch 2 of 4"

@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from aegui.core.records import LossChunk
 from aegui.core.floors import Floor
 from aegui.gui.plots.loss_plot import ComparisonPlot, LivePlot
 from aegui.gui.plots.plot_base import clamp_for_log, rolling_mean
@@ -204,8 +205,8 @@ def test_live_plot_draws_a_seed_band(qtbot):
     qtbot.addWidget(plot)
     plot.start_run({"floor": 0.0, "floor_exact": True, "label": "band", "batches_per_epoch": 10, "copies": 3})
     block = np.array([[0.3, 0.5, 0.4]] * 20) * np.linspace(1, 0.5, 20)[:, None]
-    plot.append_copies(block)
-    plot.append(np.arange(20), np.median(block, 1), np.linspace(0, 1, 20), np.zeros(20, dtype=np.int64))
+    plot.append_chunk(LossChunk(np.arange(20), np.median(block, 1), np.linspace(0, 1, 20),
+                                np.zeros(20, dtype=np.int64), copy_losses=block))
     plot.redraw()
     assert plot.band_count() == 20 and plot.band.isVisible() and not plot.band.path().isEmpty()
     np.testing.assert_allclose(plot.band_hi.getOriginalDataset()[1], block.max(1))

@@ -184,7 +184,7 @@ def test_rerun_on_toggle_stops_the_run_and_starts_the_new_one(qtbot, window, dat
     with qtbot.waitSignal(window.sigRunEnded, timeout=10_000):
         window.stop_run()
     stored = sorted((r.run_id, r.config.data.kind, r.status) for r, _ in runs(data_dir).values())
-    assert [s[1:] for s in stored] == [("uniform", "cancelled"), ("bernoulli", "cancelled")]
+    assert [s[1:] for s in stored] == [("uniform", "cancelled"), ("bernoulli", "cancelled")], [r.error for r, _ in runs(data_dir).values()]
 
 
 def test_selecting_runs_overlays_them(qtbot, window):

@@ -28,7 +28,7 @@ def test_pause_time_is_left_out_and_the_first_eta_waits(qtbot, monkeypatch):
     bar = QtWidgets.QStatusBar()
     qtbot.addWidget(bar)
     status = run_status.RunStatus(bar)
-    status.start({"epochs": 10, "batches_per_epoch": 100})
+    status.start(10, 100)
     status._show(20, 0.5)
     assert status.eta.text() == "ETA …"  # not a number from the start-up's rate
     status._show(100, 2.0)

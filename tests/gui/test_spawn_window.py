@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from aegui.core.records import RunFailed
 from aegui.core import standby
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
@@ -74,7 +75,7 @@ def test_no_room_for_a_runs_shared_memory_fails_the_run_with_why_and_the_window_
     def full(fd, offset, length):
         raise OSError(errno.ENOSPC, "No space left on device")
     failed = []
-    window.runner.sigFailed.connect(failed.append)
+    window.runner.sigRecord.connect(lambda r: failed.append(r.message) if isinstance(r, RunFailed) else None)
     window.panels.set_config(TINY)
     with monkeypatch.context() as patch:
         patch.setattr(os, "posix_fallocate", full)

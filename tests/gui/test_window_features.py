@@ -3,6 +3,7 @@
 import pytest
 from PySide6 import QtWidgets
 
+from aegui.core.records import Reconstruction, RunStart
 from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.core.store import RunStore
 from aegui.gui.figures import export
@@ -42,9 +43,10 @@ def test_seed_band_run_draws_the_band_and_stores_every_copy(qtbot, window, data_
 
 def test_reconstruction_reaches_the_view_during_a_run(qtbot, window):
     window.panels.set_config(with_changes(TINY, **{"training.epochs": 100_000}))
-    with qtbot.waitSignal(window.runner.sigReconstruction, timeout=30_000) as snap:
+    with qtbot.waitSignal(window.runner.sigRecord, timeout=30_000,
+                          check_params_cb=lambda r: isinstance(r, Reconstruction)) as snap:
         window.start_run()
-    x, xhat, codes, kind = snap.args
+    x, xhat, codes, kind = snap.args[0].x, snap.args[0].xhat, snap.args[0].codes, snap.args[0].loss
     assert x.shape == xhat.shape == (512, 2) and codes is None and kind == "mse"
     qtbot.waitUntil(lambda: window.recon._x is not None, timeout=5_000)
     assert "fixed sample points" in window.recon.readout.text()
@@ -143,7 +145,8 @@ def test_default_size_fills_most_of_the_screen(window):
 
 def test_run_end_is_drawn_at_once_and_the_run_is_listed_while_it_trains(qtbot, window):
     listed = []
-    window.runner.sigStarted.connect(lambda _info: listed.append(window.results.model.rowCount()))
+    window.runner.sigRecord.connect(
+        lambda r: listed.append(window.results.model.rowCount()) if isinstance(r, RunStart) else None)
     window.live.pacing.timer.setInterval(60_000)  # a paced tick would come far too late to draw this run
     window.panels.set_config(TINY)
     with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):

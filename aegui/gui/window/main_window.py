@@ -59,9 +59,6 @@ class MainWindow(QMainWindow):
         self.warm_starter = None  # app.main's warm-up, started after the first paint
         self.preset = None
         self.settings_warning = ""
-        self.files = FileCommands(self)
-        self.queue = RunQueue(self)
-        self.run_view = RunView(self)
         self.acts = build_actions(self)
         self.panels = ConfigPanels()
         self.live = LivePlot()
@@ -76,6 +73,14 @@ class MainWindow(QMainWindow):
         self.toolbar, self.help_menu = build_menus(self, self.acts)
         guard_wheel(self)
         self.status = RunStatus(self.statusBar())
+        # The parts the window owns, each given what it uses.
+        self.queue = RunQueue(self, self.panels, self.acts.seeds, self.runner, self.store, self.grid_panel,
+                              self.ui.tabs, launch=self.launch, say=self.say, idle=self.idle,
+                              set_running=self.set_running)
+        self.files = FileCommands(self, self.panels, self.results, self.comparison, self.grid_panel.view,
+                                  self.queue, self.store_path, say=self.say)
+        self.run_view = RunView(self.ui, self.live, self.recon, self.status, self.results, say=self.say,
+                                idle=self.idle, warn=self.warn, progress=self.sigProgress.emit)
         self._connect_parts()
         restore_settings(self)
         self._restore_config()
@@ -91,6 +96,7 @@ class MainWindow(QMainWindow):
         self.results.sigLoadConfig.connect(self.panels.set_config)
         self.ui.tabs.currentChanged.connect(self._tab_changed)
         self.run_view.connect(self.runner)
+        self.runner.sigEnded.connect(self._run_ended)
         self.drops = FigureDropFilter(self)
         for widget in (self.live.plot_widget, self.comparison.plot_widget, self.grid_panel.view.layout_widget):
             self.drops.watch(widget.viewport())  # plots take drags themselves; figures dropped on them count too
@@ -144,6 +150,16 @@ class MainWindow(QMainWindow):
         self.set_running(True)
         self.say(f"Starting {config.label()}…")
         return True
+
+    def _run_ended(self, outcome: str) -> None:
+        self.set_running(self.runner.is_running())  # a rerun may already have started the next one
+        if not self.closed:
+            self.run_view.ended()
+        self.sigRunEnded.emit(outcome)
+        if not self.closed and outcome != "cancelled":
+            self.queue.next_queued()
+        elif outcome == "cancelled":
+            self.queue.clear()  # Stop stops the queue too
 
     def stop_run(self) -> None:
         """Stop the run (and any grid); it ends within a batch and is stored as cancelled."""

@@ -80,18 +80,17 @@ class RunStatus:
         for w in (self.rate, self.elapsed, self.eta):
             w.setText("")
 
-    def start(self, info: dict) -> None:
-        """A run began: set the scale from its epochs and batches per epoch."""
+    def start(self, epochs: int, batches_per_epoch: int, device: str = "?", device_note: str = "") -> None:
+        """A run began: set the scale from its epochs and batches per epoch; show where it trains."""
         self._timer.stop()
         self._pending = None
-        self.epochs = max(1, int(info.get("epochs", 1)))
-        self.batches_per_epoch = max(1, int(info.get("batches_per_epoch", 1)))
+        self.epochs = max(1, int(epochs))
+        self.batches_per_epoch = max(1, int(batches_per_epoch))
         self.progress.setRange(0, self.epochs * self.batches_per_epoch)
         self.progress.setValue(0)
         self.progress.setFormat(f"epoch 1 of {self.epochs}")  # the epoch training now, counted from 1
-        note = info.get("device_note") or ""
-        self.device.setText(f"device: {info.get('device', '?')}")
-        self.device.setToolTip(note or "Where the run trains")
+        self.device.setText(f"device: {device}")
+        self.device.setToolTip(device_note or "Where the run trains")
         self.rate.setText("")
         self.elapsed.setText("elapsed 0:00")
         self.eta.setText("")

@@ -1,44 +1,51 @@
 """The window's view of a run as the RunController reports it: live plot, reconstruction, status line,
 results table, and the "Why not zero?" line under the plot once it ends.
 
-RunView is a part the window owns (window.run_view). It uses of the window only its parts (ui, live, recon,
-status, results, store, queue), its signals, say(), idle(), warn() and set_running().
+RunView is a part the window owns (window.run_view). It is given what it uses: the parts that show a run
+(the layout's why line and reconstruction stack, the live plot, the reconstruction, the run status, the
+results pane) and the window's ways of telling the user (say, idle, warn) and its progress signal.
+Everything it shows comes from the run's records; it never reads back from the store what the run said.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
+from ...core.records import (EpochSummary, FloorsUpdate, LossChunk, Paused, Reconstruction, RunEnd, RunFailed,
+                             RunStart)
 from ...core.summary import floor_fields
 from .run_status import end_words
 
 
 class RunView:
-    """Where the RunController's signals land (in the GUI thread): each updates the parts that show the run."""
+    """Where the RunController's records land (in the GUI thread): each updates the parts that show the run."""
 
-    def __init__(self, window):
-        self.window = window
+    def __init__(self, ui, live, recon, status, results, *, say: Callable[[str], None],
+                 idle: Callable[[str], None], warn: Callable[[str, str], None], progress: Callable[[int], None]):
+        self.ui, self.live, self.recon, self.status, self.results = ui, live, recon, status, results
+        self.say, self.idle, self.warn, self.progress = say, idle, warn, progress
         self.current_run_id = None
         self.last_run_id = None
+        self._start: RunStart | None = None  # the running run's RunStart, as stored
+        self._floors: list = []               # its floors, with a model floor solved in the background
+        self._slots = {RunStart: self._on_started, LossChunk: self._on_chunk, EpochSummary: self._on_epoch,
+                       FloorsUpdate: self._on_floors, Reconstruction: self._on_reconstruction,
+                       Paused: self._on_paused, RunEnd: self._on_finished, RunFailed: self._on_failed}
 
     def connect(self, runner) -> None:
-        """Connect the controller's signals once; they then carry whatever worker is running."""
-        w = self.window
-        for signal, slot in ((runner.sigStarted, self._on_started), (runner.sigChunk, self._on_chunk),
-                             (runner.sigCopies, w.live.append_copies),
-                             (runner.sigFloors, w.live.append_floors), (runner.sigEpochs, self._on_epochs),
-                             (runner.sigRunFloors, w.live.set_floors),
-                             (runner.sigReconstruction, w.recon.show_reconstruction),
-                             (runner.sigPaused, self._on_paused),
-                             (runner.sigFinished, self._on_finished), (runner.sigFailed, self._on_failed),
-                             (runner.sigEnded, self._on_ended)):
-            signal.connect(slot)  # methods of GUI-thread objects: the relays arrive queued, in order
+        """Connect the controller's record signal once; it then carries whatever worker is running."""
+        runner.sigRecord.connect(self.take)  # a method of a GUI-thread object: the relays arrive queued, in order
         # A deleted run leaves the table's selection: its ghost goes too.
-        w.results.sigSelectionChanged.connect(self.forget_deleted_ghosts)
+        self.results.sigSelectionChanged.connect(self.forget_deleted_ghosts)
+
+    def take(self, record) -> None:
+        """Show one record of the running run."""
+        self._slots[type(record)](record)
 
     def forget_deleted_ghosts(self, *_args) -> None:
         """Drop the live plot's ghosts of runs no longer in the store."""
-        store = self.window.results.store
+        store = self.results.store
 
         def exists(run_id: int) -> bool:
             try:
@@ -46,91 +53,76 @@ class RunView:
             except Exception:  # noqa: BLE001 - KeyError for a deleted run; a closed store keeps nothing either
                 return False
             return True
-        self.window.live.ghosts.forget_missing(exists)
+        self.live.ghosts.forget_missing(exists)
 
-    def _on_started(self, info: dict) -> None:
-        w = self.window
-        self.last_run_id = info.get("run_id")
-        w.ui.why.setText("<b>Why not zero?</b> " + ("solving this model's floor in the background…"
-                                                 if info.get("solving") else "the answer shows when the run ends."))
-        w.ui.why.setVisible(True)
-        info = {**info, "name": self._stored_name(info)}
-        self.current_run_id = info.get("run_id")
-        w.live.set_hint(None)
-        w.ui.recon_stack.setCurrentIndex(1)
-        w.live.start_run(info)
-        w.status.start(info)
-        w.results.refresh()  # the new run is stored as 'running' already: list it while it trains
-        seeds = f" × {info['copies']} seeds" if info.get("copies", 1) > 1 else ""
-        how = f" ({info['step_mode']})" if info.get("step_mode") else ""
-        w.say(f"Training {info['label']}{seeds} on {info['device']}{how}. {info.get('device_note', '')}".strip())
-        w.idle(f"Training {info['label']}{seeds} — Esc stops, Ctrl+P pauses.")
+    def _on_started(self, start: RunStart) -> None:
+        self._start, self._floors = start, list(start.floors)
+        self.last_run_id = self.current_run_id = start.run_id
+        self.ui.why.setText("<b>Why not zero?</b> " + ("solving this model's floor in the background…"
+                                                    if start.solving else "the answer shows when the run ends."))
+        self.ui.why.setVisible(True)
+        self.live.set_hint(None)
+        self.ui.recon_stack.setCurrentIndex(1)
+        self.live.start(start)  # under the stored name: the store makes repeated names unique ('… (2)')
+        self.status.start(start.config.training.epochs, start.batches_per_epoch, start.device, start.device_note)
+        self.results.refresh()  # the new run is stored as 'running' already: list it while it trains
+        label = start.config.label()
+        seeds = f" × {start.copies} seeds" if start.copies > 1 else ""
+        how = f" ({start.step_mode})" if start.step_mode else ""
+        self.say(f"Training {label}{seeds} on {start.device}{how}. {start.device_note}".strip())
+        self.idle(f"Training {label}{seeds} — Esc stops, Ctrl+P pauses.")
 
-    def _stored_name(self, info: dict) -> str:
-        # The store makes repeated names unique ('… (2)'): the live plot and its ghosts use that name.
-        try:
-            return self.window.store.get_run(int(info["run_id"])).name
-        except Exception:  # noqa: BLE001 - no stored row (a closed store, a test stub): the label will do
-            return info.get("label", "run")
+    def _on_chunk(self, chunk: LossChunk) -> None:
+        self.live.append_chunk(chunk)
+        self.status.update(int(chunk.steps[-1]) + 1, float(chunk.seconds[-1]))
+        self.progress(self.live.point_count())
 
-    def _on_chunk(self, steps, losses, seconds, epochs) -> None:
-        w = self.window
-        w.live.append(steps, losses, seconds, epochs)
-        w.status.update(int(steps[-1]) + 1, float(seconds[-1]))
-        w.sigProgress.emit(w.live.point_count())
+    def _on_epoch(self, s: EpochSummary) -> None:
+        self.live.add_epoch(s.epoch, s.epoch_mean, s.recent_mean, s.batches, s.seconds)
 
-    def _on_epochs(self, rows: list) -> None:
-        for row in rows:
-            self.window.live.add_epoch(**row)
+    def _on_floors(self, update: FloorsUpdate) -> None:
+        self._floors = list(update.floors)
+        self.live.set_floors(update.floors)
 
-    def _on_paused(self, paused: bool) -> None:
-        w = self.window
-        w.status.set_paused(paused)
-        w.results.mark_paused(self.current_run_id, paused)
-        w.say("Paused: Ctrl+P resumes" if paused else "Resumed")
+    def _on_reconstruction(self, r: Reconstruction) -> None:
+        self.recon.show_reconstruction(r.x, r.xhat, r.codes, r.loss)
 
-    def _on_finished(self, end) -> None:
-        w = self.window
+    def _on_paused(self, p: Paused) -> None:
+        self.status.set_paused(p.paused)
+        self.results.mark_paused(self.current_run_id, p.paused)
+        self.say("Paused: Ctrl+P resumes" if p.paused else "Resumed")
+
+    def _on_finished(self, end: RunEnd) -> None:
         short, sentence = end_words(end)
-        w.status.end(short, end.batches)
+        self.status.end(short, end.batches)
         text = f"{sentence}; final loss {end.final_loss:.4g}"
-        w.say(text)
-        w.idle(text + ". Select runs in the table to compare them; Ctrl+S saves the comparison.")
+        self.say(text)
+        self.idle(text + ". Select runs in the table to compare them; Ctrl+S saves the comparison.")
+        self.explain(end)
 
-    def _on_failed(self, message: str) -> None:
-        w = self.window
-        w.status.end("failed")
-        w.say("Run failed: " + message.splitlines()[0])
-        w.idle("Last run failed: " + message.splitlines()[0])
-        w.warn("Run failed", message)
+    def _on_failed(self, failed: RunFailed) -> None:
+        message = failed.message
+        self.status.end("failed")
+        self.say("Run failed: " + message.splitlines()[0])
+        self.idle("Last run failed: " + message.splitlines()[0])
+        self.warn("Run failed", message)
+        self.explain(None)
 
-    def _on_ended(self, outcome: str) -> None:
-        w = self.window
-        w.results.mark_paused(None, False)
-        w.set_running(w.runner.is_running())  # a rerun may already have started the next one
-        if not w.closed:
-            w.live.flush()
-            w.results.refresh()
-            self.explain_last_run()
-        w.sigRunEnded.emit(outcome)
-        if not w.closed and outcome != "cancelled":
-            w.queue.next_queued()
-        elif outcome == "cancelled":
-            w.queue.clear()  # Stop stops the queue too
+    def ended(self) -> None:
+        """The run's thread has been joined (the window's sigRunEnded follows): show and list it as it ended."""
+        self._start = None  # a next run that fails before its RunStart has nothing of this one to explain
+        self.results.mark_paused(None, False)
+        self.live.flush()
+        self.results.refresh()
 
-    def explain_last_run(self) -> None:
-        """Under the plot: of the run's loss, what the data forces, what the model cannot fit, what is left."""
-        w = self.window
-        run_id = self.last_run_id
-        try:
-            row = w.results.store.get_run(run_id) if run_id is not None else None
-        except KeyError:
-            row = None
-        if row is None:
+    def explain(self, end: RunEnd | None) -> None:
+        """Under the plot: of the run's loss, what the data forces, what the model cannot fit, what is left;
+        from the run's own records (its RunStart, FloorsUpdate and RunEnd)."""
+        if self._start is None:
             return
-        fields = floor_fields(row.config, row.floors, row.eval_loss, row.saturated)
-        w.live.set_result(row.eval_loss, row.final_loss, run_id)  # its ghost will show the stored number, saying which
-        if w.live._info.get("run_id") in (None, run_id):  # not onto a rerun that has started meanwhile
-            w.live.set_floors(fields["floors"])  # a model floor solved in the background is in the store now
+        ev = end.eval_loss if end is not None else None
+        fields = floor_fields(self._start.config, self._floors, ev, end.saturated if end is not None else None)
+        if end is not None:  # its ghost will show the number the table shows (eval, else final), saying which
+            self.live.set_result(fields["eval_loss"], end.final_loss, self._start.run_id)
         why = fields["why_not_zero"] or "the run ended before its final model could be evaluated."
-        w.ui.why.setText(f"<b>Why not zero?</b> {html.escape(why)}")
+        self.ui.why.setText(f"<b>Why not zero?</b> {html.escape(why)}")

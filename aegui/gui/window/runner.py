@@ -1,6 +1,6 @@
-"""RunController: owns one TrainWorker and its QThread at a time, and relays the worker's signals.
+"""RunController: owns one TrainWorker and its QThread at a time, and relays the worker's records.
 
-It lives in the GUI thread, so the worker's signals reach its bound methods queued and in order
+It lives in the GUI thread, so the worker's records reach its bound methods queued and in order
 (a lambda or a foreign callable connected to the worker would run in the worker thread).
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..worker import MESSAGE_SIGNALS, RunSignals, TrainWorker
+from ...core.records import RunEnd, RunFailed
+from ..worker import RunSignals, TrainWorker
 
 
 SHUTDOWN_WAIT_S = 0.8  # closing the window waits this long for Stop before it ends a training process
@@ -17,7 +18,7 @@ SHUTDOWN_WAIT_S = 0.8  # closing the window waits this long for Stop before it e
 class RunController(RunSignals):
     """Start, stop, pause and rerun training runs; join each worker's thread when it is done.
 
-    It carries the worker's signals (RunSignals, declared once) for the window, which connects to them
+    It carries the worker's sigRecord (RunSignals, declared once) for the window, which connects to it
     once, whatever worker is running.
     """
 
@@ -42,10 +43,7 @@ class RunController(RunSignals):
         worker = TrainWorker(config, self.store_path, copies=copies, group_name=group_name)
         thread = QThread(self)  # parented and referenced: a collected running QThread aborts the process
         worker.moveToThread(thread)
-        # Signal-to-signal connections are queued to this object's (GUI) thread, like slots.
-        own = {"sigFinished": self._on_finished, "sigFailed": self._on_failed}  # noted, then relayed
-        for name in MESSAGE_SIGNALS.values():
-            getattr(worker, name).connect(own.get(name, getattr(self, name)))
+        worker.sigRecord.connect(self._on_record)  # a bound method of a GUI-thread object: queued, in order
         worker.sigDone.connect(self._on_done)
         thread.started.connect(worker.run)
         self._worker, self._thread, self._outcome = worker, thread, ""
@@ -93,13 +91,13 @@ class RunController(RunSignals):
 
     # ---- worker slots, run in this (GUI) thread
 
-    def _on_finished(self, end) -> None:
-        self._outcome = "cancelled" if end.stop_reason == "cancelled" else "finished"
-        self.sigFinished.emit(end)
-
-    def _on_failed(self, message: str) -> None:
-        self._outcome = "failed"
-        self.sigFailed.emit(message)
+    def _on_record(self, record) -> None:
+        # The run's end is noted for sigEnded, then relayed like every record.
+        if isinstance(record, RunEnd):
+            self._outcome = "cancelled" if record.stop_reason == "cancelled" else "finished"
+        elif isinstance(record, RunFailed):
+            self._outcome = "failed"
+        self.sigRecord.emit(record)
 
     def _on_done(self) -> None:
         if self._thread is None:  # shutdown() already joined it
