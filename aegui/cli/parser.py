@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 import argparse
 import sys
 
@@ -37,6 +38,7 @@ def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
         target = groups[title] if title else p
         path, typ = RUN_FLAGS[f.dest]
         help_text = (f.help or f.tip).replace("%", "%%")  # argparse %-formats help
+        kind: dict[str, Any]
         if f.kind == "choice" and not (grid and path in _GRID_LISTS):
             kind = {"choices": f.choices}
         else:

@@ -75,6 +75,7 @@ def range_population(c: RunConfig) -> float:
     else:
         return 0.0  # uniform, bernoulli and noiseless redundant data lie in [0, 1]
     gap = np.maximum(x - 1.0, 0.0) + np.maximum(-x, 0.0)
+    assert distance is not None, f"{c.loss.kind} is not a loss of the residual alone"
     return float((distance(gap) * w).sum())
 
 

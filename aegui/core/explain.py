@@ -65,11 +65,11 @@ def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_
         clauses.append(f"{fmt(out_range.value)} lies outside a sigmoid's reach, [0, 1] (no sigmoid output can do better)")
     if parts.optimizer_gap is not None:
         if parts.model_gap and parts.model_gap > 0:
-            clauses.append({Claim.EXACT: f"{fmt(parts.model_gap)} is what {model_words} cannot fit",
-                            Claim.LOWER_BOUND: f"at least {fmt(parts.model_gap)} is what {model_words} cannot fit "
-                                           "(a proven bound)"}.get(
-                parts.model_claim, f"about {fmt(parts.model_gap)} is what {model_words} could not fit in the best "
-                                   "solve found (an estimate)"))
+            said: dict[str, str] = {
+                Claim.EXACT: f"{fmt(parts.model_gap)} is what {model_words} cannot fit",
+                Claim.LOWER_BOUND: f"at least {fmt(parts.model_gap)} is what {model_words} cannot fit (a proven bound)"}
+            clauses.append(said.get(parts.model_claim or "", f"about {fmt(parts.model_gap)} is what {model_words} "
+                                                             "could not fit in the best solve found (an estimate)"))
         elif not clauses and not stuck:
             return f"{_of(parts.loss, loss_kind)}, all is left to the optimizer: {model_words} can reach " \
                    f"{fmt(parts.data)} on this data."

@@ -107,7 +107,9 @@ def range_distance(x: np.ndarray, loss: str) -> float:
     cannot reach. For losses of the residual alone (losses.Loss.distance)."""
     x = np.asarray(x, dtype=np.float64)
     gap = np.maximum(x - 1.0, 0.0) + np.maximum(-x, 0.0)
-    return float(losses.of(loss).distance(gap).mean())
+    distance = losses.of(loss).distance
+    assert distance is not None, f"{loss} is not a loss of the residual alone"
+    return float(distance(gap).mean())
 
 
 def is_affine(config: RunConfig) -> bool:

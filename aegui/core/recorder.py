@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from collections.abc import Callable
 
 import numpy as np
 
@@ -35,8 +36,8 @@ class RunRecorder:
         self.finished = False
         # Compaction after the run's end: progress(done, total) and stop() hooks (the CLI prints one and
         # wires Ctrl-C to the other); compact_note says why the losses were left unpacked, if they were.
-        self.compact_progress = None
-        self.compact_stop = None
+        self.compact_progress: Callable[[int, int], None] | None = None  # (groups done, groups) while compacting
+        self.compact_stop: Callable[[], bool] | None = None  # True: stop compacting (the run stays as it ended)
         self.compact_note: str | None = None
 
     def feed(self, record):
@@ -122,6 +123,7 @@ class RunRecorder:
 
     def _compact(self) -> None:
         # After the end is committed, in transactions of its own: see store_compact.
+        assert self.run_id is not None  # a run that ended was started
         self.compact_note = self.store.compact_run(self.run_id, self.compact_progress, self.compact_stop)
 
     def fail(self, message: str) -> None:

@@ -71,10 +71,10 @@ def parse_row(r: sqlite3.Row, statuses: tuple) -> RunRow:
     bad: list[str] = []
     cfg = RunConfig()
     try:
-        cfg = config_io.from_json(r["config"]) if isinstance(r["config"], (str, bytes)) else None
-        if cfg is None:
+        if isinstance(r["config"], (str, bytes)):
+            cfg = config_io.from_json(r["config"])
+        else:
             bad.append("config: not text")
-            cfg = RunConfig()
     except config_mod.ConfigError as exc:
         bad.append(f"config: {exc.problems[0].field} {exc.problems[0].allowed}"[:200])
     except (ValueError, RecursionError):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import traceback
-from typing import Protocol
+from typing import Any, Protocol
 from collections.abc import Callable
 
 import numpy as np
@@ -70,7 +70,8 @@ class RunStream:
         self.train = train
         self.cancel, self.running = cancel, running  # running is clear while the viewer holds the run paused
         self.threads, self.copies = threads, copies
-        self._model = self._sample = None
+        self._model: Any = None   # the run's model and a sample of its data, for reconstructions
+        self._sample: Any = None
         self._last_recon = 0.0
         self._t0 = time.perf_counter()
         self._last_emit = 0.0

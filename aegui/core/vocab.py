@@ -13,7 +13,7 @@ class _Word(str, Enum):
     """A str enum whose str() and format() are its value (enum.StrEnum, which Python 3.10 lacks)."""
 
     __str__ = str.__str__
-    __format__ = str.__format__
+    __format__ = str.__format__  # type: ignore[assignment]  # Enum's would print the member's name
 
 
 class Claim(_Word):

@@ -51,11 +51,12 @@ class _Field:
     def __init__(self, path: str, kind: str, choices):
         self.path, self.kind = path, kind
         # A combo box, spin box or line edit, by kind: its methods are called by kind below.
-        self.widget: Any = self._make(kind, choices)
-        self.widget.setToolTip(TIPS.get(path, ""))
+        widget: Any = self._make(kind, choices)
+        self.widget = widget
+        widget.setToolTip(TIPS.get(path, ""))
         for i, choice in enumerate(choices):
             if choice in CHOICE_TIPS.get(path, {}):
-                self.widget.setItemData(i, f"{choice}: {CHOICE_TIPS[path][choice]}", Qt.ItemDataRole.ToolTipRole)
+                widget.setItemData(i, f"{choice}: {CHOICE_TIPS[path][choice]}", Qt.ItemDataRole.ToolTipRole)
         self.error = WrappedLabel()
         self.error.setStyleSheet(f"color: {ERROR_RED};")
         self.error.setWordWrap(True)

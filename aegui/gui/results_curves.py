@@ -11,6 +11,7 @@ reads the zoomed stretch again at the same resolution, so detail appears where t
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 from PySide6 import QtCore
@@ -41,7 +42,7 @@ class ReducedLosses:
         self.zero: int | None = None
         self.key = None       # (smoothing, excess) the envelope was read for
         self.coarse = None    # (index, series, subtracted) over the whole run
-        self.fine = None      # (first, stop, key, (index, series, subtracted)) over a zoomed stretch
+        self.fine: Any = None  # (first, stop, key, (index, series, subtracted)) over a zoomed stretch
 
     def __len__(self) -> int:
         return self.n
@@ -68,7 +69,7 @@ class ReducedLosses:
         """Batches per drawn point between first and stop: 1 where every batch is drawn."""
         index = self.envelope()[0]
         inside = np.count_nonzero((index >= first) & (index < stop))
-        return max(stop - first, 1) / max(inside, 1)
+        return max(float(stop - first), 1.0) / max(int(inside), 1)
 
 
 def read_envelope(store, run_id: int, smoothing: int, excess: bool, buckets: int = BUCKETS,
@@ -267,6 +268,7 @@ class StoredComparison(QtCore.QObject):
                 spans[row.run_id] = span
         if spans:
             self._start(list(spans), spans)
+            assert self.job is not None  # _start has just made it
             self.job["zoom"] = True
 
 

@@ -10,13 +10,12 @@ from ...core import config as cfg
 
 from ..banner import sig3
 from ...core.losses import LOSSES
-from ...core.presets import GRID_DATA, GRID_LOSSES
+from ...core.presets import GRID_DATA as DEFAULT_DATA, GRID_LOSSES as DEFAULT_LOSSES  # the seed answer's design
 from ...core.vocab import Claim
 from ..palette import ERROR_RED
 from .cells import LOSS_NAMES
 
-DEFAULT_LOSSES, DEFAULT_DATA = GRID_LOSSES, GRID_DATA  # the seed answer's design
-GRID_LOSSES = tuple(LOSSES)
+GRID_LOSSES = tuple(LOSSES)  # what the dialog offers; the defaults above are ticked
 GRID_DATA = ("uniform", "bernoulli", "redundant", "gaussian")
 OK_COLOUR, REFUSED_COLOUR = "#1E7B34", ERROR_RED
 

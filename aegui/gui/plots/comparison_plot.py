@@ -8,6 +8,7 @@ it and sharing x, whose range covers every run. At most MAX_CURVES runs are draw
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -36,7 +37,12 @@ class RunItems:
         self.curve = pg.PlotDataItem()
         self.curve.panel = panel
         panel.addItem(self.curve)
-        self.lo = self.hi = self.band = self.clamped = None
+        # pyqtgraph items (untyped), made when first needed; the run's colour once drawn
+        self.lo: Any = None
+        self.hi: Any = None
+        self.band: Any = None
+        self.clamped: Any = None
+        self.colour: Any = None
 
     def items(self) -> list:
         """The items made so far."""
@@ -151,7 +157,7 @@ class ComparisonPlot(PlotBase):
                 and unit in self._parked:
             widget = self._parked.pop(unit)
             widget.getPlotItem().setXLink(self.plot_item)
-            self.panel_box.layout().addWidget(widget, 2)
+            self.panel_layout.addWidget(widget, 2)
             self.extra_panels[unit] = widget
             self._update_labels()
         return super().panel(unit)
@@ -163,7 +169,7 @@ class ComparisonPlot(PlotBase):
             widget = self.extra_panels.pop(unit)
             widget.getPlotItem().setXLink(None)
             widget.hide()
-            self.panel_box.layout().removeWidget(widget)
+            self.panel_layout.removeWidget(widget)
             self._parked[unit] = widget
             self._update_labels()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -47,7 +48,7 @@ class LivePlot(PlotBase):
         self.clamped = self.clamp_item(CLAMP_COLOUR, name="≤ 0, clamped")
         self.floor = self.floor_line(FLOOR_COLOUR, " ")  # the tightest exact-or-bound floor
         self.floor.setVisible(False)
-        self.zero = None  # made when a run reaches 0: a vertical line there (a point in time, not a level)
+        self.zero: Any = None  # made when a run reaches 0: a vertical line there (a point in time, not a level)
         self.zero_at: int | None = None  # index of the first batch whose loss reached 0
         self._zero_checked = 0
         self.other_floors: list[tuple[pg.InfiniteLine, float]] = []  # every other floor, labelled with its claim

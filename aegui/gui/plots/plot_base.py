@@ -65,7 +65,7 @@ def floor_text(value: float | None, exact: bool, name: str = "", claim: str | No
 
 
 # How each claim is drawn: a bound is a dashed line, a reference dotted, an estimate dash-dotted.
-CLAIM_STYLES = {Claim.EXACT: ("#444444", QtCore.Qt.PenStyle.DashLine),
+CLAIM_STYLES: dict[str, tuple[str, QtCore.Qt.PenStyle]] = {Claim.EXACT: ("#444444", QtCore.Qt.PenStyle.DashLine),
                 Claim.LOWER_BOUND: ("#6b6b6b", QtCore.Qt.PenStyle.DashLine),
                 Claim.ESTIMATE: ("#7a5195", QtCore.Qt.PenStyle.DashDotLine),
                 Claim.REFERENCE: ("#2a7ab0", QtCore.Qt.PenStyle.DotLine)}

@@ -7,6 +7,7 @@ uses: the dialogs' parent, the panels, the results pane, the comparison plot, th
 
 from __future__ import annotations
 
+from typing import Any
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,7 @@ class FileCommands:
         self.panels, self.results, self.comparison, self.grid_view = panels, results, comparison, grid_view
         self.queue, self.store_path, self._say = queue, store_path, say
         self.save_dialog: SaveComparisonDialog | None = None
-        self.figure_dialog = None
+        self.figure_dialog: Any = None  # the open FigureDialog, kept referenced while it shows
         self.error_box: QMessageBox | None = None
 
     def import_config(self) -> None:

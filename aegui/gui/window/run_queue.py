@@ -26,7 +26,7 @@ class RunQueue:
         self.launch, self.say, self.idle, self.set_running = launch, say, idle, set_running
         self.grid_dialog: GridDialog | None = None
         self.grid_run: GridRun | None = None
-        self.reruns = []  # (config, copies) a figure asked to rerun, one after another
+        self.reruns: list = []  # (config, copies) a figure asked to rerun, one after another
 
     def busy(self) -> bool:
         """True while a run or a grid is going: queued reruns wait for both."""
@@ -79,6 +79,7 @@ class RunQueue:
         self.grid_dialog.open()
 
     def _grid_accepted(self) -> None:
+        assert self.grid_dialog is not None  # its own accepted signal called
         self.start_grid(self.grid_dialog.accepted_cells())
 
     def start_grid(self, cells) -> bool:
@@ -96,11 +97,13 @@ class RunQueue:
         return True
 
     def _grid_cell(self, index: int, total: int, name: str) -> None:
+        assert self.grid_run is not None  # its own signal called
         self.grid_panel.status.setText(f"{self.grid_run.group}: cell {index + 1} of {total}, {name}")
         self.idle(f"Grid: training cell {index + 1} of {total} ({name}) — Esc stops the grid.")
 
     def _grid_done(self, outcome: str) -> None:
         run, self.grid_run = self.grid_run, None
+        assert run is not None  # its own signal called
         self.grid_panel.status.setText(f"{run.group}: {len(run.run_ids)} run(s), {outcome}")
         self.set_running(self.runner.is_running())
         self.idle(f"Grid {outcome}: {len(run.run_ids)} run(s) stored as group “{run.group}”. "

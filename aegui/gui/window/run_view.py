@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import Any
 
 from ...core.records import (EpochSummary, FloorsUpdate, LossChunk, Paused, Reconstruction, RunEnd, RunFailed,
                              RunStart)
@@ -25,11 +26,11 @@ class RunView:
                  idle: Callable[[str], None], warn: Callable[[str, str], None], progress: Callable[[int], None]):
         self.ui, self.live, self.recon, self.status, self.results = ui, live, recon, status, results
         self.say, self.idle, self.warn, self.progress = say, idle, warn, progress
-        self.current_run_id = None
-        self.last_run_id = None
+        self.current_run_id: int | None = None
+        self.last_run_id: int | None = None
         self._start: RunStart | None = None  # the running run's RunStart, as stored
         self._floors: list = []               # its floors, with a model floor solved in the background
-        self._slots = {RunStart: self._on_started, LossChunk: self._on_chunk, EpochSummary: self._on_epoch,
+        self._slots: dict[type, Callable[[Any], None]] = {RunStart: self._on_started, LossChunk: self._on_chunk, EpochSummary: self._on_epoch,
                        FloorsUpdate: self._on_floors, Reconstruction: self._on_reconstruction,
                        Paused: self._on_paused, RunEnd: self._on_finished, RunFailed: self._on_failed}
 
