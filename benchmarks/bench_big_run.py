@@ -45,7 +45,7 @@ print("MAXRSS_KB", next(line.split()[1] for line in open("/proc/self/status") if
 
 def build(folder: str, batches: int, copies: int) -> tuple[int, int]:
     """The big run and a 1,000-batch single run (the export's reference), in a store in folder."""
-    from aegui.core.store import RunStore
+    from aegui.core.store.store import RunStore
     from tests.gui.big_run import add_big_run
     store = RunStore.open(folder)
     t0 = time.perf_counter()
@@ -62,7 +62,7 @@ def select_rounds(folder: str, run_id: int, rounds: int) -> dict[str, list[float
     from _window import app
     from PySide6 import QtCore
 
-    from aegui.core.store import RunStore
+    from aegui.core.store.store import RunStore
     from aegui.gui.plots.comparison_plot import ComparisonPlot
     from aegui.gui.results_curves import StoredComparison
     qa = app()
@@ -140,7 +140,7 @@ def draw_rounds(rounds: int) -> dict[str, list[float]]:
     from _window import app
     from bench_results import fill_store
 
-    from aegui.core.store import RunStore
+    from aegui.core.store.store import RunStore
     from aegui.gui.plots.comparison_plot import ComparisonPlot
     from aegui.gui.results_curves import StoredComparison
     qa = app()

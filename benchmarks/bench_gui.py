@@ -58,8 +58,8 @@ def headless_rate(config) -> float:
     Nothing is stored here, and nothing is stored in the window's training process either (its parent
     records): both time the same loop, from the same point.
     """
-    from aegui.core.training import train
-    from aegui.core.records import LossBlock
+    from aegui.core.engine.training import train
+    from aegui.core.engine.records import LossBlock
     t0 = last = None
     batches = 0
     for r in train(config):
@@ -79,7 +79,7 @@ def window_rate(window, config) -> tuple[float, float]:
     """
     from PySide6.QtCore import Qt, QTimer
 
-    from aegui.core.records import LossChunk, RunStart
+    from aegui.core.engine.records import LossChunk, RunStart
     last, ticks = [0, 0.0], []
 
     def record(r):

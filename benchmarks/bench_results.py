@@ -28,9 +28,9 @@ BASE_RUNS = 48
 
 def fill_store(folder: str, runs: int) -> None:
     """A store of `runs` finished runs of several losses, data and floors, with short curves."""
-    from aegui.core.config import RunConfig, with_changes
-    from aegui.core.floors import Floor
-    from aegui.core.store import RunStore
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.floors.floors import Floor
+    from aegui.core.store.store import RunStore
     store, rng = RunStore.open(folder), np.random.default_rng(0)
     kinds = [("mse", "uniform", "identity"), ("bce", "uniform", "sigmoid"), ("bce", "bernoulli", "sigmoid"),
              ("bce_logits", "bernoulli", "identity")]
@@ -77,8 +77,8 @@ def measure(runs: int, rounds: int = 5) -> dict[str, list[float]]:
     from _window import app
     from PySide6 import QtCore
 
-    from aegui.core.config import RunConfig
-    from aegui.core.store import RunStore
+    from aegui.core.config.config import RunConfig
+    from aegui.core.store.store import RunStore
     from aegui.gui.plots.comparison_plot import ComparisonPlot
     from aegui.gui.results import ResultsPane
     from aegui.gui.results_model import TITLES

@@ -155,8 +155,8 @@ def test_the_windows_modules_import_no_torch():
     import os
     import subprocess
     import sys
-    code = ("import sys; import aegui.gui.app, aegui.gui.window.main_window, aegui.gui.worker, aegui.core.recorder, "
-            "aegui.core.stream, aegui.core.records, aegui.cli; "
+    code = ("import sys; import aegui.gui.app, aegui.gui.window.main_window, aegui.gui.run.worker, aegui.core.store.recorder, "
+            "aegui.core.run.stream, aegui.core.engine.records, aegui.cli; "
             "assert 'torch' not in sys.modules, [m for m in sys.modules if m.startswith('torch')][:3]")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

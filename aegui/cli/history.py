@@ -7,7 +7,7 @@ import time
 
 from .common import (EXIT_ENVIRONMENT, UsageError, check_run_id, finite, max_memory, num, open_store, print_floors,
                      print_json, printable, usage_errors)
-from ..core.config_io import to_dict
+from ..core.config.config_io import to_dict
 
 
 def cmd_runs(args) -> int:
@@ -26,7 +26,7 @@ def cmd_runs(args) -> int:
 
 def run_json(r) -> dict:
     """One stored run as JSON."""
-    from ..core.summary import row_summary
+    from ..core.floors.summary import row_summary
     return {"run_id": r.run_id, "name": r.name, "status": r.status, "stop_reason": r.stop_reason,
             "batches": r.batches, "epochs": r.epochs, **row_summary(r), "created": r.created,
             "seconds": r.seconds, "device": r.device, "copies": r.copies, "notes": r.notes,
@@ -67,7 +67,7 @@ def cmd_show(args) -> int:
 
 def cmd_data(args) -> int:
     """Print a data file's card: what its values allow before any training."""
-    from ..core.datacard import file_card
+    from ..core.engine.datacard import file_card
     with usage_errors():
         card = file_card(args.file, max_memory(args))  # the same memory guard as a run's
     if args.json:

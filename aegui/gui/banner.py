@@ -10,10 +10,10 @@ import html
 import math
 from dataclasses import replace
 
-from ..core import config as cfg
-from ..core import losses
-from ..core.expected import Expected, expected_floor  # noqa: F401 - the banner's floor is core's answer
-from ..core.vocab import Claim
+from ..core.config import config as cfg
+from ..core.config import losses
+from ..core.floors.expected import Expected, expected_floor  # noqa: F401 - the banner's floor is core's answer
+from ..core.config.vocab import Claim
 
 
 def sig3(value: float | None) -> str:

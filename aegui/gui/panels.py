@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from ..core import config as cfg
-from ..core import schema
+from ..core.config import config as cfg
+from ..core.config import schema
 from .data_card import DataCardLabel, WrappedLabel
 from .palette import ERROR_RED
-from ..core import config_io
-from ..core.config import Problem, RunConfig
+from ..core.config import config_io
+from ..core.config.config import Problem, RunConfig
 
 INT_MAX = 2**31 - 1
 AS_FEATURES = "= features"  # shown for encoding_dim / hidden = None
@@ -340,7 +340,7 @@ class ConfigPanels(QWidget):
 
 def _load_presets() -> dict:
     try:
-        from ..core.presets import PRESETS
+        from ..core.config.presets import PRESETS
     except ImportError:  # presets are optional: the panels work without them
         return {}
     return dict(PRESETS)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.store import RunStore
+from ..core.store.store import RunStore
 from .figures.export import chunked_curve
 from .plots.curves import stored_curve
 from .results_curves import SYNC_VALUES

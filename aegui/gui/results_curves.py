@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore
 
-from ..core.store import RunStore, StoreError
+from ..core.store.store import RunStore, StoreError
 from .figures.envelope import BUCKETS, reduce_curve
 from .plots.comparison_plot import MAX_CURVES, run_x
 from .plots.curves import RunCurve

@@ -7,11 +7,11 @@ import threading
 import numpy as np
 import pytest
 
-from aegui.core import child, standby
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig
-from aegui.core.recorder import RunRecorder
-from aegui.core.records import LossChunk, RunEnd
-from aegui.core.store import RunStore
+from aegui.core.run import child, standby
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig
+from aegui.core.store.recorder import RunRecorder
+from aegui.core.engine.records import LossChunk, RunEnd
+from aegui.core.store.store import RunStore
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
 
@@ -82,8 +82,8 @@ def test_the_parents_cancel_flag_stops_the_child():
 
 WINDOW = """
 import sys
-from aegui.core import child, standby
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig
+from aegui.core.run import child, standby
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig
 config = RunConfig(data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=100_000, tol=0.0))
 cancel, running = child.shared_flags()
 if sys.argv[1] == "paused":
@@ -158,12 +158,12 @@ def asked(*args, **kwargs):
 torch.cuda.is_available = torch.cuda.device_count = torch.cuda.init = torch.cuda._lazy_init = asked
 if hasattr(torch._C, "_cuda_getDeviceCount"):  # a CUDA build (adding it to a CPU build would fake one)
     torch._C._cuda_getDeviceCount = asked
-import aegui.core.preload
+import aegui.core.run.preload
 print(torch.cuda.is_initialized())
 """
 ONE_THREAD = """
 import os
-import aegui.core.preload  # first, as in the server: nothing has started a thread before it
+import aegui.core.run.preload  # first, as in the server: nothing has started a thread before it
 print(len(os.listdir("/proc/self/task")))
 """
 

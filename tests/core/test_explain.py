@@ -2,8 +2,8 @@
 
 
 from aegui.cli import main
-from aegui.core.explain import why_not_zero
-from aegui.core.floors import Floor
+from aegui.core.floors.explain import why_not_zero
+from aegui.core.floors.floors import Floor
 
 DATA0 = Floor("data", 0.0, "lower bound", "")
 

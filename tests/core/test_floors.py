@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core import data
-from aegui.core.config import DataConfig, RunConfig, with_changes
-from aegui.core.floors import (Floor, binary_entropy, find, floors_for, headline, pca_floor, pca_floors,
+from aegui.core.data import data
+from aegui.core.config.config import DataConfig, RunConfig, with_changes
+from aegui.core.floors.floors import (Floor, binary_entropy, find, floors_for, headline, pca_floor, pca_floors,
                                range_distance)
-from aegui.core.logistic import soft_logistic_floor
+from aegui.core.floors.logistic import soft_logistic_floor
 
 
 def _cfg(**changes) -> RunConfig:
@@ -139,8 +139,8 @@ def test_a_linear_bottleneck_under_bce_is_bounded_by_the_logistic_floor_without_
 
 
 def test_a_cut_short_logistic_solve_keeps_a_proven_bracket_and_a_full_one_certifies_itself():
-    from aegui.core.floors import logistic_floor
-    from aegui.core.logistic import GAP_TOL, logistic_bracket
+    from aegui.core.floors.floors import logistic_floor
+    from aegui.core.floors.logistic import GAP_TOL, logistic_bracket
     rng = np.random.default_rng(0)
     x = (rng.random((2000, 12)) < 0.15) * rng.random((2000, 12))  # sparse, many exact zeros, as images are
     full = logistic_bracket(x)

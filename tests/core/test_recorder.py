@@ -5,13 +5,13 @@ import threading
 
 import numpy as np
 
-from aegui.core import recorder as recorder_mod
-from aegui.core.config import RunConfig, with_changes
-from aegui.core.recorder import RunRecorder
-from aegui.core.records import LossChunk, RunFailed, RunStart
-from aegui.core.store import RunStore
-from aegui.core.stream import RunStream
-from aegui.core.training import train
+from aegui.core.store import recorder as recorder_mod
+from aegui.core.config.config import RunConfig, with_changes
+from aegui.core.store.recorder import RunRecorder
+from aegui.core.engine.records import LossChunk, RunFailed, RunStart
+from aegui.core.store.store import RunStore
+from aegui.core.run.stream import RunStream
+from aegui.core.engine.training import train
 
 BAND = with_changes(RunConfig(name="band"), **{"data.samples": 512, "training.batch_size": 64, "training.epochs": 3,
                                                "training.tol": 0.0, "loss.kind": "bce", "model.output": "sigmoid"})
@@ -79,7 +79,7 @@ def summary(row):
 def test_chunks_from_a_real_training_process_are_stored_as_the_cli_stores_the_same_seed(tmp_path):
     """LossChunks pickled through the training process's pipe, fed to the recorder, store the same curve,
     batch floors, epoch means and summary as the engine's own records fed headless (the CLI's path)."""
-    from aegui.core import child
+    from aegui.core.run import child
     config = with_changes(BAND, **{"training.epochs": 2})
     store = RunStore(tmp_path / "runs.sqlite")
     headless = RunRecorder(store)

@@ -6,14 +6,14 @@ import threading
 import numpy as np
 import pytest
 
-from aegui.core.config import RunConfig, with_changes
-from aegui.core.records import EpochSummary, LossBlock, LossChunk, RunEnd
-from aegui.core.recorder import RunRecorder
-from aegui.core.run_end import Tally, copy_finals, final_loss
-from aegui.core.store import RunStore
-from aegui.core.store_compact import summary_values
-from aegui.core.stream import RunStream
-from aegui.core.training import train
+from aegui.core.config.config import RunConfig, with_changes
+from aegui.core.engine.records import EpochSummary, LossBlock, LossChunk, RunEnd
+from aegui.core.store.recorder import RunRecorder
+from aegui.core.engine.run_end import Tally, copy_finals, final_loss
+from aegui.core.store.store import RunStore
+from aegui.core.store.store_compact import summary_values
+from aegui.core.run.stream import RunStream
+from aegui.core.engine.training import train
 
 SMALL = with_changes(RunConfig(name="small"), **{"data.samples": 500, "training.batch_size": 64,
                                                  "training.epochs": 3, "training.tol": 0.0})
@@ -44,7 +44,7 @@ def _first_epoch_cancelled():
 
 @pytest.fixture
 def cancelled_early(monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     monkeypatch.setattr(training, "FLUSH_BATCHES", 2)  # several blocks in one epoch
     return _first_epoch_cancelled()
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from aegui.core import child, standby
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.run import child, standby
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from tests import training_faults
 from tests.core.test_child import watched
 

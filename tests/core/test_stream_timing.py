@@ -4,8 +4,8 @@ import threading
 
 import numpy as np
 
-from aegui.core.records import EpochSummary, LossBlock, LossChunk, Paused, RunEnd
-from aegui.core.stream import RunStream
+from aegui.core.engine.records import EpochSummary, LossBlock, LossChunk, Paused, RunEnd
+from aegui.core.run.stream import RunStream
 
 PAUSE_S = 0.4
 

@@ -2,9 +2,9 @@
 
 import threading
 
-from aegui.core import training
-from aegui.core.records import RunEnd, RunFailed, RunStart, StreamDone
-from aegui.core.stream import RunStream
+from aegui.core.engine import training
+from aegui.core.engine.records import RunEnd, RunFailed, RunStart, StreamDone
+from aegui.core.run.stream import RunStream
 from tests import training_faults
 
 

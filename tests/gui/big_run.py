@@ -27,9 +27,9 @@ def curve_chunk(start: int, n: int, copies: int, batches: int, floor: float, rng
 def add_big_run(store, batches: int = 1_000_000, copies: int = 64, loss: str = "mse", name: str = "big run",
                 seed: int = 0) -> int:
     """Store a finished run of `batches` batches × `copies` seeds as compaction leaves it; its run id."""
-    from aegui.core.blobs import SHUFFLED_ZLIB
-    from aegui.core.config import RunConfig, with_changes
-    from aegui.core.floors import Floor
+    from aegui.core.store.blobs import SHUFFLED_ZLIB
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.floors.floors import Floor
     output = "sigmoid" if loss == "bce" else "identity"
     cfg = with_changes(RunConfig(), **{"loss.kind": loss, "model.output": output, "name": name})
     floor = 0.5004 if loss == "bce" else 0.0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.plots.comparison_plot import ComparisonPlot
 from aegui.gui.results_curves import SYNC_VALUES, ReducedLosses, StoredComparison
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from aegui.core.records import LossChunk
+from aegui.core.engine.records import LossChunk
 from aegui.gui.plots.decimate import FULL_POINTS, PeakSeries, peak_reduce
 
 INFO = {"floor": 0.5, "floor_exact": True, "label": "long", "batches_per_epoch": 100, "loss": "bce"}

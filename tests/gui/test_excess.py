@@ -5,9 +5,9 @@ import csv
 import numpy as np
 import pytest
 
-from aegui.core.records import EpochSummary, LossChunk, RunStart
-from aegui.core.floors import Floor, find
-from aegui.core.store import RunStore
+from aegui.core.engine.records import EpochSummary, LossChunk, RunStart
+from aegui.core.floors.floors import Floor, find
+from aegui.core.store.store import RunStore
 from aegui.gui.plots.view_rule import batch_floor_offset
 from aegui.gui.plots.comparison_plot import ComparisonPlot
 from aegui.gui.plots.curves import RunCurve, stored_curve
@@ -15,7 +15,7 @@ from aegui.gui.figures.export import save_csv
 from aegui.gui.grid.figure import GridView
 from aegui.gui.plots.loss_plot import LivePlot
 from aegui.gui.plots.plot_base import rolling_mean
-from aegui.gui.window.runner import RunController
+from aegui.gui.run.runner import RunController
 from tests.gui.fixtures_runs import decaying, synthetic, tiny, trained
 
 # Converges onto its floor within a second, and then many batches dip under the data set's floor.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.figures import export
 from aegui.gui.figures.layout import build_figure
 from aegui.gui.figures.render import with_widget
@@ -58,7 +58,7 @@ import subprocess  # noqa: E402
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from aegui.cli import main  # noqa: E402
-from aegui.core.floors import Floor  # noqa: E402
+from aegui.core.floors.floors import Floor  # noqa: E402
 
 
 @pytest.fixture

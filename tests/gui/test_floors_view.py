@@ -4,8 +4,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from aegui.core import config as cfg
-from aegui.core.presets import PRESETS
+from aegui.core.config import config as cfg
+from aegui.core.config.presets import PRESETS
 
 FLOORS = [{"name": "data", "value": 0.5004, "claim": "lower bound", "basis": "entropy"},
           {"name": "model", "value": 0.5054, "claim": "exact", "basis": "solved"},

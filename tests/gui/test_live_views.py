@@ -7,7 +7,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from aegui.gui.plots.comparison_plot import MAX_CURVES, MAX_LEGEND, ComparisonPlot
-from aegui.gui.window import run_status
+from aegui.gui.run import run_status
 from tests.gui.test_loss_plot import Row, held
 
 MSE_INFO = {"floor": 0.0, "floor_exact": True, "label": "mse run", "batches_per_epoch": 10, "loss": "mse", "run_id": 1}

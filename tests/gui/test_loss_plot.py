@@ -6,8 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from aegui.core.records import LossChunk
-from aegui.core.floors import Floor
+from aegui.core.engine.records import LossChunk
+from aegui.core.floors.floors import Floor
 from aegui.gui.plots.loss_plot import ComparisonPlot, LivePlot
 from aegui.gui.plots.plot_base import clamp_for_log, rolling_mean
 from tests.gui.fixtures_runs import tiny

@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.store import RunStore
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.store.store import RunStore
 from aegui.gui.window.main_window import MainWindow
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))
@@ -107,7 +107,7 @@ def test_closing_while_paused_still_stops(qtbot, data_dir):
 
 
 def test_worker_error_reaches_the_user_and_is_stored_failed(qtbot, window, data_dir, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     from tests.training_faults import fails_at_start
     monkeypatch.setattr(training, "train", fails_at_start)  # raises RuntimeError("boom")
     window.panels.set_config(TINY)
@@ -134,8 +134,8 @@ def test_loss_toggles_keep_the_output_valid(window):
 
 
 def test_toggles_and_grids_share_one_loss_output_rule():
-    from aegui.core.config import apply_loss
-    from aegui.core.schema import LOSSES
+    from aegui.core.config.config import apply_loss
+    from aegui.core.config.schema import LOSSES
     from aegui.gui.window.toggles import toggled_config
     for output in ("identity", "sigmoid"):
         start = with_changes(TINY, **{"model.output": output})
@@ -287,7 +287,7 @@ sys.exit(app.main([]))
 
 
 def test_the_store_file_is_checked_once_per_window_not_per_run(qtbot, data_dir, monkeypatch):
-    from aegui.core.store import RunStore
+    from aegui.core.store.store import RunStore
     from aegui.gui.app import open_window
     checks = []
     real = RunStore._connect

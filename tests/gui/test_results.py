@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.plots.loss_plot import ComparisonPlot
 from aegui.gui.results import COLUMNS, COMPARE_LIMIT, ResultsPane
 from aegui.gui.results_model import PAGE

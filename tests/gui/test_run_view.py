@@ -5,13 +5,13 @@ from types import SimpleNamespace
 import numpy as np
 from PySide6.QtWidgets import QLabel, QStackedWidget, QStatusBar, QWidget
 
-from aegui.core.config import RunConfig, with_changes
-from aegui.core.floors import Floor
-from aegui.core.records import EpochSummary, FloorsUpdate, LossChunk, RunEnd, RunStart
-from aegui.core.summary import floor_fields
+from aegui.core.config.config import RunConfig, with_changes
+from aegui.core.floors.floors import Floor
+from aegui.core.engine.records import EpochSummary, FloorsUpdate, LossChunk, RunEnd, RunStart
+from aegui.core.floors.summary import floor_fields
 from aegui.gui.plots.loss_plot import LivePlot
-from aegui.gui.window.run_status import RunStatus
-from aegui.gui.window.run_view import RunView
+from aegui.gui.run.run_status import RunStatus
+from aegui.gui.run.run_view import RunView
 
 BCE = with_changes(RunConfig(name="bce"), **{"loss.kind": "bce", "model.output": "sigmoid", "data.kind": "bernoulli"})
 

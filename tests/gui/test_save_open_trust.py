@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from aegui.core.records import RunStart
-from aegui.core.store import RunStore
+from aegui.core.engine.records import RunStart
+from aegui.core.store.store import RunStore
 from aegui.gui import file_dialogs
 from aegui.gui.figures.export import save_comparison
 from aegui.gui.figures.open_figure import FigureDialog

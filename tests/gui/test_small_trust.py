@@ -4,10 +4,11 @@ Help, the grid's x per column and its cheap validation, and refusals said once a
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from aegui.core import data as data_mod
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.floors import Floor
-from aegui.gui.window import help_menu, run_status
+from aegui.core.data import data as data_mod
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.floors.floors import Floor
+from aegui.gui.run import run_status
+from aegui.gui.window import help_menu
 from aegui.gui.grid.dialog import GridDialog
 from aegui.gui.grid.figure import GridView
 from aegui.gui.results import COLUMNS, ResultsPane

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from aegui.core.records import RunFailed
-from aegui.core import standby
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.store import RunStore
+from aegui.core.engine.records import RunFailed
+from aegui.core.run import standby
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.store.store import RunStore
 from aegui.gui.window.main_window import MainWindow
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))

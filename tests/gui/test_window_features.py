@@ -3,9 +3,9 @@
 import pytest
 from PySide6 import QtWidgets
 
-from aegui.core.records import Reconstruction, RunStart
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.store import RunStore
+from aegui.core.engine.records import Reconstruction, RunStart
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.store.store import RunStore
 from aegui.gui.figures import export
 from aegui.gui.grid.dialog import GridDialog
 from aegui.gui.window.layout import COMPARE_HINT, LIVE_HINT

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from aegui.core import config as cfg
+from aegui.core.config import config as cfg
 from aegui.gui.window.layout import size_parts
 
 SIZES = [(1280, 800), (1600, 1000)]

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QThread, Signal
 
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.records import EpochSummary, LossChunk, Paused, RunEnd, RunFailed, RunStart
-from aegui.core.store import RunStore
-from aegui.core.stream import CHUNK_INTERVAL
-from aegui.gui.worker import TrainWorker
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.engine.records import EpochSummary, LossChunk, Paused, RunEnd, RunFailed, RunStart
+from aegui.core.store.store import RunStore
+from aegui.core.run.stream import CHUNK_INTERVAL
+from aegui.gui.run.worker import TrainWorker
 from tests import training_faults as faults
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512),
@@ -152,7 +152,7 @@ def test_pause_holds_and_resume_continues(qtbot, launch):
 
 
 def test_exception_before_training_is_reported_and_stored(qtbot, launch, data_dir, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     monkeypatch.setattr(training, "train", faults.fails_at_start)
     worker, got = launch(TINY)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
@@ -165,7 +165,7 @@ def test_exception_before_training_is_reported_and_stored(qtbot, launch, data_di
 
 
 def test_exception_mid_run_keeps_the_curve(qtbot, launch, data_dir, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     monkeypatch.setattr(training, "train", faults.fails_after_ten)
     worker, got = launch(TINY)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
@@ -242,7 +242,7 @@ def test_a_run_that_cannot_be_stored_stops_and_says_why(qtbot, launch, data_dir,
 
 @pytest.mark.parametrize("launch", ["child"], indirect=True)
 def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_dir, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     monkeypatch.setattr(training, "train", faults.killed_after_a_second)  # in the child: the window lives on
     worker, got = launch(LONG)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
@@ -258,7 +258,7 @@ def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_
 @pytest.mark.parametrize("launch", ["child"], indirect=True)
 def test_a_child_stuck_in_a_step_is_ended_after_stop_and_stored_cancelled(qtbot, launch, data_dir, monkeypatch,
                                                                           stuck_training):
-    import aegui.core.child as child
+    import aegui.core.run.child as child
     monkeypatch.setattr(child, "KILL_AFTER_S", 0.5)
     worker, got = launch(LONG)
     qtbot.waitUntil(lambda: len(got.chunks) > 0, timeout=30_000)

@@ -7,13 +7,13 @@ import os
 import stat
 from pathlib import Path
 
-from ...core.summary import row_summary
-from ...core import config as config_mod
-from ...core import config_io
+from ...core.floors.summary import row_summary
+from ...core.config import config as config_mod
+from ...core.config import config_io
 from .atomic import ExportError
 from .layout import SIZES, build_figure
 from .render import DEFAULT_WIDTH, META_KEY, check_width, save_figure
-from ...core import safe_json
+from ...core.config import safe_json
 
 FIGURE_SCHEMA = 1
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
@@ -187,7 +187,7 @@ def export_runs(store, run_ids, out_path, width: int = DEFAULT_WIDTH, view: dict
                 dpi: int = DEFAULT_DPI) -> Path:
     """Export stored runs (store: RunStore or its file path) to a .png, .svg, .pdf or .csv file; used by
     `aegui export`. A figure reads each curve a chunk at a time: its memory follows the figure, not the curve."""
-    from ...core.store import RunStore
+    from ...core.store.store import RunStore
     from ..plots.curves import stored_curve
     own = not hasattr(store, "losses")
     db = RunStore(store) if own else store

@@ -13,8 +13,8 @@ import re
 import numpy as np
 from PySide6 import QtGui, QtWidgets
 
-from ...core.summary import floor_fields
-from ...core.vocab import Claim, claim_of
+from ...core.floors.summary import floor_fields
+from ...core.config.vocab import Claim, claim_of
 from ..palette import INK
 from ..banner import sig3
 from ..plots.plot_base import PALETTE

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...core import config as cfg
+from ...core.config import config as cfg
 
 from ..banner import sig3
-from ...core.losses import LOSSES
-from ...core.presets import GRID_DATA as DEFAULT_DATA, GRID_LOSSES as DEFAULT_LOSSES  # the seed answer's design
-from ...core.vocab import Claim
+from ...core.config.losses import LOSSES
+from ...core.config.presets import GRID_DATA as DEFAULT_DATA, GRID_LOSSES as DEFAULT_LOSSES  # the seed answer's design
+from ...core.config.vocab import Claim
 from ..palette import ERROR_RED
 from .cells import LOSS_NAMES
 
@@ -40,7 +40,7 @@ def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
     checkbox at 2M × 20 samples. What only the data can show (a file's value range) is checked when the
     cell starts, and its floor is then measured on the data.
     """
-    from ...core.expected import expected_floor
+    from ...core.floors.expected import expected_floor
     cells = []
     for loss in losses:
         for data in datas:

@@ -6,7 +6,7 @@ import time
 
 from PySide6 import QtCore, QtWidgets
 
-from ...core.records import LossChunk, RunStart
+from ...core.engine.records import LossChunk, RunStart
 from .figure import GridView
 from ..plots.plot_base import MUTED, hinted_stack
 

@@ -13,8 +13,8 @@ from .follow_range import FollowViewBox
 from .ghosts import GhostLayer, ghost_button, snapshot
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
-from ...core.floors import headline, is_exact
-from ...core.vocab import Claim, claim_of
+from ...core.floors.floors import headline, is_exact
+from ...core.config.vocab import Claim, claim_of
 from ..palette import BAND_ALPHA
 from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
 from .view_rule import batch_floor_offset, first_zero, parse_floors, run_floor, unit_of, zero_note

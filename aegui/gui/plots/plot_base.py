@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .log_axis import LossAxis
 from .follow_range import CoverViewBox
-from ...core.vocab import Claim, FloorName, claim_of
+from ...core.config.vocab import Claim, FloorName, claim_of
 from .view_rule import UNIT_OF, ZERO_BELOW, axis_label, x_cover
 from ..flow_layout import FlowLayout
 from ..palette import BAND_ALPHA, ERROR_RED, INK  # noqa: F401 - plot_base.INK and BAND_ALPHA stay importable

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ...core.floors import Floor, find, headline
-from ...core.losses import LOSSES
+from ...core.floors.floors import Floor, find, headline
+from ...core.config.losses import LOSSES
 
 UNIT_OF = {kind: loss.axis_unit for kind, loss in LOSSES.items()}  # an axis's unit, from the loss registry
 SHORT_UNIT = {loss.axis_unit: loss.short_unit for loss in LOSSES.values()}

@@ -8,7 +8,7 @@ from functools import partial
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar
 
-from ...core.schema import MAX_SEEDS
+from ...core.config.schema import MAX_SEEDS
 from .help_menu import HelpMenu
 from .toggles import DATA_TOGGLES, LOSS_TOGGLES, toggle_group
 

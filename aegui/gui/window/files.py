@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
-from ...core import config as cfg
+from ...core.config import config as cfg
 
 from ..figures import export
 from ..file_dialogs import ask_open, ask_save, default_path, remember_folder

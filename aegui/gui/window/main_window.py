@@ -15,9 +15,9 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from ...core import config as cfg
-from ...core import config_io
-from ...core.store import RunStore
+from ...core.config import config as cfg
+from ...core.config import config_io
+from ...core.store.store import RunStore
 
 from ..banner import banner_html
 from ..figures.open_figure import FigureDropFilter, launch_refusal
@@ -31,10 +31,10 @@ from ..results import ResultsPane
 from .actions import build_actions, build_menus
 from .files import FileCommands
 from .layout import COMPARE_HINT, build_layout, restore_settings, save_settings
-from .run_queue import RunQueue
-from .run_status import RunStatus
-from .run_view import RunView
-from .runner import RunController
+from ..run.run_queue import RunQueue
+from ..run.run_status import RunStatus
+from ..run.run_view import RunView
+from ..run.runner import RunController
 from .toggles import sync_toggles, toggled_config
 from .wheel_guard import guard_wheel
 
@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
         QSettings().setValue("config", config_io.to_json(self.panels.config()))
         self.runner.shutdown()
         self.stored_comparison.shutdown()
-        from ...core.standby import stop_server
+        from ...core.run.standby import stop_server
         stop_server()  # the standby training process, where runs are spawned
         self.results.close_store()
         super().closeEvent(event)
