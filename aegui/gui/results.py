@@ -145,6 +145,12 @@ class ResultsPane(QtWidgets.QWidget):
         was = sm.blockSignals(True)
         try:
             relist()
+            # A new run listed above a selected range shifted it without its last row (the layout change moves
+            # each range's ends, and a changed row count cut the bottom one): select the same runs again.
+            listed = set(self.model.ids)
+            still = [i for i in keep if i in listed]
+            if set(self.selected_run_ids()) != set(still):
+                self.select_runs(still)
         finally:
             sm.blockSignals(was)
         self.view.viewport().update()  # the view missed the blocked signals: repaint the selection
