@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from dataclasses import dataclass, replace
 from typing import Protocol
 from collections.abc import Callable, Generator, Iterator
@@ -148,7 +149,11 @@ def _loop(prep: Prepared, cancel: Cancel, copies: int, threads: int | None) -> I
     cfg, t = prep.config, prep.config.training
     _set_threads(prep, copies, threads)
     t0 = time.perf_counter()
-    x = torch.from_numpy(prep.x).to(prep.device)
+    with warnings.catch_warnings():
+        # A large .npy is read memory-mapped and read-only; the loop never writes to x, and a copy to quiet
+        # torch's warning would double the data's memory.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        x = torch.from_numpy(prep.x).to(prep.device)
     n = x.shape[0]
     seeds = [t.seed + i for i in range(copies)]
     model = build(cfg, seeds).to(prep.device)
