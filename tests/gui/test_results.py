@@ -337,3 +337,13 @@ def test_new_runs_listed_above_a_selection_leave_it_whole(qtbot, tmp_path):
         assert told == []
     p.close_store()
     store.close()
+
+
+def test_a_run_stored_by_another_process_shows_without_a_click(qtbot, pane, store_path):
+    # The CLI (another connection) stores a run while the window is open: the table lists it by itself.
+    before = pane.proxy.rowCount()
+    other = RunStore(store_path[0])
+    new = synthetic(other, tiny("mse", "uniform", name="from the CLI"), decaying(30))
+    other.close()
+    qtbot.waitUntil(lambda: pane.proxy.rowCount() == before + 1, timeout=10_000)
+    assert new in pane.model.ids
