@@ -62,6 +62,8 @@ def test_grid_dialog_defaults_to_the_seed_design_and_refuses_with_reasons(qtbot)
         ("mse", "uniform"), ("mse", "bernoulli"), ("bce", "uniform"), ("bce", "bernoulli")]
     bce_uniform = dialog.accepted_cells()[2]
     assert bce_uniform.config.model.output == "sigmoid" and bce_uniform.floor == pytest.approx(0.5, abs=0.01)
+    d = TINY.data  # each cell says the shape it will train at (the panels', a loaded file's too)
+    assert f"{d.samples:,} × {d.features:,}" in dialog.cell_list.item(0).text()
     dialog.data_boxes["gaussian"].setChecked(True)
     refused = [c for c in dialog.cells if c.refused]
     assert [(c.loss, c.data) for c in refused] == [("bce", "gaussian")] and "[0, 1]" in refused[0].refused

@@ -98,8 +98,9 @@ class GridDialog(QtWidgets.QDialog):
 
     def _lay_out(self) -> None:
         intro = QtWidgets.QLabel(
-            "Train every loss × data combination from the panels' config, one after another, and show them as "
-            "small multiples on shared axes. The default is the seed answer's own design.")
+            "Train every loss × data combination from the panels' config (its samples, features and model), one "
+            "after another, and show them as small multiples on shared axes. The default is the seed answer's "
+            "own design.")
         intro.setWordWrap(True)
         choose = QtWidgets.QHBoxLayout()
         for title, boxes in (("Losses (rows)", self.loss_boxes), ("Data (columns)", self.data_boxes)):
@@ -147,7 +148,10 @@ class GridDialog(QtWidgets.QDialog):
         else:
             floor = "measured on the data" if cell.floor is None else \
                 f"{sig3(cell.floor)} ({cell.claim})"
-            item = QtWidgets.QListWidgetItem(f"✓  {name} — floor {floor}")
+            # The shape comes from the panels (a loaded file's 784 features too): say it before it trains.
+            d = cell.config.data
+            shape = f"{d.samples:,} × {d.features:,}, {cell.config.model.kind} {d.features}→{cell.config.encoding_dim}"
+            item = QtWidgets.QListWidgetItem(f"✓  {name} ({shape}) — floor {floor}")
             item.setForeground(QtGui.QBrush(QtGui.QColor(OK_COLOUR)))
         item.setToolTip(item.text())
         item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
