@@ -126,4 +126,6 @@ class RunView:
         if end is not None:  # its ghost will show the number the table shows (eval, else final), saying which
             self.live.set_result(fields["eval_loss"], end.final_loss, self._start.run_id)
         why = fields["why_not_zero"] or "the run ended before its final model could be evaluated."
-        self.ui.why.setText(f"<b>Why not zero?</b> {html.escape(why)}")
+        # Named: the line stays while the panels move on to another config, and must say which run it explains.
+        name = self._start.name or self._start.config.label()
+        self.ui.why.setText(f"<b>Why not zero?</b> <i>({html.escape(name)})</i> {html.escape(why)}")
