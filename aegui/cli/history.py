@@ -19,9 +19,17 @@ def cmd_runs(args) -> int:
         return 0
     print(f"{'id':>5}  {'name':28} {'status':11} {'stop':10} {'batches':>8} {'final':>10} {'floor':>10}  created")
     for r in rows:
-        print(f"{r.run_id:>5}  {printable(r.name)[:28]:28} {r.status:11} {r.stop_reason or '-':10} {r.batches:>8} "
+        print(f"{r.run_id:>5}  {fit_name(printable(r.name), 28):28} {r.status:11} {r.stop_reason or '-':10} {r.batches:>8} "
               f"{num(r.final_loss):>10} {num(r.floor):>10}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(r.created))}")
     return 0
+
+
+def fit_name(name: str, width: int) -> str:
+    """name in width characters, cut in the middle: the end ('… (2)') tells apart runs of one config."""
+    if len(name) <= width:
+        return name
+    tail = (width - 1) // 2
+    return name[:width - 1 - tail] + "…" + name[len(name) - tail:]
 
 
 def run_json(r) -> dict:

@@ -248,3 +248,10 @@ def test_run_and_grid_json_write_null_for_a_diverged_loss(capsys, data_dir, monk
     assert main(["grid", *TINY, "--loss", "mse", "--data", "uniform", "--json"]) == 0
     (cell,) = strict_json(capsys.readouterr().out)["cells"]
     assert cell["final_loss"] is None
+
+
+def test_runs_cuts_a_long_name_in_the_middle_keeping_its_end():
+    from aegui.cli.history import fit_name
+    cut = fit_name("question-relu-bce-uniform-long (2)", 28)
+    assert len(cut) == 28 and cut.endswith("long (2)") and cut.startswith("question-relu") and "…" in cut
+    assert fit_name("short", 28) == "short"
