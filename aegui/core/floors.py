@@ -191,16 +191,17 @@ _PASSES = {
 }
 
 
-def contains_affine(config: RunConfig) -> bool:
+def contains_affine(config: RunConfig, d: int | None = None) -> bool:
     """True when this model class contains the rank-k affine map (k = the code size, at most d) followed by its
     output: every layer but the code is at least as wide as the input, and each activation passes an affine
     map through (a ReLU shifted to its linear side, a tanh or sigmoid scaled to its linear part), the next
-    affine map undoing the shift or scale. The data are finite, hence bounded, which is all the shift needs."""
+    affine map undoing the shift or scale. The data are finite, hence bounded, which is all the shift needs.
+    d: the data's width (default: the config's features)."""
     if is_affine(config):
         return False  # the model is that affine map itself: model_floor states its floor
     if config.model.kind == "linear":
         return True  # d → k → d: only the code layer, which any code activation passes (_PASSES)
-    return config.model.kind == "mlp" and config.hidden >= config.data.features
+    return config.model.kind == "mlp" and config.hidden >= (config.data.features if d is None else d)
 
 
 def _attained(config: RunConfig) -> bool:
@@ -209,9 +210,9 @@ def _attained(config: RunConfig) -> bool:
     return used <= {"identity", "relu", "leaky_relu"}
 
 
-def _pass_through(config: RunConfig, contained: str) -> str:
+def _pass_through(config: RunConfig, contained: str, d: int) -> str:
     """The basis of a reachable floor: 'contains <contained>: why'; contained_words reads the first part."""
-    d, h = config.data.features, config.hidden
+    h = config.hidden
     acts = [config.model.code_activation] + ([config.model.activation] if config.model.kind == "mlp" else [])
     how = "; ".join(dict.fromkeys(_PASSES[a] for a in acts if _PASSES[a]))
     widths = f"every hidden layer is {h} ≥ {d} wide, so " if config.model.kind == "mlp" else ""
@@ -231,19 +232,19 @@ def reachable_floor(config: RunConfig, x: np.ndarray, bracket=None) -> Floor | N
     """A value this model class provably reaches: the floor of a model it contains (contains_affine), so an upper
     value of its own floor; None where that contained model's floor is not known. Whatever this run's loss is
     above it, the optimizer left."""
-    if not contains_affine(config):
+    if not contains_affine(config, x.shape[1]):
         return None
     loss, k, out = losses.of(config.loss.kind), min(config.encoding_dim, x.shape[1]), config.model.output
     if out == "identity" and loss.distance is not None and not config.has_bottleneck:
-        return Floor(FloorName.REACHED, 0.0, REACHABLE, _pass_through(config, "the identity map"))
+        return Floor(FloorName.REACHED, 0.0, REACHABLE, _pass_through(config, "the identity map", x.shape[1]))
     if out == "identity" and loss.squared_error:
         return Floor(FloorName.PCA, pca_floor(x, k), REACHABLE,
-                     _pass_through(config, f"the best rank-{k} affine map (PCA)"))
+                     _pass_through(config, f"the best rank-{k} affine map (PCA)", x.shape[1]))
     if _sigmoid_bce(config) and not config.has_bottleneck and solvable(x):
         # The bracket's upper end is the loss of an affine map the solver found: reachable whether or not the
         # solve converged (its lower end bounds only the affine + sigmoid model, not this one).
         b = bracket if bracket is not None else logistic_bracket(x)
-        return Floor(FloorName.REACHED, b.upper, REACHABLE, _pass_through(config, "the affine + sigmoid model"))
+        return Floor(FloorName.REACHED, b.upper, REACHABLE, _pass_through(config, "the affine + sigmoid model", x.shape[1]))
     return None
 
 
