@@ -53,3 +53,17 @@ class Status(_Word):
 def claim_of(exact: bool) -> Claim:
     """The claim of a stored headline floor, which keeps only whether it was exact."""
     return Claim.EXACT if exact else Claim.LOWER_BOUND
+
+
+def floor_title(name: str) -> str:
+    """How a label names a floor: 'model floor', 'data floor'; 'linear (PCA)' and 'reachable' stand alone."""
+    if not name:
+        return "floor"
+    return str(name) if name in (FloorName.PCA, FloorName.REACHED) else f"{name} floor"
+
+
+def claim_words(name: str, claim: str) -> str:
+    """A label's claim in brackets: the claim itself; a reachable value says it is an upper value, not a bound."""
+    if claim == Claim.REACHABLE:
+        return "an upper value" if name == FloorName.REACHED else "reachable: an upper value"
+    return str(claim)
