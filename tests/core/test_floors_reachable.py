@@ -173,3 +173,23 @@ def test_a_reachable_value_words_the_split_as_at_most_and_at_least():
                     "model), and at least 0.0806 is left to the optimizer.")
     under = why_not_zero(floors, 0.503, "bce", "m")
     assert "none is proven left to the optimizer" in under and "at least" not in under
+
+
+def test_a_slow_reachable_value_arrives_in_the_background_and_json_keeps_measuring_from_a_bound(monkeypatch):
+    from aegui.core import floors as floors_module
+    from aegui.core.summary import floor_fields
+    monkeypatch.setattr(floors_module, "LOGISTIC_FLOP_BUDGET", 0.0)  # every solve counts as slow
+    cfg = with_changes(SMALL_QUESTION, **{"data.samples": 512, "training.epochs": 2})
+    records = list(train(cfg))
+    assert records[0].solving and _reachable(records[0].floors) == []
+    [update] = [r for r in records if isinstance(r, FloorsUpdate)]
+    [reached] = _reachable(update.floors)
+    end = records[-1]
+    fields = floor_fields(cfg, update.floors, end.eval_loss)
+    data_floor = find(update.floors, FloorName.DATA).value
+    # floor, gap, model_floor and optimizer_gap stay what they were: a reachable value is no bound and no model floor.
+    assert fields["floor"] == data_floor and fields["gap"] == pytest.approx(end.eval_loss - data_floor)
+    assert fields["model_floor"] is None and fields["optimizer_gap"] is None
+    assert {"name": "reachable", "value": reached.value, "claim": "reachable", "basis": reached.basis} \
+        in fields["floors"]
+    assert "left to the optimizer" in fields["why_not_zero"]
