@@ -1,7 +1,6 @@
 """A model class that contains one whose floor aegui solves can reach that floor: an upper value of its own,
 never a bound, so what a run keeps above it is provably the optimizer's (the practitioner's review)."""
 
-import math
 
 import pytest
 import torch
@@ -14,7 +13,7 @@ from aegui.core.floors import (Floor, contained_words, contains_affine, describe
 from aegui.core.presets import PRESETS
 from aegui.core.records import FloorsUpdate, RunEnd, RunStart
 from aegui.core.training import train
-from aegui.core.vocab import BOUNDING, Claim, FloorName
+from aegui.core.vocab import Claim, FloorName
 
 QUESTION = PRESETS["question-relu-bce-uniform"].config
 
