@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..core.store.store import RunStore
 from ..core.floors.floors import find, is_exact
 from ..core.floors.summary import floor_fields
-from ..core.config.vocab import FloorName
+from ..core.config.vocab import FloorName, claim_words, floor_title
 from .palette import ERROR_RED
 
 Qt = QtCore.Qt
@@ -365,7 +365,7 @@ def _tooltip(row) -> str:
     if row.copy_final:
         lines.append("each seed's final loss: " + ", ".join(f"{v:.4g}" for v in row.copy_final))
     for f in row.floors:
-        lines.append(f"{f.name} floor {_num(f.value)} ({f.claim}): {f.basis}")
+        lines.append(f"{floor_title(f.name)} {_num(f.value)} ({claim_words(f.name, f.claim)}): {f.basis}")
     why = floor_fields(row.config, row.floors, row.eval_loss, row.saturated)["why_not_zero"]
     if why:
         lines.append("why not zero? " + why)

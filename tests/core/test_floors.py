@@ -95,9 +95,15 @@ def test_pca_is_only_a_reference_for_a_nonlinear_decoder():
     linear = _cfg(**{"data.features": 4, "model.encoding_dim": 2})
     x = data.generate(linear.data, 0)
     assert find(floors_for(linear, x), "model").claim == "exact"
-    floors = floors_for(with_changes(linear, **{"model.kind": "mlp"}), x)
+    # A sigmoid output does not contain the linear model: PCA is only a number to compare with.
+    floors = floors_for(with_changes(linear, **{"model.kind": "mlp", "model.output": "sigmoid"}), x)
     assert find(floors, "model") is None
     assert find(floors, "linear (PCA)").claim == "reference"
+    assert headline(floors).name == "data" and headline(floors).value == 0.0
+    # An identity output on layers as wide as x contains it: PCA is reachable, an upper value, never the headline.
+    floors = floors_for(with_changes(linear, **{"model.kind": "mlp"}), x)
+    assert find(floors, "model") is None
+    assert find(floors, "linear (PCA)").claim == "reachable"
     assert headline(floors).name == "data" and headline(floors).value == 0.0
 
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..config import losses
 from ..config.config import RunConfig
-from .floors import is_affine
+from .floors import contains_affine, is_affine
+from .logistic import GAP_TOL
 from ..config.vocab import Claim, FloorName
 
 UNIFORM_ENTROPY = 0.5  # the mean binary entropy of U(0, 1) targets, in nats: ∫ H(t) dt = 1/2
@@ -97,6 +98,9 @@ def expected_floor(c: RunConfig, card=None) -> Expected:
         if loss.distance is not None and c.model.output == "identity" and (
                 is_affine(c) or c.model.kind == "linear" and loss.squared_error):
             return Expected(0.0, Claim.EXACT, "no bottleneck: a linear model can copy x exactly", FloorName.MODEL)
+        if loss.distance is not None and c.model.output == "identity" and contains_affine(c):
+            return Expected(0.0, Claim.EXACT, "no bottleneck and every layer as wide as x: this model can pass x "
+                            "through (floors.reachable_floor), so it can copy x", FloorName.MODEL)
         return bound or Expected(0.0, Claim.LOWER_BOUND, "no floor above 0 is known for this model")
     if not loss.squared_error:
         return Expected(0.0, Claim.LOWER_BOUND, f"0 is only a lower bound for {loss.label} with a bottleneck")
@@ -106,14 +110,17 @@ def expected_floor(c: RunConfig, card=None) -> Expected:
 def _entropy_floor(c: RunConfig) -> Expected:
     """BCE's floor: the targets' entropy (a lower bound), or 0 where the model class can fit 0/1 data."""
     kind, affine = c.data.kind, is_affine(c)
+    contains = contains_affine(c) and not c.has_bottleneck  # it contains the affine + sigmoid model
     if kind == "file":
         return Expected(None, Claim.LOWER_BOUND, "the mean binary entropy of your file's values")
     if kind == "bernoulli":
-        if affine and not c.has_bottleneck:  # the logistic solve reaches 0 on separable 0/1 targets
+        if (affine or contains) and not c.has_bottleneck:  # the logistic solve reaches 0 on separable 0/1 targets
             return Expected(0.0, Claim.EXACT, "0/1 targets have no entropy", FloorName.MODEL)
         return Expected(0.0, Claim.LOWER_BOUND, "0/1 targets have no entropy")
     extra = "; an affine + sigmoid model stays a little above it (the plot draws its exact floor)" \
-        if affine and not c.has_bottleneck else ""
+        if affine and not c.has_bottleneck else \
+        "; this model can reach the affine + sigmoid model's floor a little above it (the plot draws that " \
+        "reachable value: what the loss has above it is the optimizer's)" if contains else ""
     return Expected(UNIFORM_ENTROPY, Claim.LOWER_BOUND, "the targets' own entropy, which no model can beat" + extra)
 
 
@@ -131,18 +138,23 @@ def _pca_floor(c: RunConfig) -> Expected:
     """Squared error with a bottleneck: the PCA floor, exact for a linear decoder, else a reference."""
     d, k, kind = c.data.features, c.encoding_dim, c.data.kind
     linear = c.model.kind == "linear" and c.model.output == "identity"  # a linear decoder: PCA bounds it (floors.py)
-    claim, name = (Claim.EXACT, FloorName.MODEL) if linear else (Claim.REFERENCE, FloorName.PCA)
+    reach = c.model.output == "identity" and contains_affine(c)  # it contains the rank-k affine map
+    claim, name = (Claim.EXACT, FloorName.MODEL) if linear else (Claim.REACHABLE, FloorName.PCA) if reach else \
+        (Claim.REFERENCE, FloorName.PCA)
     if kind == "file":
         return Expected(None, claim, "the variance outside your file's top principal components", name)
     value = pca_population(c, k)
+    if reach and value == 0.0:  # reachable and at the data's floor of 0: the model's floor itself
+        claim, name = Claim.EXACT, FloorName.MODEL
     if kind == "redundant":
         latent = c.data.latent_dim
         if latent <= k and c.data.noise == 0:
             return Expected(0.0, claim, f"{latent} factor{'s' if latent != 1 else ''} fit in a {k}-wide code", name)
         return Expected(value, claim, "the variance the code cannot hold (factors beyond the code, and noise)", name)
     why = f"iid data won't compress: the variance outside the top {k} of {d} components"
-    return Expected(value, claim, why + ("" if linear else "; a linear model's floor, which a nonlinear one may "
-                                                          "beat"), name)
+    return Expected(value, claim, why + ("" if linear else "; a linear model's floor, which this model can reach "
+                                         "(it contains that model) and may beat" if reach else
+                                         "; a linear model's floor, which a nonlinear one may beat"), name)
 
 
 def _file_floor(c: RunConfig, card) -> Expected:
@@ -153,7 +165,10 @@ def _file_floor(c: RunConfig, card) -> Expected:
     pca = dict(card.pca_floors).get(c.encoding_dim)
     if loss.squared_error and c.encoding_dim < card.columns and pca is not None:
         linear = c.model.kind == "linear" and c.model.output == "identity"
-        return Expected(pca, Claim.EXACT if linear else Claim.REFERENCE,
+        reach = c.model.output == "identity" and contains_affine(c, card.columns)
+        if reach and pca <= GAP_TOL:  # reachable at the data's floor of 0: the model's floor (floors._settle)
+            return Expected(pca, Claim.EXACT, "your file fits in its top principal components", FloorName.MODEL)
+        return Expected(pca, Claim.EXACT if linear else Claim.REACHABLE if reach else Claim.REFERENCE,
                         f"the variance outside your file's top {c.encoding_dim} principal components",
                         FloorName.MODEL if linear else FloorName.PCA)
     return expected_floor(replace(c, data=replace(c.data, kind="uniform")))  # 0 or a bound, as for any data

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from ..config import losses
-from .floors import Floor, find, headline
+from .floors import Floor, contained_words, find, headline
 from ..config.vocab import Claim, FloorName
 ROUND_OFF_SHARE = 0.01  # saturated outputs above this share name round-off as the cause, not the optimizer
 
@@ -31,7 +31,8 @@ class Decomposition:
     data: float
     model_gap: float | None    # model floor − data floor (plus any output-range part), when a model floor is known
     optimizer_gap: float | None  # loss − model floor, or loss − the tightest bound when no model floor is known
-    model_claim: str | None     # the model floor's claim: exact or estimate
+    model_claim: str | None     # the model floor's claim: exact or estimate; reachable: the gaps are at most
+    #                             (model) and at least (optimizer), from a value the model provably reaches
 
 
 def decompose(floors: list[Floor], loss: float) -> Decomposition | None:
@@ -44,7 +45,16 @@ def decompose(floors: list[Floor], loss: float) -> Decomposition | None:
         return Decomposition(loss, data.value, model.value - data.value, loss - model.value, model.claim)
     bound = headline(floors)
     base = bound.value if bound is not None else data.value
+    reached = reachable(floors)
+    if reached is not None:  # the model's floor lies in [base, reached]: above reached is the optimizer's
+        return Decomposition(loss, data.value, reached.value - base, loss - reached.value, Claim.REACHABLE)
     return Decomposition(loss, data.value, base - data.value if base > data.value else None, None, None)
+
+
+def reachable(floors: list[Floor]) -> Floor | None:
+    """The lowest finite floor the run's model class provably reaches (claim reachable), or None."""
+    found = [f for f in floors if f.claim == Claim.REACHABLE and math.isfinite(f.value)]
+    return min(found, key=lambda f: f.value) if found else None
 
 
 def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_words: str,
@@ -64,7 +74,12 @@ def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_
     if out_range is not None:
         clauses.append(f"{fmt(out_range.value)} lies outside a sigmoid's reach, [0, 1] (no sigmoid output can do better)")
     if parts.optimizer_gap is not None:
-        if parts.model_gap and parts.model_gap > 0:
+        if parts.model_claim == Claim.REACHABLE and parts.model_gap and parts.model_gap > 0:
+            reached = reachable(floors)
+            assert reached is not None  # decompose took the model's claim from it
+            clauses.append(f"at most {fmt(parts.model_gap)} is what {model_words} cannot fit (it can reach "
+                           f"{fmt(reached.value)}: it contains {contained_words(reached)})")
+        elif parts.model_gap and parts.model_gap > 0:
             said: dict[str, str] = {
                 Claim.EXACT: f"{fmt(parts.model_gap)} is what {model_words} cannot fit",
                 Claim.LOWER_BOUND: f"at least {fmt(parts.model_gap)} is what {model_words} cannot fit (a proven bound)"}
@@ -96,6 +111,9 @@ def _optimizer(gap: float, loss: float, claim: str | None = Claim.EXACT) -> str:
     # Float rounding lets a run land a hair under an exact floor; that is 'nothing left', not a broken claim.
     if abs(gap) <= 1e-6 * max(abs(loss), 1e-12) or abs(gap) < 1e-12:
         return "nothing is left to the optimizer"
+    if claim == Claim.REACHABLE:  # gap is loss − a value the model reaches: a lower end of the optimizer's share
+        return f"at least {fmt(gap)} is left to the optimizer" if gap > 0 else \
+            f"the run went {fmt(-gap)} under that value, so none is proven left to the optimizer"
     if gap < 0:
         if claim == Claim.ESTIMATE:
             return f"the optimizer beat that estimate by {fmt(-gap)}"

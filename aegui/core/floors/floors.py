@@ -5,7 +5,9 @@ Every floor says what it claims, relative to this run's model on this data:
 - exact: this model class attains it on this data (proven, or solved to tolerance);
 - lower bound: no model of this class can go under it;
 - estimate: the best a solver found on a non-convex problem (neither a bound nor attained);
-- reference: a number to compare with, no claim.
+- reference: a number to compare with, no claim;
+- reachable: this model class contains a model that reaches it, so its own floor is at most this (an upper
+  value, not a bound: a run may go under it, and what lies above it is the optimizer's).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..config.vocab import BOUNDING, Claim, FloorName
 CLAIMS = tuple(Claim)
 PCA_MAX_FEATURES = 2000  # a data card's PCA floors: a d × d eigendecomposition, about 1 s at d = 2,000
 EXACT, LOWER_BOUND, ESTIMATE, REFERENCE = Claim.EXACT, Claim.LOWER_BOUND, Claim.ESTIMATE, Claim.REFERENCE
+REACHABLE = Claim.REACHABLE
 
 
 @dataclass(frozen=True)
@@ -164,8 +167,9 @@ def _sigmoid_bce(config: RunConfig) -> bool:
 
 
 def _needs_logistic(config: RunConfig) -> bool:
-    # The affine + sigmoid model's own floor, or (with a k-d bottleneck, a subset of it) a bound on it.
-    return is_affine(config) and _sigmoid_bce(config)
+    # The affine + sigmoid model's own floor, or (with a k-d bottleneck, a subset of it) a bound on it; or the
+    # value a model containing the affine + sigmoid model can reach (reachable_floor).
+    return _sigmoid_bce(config) and (is_affine(config) or (contains_affine(config) and not config.has_bottleneck))
 
 
 # How a linear decoder's code activation reaches the rank-k affine floor (the floor lattice: any code
@@ -177,6 +181,85 @@ _REACHED = {
     "sigmoid": "small code weights make the sigmoid code affine to any tolerance, so it is approached (an "
                "infimum)",
 }
+
+
+# How a hidden or code activation passes an affine map through on the data (the pass-through argument).
+_PASSES = {
+    "identity": None,
+    "relu": "ReLU(z + b) = z + b on the data for a large enough bias b",
+    "leaky_relu": "leaky ReLU(z + b) = z + b on the data for a large enough bias b",
+    "tanh": "tanh(εz)/ε → z uniformly on the data as ε → 0",
+    "sigmoid": "(sigmoid(εz) − ½)·4/ε → z uniformly on the data as ε → 0",
+}
+
+
+def contains_affine(config: RunConfig, d: int | None = None) -> bool:
+    """True when this model class contains the rank-k affine map (k = the code size, at most d) followed by its
+    output: every layer but the code is at least as wide as the input, and each activation passes an affine
+    map through (a ReLU shifted to its linear side, a tanh or sigmoid scaled to its linear part), the next
+    affine map undoing the shift or scale. The data are finite, hence bounded, which is all the shift needs.
+    d: the data's width (default: the config's features)."""
+    if is_affine(config):
+        return False  # the model is that affine map itself: model_floor states its floor
+    if config.model.kind == "linear":
+        return True  # d → k → d: only the code layer, which any code activation passes (_PASSES)
+    return config.model.kind == "mlp" and config.hidden >= (config.data.features if d is None else d)
+
+
+def _attained(config: RunConfig) -> bool:
+    # ReLU and leaky ReLU pass an affine map exactly; tanh and sigmoid only in the limit (an infimum).
+    used = {config.model.code_activation} | ({config.model.activation} if config.model.kind == "mlp" else set())
+    return used <= {"identity", "relu", "leaky_relu"}
+
+
+def _pass_through(config: RunConfig, contained: str, d: int) -> str:
+    """The basis of a reachable floor: 'contains <contained>: why'; contained_words reads the first part."""
+    h = config.hidden
+    acts = [config.model.code_activation] + ([config.model.activation] if config.model.kind == "mlp" else [])
+    how = "; ".join(dict.fromkeys(p for p in (_PASSES[a] for a in acts) if p))
+    widths = f"every hidden layer is {h} ≥ {d} wide, so " if config.model.kind == "mlp" else ""
+    reach = "reaches" if _attained(config) else "approaches (an infimum)"
+    return (f"contains {contained}: {widths}each layer passes an affine map of x through"
+            + (f" ({how})" if how else "") + f" and the next affine map undoes it, so this model {reach} that "
+            "model's floor")
+
+
+def contained_words(floor: Floor) -> str:
+    """The model a reachable floor's model class contains, read from its basis ('the affine + sigmoid model')."""
+    head, sep, _ = floor.basis.partition(":")
+    return head.removeprefix("contains ").strip() if sep and head.startswith("contains ") else "a model that reaches it"
+
+
+def reachable_floor(config: RunConfig, x: np.ndarray, bracket=None) -> Floor | None:
+    """A value this model class provably reaches: the floor of a model it contains (contains_affine), so an upper
+    value of its own floor; None where that contained model's floor is not known. Whatever this run's loss is
+    above it, the optimizer left."""
+    if not contains_affine(config, x.shape[1]):
+        return None
+    loss, k, out = losses.of(config.loss.kind), min(config.encoding_dim, x.shape[1]), config.model.output
+    if out == "identity" and loss.distance is not None and not config.has_bottleneck:
+        return Floor(FloorName.REACHED, 0.0, REACHABLE, _pass_through(config, "the identity map", x.shape[1]))
+    if out == "identity" and loss.squared_error:
+        return Floor(FloorName.PCA, pca_floor(x, k), REACHABLE,
+                     _pass_through(config, f"the best rank-{k} affine map (PCA)", x.shape[1]))
+    if _sigmoid_bce(config) and not config.has_bottleneck and solvable(x):
+        # The bracket's upper end is the loss of an affine map the solver found: reachable whether or not the
+        # solve converged (its lower end bounds only the affine + sigmoid model, not this one).
+        b = bracket if bracket is not None else logistic_bracket(x)
+        return Floor(FloorName.REACHED, b.upper, REACHABLE, _pass_through(config, "the affine + sigmoid model", x.shape[1]))
+    return None
+
+
+def _settle(reached: Floor | None, bounds: list[Floor]) -> Floor | None:
+    """A reachable value within GAP_TOL of a proven lower bound is the model's floor itself (exact: it lies in
+    [bound, value]); else it stays a reachable value."""
+    if reached is None:
+        return None
+    top = headline(bounds)
+    if top is not None and reached.value - top.value <= GAP_TOL:
+        return Floor(FloorName.MODEL, reached.value, EXACT,
+                     f"{reached.basis}; and no model goes under the {top.name} floor {top.value:.6g}")
+    return reached
 
 
 def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
@@ -241,7 +324,15 @@ def floors_for(config: RunConfig, x: np.ndarray, *, solve_model: bool = True) ->
     """Every floor of config's model on data x; solve_model=False leaves out a model floor that needs a solve."""
     found = [data_floor(config, x), output_range_floor(config, x), pca_reference(config, x)]
     if solve_model or not _needs_logistic(config):
-        found.append(model_floor(config, x))
+        model = model_floor(config, x)
+        found.append(model)
+        if model is None or model.claim != EXACT:
+            reached = _settle(reachable_floor(config, x), [f for f in found if f is not None])
+            if reached is not None and reached.name in (FloorName.PCA, FloorName.MODEL):
+                found = [f for f in found if f is None or f.name != FloorName.PCA]  # the same value, now reachable
+            if reached is not None and reached.name == FloorName.MODEL:
+                found = [f for f in found if f is None or f.name != FloorName.MODEL]
+            found.append(reached)
     return [f for f in found if f is not None]
 
 

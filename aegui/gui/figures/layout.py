@@ -14,7 +14,7 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 
 from ...core.floors.summary import floor_fields
-from ...core.config.vocab import Claim, claim_of
+from ...core.config.vocab import Claim, claim_of, claim_words, floor_title
 from ..palette import INK
 from ..banner import sig3
 from ..plots.plot_base import PALETTE
@@ -48,8 +48,7 @@ def caption_floor(row) -> str:
         if row.floor is None or not math.isfinite(row.floor):
             return "no floor"
         return f"floor {sig3(row.floor)} ({'exact' if row.floor_exact else 'lower bound'})"
-    listed = "; ".join(f"{f.name if f.name == 'linear (PCA)' else f.name + ' floor'} {sig3(f.value)} ({f.claim})"
-                       for f in floors)
+    listed = "; ".join(f"{floor_title(f.name)} {sig3(f.value)} ({claim_words(f.name, f.claim)})" for f in floors)
     why = floor_fields(row.config, floors, getattr(row, "eval_loss", None), getattr(row, "saturated", None))["why_not_zero"]
     return listed + (f". Why not zero? {sig3_numbers(why)}" if why else "")
 
@@ -207,8 +206,7 @@ def run_floors(row) -> list[tuple[str, float, str]]:
 
 def floor_label(name: str, value: float, claim: str) -> str:
     """'data floor 0.5 (lower bound)', in three significant digits like every number in a figure."""
-    title = "floor" if not name else (name if name == "linear (PCA)" else f"{name} floor")
-    return f"{title} {sig3(value)} ({claim})"
+    return f"{floor_title(name)} {sig3(value)} ({claim_words(name, claim)})"
 
 
 def draw_floors(plot, rows, colours, style) -> None:
