@@ -96,7 +96,7 @@ def soft_logistic_floor(x: np.ndarray, max_iterations: int = MAX_ITERATIONS) -> 
     return b.upper, b.converged
 
 
-def _own_column_start(xj: torch.Tensor, iterations: int = 30) -> tuple[torch.Tensor, torch.Tensor]:
+def _own_column_start(xj: torch.Tensor, iterations: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
     """Each output's best σ(a·x_j + c) on its own column alone: (a, c), by elementwise Newton in 2-d."""
     import torch
     n = xj.shape[0]
@@ -112,7 +112,7 @@ def _own_column_start(xj: torch.Tensor, iterations: int = 30) -> tuple[torch.Ten
         ok = torch.isfinite(da) & torch.isfinite(dc)
         step = torch.ones_like(a)
         base = (torch.nn.functional.softplus(a * xj + c) - xj * (a * xj + c)).mean(0)
-        for _ in range(30):
+        for _ in range(12):
             na, nc = a - step * da, c - step * dc
             trial = (torch.nn.functional.softplus(na * xj + nc) - xj * (na * xj + nc)).mean(0)
             worse = ~(trial <= base) & ok
@@ -158,6 +158,18 @@ def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS, *, on_
     return _solve(x, max_iterations, formed=not is_wide(x), on_bracket=on_bracket, stop=stop, device=device)
 
 
+def _one_thread(solve):
+    """Run solve on one intra-op thread: on the busy 2-core build machine a descheduled second OpenMP thread
+    stalls every elementwise op (the own-column start took 242 s on two threads, 24 s on one)."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return solve()
+    finally:
+        torch.set_num_threads(before)
+
+
 def wide_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS, *, on_bracket=None, stop=None,
                  device: str | None = None) -> Bracket:
     """logistic_bracket without formed Hessians, for wide files: Hessian-vector products Zᵀ(w ⊙ (Z Vᵀ)) for all
@@ -170,6 +182,12 @@ def wide_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS, *, on_brac
 
 def _solve(x: np.ndarray, max_iterations: int, *, formed: bool, on_bracket=None, stop=None,
            device: str | None = None) -> Bracket:
+    return _one_thread(lambda: _solve_here(x, max_iterations, formed=formed, on_bracket=on_bracket, stop=stop,
+                                           device=device))
+
+
+def _solve_here(x: np.ndarray, max_iterations: int, *, formed: bool, on_bracket=None, stop=None,
+                device: str | None = None) -> Bracket:
     """The certified solve behind logistic_bracket and wide_bracket.
 
     Constant columns are exact at once (the bias alone meets them; as inputs they repeat the bias). Each output
@@ -240,7 +258,10 @@ def _solve(x: np.ndarray, max_iterations: int, *, formed: bool, on_bracket=None,
 
                 def hvp(v, wts=wts):
                     return ((wts * (z @ v.T)).T @ z) / n
-            step = _cg(hvp, grad, precond, gnorm * torch.clamp(gnorm.sqrt(), max=0.1), CG_ITERATIONS)
+            # Truncated Newton: a few CG steps while far off (each is two passes over the data when wide), more
+            # as the gradient falls; the forcing term makes the last steps' residual, the dual's, tiny.
+            cap = CG_ITERATIONS if formed else min(CG_ITERATIONS, 8 * (i + 1))
+            step = _cg(hvp, grad, precond, gnorm * torch.clamp(gnorm.sqrt(), max=0.1), cap)
             hess = None
             zs = z @ step.T                                                # (n, k): each row's logit step
             alpha = torch.where(snapped, tt, (p - wts * zs).clamp(0.0, 1.0))
