@@ -71,6 +71,7 @@ EVAL_BYTES = 20
 ENTROPY = 0
 BLOCK_VALUES = 4096  # rows per block (floors.ROWS_AT_ONCE), times the columns: about 4 float64 temporaries live at once
 LOGISTIC = 85    # the soft-logistic model floor's float64 solve, beside the training (measured 85 with BCE)
+WIDE_MATRICES = 8  # the logistic solve's d × (d+1) float64 matrices: parameters, gradient, CG's four, a step
 PCA = 0          # a PCA floor: its covariance, a block of rows at a time
 RUNTIME = 250 * 2**20  # Python with torch and numpy loaded, before any data: 225 MB RSS measured
 CARD_RUNTIME = 40 * 2**20  # `aegui data`: Python and numpy, no torch (33 MB measured)
@@ -117,12 +118,9 @@ def _loading(config: RunConfig) -> int:
 
 def _solves_logistic(config: RunConfig, n: int, d: int) -> bool:
     """True when the floors solve a soft logistic regression on the data (floors.model_floor's condition)."""
-    from ..floors.floors import is_affine
+    from ..floors.floors import needs_logistic
     from ..floors.logistic import LOGISTIC_MAX_FEATURES, LOGISTIC_MAX_FLOPS
-    loss = losses.of(config.loss.kind)
-    sigmoid_bce = loss.cross_entropy and (config.model.output == "sigmoid" or loss.sigmoid_inside)
-    return (is_affine(config) and not config.has_bottleneck and sigmoid_bce and d <= LOGISTIC_MAX_FEATURES
-            and 15.0 * n * d * (d + 1) ** 2 <= LOGISTIC_MAX_FLOPS)
+    return needs_logistic(config) and d <= LOGISTIC_MAX_FEATURES and 15.0 * n * d * (d + 1) ** 2 <= LOGISTIC_MAX_FLOPS
 
 
 def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None = None) -> Estimate:
@@ -145,6 +143,8 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
     if config.encoding_dim < d:
         extra = max(extra, PCA)
     data = cells * max(_loading(config), KEPT + extra) + 4 * 8 * min(n, BLOCK_VALUES) * d
+    if config.loss.kind in ("bce", "bce_logits") and _solves_logistic(config, n, d):
+        data += WIDE_MATRICES * 8 * d * (d + 1)  # the wide solve's d × (d+1) matrices (parameters, CG's vectors)
     if config.encoding_dim < d:
         data += 3 * d * d * 8  # the PCA's covariance and its factors
     params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))

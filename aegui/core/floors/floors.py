@@ -158,7 +158,7 @@ def output_range_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
 
 def model_floor_is_slow(config: RunConfig, x: np.ndarray) -> bool:
     """True when solving this run's model floor would take more than about 2 s (solve it in the background)."""
-    return _needs_logistic(config) and solvable(x) and logistic_cost(x) > LOGISTIC_FLOP_BUDGET
+    return needs_logistic(config) and solvable(x) and logistic_cost(x) > LOGISTIC_FLOP_BUDGET
 
 
 def _sigmoid_bce(config: RunConfig) -> bool:
@@ -166,7 +166,8 @@ def _sigmoid_bce(config: RunConfig) -> bool:
     return loss.cross_entropy and (config.model.output == "sigmoid" or loss.sigmoid_inside)
 
 
-def _needs_logistic(config: RunConfig) -> bool:
+def needs_logistic(config: RunConfig) -> bool:
+    """True when this config's floors solve a soft logistic regression on the data."""
     # The affine + sigmoid model's own floor, or (with a k-d bottleneck, a subset of it) a bound on it; or the
     # value a model containing the affine + sigmoid model can reach (reachable_floor).
     return _sigmoid_bce(config) and (is_affine(config) or (contains_affine(config) and not config.has_bottleneck))
@@ -288,7 +289,7 @@ def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
     if config.model.output == "identity" and loss.squared_error:
         return Floor(FloorName.MODEL, pca_floor(x, k), EXACT,
                      f"variance outside the top {k} principal components: the best rank-{k} affine map")
-    if _needs_logistic(config) and solvable(x):
+    if needs_logistic(config) and solvable(x):
         return logistic_floor(config, x)
     return None
 
@@ -323,7 +324,7 @@ def pca_reference(config: RunConfig, x: np.ndarray) -> Floor | None:
 def floors_for(config: RunConfig, x: np.ndarray, *, solve_model: bool = True) -> list[Floor]:
     """Every floor of config's model on data x; solve_model=False leaves out a model floor that needs a solve."""
     found = [data_floor(config, x), output_range_floor(config, x), pca_reference(config, x)]
-    if solve_model or not _needs_logistic(config):
+    if solve_model or not needs_logistic(config):
         model = model_floor(config, x)
         found.append(model)
         if model is None or model.claim != EXACT:
