@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ..config import losses
 from .floors import Floor, contained_words, find, headline
+from .logistic import LOGISTIC_MAX_FEATURES
 from ..config.vocab import Claim, FloorName
 ROUND_OFF_SHARE = 0.01  # saturated outputs above this share name round-off as the cause, not the optimizer
 
@@ -58,9 +59,10 @@ def reachable(floors: list[Floor]) -> Floor | None:
 
 
 def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_words: str,
-                 saturated: float | None = None) -> str:
+                 saturated: float | None = None, unsolved: bool = False) -> str:
     """One plain sentence: of this loss, what the data forces, what the model cannot fit, what the optimizer left
-    (or round-off, where saturated, the share of sigmoid outputs stuck at exactly 0 or 1, is large)."""
+    (or round-off, where saturated, the share of sigmoid outputs stuck at exactly 0 or 1, is large). unsolved:
+    the model's floor has a solve, left out at this data size (the sentence says so, not 'no floor is known')."""
     parts = decompose(floors, loss) if loss is not None else None
     if parts is None:
         return ""
@@ -94,8 +96,10 @@ def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_
         rest = parts.loss - (out_range.value if out_range is not None else parts.data)
         ref = find(floors, FloorName.PCA)
         ref_words = f" (a linear model would stop at {fmt(ref.value)}: a reference, not a bound)" if ref else ""
-        clauses.append(_round_off(rest, saturated) if stuck else
-                       f"{fmt(rest)} is model plus optimizer: no floor is known for {model_words}{ref_words}")
+        unknown = (f" ({model_words} has a floor aegui solves, but not at this data size: over "
+                   f"{LOGISTIC_MAX_FEATURES} columns, or this many rows, the solve would outlast the run)" if unsolved
+                   else f": no floor is known for {model_words}{ref_words}")
+        clauses.append(_round_off(rest, saturated) if stuck else f"{fmt(rest)} is model plus optimizer{unknown}")
     body = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + ", and " + clauses[-1]
     return f"{_of(parts.loss, loss_kind)}, {body}."
 

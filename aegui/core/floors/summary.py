@@ -7,7 +7,7 @@ import math
 
 from ..config.config import RunConfig
 from .explain import why_not_zero
-from .floors import Floor, describe_model, find, headline, is_exact
+from .floors import Floor, describe_model, find, headline, is_exact, needs_logistic
 from ..config.vocab import FloorName
 
 
@@ -37,9 +37,14 @@ def floor_fields(config: RunConfig, floors: list[Floor], eval_loss: float | None
         "model_floor": _finite(model.value) if model else None,
         "model_floor_claim": model.claim if model else None,
         "optimizer_gap": ev - model.value if ev is not None and model and math.isfinite(model.value) else None,
-        "why_not_zero": why_not_zero(floors, ev, config.loss.kind, describe_model(config), saturated)
-        if ev is not None else "",
+        "why_not_zero": why_not_zero(floors, ev, config.loss.kind, describe_model(config), saturated,
+                                     unsolved=_unsolved(config, floors)) if ev is not None else "",
     }
+
+
+def _unsolved(config: RunConfig, floors: list[Floor]) -> bool:
+    # The floors would solve a logistic regression for this model, and none came back: it was left out for size.
+    return needs_logistic(config) and find(floors, FloorName.MODEL) is None and find(floors, FloorName.REACHED) is None
 
 
 def run_summary(config: RunConfig, floors: list[Floor], *, final_loss: float | None, min_epoch_loss: float | None,
