@@ -11,7 +11,7 @@ import math
 import re
 
 import numpy as np
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.floors.summary import floor_fields
 from ...core.config.vocab import Claim, claim_of, claim_words, floor_title
@@ -246,7 +246,21 @@ def draw_floors(plot, rows, colours, style) -> None:
         plot.floor_lines.append(line)
 
 
-def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
+def legend_text(row, note: str, room: float, font) -> str:
+    """A run's legend entry within room px: whole when it fits; else the band's words shortened, then the name
+    cut in the middle (its end tells runs of one config apart). A legend wider than the page widened the panel
+    past it: the x axis was cut and the panels' scales no longer matched."""
+    metrics = QtGui.QFontMetricsF(font)
+    full = run_label(row) + note
+    if metrics.horizontalAdvance(full) <= room:
+        return full
+    copies = getattr(row, "copies", 1) or 1
+    tail = (f" ({copies} seeds: median, min–max)" if copies > 1 else "") + note
+    name_room = max(room - metrics.horizontalAdvance(tail), metrics.horizontalAdvance("M…M"))
+    return metrics.elidedText(row.name, QtCore.Qt.TextElideMode.ElideMiddle, name_room) + tail
+
+
+def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style, inner: int):
     from ..plots.plot_base import INK, style_axes
     plot = panel_class()(fig, controls=False)
     plot.floor_lines = []
@@ -257,10 +271,15 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
     colours = [PALETTE[i % len(PALETTE)] for i in indices]
     rows = [rows_and_losses[i][0] for i in indices]
     plot.set_runs([rows_and_losses[i] for i in indices], colours=colours)
+    font = QtGui.QFont(FIGURE_FONT)
+    font.setPointSizeF(style.legend_pt)
+    # The legend sits under the view box: the page less the left axis, split among its columns, less each
+    # entry's line sample and spacing.
+    room = (inner - LEFT_AXIS_PX) / style.legend_columns - LEGEND_SAMPLE_PX
     for i, ((_, label), row) in enumerate(zip(plot.legend.items, rows)):
         marker = plot.zero_markers.get(i)
         note = f" · {zero_note(marker.zero_at)}" if marker is not None else ""
-        label.setText(run_label(row) + note, size=f"{style.legend_pt}pt", color=INK)
+        label.setText(legend_text(row, note, room, font), size=f"{style.legend_pt}pt", color=INK)
     plot.legend.setColumnCount(style.legend_columns)
     shown = SHORT_UNIT.get(unit, unit) if style.inches else unit  # a column's axis has no room for words
     labels = {"color": INK, "font-size": f"{style.label_pt}pt"}
@@ -341,7 +360,8 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     legend_row = round(style.legend_pt * fig.logicalDpiY() / 72 * (1.9 if style.inches is None else 1.5))
     plots = []
     for g, (unit, indices) in enumerate(groups):
-        plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1, style)
+        plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1, style, inner)
+        plot.setFixedWidth(inner)  # the page's width: nothing inside may widen a panel past it
         rows_of_legend = -(-len(indices) // style.legend_columns)
         plot.setFixedHeight(panel_h + legend_row * rows_of_legend)  # room for its legend rows
         plots.append(plot)
@@ -365,6 +385,8 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     return fig
 
 
+LEFT_AXIS_PX = 60       # the left axis beside the legend (54 px in a column figure, measured)
+LEGEND_SAMPLE_PX = 75   # a legend entry's line sample, spacing and margins (about 70 px, measured)
 MIN_LAYOUT = 336  # px: a one-column figure's width; narrower PNGs are this layout scaled down
 
 
