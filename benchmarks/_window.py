@@ -7,7 +7,7 @@ from pathlib import Path
 
 import _rows  # noqa: F401 - sets QT_QPA_PLATFORM before Qt is imported
 
-from aegui.core.config import RunConfig, with_changes
+from aegui.core.config.config import RunConfig, with_changes
 
 SEED = {"model.kind": "mlp", "model.depth": 1, "model.encoding_dim": 2, "training.tol": 0.0,
         "training.device": "cpu", "data.samples": 30_000}  # the seed answer's toy autoencoder

@@ -20,8 +20,8 @@ COPIES = 16
 
 def _timed_batches(config, copies: int = 1) -> tuple[int, float]:
     """(batches, seconds) of one run, timed from the first batch requested (just after RunStart) to the last."""
-    from aegui.core.training import train
-    from aegui.core.records import LossBlock
+    from aegui.core.engine.training import train
+    from aegui.core.engine.records import LossBlock
     t0 = last = None
     batches = 0
     for r in train(config, copies=copies):

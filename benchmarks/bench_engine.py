@@ -28,9 +28,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from aegui.core.config import RunConfig, with_changes
-from aegui.core.training import train
-from aegui.core.records import LossBlock, RunStart
+from aegui.core.config.config import RunConfig, with_changes
+from aegui.core.engine.training import train
+from aegui.core.engine.records import LossBlock, RunStart
 
 TARGET = 5.0            # x the seed's loop
 TARGET_AUTOGRAD = 1.8   # x the engine on autograd's backward

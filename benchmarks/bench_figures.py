@@ -31,9 +31,9 @@ def make_store(path: Path, batches: int, seeds: int) -> tuple[int, int]:
     sys.path.insert(0, str(ROOT))
     from types import SimpleNamespace
 
-    from aegui.core.config import RunConfig, with_changes
-    from aegui.core.floors import Floor
-    from aegui.core.store import RunStore
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.floors.floors import Floor
+    from aegui.core.store.store import RunStore
     store = RunStore(path)
     rng = np.random.default_rng(0)
     ids = []

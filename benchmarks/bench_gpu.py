@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from aegui.core.config import RunConfig, with_changes  # noqa: E402
-from aegui.core.training import train  # noqa: E402
-from aegui.core.records import LossBlock, RunStart  # noqa: E402
+from aegui.core.config.config import RunConfig, with_changes  # noqa: E402
+from aegui.core.engine.training import train  # noqa: E402
+from aegui.core.engine.records import LossBlock, RunStart  # noqa: E402
 
 BEFORE_BATCHES = 683.0        # the engine on an H100 before captured steps (issue 13)
 BEFORE_BAND = 12_882.0        # ×64 band model-steps/s before

@@ -58,8 +58,8 @@ def headless_rate(config) -> float:
     Nothing is stored here, and nothing is stored in the window's training process either (its parent
     records): both time the same loop, from the same point.
     """
-    from aegui.core.training import train
-    from aegui.core.records import LossBlock
+    from aegui.core.engine.training import train
+    from aegui.core.engine.records import LossBlock
     t0 = last = None
     batches = 0
     for r in train(config):
@@ -78,22 +78,24 @@ def window_rate(window, config) -> tuple[float, float]:
     received RunStart, so this too runs from the first batch requested to the last one.
     """
     from PySide6.QtCore import Qt, QTimer
+
+    from aegui.core.engine.records import LossChunk, RunStart
     last, ticks = [0, 0.0], []
 
-    def chunk(steps, _losses, seconds, _epochs):
-        if len(steps):
-            last[0], last[1] = last[0] + len(steps), float(seconds[-1])
+    def record(r):
+        if isinstance(r, LossChunk) and len(r):
+            last[0], last[1] = last[0] + len(r), float(r.seconds[-1])
+        elif isinstance(r, RunStart):  # ticks count from the run's first record: Run's own set-up is no stall
+            ticks.clear()
+            timer.start()
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    window.runner.sigChunk.connect(chunk)
-    # Ticks count from the run's first record, so Run's own set-up is not mistaken for a stall.
-    window.runner.sigStarted.connect(lambda _info: (ticks.clear(), timer.start()))
+    window.runner.sigRecord.connect(record)
     train_in_window(window, config)
     timer.stop()
-    window.runner.sigChunk.disconnect(chunk)
-    window.runner.sigStarted.disconnect()
+    window.runner.sigRecord.disconnect(record)
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     return last[0] / last[1], 1000 * max(gaps, default=float("nan"))
 

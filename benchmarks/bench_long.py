@@ -33,10 +33,10 @@ def warm_point(batches: int) -> int:
 def headless(batches: int = FULL) -> list[Row]:
     """Train + RunRecorder into a fresh store for `batches` batches; RSS growth, and the store's pages in use
     per batch (curve, epoch rows, row and overflow-page overhead: what the run costs on disk)."""
-    from aegui.core.recorder import RunRecorder
-    from aegui.core.store import RunStore
-    from aegui.core.training import train
-    from aegui.core.records import LossBlock
+    from aegui.core.store.recorder import RunRecorder
+    from aegui.core.store.store import RunStore
+    from aegui.core.engine.training import train
+    from aegui.core.engine.records import LossBlock
     folder = tempfile.mkdtemp(prefix="aegui-long-")
     store = RunStore.open(folder)
     rec, cancel = RunRecorder(store), threading.Event()
@@ -76,6 +76,7 @@ def in_window(batches: int = FULL) -> list[Row]:
     and of the process that trains it."""
     from _window import open_window, train_in_window
 
+    from aegui.core.engine.records import LossChunk
     from aegui.gui.app import warm_up
     warm_up()  # as the app does after its first paint: the training processes' server, warmed
     window = open_window()
@@ -95,12 +96,12 @@ def in_window(batches: int = FULL) -> list[Row]:
             seen["rss0"], seen["child0"] = rss_mb(), child_rss()
         if n >= 0.95 * batches and "child1" not in seen:
             seen["child1"] = child_rss()  # before the end: the child exits with the run
-    def chunk(steps, _losses, seconds, _epochs):
-        if len(steps):
-            seen["seconds"] = float(seconds[-1])  # the stream's clock: from the first batch requested
-    window.runner.sigChunk.connect(chunk)
+    def chunk(record):
+        if isinstance(record, LossChunk) and len(record):
+            seen["seconds"] = float(record.seconds[-1])  # the stream's clock: from the first batch requested
+    window.runner.sigRecord.connect(chunk)
     outcome = train_in_window(window, seed_config(batches), stop_after=batches, on_progress=progress)
-    window.runner.sigChunk.disconnect(chunk)
+    window.runner.sigRecord.disconnect(chunk)
     shown = window.live.point_count()
     gc.collect()
     rss1 = rss_mb()
@@ -117,9 +118,9 @@ def fill_store(folder: str, runs: int = 1000) -> None:
     """Store `runs` small finished runs straight through RunStore (no training: seconds, not minutes)."""
     import numpy as np
 
-    from aegui.core.config import with_changes
-    from aegui.core.floors import Floor
-    from aegui.core.store import RunStore
+    from aegui.core.config.config import with_changes
+    from aegui.core.floors.floors import Floor
+    from aegui.core.store.store import RunStore
     store, rng = RunStore.open(folder), np.random.default_rng(0)
     for i in range(runs):
         cfg = with_changes(seed_config(235), **{"optimizer.lr": 1e-3 * (1 + i % 7), "name": f"run {i}"})

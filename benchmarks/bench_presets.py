@@ -11,10 +11,10 @@ import time
 
 import torch
 
-from aegui.core.config import with_changes
-from aegui.core.presets import PRESETS
-from aegui.core.training import train
-from aegui.core.records import RunEnd, RunStart
+from aegui.core.config.config import with_changes
+from aegui.core.config.presets import PRESETS
+from aegui.core.engine.training import train
+from aegui.core.engine.records import RunEnd, RunStart
 
 
 def run(cfg, copies: int = 1) -> tuple[RunStart, RunEnd]:

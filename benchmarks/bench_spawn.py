@@ -57,8 +57,8 @@ def wait_for(condition, seconds: float) -> None:
 
 def measure(rounds: int) -> dict[str, list[float]]:
     """Alternate forkserver, warm-standby spawn and cold spawn; each Run's seconds to its first point."""
-    from aegui.core import child
-    from aegui.core.standby import STANDBY
+    from aegui.core.run import child
+    from aegui.core.run.standby import STANDBY
     window = open_window()
     config = seed_config(235 * 50)
     times: dict[str, list[float]] = {"forkserver": [], "spawn-standby": [], "spawn-cold": []}

@@ -35,10 +35,10 @@ DPI = 300
 
 def train_lesson(db: Path) -> list[int]:
     """Train the lesson's three presets into the store at db; their run ids."""
-    from aegui.core.presets import PRESETS
-    from aegui.core.recorder import RunRecorder
-    from aegui.core.store import RunStore
-    from aegui.core.training import train
+    from aegui.core.config.presets import PRESETS
+    from aegui.core.store.recorder import RunRecorder
+    from aegui.core.store.store import RunStore
+    from aegui.core.engine.training import train
     store = RunStore(db)
     ids = []
     try:
@@ -108,7 +108,7 @@ def main() -> int:
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from aegui.core.store import RunStore
+    from aegui.core.store.store import RunStore
     from aegui.gui.figures.headless import ensure_app
     from aegui.gui.plots.curves import stored_curve
     ensure_app()

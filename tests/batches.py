@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from aegui.core.records import LossBlock
+from aegui.core.engine.records import LossBlock
 
 
 class Batch(NamedTuple):

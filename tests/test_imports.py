@@ -139,14 +139,24 @@ def test_ruff_finds_nothing():
     assert out.returncode == 0, out.stdout[-3000:]
 
 
+def test_mypy_finds_nothing(tmp_path):
+    """`mypy aegui` is clean with pyproject.toml's [tool.mypy] (the config classes are typed dataclasses, so a
+    misspelt field is an error); its cache goes to a temporary folder."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy"), "aegui"],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stdout[-3000:]
+
+
 def test_the_windows_modules_import_no_torch():
     """torch loads only in a training process or the background warm-up (~2.4 s): never on the window's path,
     not even through the recorder or the worker, which only carry the engine's records."""
     import os
     import subprocess
     import sys
-    code = ("import sys; import aegui.gui.app, aegui.gui.window.main_window, aegui.gui.worker, aegui.core.recorder, "
-            "aegui.core.stream, aegui.core.records, aegui.cli; "
+    code = ("import sys; import aegui.gui.app, aegui.gui.window.main_window, aegui.gui.run.worker, aegui.core.store.recorder, "
+            "aegui.core.run.stream, aegui.core.engine.records, aegui.cli; "
             "assert 'torch' not in sys.modules, [m for m in sys.modules if m.startswith('torch')][:3]")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -20,7 +20,7 @@ def test_readme_has_exactly_two_setup_commands():
 def test_readme_flag_list_is_the_schemas():
     import re
 
-    from aegui.core.schema import FIELDS, flag_text
+    from aegui.core.config.schema import FIELDS, flag_text
     text = re.sub(r"\s+", " ", (ROOT / "README.md").read_text())  # the list wraps over lines
     listed = text.split("flags override either, one per config field: `", 1)[1].split("`", 1)[0]
     assert listed == " ".join(flag_text(f) for f in FIELDS)

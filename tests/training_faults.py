@@ -8,8 +8,8 @@ import os
 import signal
 import time
 
-from aegui.core import training
-from aegui.core.records import LossBlock
+from aegui.core.engine import training
+from aegui.core.engine.records import LossBlock
 
 REAL_TRAIN = training.train  # taken at import, before any test puts a stand-in in its place
 
@@ -62,7 +62,7 @@ def stuck_after_ten(*args, **kwargs):
 
 def nan_after_ten_steps(*args, **kwargs):
     """The real run with every loss NaN from the 11th loss computed on, patched where the run trains."""
-    from aegui.core import losses
+    from aegui.core.config import losses
     real, calls = losses.per_copy, [0]
 
     def per_copy(kind, out, xb):

@@ -13,8 +13,8 @@ import math
 import sys
 from contextlib import contextmanager
 
-from ..core.schema import FIELDS, MAX_SEEDS
-from ..core.vocab import claim_of
+from ..core.config.schema import FIELDS, MAX_SEEDS
+from ..core.config.vocab import claim_of
 
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 1  # a full disk, a permission, a lock held too long: not the input's fault
@@ -50,9 +50,9 @@ class UsageError(Exception):
 
 def config_from_args(args: argparse.Namespace):
     """The run config: defaults, then the preset, then the config file, then explicit flags."""
-    from ..core import config as c
-    from ..core.config_io import load
-    from ..core.presets import PRESETS
+    from ..core.config import config as c
+    from ..core.config.config_io import load
+    from ..core.config.presets import PRESETS
     base = c.RunConfig()
     if args.preset:
         if args.preset not in PRESETS:
@@ -108,8 +108,8 @@ def printable(text) -> str:
 @contextmanager
 def usage_errors():
     """Turn the engine's and the store's input errors into one-line-per-problem usage errors."""
-    from ..core.config import ConfigError  # here: `aegui --help` loads only the schema
-    from ..core.store import StoreError
+    from ..core.config.config import ConfigError  # here: `aegui --help` loads only the schema
+    from ..core.store.store import StoreError
     try:
         yield
     except ConfigError as exc:
@@ -126,7 +126,7 @@ def open_store(args, read_only_ok: bool = False):
     read_only_ok: for commands that only read (runs, show, export), a store that cannot be written
     (full disk, permission) is opened read-only with a warning instead of refused.
     """
-    from ..core.store import RunStore
+    from ..core.store.store import RunStore
     with usage_errors():
         store = RunStore.open(getattr(args, "data_dir", None), read_only_ok=read_only_ok)
     if store.notice:
@@ -136,7 +136,7 @@ def open_store(args, read_only_ok: bool = False):
 
 def max_memory(args) -> int | None:
     """--max-memory in bytes, or None for the default budget."""
-    from ..core.memory import parse_size
+    from ..core.engine.memory import parse_size
     text = getattr(args, "max_memory", None)
     if text is None:
         return None

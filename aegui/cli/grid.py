@@ -7,9 +7,9 @@ import time
 
 from .common import (EXIT_INTERRUPTED, UsageError, check_seeds, config_from_args, finite, max_memory, open_store,
                      print_json, usage_errors)
-from ..core.config import ConfigError, apply_data, apply_loss, with_changes
-from ..core.presets import GRID_DATA, GRID_LOSSES
-from ..core.schema import DATA_KINDS, LOSSES
+from ..core.config.config import ConfigError, apply_data, apply_loss, with_changes
+from ..core.config.presets import GRID_DATA, GRID_LOSSES
+from ..core.config.schema import DATA_KINDS, LOSSES
 
 
 def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[str]:
@@ -22,7 +22,7 @@ def _split(text: str | None, default: str, allowed: tuple, flag: str) -> list[st
 
 def grid_configs(base, losses: list[str], datas: list[str], copies: int = 1, max_memory: int | None = None):
     """The cells' configs, row by row (loss) and column by column (data); ConfigError lists every bad cell."""
-    from ..core.training import prepare
+    from ..core.engine.training import prepare
     cells: list = []
     problems: list = []
     for loss in losses:

@@ -7,7 +7,7 @@ import time
 
 from .common import (EXIT_ENVIRONMENT, UsageError, check_run_id, finite, max_memory, num, open_store, print_floors,
                      print_json, printable, usage_errors)
-from ..core.config_io import to_dict
+from ..core.config.config_io import to_dict
 
 
 def cmd_runs(args) -> int:
@@ -19,14 +19,22 @@ def cmd_runs(args) -> int:
         return 0
     print(f"{'id':>5}  {'name':28} {'status':11} {'stop':10} {'batches':>8} {'final':>10} {'floor':>10}  created")
     for r in rows:
-        print(f"{r.run_id:>5}  {printable(r.name)[:28]:28} {r.status:11} {r.stop_reason or '-':10} {r.batches:>8} "
+        print(f"{r.run_id:>5}  {fit_name(printable(r.name), 28):28} {r.status:11} {r.stop_reason or '-':10} {r.batches:>8} "
               f"{num(r.final_loss):>10} {num(r.floor):>10}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(r.created))}")
     return 0
 
 
+def fit_name(name: str, width: int) -> str:
+    """name in width characters, cut in the middle: the end ('… (2)') tells apart runs of one config."""
+    if len(name) <= width:
+        return name
+    tail = (width - 1) // 2
+    return name[:width - 1 - tail] + "…" + name[len(name) - tail:]
+
+
 def run_json(r) -> dict:
     """One stored run as JSON."""
-    from ..core.summary import row_summary
+    from ..core.floors.summary import row_summary
     return {"run_id": r.run_id, "name": r.name, "status": r.status, "stop_reason": r.stop_reason,
             "batches": r.batches, "epochs": r.epochs, **row_summary(r), "created": r.created,
             "seconds": r.seconds, "device": r.device, "copies": r.copies, "notes": r.notes,
@@ -67,7 +75,7 @@ def cmd_show(args) -> int:
 
 def cmd_data(args) -> int:
     """Print a data file's card: what its values allow before any training."""
-    from ..core.datacard import file_card
+    from ..core.engine.datacard import file_card
     with usage_errors():
         card = file_card(args.file, max_memory(args))  # the same memory guard as a run's
     if args.json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 import argparse
 import sys
 
@@ -26,7 +27,7 @@ _GRID_LISTS = ("data.kind", "loss.kind")  # a grid's axes: comma-separated lists
 
 def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
     """The flags shared by `run` and `grid`, one per schema field; they override the preset and the config file."""
-    from ..core.schema import FIELDS
+    from ..core.config.schema import FIELDS
     p.add_argument("--preset", help="start from a named preset (see `aegui presets`)")
     p.add_argument("--config", help="start from a config JSON file")
     groups: dict[str, argparse._ArgumentGroup] = {}
@@ -37,6 +38,7 @@ def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
         target = groups[title] if title else p
         path, typ = RUN_FLAGS[f.dest]
         help_text = (f.help or f.tip).replace("%", "%%")  # argparse %-formats help
+        kind: dict[str, Any]
         if f.kind == "choice" and not (grid and path in _GRID_LISTS):
             kind = {"choices": f.choices}
         else:
@@ -137,9 +139,9 @@ def fault(exc: BaseException) -> int:
     import os
     import sqlite3
 
-    from ..core.config import ConfigError
-    from ..core.store import StoreError
-    from ..core.store_safety import explain
+    from ..core.config.config import ConfigError
+    from ..core.store.store import StoreError
+    from ..core.store.store_safety import explain
     if isinstance(exc, ConfigError):
         print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
         return EXIT_INVALID

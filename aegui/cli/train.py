@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from .common import (EXIT_INTERRUPTED, check_seeds, config_from_args, finite, max_memory, num, open_store,
                      print_floors, print_json, usage_errors)
-from ..core.config_io import to_dict
+from ..core.config.config_io import to_dict
 
 
 COMPACT_NOTE_BATCHES = 100_000  # packing a curve this long takes seconds: say so (it was 10 s of silence)
@@ -34,9 +34,9 @@ def _ctrl_c_cancels(cancel: threading.Event):
 
 def train_and_store(prep, store, copies: int, group_name: str | None = None) -> dict:
     """Train one prepared config, storing it as it goes; return the run's summary dict."""
-    from ..core.recorder import RunRecorder
-    from ..core.training import train
-    from ..core.records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
+    from ..core.store.recorder import RunRecorder
+    from ..core.engine.training import train
+    from ..core.engine.records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
     from .progress import Progress
     cancel = threading.Event()
     rec = RunRecorder(store, group_name=group_name)
@@ -85,7 +85,7 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
 
 def _store_failure(rec, exc: BaseException) -> None:
     """Store the run as failed with its reason; the message then says how the run is stored, as read back."""
-    from ..core.store import StoreError
+    from ..core.store.store import StoreError
     try:
         rec.fail(f"{type(exc).__name__}: {exc}"[:2000])
     except Exception as second:  # noqa: BLE001 - the store is what failed: say so, keep the first error
@@ -109,7 +109,7 @@ def _stored_status(rec) -> str:
 
 def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
     """The --json result of one run: its end, and its floors with their claims (see core.summary)."""
-    from ..core.summary import run_summary
+    from ..core.floors.summary import run_summary
     out = {"run_id": run_id, "config": to_dict(start.config), "status":
            "cancelled" if end.stop_reason == "cancelled" else "finished", "stop_reason": end.stop_reason,
            "epochs": end.epochs, "batches": end.batches,
@@ -126,7 +126,7 @@ def summary_dict(run_id, start, end, copies: int, floors=None) -> dict:
 
 def cmd_run(args) -> int:
     """Train one run (or a seed band) and store it."""
-    from ..core.training import prepare
+    from ..core.engine.training import prepare
     check_seeds(args.seeds)
     with usage_errors():
         # An invalid run, or one over the memory budget, is refused before it is stored or allocated.
@@ -146,7 +146,7 @@ def cmd_run(args) -> int:
 
 def cmd_presets(args) -> int:
     """List the presets and their claims."""
-    from ..core.presets import PRESETS
+    from ..core.config.presets import PRESETS
     for p in PRESETS.values():
         print(f"{p.name:28} {p.claim}")
     return 0

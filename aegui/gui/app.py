@@ -25,12 +25,13 @@ def warm_up() -> dict:
     """Start the training processes' server (it imports and warms torch in its own process), import the
     engine here too (the recorder and the messages need it), and ask a training process what torch found.
 
-    CUDA is never asked here: the window's process must not initialise it (see core/child.py).
+    CUDA is never asked here: the window's process must not initialise it (see core/run/child.py).
     """
-    from ..core import child, standby
+    from ..core.run import child, standby
     t0 = time.perf_counter()
     standby.start_server()  # first: its import of torch runs beside ours
-    from ..core import recorder, training  # noqa: F401 - a run's messages carry the engine's records
+    from ..core.store import recorder  # noqa: F401 - a run's messages carry the engine's records
+    from ..core.engine import training  # noqa: F401 - a run's messages carry the engine's records
     info = child.probe()  # returns once the server has warmed up
     return {**info, "seconds": time.perf_counter() - t0}
 
@@ -97,7 +98,7 @@ def open_window(data_dir: str | None = None):
     """The main window, shown; a damaged store is moved aside first and the user told. Raises StoreError."""
     from PySide6.QtWidgets import QMessageBox
 
-    from ..core.store import RunStore
+    from ..core.store.store import RunStore
     from .window.main_window import MainWindow
     # Moves a file aside only for real corruption; a full or read-only disk opens it read-only instead.
     store = RunStore.open(data_dir, read_only_ok=True)  # the window keeps this one connection
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None, data_dir: str | None = None) -> int:
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
-    from ..core.store import StoreError
+    from ..core.store.store import StoreError
     app = make_app([] if argv is None else argv)
     try:
         window = open_window(data_dir)

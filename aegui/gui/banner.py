@@ -10,10 +10,10 @@ import html
 import math
 from dataclasses import replace
 
-from ..core import config as cfg
-from ..core import losses
-from ..core.expected import Expected, expected_floor  # noqa: F401 - the banner's floor is core's answer
-from ..core.vocab import Claim
+from ..core.config import config as cfg
+from ..core.config import losses
+from ..core.floors.expected import Expected, expected_floor  # noqa: F401 - the banner's floor is core's answer
+from ..core.config.vocab import Claim
 
 
 def sig3(value: float | None) -> str:
@@ -45,6 +45,8 @@ def claim(c: cfg.RunConfig, e: Expected) -> str:
         return f"The loss {lead}: {e.why}."
     if e.claim == Claim.REFERENCE:
         return f"A linear model would stall near {sig3(e.value)}{unit}: {e.why}."
+    if e.claim == Claim.REACHABLE:  # an upper value of the model's floor, not a bound: the run may go under it
+        return f"This model can reach {sig3(e.value)}{unit}: {e.why}; what the loss keeps above it is the optimizer's."
     lead = "stalls near" if e.exact else "stays above"
     return f"The loss {lead} {sig3(e.value)}{unit}: {e.why}. Not a bug."
 
@@ -52,7 +54,8 @@ def claim(c: cfg.RunConfig, e: Expected) -> str:
 # A preset whose lesson is not 'falls to zero' or 'stalls at its floor' says what to watch itself.
 PRESET_WATCH = {
     "stuck": "Watch for: the loss sticks far above its floor; toggle BCE on logits and rerun to see it train.",
-    "above": "Watch for: the loss stays above the dashed entropy floor; what is left is model plus optimizer.",
+    "above": "Watch for: the loss stays above the dashed entropy floor; what it has above the dotted reachable "
+             "line (a value this model can reach) is the optimizer's.",
 }
 
 

@@ -83,8 +83,8 @@ class DataCardLabel(WrappedLabel):
         self.setVisible(True)
 
         def work():
-            from ..core.datacard import file_card
-            from ..core.config import ConfigError
+            from ..core.engine.datacard import file_card
+            from ..core.config.config import ConfigError
             try:
                 self._sigArrived.emit(key, file_card(path), "")
             except ConfigError as exc:

@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from ..core import config as cfg
-from ..core import schema
+from ..core.config import config as cfg
+from ..core.config import schema
 from .data_card import DataCardLabel, WrappedLabel
 from .palette import ERROR_RED
-from ..core import config_io
-from ..core.config import Problem, RunConfig
+from ..core.config import config_io
+from ..core.config.config import Problem, RunConfig
 
 INT_MAX = 2**31 - 1
 AS_FEATURES = "= features"  # shown for encoding_dim / hidden = None
@@ -51,11 +51,12 @@ class _Field:
     def __init__(self, path: str, kind: str, choices):
         self.path, self.kind = path, kind
         # A combo box, spin box or line edit, by kind: its methods are called by kind below.
-        self.widget: Any = self._make(kind, choices)
-        self.widget.setToolTip(TIPS.get(path, ""))
+        widget: Any = self._make(kind, choices)
+        self.widget = widget
+        widget.setToolTip(TIPS.get(path, ""))
         for i, choice in enumerate(choices):
             if choice in CHOICE_TIPS.get(path, {}):
-                self.widget.setItemData(i, f"{choice}: {CHOICE_TIPS[path][choice]}", Qt.ItemDataRole.ToolTipRole)
+                widget.setItemData(i, f"{choice}: {CHOICE_TIPS[path][choice]}", Qt.ItemDataRole.ToolTipRole)
         self.error = WrappedLabel()
         self.error.setStyleSheet(f"color: {ERROR_RED};")
         self.error.setWordWrap(True)
@@ -339,7 +340,7 @@ class ConfigPanels(QWidget):
 
 def _load_presets() -> dict:
     try:
-        from ..core.presets import PRESETS
+        from ..core.config.presets import PRESETS
     except ImportError:  # presets are optional: the panels work without them
         return {}
     return dict(PRESETS)

@@ -7,12 +7,15 @@ store opens, filters, sorts and selects without stalling the GUI thread.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.store import RunStore
+from ..core.store.store import RunStore
+from .figures.export import chunked_curve
 from .plots.curves import stored_curve
+from .results_curves import SYNC_VALUES
 from .results_model import (
     COLUMNS,
     NAME_COLUMN,
@@ -22,6 +25,7 @@ from .results_model import (
 )
 
 Qt = QtCore.Qt
+WATCH_MS = 2000  # how often the pane looks for runs another process stored
 COMPARE_LIMIT = 40  # curves read for the comparison at once: selecting 10,000 runs must not read 10,000 curves
 DELETE_TIP = "Delete the selected runs, after asking"
 
@@ -62,6 +66,12 @@ class ResultsPane(QtWidgets.QWidget):
         layout.addWidget(self.view, 1)
         self.refresh()
         self.model.build_index()  # in slices, after the first paint: then a filter keystroke needs no SQL
+        # Runs stored by the CLI or another window show without a click: SQLite's data_version says when
+        # another connection committed (one PRAGMA a tick); only a new, deleted or ended run relists.
+        self._data_version = None
+        self._watch = QtCore.QTimer(self, interval=WATCH_MS)
+        self._watch.timeout.connect(self._check_outside)
+        self._watch.start()
 
     def _build_view(self) -> QtWidgets.QTableView:
         view = QtWidgets.QTableView(self)
@@ -131,6 +141,7 @@ class ResultsPane(QtWidgets.QWidget):
     def refresh(self) -> None:
         """List the runs again; only changed rows are re-read, and the selection stays on its runs."""
         self._relisted(self.model.reload)
+        self._outside_key = self._listing_key()
 
     def set_filter(self, text: str) -> None:
         """Show only the runs with text in a shown cell (the filter box calls this on each keystroke)."""
@@ -143,6 +154,12 @@ class ResultsPane(QtWidgets.QWidget):
         was = sm.blockSignals(True)
         try:
             relist()
+            # A new run listed above a selected range shifted it without its last row (the layout change moves
+            # each range's ends, and a changed row count cut the bottom one): select the same runs again.
+            listed = set(self.model.ids)
+            still = [i for i in keep if i in listed]
+            if set(self.selected_run_ids()) != set(still):
+                self.select_runs(still)
         finally:
             sm.blockSignals(was)
         self.view.viewport().update()  # the view missed the blocked signals: repaint the selection
@@ -183,7 +200,12 @@ class ResultsPane(QtWidgets.QWidget):
         Only the first `limit` runs' curves are read (None: all); `.total` says how many were asked for.
         """
         ids = self.selected_run_ids() if run_ids is None else list(run_ids)
-        out = ComparedRuns(stored_curve(self.store, i) for i in (ids if limit is None else ids[:limit]))
+        chosen = ids if limit is None else ids[:limit]
+        counts = self.store.value_counts(chosen)
+        # A big run (a 1,000,000-batch × 64-seed band is 256 MB) is read a chunk at a time when drawn: a saved
+        # figure's memory follows the figure (figures/envelope.py), not the curve.
+        out = ComparedRuns(stored_curve(self.store, i) if counts.get(i, 0) <= SYNC_VALUES else
+                           chunked_curve(self.store, i) for i in chosen)
         out.total = len(ids)
         return out
 
@@ -262,8 +284,29 @@ class ResultsPane(QtWidgets.QWidget):
         self.view.clearSelection()
         self.refresh()
 
+    def _listing_key(self):
+        try:
+            return tuple(self.store.db.execute(
+                "SELECT count(*), max(run_id), sum(status='running') FROM runs").fetchone())
+        except (sqlite3.Error, AttributeError):  # a closed or damaged store: nothing to follow
+            return None
+
+    def _check_outside(self) -> None:
+        try:
+            version = self.store.db.execute("PRAGMA data_version").fetchone()[0]
+        except (sqlite3.Error, AttributeError):
+            return
+        if version == self._data_version:
+            return
+        self._data_version = version
+        key = self._listing_key()
+        if key is not None and key != self._outside_key:
+            self._outside_key = key
+            self.refresh()
+
     def close_store(self) -> None:
         """Close the store connection (call when the pane goes away)."""
+        self._watch.stop()
         self.model.stop_index()
         self.store.close()
 

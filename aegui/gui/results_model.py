@@ -15,10 +15,10 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.store import RunStore
-from ..core.floors import find, is_exact
-from ..core.summary import floor_fields
-from ..core.vocab import FloorName
+from ..core.store.store import RunStore
+from ..core.floors.floors import find, is_exact
+from ..core.floors.summary import floor_fields
+from ..core.config.vocab import FloorName, claim_words, floor_title
 from .palette import ERROR_RED
 
 Qt = QtCore.Qt
@@ -60,7 +60,7 @@ def _notes(r) -> str:
 
 def _optimizer_gap(r) -> str:
     """The optimizer's gap, marked when round-off holds it (explain.ROUND_OFF_SHARE of the outputs saturated)."""
-    from ..core.explain import ROUND_OFF_SHARE
+    from ..core.floors.explain import ROUND_OFF_SHARE
     text = _num(r.optimizer_gap)
     return f"{text} (round-off)" if r.saturated is not None and r.saturated >= ROUND_OFF_SHARE else text
 
@@ -347,7 +347,7 @@ class RunTableModel(QtCore.QAbstractTableModel):
 
 def store_write(write, *args) -> bool:
     """Run a store write; a full, read-only or locked store is shown in a dialog (never only on stderr)."""
-    from ..core.store import StoreError
+    from ..core.store.store import StoreError
     try:
         write(*args)
         return True
@@ -365,7 +365,7 @@ def _tooltip(row) -> str:
     if row.copy_final:
         lines.append("each seed's final loss: " + ", ".join(f"{v:.4g}" for v in row.copy_final))
     for f in row.floors:
-        lines.append(f"{f.name} floor {_num(f.value)} ({f.claim}): {f.basis}")
+        lines.append(f"{floor_title(f.name)} {_num(f.value)} ({claim_words(f.name, f.claim)}): {f.basis}")
     why = floor_fields(row.config, row.floors, row.eval_loss, row.saturated)["why_not_zero"]
     if why:
         lines.append("why not zero? " + why)

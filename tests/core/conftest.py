@@ -2,7 +2,7 @@
 
 import pytest
 
-from aegui.core.config import RunConfig, with_changes
+from aegui.core.config.config import RunConfig, with_changes
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from aegui.core import schema
+from aegui.core.config import schema
 
 
 def field_values(f: schema.Field) -> st.SearchStrategy:

@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core import backprop, losses
-from aegui.core.config import RunConfig, with_changes
-from aegui.core.models import build
-from aegui.core.optim import Stepper, make_optimizer
-from aegui.core.presets import PRESETS
+from aegui.core.engine import backprop
+from aegui.core.config import losses
+from aegui.core.config.config import RunConfig, with_changes
+from aegui.core.engine.models import build
+from aegui.core.engine.optim import Stepper, make_optimizer
+from aegui.core.config.presets import PRESETS
 from tests.batches import per_batch
-from aegui.core.training import train
+from aegui.core.engine.training import train
 
 TOL = {"rtol": 1e-5, "atol": 1e-7}  # float32 rounding; the two paths agree far closer on this machine
 

@@ -1,4 +1,4 @@
-"""The training process: shared flags, the message stream, its start and its end."""
+"""The training process: shared flags, the record stream, its start and its end."""
 
 import os
 import sys
@@ -7,10 +7,11 @@ import threading
 import numpy as np
 import pytest
 
-from aegui.core import child, standby
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig
-from aegui.core.recorder import RunRecorder
-from aegui.core.store import RunStore
+from aegui.core.run import child, standby
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig
+from aegui.core.store.recorder import RunRecorder
+from aegui.core.engine.records import LossChunk, RunEnd
+from aegui.core.store.store import RunStore
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
 
@@ -24,12 +25,17 @@ def test_flags_start_lowered_and_running_and_wait_times_out():
     assert cancel.is_set() and cancel.wait(0) is True
 
 
+def kind(record) -> str:
+    """A record's kind: its type's name."""
+    return type(record).__name__
+
+
 def watched(proc, seconds=60.0):
-    """proc's messages, killing the child if they take longer than seconds (a hang fails, not stalls)."""
+    """proc's records, killing the child if they take longer than seconds (a hang fails, not stalls)."""
     timer = threading.Timer(seconds, lambda: proc.process.is_alive() and proc.process.kill())
     timer.start()
     try:
-        return list(proc.messages())
+        return list(proc.records())
     finally:
         timer.cancel()
 
@@ -38,20 +44,20 @@ def test_a_child_streams_a_run_in_order_and_a_stream_recorder_stores_it(tmp_path
     cancel, running = child.shared_flags()
     proc = child.TrainingProcess(TINY, cancel, running, threads=1)
     proc.start()
-    messages = watched(proc)
-    kinds = [m[0] for m in messages]
-    assert kinds[0] == "started" and kinds[-2:] == ["finished", "done"] and "failed" not in kinds
+    records = watched(proc)
+    kinds = [kind(r) for r in records]
+    assert kinds[0] == "RunStart" and kinds[-2:] == ["RunEnd", "StreamDone"] and "RunFailed" not in kinds
     assert proc.process.pid != os.getpid() and proc.join(10) == 0 and not proc.killed
-    steps = np.concatenate([m[1] for m in messages if m[0] == "chunk"])
+    steps = np.concatenate([r.steps for r in records if isinstance(r, LossChunk)])
     assert np.array_equal(steps, np.arange(8))
     store = RunStore(str(tmp_path / "runs.sqlite"))
     recorder = RunRecorder(store, config=TINY)
-    for message in messages:
-        recorder.take(*message)
+    for record in records:
+        recorder.feed(record)
     run, losses = store.get_run(recorder.run_id), store.losses(recorder.run_id)
     epochs = store.epoch_means(recorder.run_id)
     store.close()
-    sent = np.concatenate([m[2] for m in messages if m[0] == "chunk"])
+    sent = np.concatenate([r.loss for r in records if isinstance(r, LossChunk)])
     assert run.status == "finished" and run.stop_reason == "max_epochs" and np.allclose(losses, sent, rtol=1e-6)
     assert len(epochs) == 2 and run.batches == 8
 
@@ -64,28 +70,28 @@ def test_the_parents_cancel_flag_stops_the_child():
     seen = []
     timer = threading.Timer(60, lambda: proc.process.is_alive() and proc.process.kill())
     timer.start()
-    for message in proc.messages():
-        seen.append(message)
-        if message[0] == "chunk":
+    for record in proc.records():
+        seen.append(record)
+        if isinstance(record, LossChunk):
             cancel.set()
     timer.cancel()
-    ends = [m[1] for m in seen if m[0] == "finished"]
+    ends = [r for r in seen if isinstance(r, RunEnd)]
     assert len(ends) == 1 and ends[0].stop_reason == "cancelled" and not proc.killed
     assert proc.join(10) == 0
 
 
 WINDOW = """
 import sys
-from aegui.core import child, standby
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig
+from aegui.core.run import child, standby
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig
 config = RunConfig(data=DataConfig(samples=256), training=TrainingConfig(batch_size=64, epochs=100_000, tol=0.0))
 cancel, running = child.shared_flags()
 if sys.argv[1] == "paused":
     running.clear()
 proc = child.TrainingProcess(config, cancel, running, threads=1)
 proc.start()
-for kind, *payload in proc.messages():
-    if kind == ("paused" if sys.argv[1] == "paused" else "chunk"):
+for record in proc.records():
+    if type(record).__name__ == ("Paused" if sys.argv[1] == "paused" else "LossChunk"):
         print(proc.process.pid, flush=True)
         break
 import time
@@ -141,8 +147,8 @@ def test_the_training_processes_are_not_forks_of_this_one(monkeypatch):
         warnings.simplefilter("error")
         proc = child.TrainingProcess(TINY, cancel, running)
         proc.start()
-        kinds = [m[0] for m in watched(proc)]
-    assert kinds[-2:] == ["finished", "done"] and proc.process.exitcode == 0  # reaped by messages()
+        kinds = [kind(r) for r in watched(proc)]
+    assert kinds[-2:] == ["RunEnd", "StreamDone"] and proc.process.exitcode == 0  # reaped by records()
 
 
 NO_CUDA = """
@@ -152,12 +158,12 @@ def asked(*args, **kwargs):
 torch.cuda.is_available = torch.cuda.device_count = torch.cuda.init = torch.cuda._lazy_init = asked
 if hasattr(torch._C, "_cuda_getDeviceCount"):  # a CUDA build (adding it to a CPU build would fake one)
     torch._C._cuda_getDeviceCount = asked
-import aegui.core.preload
+import aegui.core.run.preload
 print(torch.cuda.is_initialized())
 """
 ONE_THREAD = """
 import os
-import aegui.core.preload  # first, as in the server: nothing has started a thread before it
+import aegui.core.run.preload  # first, as in the server: nothing has started a thread before it
 print(len(os.listdir("/proc/self/task")))
 """
 
@@ -188,8 +194,8 @@ def test_the_spawn_path_starts_a_training_process(monkeypatch):
         cancel, running = child.shared_flags()
         proc = child.TrainingProcess(TINY, cancel, running, threads=1)
         proc.start()
-        kinds = [m[0] for m in watched(proc, 120.0)]
-        assert kinds[0] == "started" and kinds[-2:] == ["finished", "done"]
+        kinds = [kind(r) for r in watched(proc, 120.0)]
+        assert kinds[0] == "RunStart" and kinds[-2:] == ["RunEnd", "StreamDone"]
         assert proc.join(10) == 0
     finally:
         standby.stop_server()

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from aegui.cli import main
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 
 TINY = ["--samples", "512", "--epochs", "2", "--device", "cpu", "--tol", "0"]
 
@@ -22,7 +22,7 @@ def stored_runs(capsys):
 
 
 def test_ctrl_c_during_compaction_leaves_the_run_finished_and_prints_its_json(capsys, data_dir, monkeypatch):
-    from aegui.core import store
+    from aegui.core.store import store
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt  # the second Ctrl-C, during the packing of the curve
@@ -36,7 +36,7 @@ def test_ctrl_c_during_compaction_leaves_the_run_finished_and_prints_its_json(ca
 
 def test_a_full_disk_during_compaction_keeps_a_finished_run_finished_with_its_summary(capsys, data_dir,
                                                                                       monkeypatch):
-    from aegui.core import store
+    from aegui.core.store import store
 
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
@@ -51,7 +51,7 @@ def test_a_full_disk_during_compaction_keeps_a_finished_run_finished_with_its_su
 
 KILLED = """
 import os, signal, sys
-from aegui.core import store
+from aegui.core.store import store
 def killed(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)  # kill -9 in the middle of the compaction
 store.compact = killed

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from aegui.cli import main
-from aegui.core import store_compact
-from aegui.core.recorder import RunRecorder
-from aegui.core.store import RunStore
-from aegui.core.training import train
+from aegui.core.store import store_compact
+from aegui.core.store.recorder import RunRecorder
+from aegui.core.store.store import RunStore
+from aegui.core.engine.training import train
 
 from .test_fault_injection import _genuine
 
@@ -115,7 +115,7 @@ def test_a_first_ctrl_c_during_compaction_stops_it_and_keeps_the_run_finished(da
     import os
     import signal
     from functools import partial
-    from aegui.core import recorder, store as store_mod
+    from aegui.core.store import recorder, store as store_mod
     monkeypatch.setattr(recorder, "COMMIT_SECONDS", 0.0)  # many small chunks ...
     monkeypatch.setattr(store_mod, "compact", partial(store_compact.compact, size=512))  # ... in several groups
     real_pack, calls = store_compact.pack, []

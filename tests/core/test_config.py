@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from aegui.core import config as c
-from aegui.core import config_io
-from aegui.core.config import ConfigError, RunConfig, with_changes
+from aegui.core.config import config as c
+from aegui.core.config import config_io
+from aegui.core.config.config import ConfigError, RunConfig, with_changes
 
 
 def fields_of(problems):

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core.config import with_changes
+from aegui.core.config.config import with_changes
 from tests.batches import per_batch
-from aegui.core.training import train
-from aegui.core.records import RunEnd, RunStart
+from aegui.core.engine.training import train
+from aegui.core.engine.records import RunEnd, RunStart
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -40,17 +40,17 @@ def test_seed_band_on_cuda(tiny):
 def test_cuda_then_cpu_runs_both_train_in_training_processes(tiny):
     """After CUDA has run in this process, CPU and CUDA runs still train in training processes (a fork of
     this process failed its first backward: "Unable to handle autograd's threading ... fork")."""
-    from aegui.core import child
+    from aegui.core.run import child
     assert list(train(with_changes(tiny, **{"training.device": "cuda"})))[-1].stop_reason == "max_epochs"
     for device in ("cuda", "cpu", "cuda", "cpu"):
         cancel, running = child.shared_flags()
         proc = child.TrainingProcess(with_changes(tiny, **{"training.device": device}), cancel, running)
         proc.start()
-        messages = list(proc.messages())
-        assert [m for m in messages if m[0] == "failed"] == []
-        started = next(m[1] for m in messages if m[0] == "started")
-        finished = next(m[1] for m in messages if m[0] == "finished")
-        assert started["device"].startswith(device) and finished.stop_reason == "max_epochs"
+        records = list(proc.records())
+        assert [r for r in records if type(r).__name__ == "RunFailed"] == []
+        started = next(r for r in records if type(r).__name__ == "RunStart")
+        finished = next(r for r in records if type(r).__name__ == "RunEnd")
+        assert started.device.startswith(device) and finished.stop_reason == "max_epochs"
         assert proc.process.exitcode == 0
 
 
@@ -76,7 +76,7 @@ def test_captured_steps_equal_eager_steps_including_a_partial_last_batch(tiny, m
 
 def test_cancel_acts_within_one_captured_batch(tiny, monkeypatch):
     import threading
-    from aegui.core.records import LossBlock
+    from aegui.core.engine.records import LossBlock
     monkeypatch.setenv("AEGUI_CUDA_GRAPHS", "1")
     cancel, seen = threading.Event(), 0
     cfg = with_changes(tiny, **{"training.device": "cuda", "training.epochs": 1000})

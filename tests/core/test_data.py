@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from aegui.core import data
-from aegui.core.config import ConfigError, DataConfig
+from aegui.core.data import data
+from aegui.core.config.config import ConfigError, DataConfig
 
 
 def test_generators_are_seeded_and_shaped():

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from aegui.core.store import RunStore, default_data_dir
+from aegui.core.store.store import RunStore, default_data_dir
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG folders are Linux's")
 

@@ -8,10 +8,11 @@ import numpy as np
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from aegui.core import config as cfg
-from aegui.core import data, floors
-from aegui.core.expected import expected_floor, pca_population, range_population
-from aegui.core.vocab import Claim, FloorName
+from aegui.core.config import config as cfg
+from aegui.core.data import data
+from aegui.core.floors import floors
+from aegui.core.floors.expected import expected_floor, pca_population, range_population
+from aegui.core.config.vocab import Claim, FloorName
 from tests.core.strategies import choices, sections
 
 ROWS = 4000  # enough rows that a sample's floors sit near the population's (tolerance below)
@@ -34,7 +35,7 @@ def tolerance(c: cfg.RunConfig, expected: float) -> float:
 
 
 def _variance(c):
-    from aegui.core.expected import covariance_eigenvalues
+    from aegui.core.floors.expected import covariance_eigenvalues
     return covariance_eigenvalues(c)
 
 

@@ -2,8 +2,8 @@
 
 
 from aegui.cli import main
-from aegui.core.explain import why_not_zero
-from aegui.core.floors import Floor
+from aegui.core.floors.explain import why_not_zero
+from aegui.core.floors.floors import Floor
 
 DATA0 = Floor("data", 0.0, "lower bound", "")
 
@@ -40,3 +40,15 @@ def test_bce_on_logits_never_reports_round_off(capsys, data_dir):
     import json
     assert main(["run", "--preset", "logits-bce-bernoulli", "--json"]) == 0
     assert "round-off" not in json.loads(capsys.readouterr().out)["why_not_zero"]
+
+
+def test_a_floor_left_out_for_size_is_said_so_not_unknown():
+    import numpy as np
+
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.floors.floors import floors_for
+    from aegui.core.floors.summary import floor_fields
+    x = (np.random.default_rng(0).random((200, 300)) > 0.7) * 0.9  # 300 columns: past the solve's 256
+    c = with_changes(RunConfig(), **{"loss.kind": "bce", "model.output": "sigmoid", "data.features": 300})
+    why = floor_fields(c, floors_for(c, x), 0.6, None)["why_not_zero"]
+    assert "not at this data size" in why and "no floor is known" not in why

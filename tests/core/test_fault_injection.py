@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from aegui import cli
-from aegui.core import liveness, store_safety
-from aegui.core.floors import Floor
-from aegui.core.recorder import RunRecorder
-from aegui.core.store import RunStore
-from aegui.core.training import train
+from aegui.core.store import liveness, store_safety
+from aegui.core.floors.floors import Floor
+from aegui.core.store.recorder import RunRecorder
+from aegui.core.store.store import RunStore
+from aegui.core.engine.training import train
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -163,10 +163,10 @@ def test_f2_damaged_cells_list_as_damaged_and_nothing_blocks(tmp_path, tiny, cap
 
 OPENER = textwrap.dedent("""
     import sys
-    from aegui.core.config import RunConfig
-    from aegui.core.floors import Floor
-    from aegui.core.store import RunStore
-    import aegui.core.store as s
+    from aegui.core.config.config import RunConfig
+    from aegui.core.floors.floors import Floor
+    from aegui.core.store.store import RunStore
+    import aegui.core.store.store as s
     s.versions()  # torch imported before the start line: the openers then race for real
     print("ready", flush=True)
     sys.stdin.readline()
@@ -214,7 +214,7 @@ def test_a_damaged_store_still_open_elsewhere_is_not_moved(tmp_path, tiny):
 
 
 def _running_row(store, pid: int, identity: str | None, updated: float | None = None) -> int:
-    run_id = store.create_run(__import__("aegui.core.config", fromlist=["RunConfig"]).RunConfig(), device="cpu",
+    run_id = store.create_run(__import__("aegui.core.config.config", fromlist=["RunConfig"]).RunConfig(), device="cpu",
                               floors=[Floor("model", 0.0, "exact", "")])
     with store.db:
         store.db.execute("UPDATE runs SET pid=?, proc=?, updated=COALESCE(?, updated) WHERE run_id=?",

@@ -15,24 +15,24 @@ import numpy as np
 import pytest
 
 from aegui import cli
-from aegui.core import data as data_mod
-from aegui.core import losses as core_losses
-from aegui.core.config import with_changes
-from aegui.core.recorder import RunRecorder
-from aegui.core.store import RunStore, StoreError
-from aegui.core.records import LossBlock
-from aegui.core.training import train
+from aegui.core.data import data as data_mod
+from aegui.core.config import losses as core_losses
+from aegui.core.config.config import with_changes
+from aegui.core.store.recorder import RunRecorder
+from aegui.core.store.store import RunStore, StoreError
+from aegui.core.engine.records import LossBlock
+from aegui.core.engine.training import train
 
 # The child reports (step, monotonic time) every 50 batches: CLOCK_MONOTONIC is system-wide on Linux,
-from aegui.core.records import RunEnd
+from aegui.core.engine.records import RunEnd
 # so the parent can place its own kill on the child's timeline.
 WRITER = textwrap.dedent("""
     import sys, time
-    from aegui.core.config import RunConfig, with_changes
-    from aegui.core.store import RunStore
-    from aegui.core.recorder import RunRecorder
-    from aegui.core.training import train
-    from aegui.core.records import LossBlock
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.store.store import RunStore
+    from aegui.core.store.recorder import RunRecorder
+    from aegui.core.engine.training import train
+    from aegui.core.engine.records import LossBlock
     store = RunStore.open(sys.argv[1])
     cfg = with_changes(RunConfig(), **{"data.samples": 4096, "training.epochs": 100000, "training.tol": 0.0,
                                        "training.device": "cpu"})

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aegui.core import config as c
-from aegui.core.floors import BOUNDING, find
-from aegui.core.training import prepare, train
-from aegui.core.records import FloorsUpdate, RunEnd, RunStart
+from aegui.core.config import config as c
+from aegui.core.floors.floors import BOUNDING, find
+from aegui.core.engine.training import prepare, train
+from aegui.core.engine.records import FloorsUpdate, RunEnd, RunStart
 from tests.core.strategies import choices, sections
 
 
@@ -33,7 +33,7 @@ def small_runs(draw):
     # the output the loss needs; either output for MSE and L1
     raw["model"]["output"] = c.output_for(loss, c.RunConfig()) if bce else draw(choices("model.output"))
     raw["training"]["batch_size"] = min(raw["training"]["batch_size"], raw["data"]["samples"])
-    from aegui.core import config_io
+    from aegui.core.config import config_io
     return config_io.from_dict(raw)
 
 
@@ -60,7 +60,7 @@ def test_no_exact_or_lower_bound_floor_is_ever_beaten(cfg):
 
 
 def _long(preset_name: str, **changes):
-    from aegui.core.presets import PRESETS
+    from aegui.core.config.presets import PRESETS
     return c.with_changes(PRESETS[preset_name].config, **changes)
 
 
@@ -81,7 +81,7 @@ def test_exact_model_floors_are_reached_by_long_training(name, changes, tol):
 
 def test_eval_loss_is_the_final_model_on_every_row():
     import torch
-    from aegui.core import losses
+    from aegui.core.config import losses
     cfg = _long("linear-mse-uniform", **{"data.samples": 1000, "training.epochs": 2, "training.batch_size": 300})
     prep = prepare(cfg)
     records = list(train(prep))
@@ -93,8 +93,8 @@ def test_eval_loss_is_the_final_model_on_every_row():
 
 
 def test_a_slow_model_floor_is_solved_in_the_background_and_arrives_before_the_end(monkeypatch):
-    from aegui.core import floors
-    from aegui.core.presets import PRESETS
+    from aegui.core.floors import floors
+    from aegui.core.config.presets import PRESETS
     monkeypatch.setattr(floors, "LOGISTIC_FLOP_BUDGET", 0.0)  # every solve counts as slow
     cfg = c.with_changes(PRESETS["sigmoid-bce-uniform"].config, **{"data.samples": 1024, "training.epochs": 2})
     records = list(train(cfg))
@@ -108,7 +108,7 @@ def test_a_slow_model_floor_is_solved_in_the_background_and_arrives_before_the_e
 def test_cli_json_waits_for_a_background_model_floor(monkeypatch, tmp_path, capsys):
     import json
     from aegui.cli import main
-    from aegui.core import floors
+    from aegui.core.floors import floors
     monkeypatch.setattr(floors, "LOGISTIC_FLOP_BUDGET", 0.0)
     monkeypatch.setenv("AEGUI_DATA_DIR", str(tmp_path))
     assert main(["run", "--preset", "sigmoid-bce-uniform", "--samples", "1024", "--epochs", "1", "--json"]) == 0

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core import data
-from aegui.core.config import DataConfig, RunConfig, with_changes
-from aegui.core.floors import (Floor, binary_entropy, find, floors_for, headline, pca_floor, pca_floors,
+from aegui.core.data import data
+from aegui.core.config.config import DataConfig, RunConfig, with_changes
+from aegui.core.floors.floors import (Floor, binary_entropy, find, floors_for, headline, pca_floor, pca_floors,
                                range_distance)
-from aegui.core.logistic import soft_logistic_floor
+from aegui.core.floors.logistic import soft_logistic_floor
 
 
 def _cfg(**changes) -> RunConfig:
@@ -95,9 +95,15 @@ def test_pca_is_only_a_reference_for_a_nonlinear_decoder():
     linear = _cfg(**{"data.features": 4, "model.encoding_dim": 2})
     x = data.generate(linear.data, 0)
     assert find(floors_for(linear, x), "model").claim == "exact"
-    floors = floors_for(with_changes(linear, **{"model.kind": "mlp"}), x)
+    # A sigmoid output does not contain the linear model: PCA is only a number to compare with.
+    floors = floors_for(with_changes(linear, **{"model.kind": "mlp", "model.output": "sigmoid"}), x)
     assert find(floors, "model") is None
     assert find(floors, "linear (PCA)").claim == "reference"
+    assert headline(floors).name == "data" and headline(floors).value == 0.0
+    # An identity output on layers as wide as x contains it: PCA is reachable, an upper value, never the headline.
+    floors = floors_for(with_changes(linear, **{"model.kind": "mlp"}), x)
+    assert find(floors, "model") is None
+    assert find(floors, "linear (PCA)").claim == "reachable"
     assert headline(floors).name == "data" and headline(floors).value == 0.0
 
 
@@ -139,8 +145,8 @@ def test_a_linear_bottleneck_under_bce_is_bounded_by_the_logistic_floor_without_
 
 
 def test_a_cut_short_logistic_solve_keeps_a_proven_bracket_and_a_full_one_certifies_itself():
-    from aegui.core.floors import logistic_floor
-    from aegui.core.logistic import GAP_TOL, logistic_bracket
+    from aegui.core.floors.floors import logistic_floor
+    from aegui.core.floors.logistic import GAP_TOL, logistic_bracket
     rng = np.random.default_rng(0)
     x = (rng.random((2000, 12)) < 0.15) * rng.random((2000, 12))  # sparse, many exact zeros, as images are
     full = logistic_bracket(x)
@@ -173,6 +179,7 @@ def test_floor_round_trips_through_its_dict():
 
 
 def test_a_logistic_solve_too_big_for_memory_or_time_is_left_out():
+    # 300 columns: past the formed Hessians' cap; a run does not start the (slow) wide solve
     cfg = _cfg(**{"loss.kind": "bce", "model.output": "sigmoid", "data.features": 300, "data.samples": 50})
     x = data.generate(cfg.data, 0)
     floors = floors_for(cfg, x)

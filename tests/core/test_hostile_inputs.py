@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from aegui import cli
-from aegui.core import data as data_mod
-from aegui.core import memory
-from aegui.core.config import ConfigError, RunConfig, with_changes
-from aegui.core.config_io import from_json
-from aegui.core.training import prepare
+from aegui.core.data import data as data_mod
+from aegui.core.engine import memory
+from aegui.core.config.config import ConfigError, RunConfig, with_changes
+from aegui.core.config.config_io import from_json
+from aegui.core.engine.training import prepare
 
 
 def _one_error_line(err: str) -> str:
@@ -144,7 +144,7 @@ HOLD = "import sqlite3,sys; db=sqlite3.connect(sys.argv[1], isolation_level=None
 
 
 def test_f5_a_write_lock_held_elsewhere_says_waiting_then_gives_up_with_exit_1(tmp_path, tiny):
-    from aegui.core.store import RunStore
+    from aegui.core.store.store import RunStore
     store = RunStore.open(tmp_path)
     store.close()
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "runs.sqlite")], stdin=subprocess.PIPE,
@@ -191,9 +191,9 @@ def test_export_out_is_checked_before_the_store_is_read_and_stale_parts_are_swep
 
 def _store_one_run(folder, config) -> None:
     """Train config and store it in the store in folder, as `aegui run` would."""
-    from aegui.core.recorder import RunRecorder
-    from aegui.core.store import RunStore
-    from aegui.core.training import train
+    from aegui.core.store.recorder import RunRecorder
+    from aegui.core.store.store import RunStore
+    from aegui.core.engine.training import train
     store = RunStore.open(folder)
     rec = RunRecorder(store)
     for r in train(config):

@@ -8,11 +8,13 @@ import torch
 import torch.nn.functional as F
 
 from aegui.cli import main
-from aegui.core import backprop, data, losses
-from aegui.core.config import RunConfig, validate, with_changes
-from aegui.core.explain import why_not_zero
-from aegui.core.floors import find, floors_for, headline
-from aegui.core.vocab import Claim, FloorName
+from aegui.core.engine import backprop
+from aegui.core.data import data
+from aegui.core.config import losses
+from aegui.core.config.config import RunConfig, validate, with_changes
+from aegui.core.floors.explain import why_not_zero
+from aegui.core.floors.floors import find, floors_for, headline
+from aegui.core.config.vocab import Claim, FloorName
 
 
 def _cfg(**changes) -> RunConfig:

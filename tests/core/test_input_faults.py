@@ -5,7 +5,7 @@ test_inputs_read_right.py."""
 import pytest
 
 from aegui import cli
-from aegui.core import data as data_mod
+from aegui.core.data import data as data_mod
 
 
 @pytest.mark.parametrize("argv,needle", [

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from aegui import cli
-from aegui.core.data import load_file
-from aegui.core.datacard import file_card
+from aegui.core.data.data import load_file
+from aegui.core.engine.datacard import file_card
 
 
 def _err(capsys) -> str:

@@ -40,8 +40,8 @@ def test_grid_keeps_its_keys_in_order(capsys, data_dir):
 
 def test_one_builder_gives_the_summary_of_an_ended_run_and_of_its_stored_row(capsys, data_dir):
     """What `run --json` printed at the end is what `show --json` reads back, through the same builder."""
-    from aegui.core.store import RunStore
-    from aegui.core.summary import row_summary, run_summary
+    from aegui.core.store.store import RunStore
+    from aegui.core.floors.summary import row_summary, run_summary
     ran = _json(capsys, "run", *TINY)
     row = RunStore.open(data_dir).get_run(ran["run_id"])
     stored = row_summary(row)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from aegui import cli
-from aegui.core import data as data_mod
-from aegui.core import memory
-from aegui.core.config import RunConfig, with_changes
+from aegui.core.data import data as data_mod
+from aegui.core.engine import memory
+from aegui.core.config.config import RunConfig, with_changes
 
 PEAK = """
 import resource, subprocess, sys
@@ -75,5 +75,5 @@ def test_the_estimate_counts_the_float64_floors_and_the_process():
 
 
 def test_the_guard_knows_the_evaluations_chunk():
-    from aegui.core import evaluate
+    from aegui.core.engine import evaluate
     assert memory.EVAL_ELEMENTS == evaluate.EVAL_ELEMENTS  # copied, so that the guard never imports torch

@@ -4,10 +4,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from aegui.core import losses
-from aegui.core.config import RunConfig, with_changes
-from aegui.core.models import build, layer_sizes
-from aegui.core.optim import Stepper, make_optimizer
+from aegui.core.config import losses
+from aegui.core.config.config import RunConfig, with_changes
+from aegui.core.engine.models import build, layer_sizes
+from aegui.core.engine.optim import Stepper, make_optimizer
 
 
 def test_seed_toy_autoencoder_layout():

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from aegui.core.floors import find
-from aegui.core.presets import PRESETS
+from aegui.core.floors.floors import find
+from aegui.core.config.presets import PRESETS
 from tests.core.test_floor_properties import floors_and_end as _run
 
 
@@ -39,8 +39,8 @@ def test_the_saturated_preset_and_its_logit_twin_differ_only_in_the_loss():
 def test_glorot_init_is_keras_dense_and_torch_init_is_nn_linear():
     import torch
 
-    from aegui.core.config import RunConfig, with_changes
-    from aegui.core.models import build
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.engine.models import build
     c = with_changes(RunConfig(), **{"data.features": 100, "model.kind": "mlp", "model.hidden": 300})
     glorot = build(with_changes(c, **{"model.init": "glorot"}), [0, 1])
     for w, b in zip(glorot.weights, glorot.biases):
@@ -57,9 +57,9 @@ def test_glorot_init_is_keras_dense_and_torch_init_is_nn_linear():
 
 def test_the_question_preset_reproduces_the_questions_keras_curve():
     # The question's Keras model gave epoch means 0.6462 0.6170 0.6076 0.6022 0.5992 over 5 epochs.
-    from aegui.core.config import with_changes
-    from aegui.core.training import train
-    from aegui.core.records import EpochSummary
+    from aegui.core.config.config import with_changes
+    from aegui.core.engine.training import train
+    from aegui.core.engine.records import EpochSummary
     preset = PRESETS["question-relu-bce-uniform"].config
     assert preset.model.init == "glorot"
     fifth = []

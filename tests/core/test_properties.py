@@ -7,11 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aegui.cli import main
-from aegui.core import config as c
-from aegui.core import config_io
-from aegui.core import schema
-from aegui.core.records import LossBlock
-from aegui.core.training import prepare, train
+from aegui.core.config import config as c
+from aegui.core.config import config_io
+from aegui.core.config import schema
+from aegui.core.engine.records import LossBlock
+from aegui.core.engine.training import prepare, train
 from tests.core.strategies import choices, sections
 
 

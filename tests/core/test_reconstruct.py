@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core.config import RunConfig, with_changes
-from aegui.core.models import build
-from aegui.core.reconstruct import reconstruct
-from aegui.core.training import train
-from aegui.core.records import RunStart
+from aegui.core.config.config import RunConfig, with_changes
+from aegui.core.engine.models import build
+from aegui.core.engine.reconstruct import reconstruct
+from aegui.core.engine.training import train
+from aegui.core.engine.records import RunStart
 
 
 def tiny(**changes) -> RunConfig:
@@ -70,6 +70,6 @@ def test_snapshot_during_training_is_a_copy_not_a_view():
 
 
 def test_module_imports_no_qt():
-    import aegui.core.reconstruct as mod
+    import aegui.core.engine.reconstruct as mod
     text = open(mod.__file__, encoding="utf-8").read()
     assert "PySide6" not in text and "pyqtgraph" not in text

@@ -6,9 +6,9 @@ import pytest
 
 from aegui.cli.parser import build_parser
 from aegui.cli.common import RUN_FLAGS, config_from_args
-from aegui.core import config as c
-from aegui.core import schema
-from aegui.core.config import RunConfig
+from aegui.core.config import config as c
+from aegui.core.config import schema
+from aegui.core.config.config import RunConfig
 
 
 def test_the_dataclasses_hold_exactly_the_schemas_fields_and_defaults():

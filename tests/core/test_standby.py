@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from aegui.core import child, standby
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.run import child, standby
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from tests import training_faults
 from tests.core.test_child import watched
 
@@ -30,7 +30,7 @@ def until(condition, seconds: float) -> bool:
 
 
 def drained(proc, seconds=300.0):
-    """proc's messages; a hang kills the child and fails instead of stalling the suite."""
+    """proc's records; a hang kills the child and fails instead of stalling the suite."""
     return watched(proc, seconds)
 
 
@@ -52,10 +52,10 @@ def test_a_standby_is_warm_before_its_run_and_trains_the_run_it_is_given(spawned
     assert proc is first and proc.alive() and not proc.given
     proc.give(TINY, threads=1)
     t0 = time.monotonic()
-    messages = drained(proc)
-    kinds = [m[0] for m in messages]
-    assert kinds[0] == "started" and kinds[-2:] == ["finished", "done"]  # (its exit after done is reaped)
-    assert messages[-2][1].stop_reason == "max_epochs" and time.monotonic() - t0 < 120
+    records = drained(proc)
+    kinds = [type(r).__name__ for r in records]
+    assert kinds[0] == "RunStart" and kinds[-2:] == ["RunEnd", "StreamDone"]  # (its exit after done is reaped)
+    assert records[-2].stop_reason == "max_epochs" and time.monotonic() - t0 < 120
     # a new standby was started as soon as this one was taken
     assert until(lambda: spawned.ready() is not None and spawned.ready() is not first, 30)
     with pytest.raises(RuntimeError):
@@ -97,8 +97,8 @@ def test_stop_waits_from_stop_not_twice_the_silence_before_it(monkeypatch):
         cancel.set()
     stopper = None
     with pytest.raises(child.ChildDied):  # killed: it was stuck inside a step
-        for kind, *_ in proc.messages():
-            if kind == "chunk" and stopper is None:
+        for record in proc.records():
+            if type(record).__name__ == "LossChunk" and stopper is None:
                 stopper = threading.Thread(target=stop_after_silence)
                 stopper.start()
     stopper.join()
@@ -129,7 +129,7 @@ def test_a_stopped_forkserver_neither_hangs_a_run_nor_the_next_one():
     cancel, running = child.shared_flags()
     proc = child.TrainingProcess(TINY, cancel, running, threads=1)
     proc.start()  # a new server
-    assert [m[0] for m in drained(proc)][-2:] == ["finished", "done"] and child._server_pid() != server
+    assert [type(r).__name__ for r in drained(proc)][-2:] == ["RunEnd", "StreamDone"] and child._server_pid() != server
 
 
 @linux

@@ -6,12 +6,12 @@ import sqlite3
 import numpy as np
 import pytest
 
-from aegui.core.config import with_changes
-from aegui.core.recorder import RunRecorder
-from aegui.core.store import RunStore, StoreError
-from aegui.core.records import LossBlock
+from aegui.core.config.config import with_changes
+from aegui.core.store.recorder import RunRecorder
+from aegui.core.store.store import RunStore, StoreError
+from aegui.core.engine.records import LossBlock
 from tests.batches import per_batch
-from aegui.core.training import train
+from aegui.core.engine.training import train
 
 
 def record(store, cfg, **kw):
@@ -48,7 +48,7 @@ def test_rename_notes_delete(tmp_path, tiny):
 
 
 def test_curve_costs_four_bytes_a_batch(tmp_path, tiny, monkeypatch):
-    from aegui.core import recorder
+    from aegui.core.store import recorder
     store = RunStore.open(tmp_path)
     monkeypatch.setattr(recorder, "COMMIT_SECONDS", 0.0)  # commit every record: many small chunks
     run_id, losses = record(store, with_changes(tiny, **{"training.epochs": 20}))
@@ -102,7 +102,7 @@ def test_read_only_folder_as_root_too(tmp_path, monkeypatch):
 
 
 def test_bce_runs_keep_each_batch_floor(tmp_path, tiny):
-    from aegui.core.config import apply_loss
+    from aegui.core.config.config import apply_loss
     store = RunStore.open(tmp_path)
     cfg = apply_loss(tiny, "bce")
     rec = RunRecorder(store)
@@ -145,8 +145,8 @@ CREATE TABLE epochs(
 
 def test_a_store_written_before_floors_had_claims_opens_with_its_floors_named(tmp_path):
     import sqlite3
-    from aegui.core.config import RunConfig, with_changes
-    from aegui.core.config_io import to_json
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.config.config_io import to_json
     path = tmp_path / "runs.sqlite"
     db = sqlite3.connect(path)
     db.executescript(OLD_SCHEMA)
@@ -170,7 +170,7 @@ def test_a_store_written_before_floors_had_claims_opens_with_its_floors_named(tm
 
 
 def test_packed_blobs_round_trip_bit_for_bit_and_damage_is_cut_not_raised():
-    from aegui.core import blobs
+    from aegui.core.store import blobs
     rng = np.random.default_rng(0)
     values = np.concatenate([rng.random(1000), [0.0, -0.0, np.inf, np.nan, 1e-38, 3e38]]).astype(np.float32)
     packed = blobs.pack(values)

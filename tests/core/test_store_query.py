@@ -2,10 +2,10 @@
 
 import pytest
 
-from aegui.core.config import with_changes
-from aegui.core.floors import Floor
-from aegui.core.store import RunStore
-from aegui.core.store_query import sort_sql
+from aegui.core.config.config import with_changes
+from aegui.core.floors.floors import Floor
+from aegui.core.store.store import RunStore
+from aegui.core.store.store_query import sort_sql
 
 
 @pytest.fixture

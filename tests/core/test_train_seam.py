@@ -2,8 +2,9 @@
 
 import threading
 
-from aegui.core import training
-from aegui.core.stream import RunStream
+from aegui.core.engine import training
+from aegui.core.engine.records import RunEnd, RunFailed, RunStart, StreamDone
+from aegui.core.run.stream import RunStream
 from tests import training_faults
 
 
@@ -11,20 +12,21 @@ def _drive(train, config):
     sent = []
     cancel, running = threading.Event(), threading.Event()
     running.set()
-    RunStream(config, lambda kind, *payload: sent.append((kind, payload)), cancel, running, threads=1,
-              train=train).run()
+    RunStream(config, sent.append, cancel, running, threads=1, train=train).run()
     return sent
 
 
 def test_a_stream_drives_the_train_it_is_given(tiny):
     real = training.train
     sent = _drive(training_faults.fails_after_ten, tiny)
-    kinds = [k for k, _ in sent]
-    assert kinds[0] == "started" and "failed" in kinds and kinds[-1] == "done"
-    assert "blew up" in str(sent[kinds.index("failed")][1])
+    assert isinstance(sent[0], RunStart) and isinstance(sent[-1], StreamDone)
+    failed = [r for r in sent if isinstance(r, RunFailed)]
+    assert len(failed) == 1 and "blew up" in failed[0].message
     assert training.train is real  # the engine's own train is left as it is
 
 
 def test_without_one_it_drives_the_engine(tiny):
-    kinds = [k for k, _ in _drive(None, tiny)]
-    assert "finished" in kinds and "failed" not in kinds and kinds[-1] == "done"
+    sent = _drive(None, tiny)
+    ends = [r for r in sent if isinstance(r, RunEnd)]
+    assert len(ends) == 1 and ends[0].stop_reason != "cancelled" and ends[0].batches > 0
+    assert not any(isinstance(r, RunFailed) for r in sent) and isinstance(sent[-1], StreamDone)

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core.config import ConfigError, with_changes
-from aegui.core.records import LossBlock
+from aegui.core.config.config import ConfigError, with_changes
+from aegui.core.engine.records import LossBlock
 from tests.batches import per_batch
-from aegui.core.training import prepare, resolve_device, train
-from aegui.core.records import EpochSummary, RunEnd, RunStart
+from aegui.core.engine.training import prepare, resolve_device, train
+from aegui.core.engine.records import EpochSummary, RunEnd, RunStart
 
 
 def losses_of(records):
@@ -53,7 +53,7 @@ def test_stop_at_tol():
 
 
 def prepare_cfg():
-    from aegui.core.config import RunConfig
+    from aegui.core.config.config import RunConfig
     return with_changes(RunConfig(), **{"data.samples": 4096, "training.device": "cpu"})
 
 
@@ -73,7 +73,7 @@ def test_divergence_stops_at_first_non_finite_and_keeps_curve(tiny):
 
 
 def test_cancel_flag_is_checked_every_batch(tiny, monkeypatch):
-    from aegui.core import training
+    from aegui.core.engine import training
     monkeypatch.setattr(training, "FLUSH_BATCHES", 1)  # every batch reaches us as soon as it is trained
     cancel = threading.Event()
     seen = []
@@ -88,7 +88,7 @@ def test_cancel_flag_is_checked_every_batch(tiny, monkeypatch):
 
 
 def test_batch_floors_are_each_batch_mean_entropy():
-    from aegui.core.training import batch_floors
+    from aegui.core.engine.training import batch_floors
     h = np.arange(10, dtype=np.float32)
     perm = np.array([9, 0, 8, 1, 7, 2, 6, 3, 5, 4])
     np.testing.assert_allclose(batch_floors(h, perm, 4), [np.mean([9, 0, 8, 1]), np.mean([7, 2, 6, 3]), 4.5])
@@ -128,8 +128,8 @@ def test_file_data_sets_features(tmp_path, tiny):
 
 
 def test_engine_never_imports_qt():
-    code = ("import sys; from aegui.core.config import RunConfig, with_changes; "
-            "from aegui.core.training import train; from aegui.core import store, recorder, presets; "
+    code = ("import sys; from aegui.core.config.config import RunConfig, with_changes; "
+            "from aegui.core.engine.training import train; from aegui.core.store import store, recorder; from aegui.core.config import presets; "
             "cfg = with_changes(RunConfig(), **{'data.samples': 256, 'training.epochs': 1}); "
             "n = sum(1 for _ in train(cfg)); "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')]; "

@@ -65,6 +65,6 @@ def window(qtbot, data_dir):
 def stuck_training(monkeypatch):
     """training.train replaced by one whose 11th record never comes: a step that never returns and never
     looks at the stop flag. Only a training process can be ended from it (it is handed the stand-in)."""
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     from tests.training_faults import stuck_after_ten
     monkeypatch.setattr(training, "train", stuck_after_ten)

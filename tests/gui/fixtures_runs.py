@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from aegui.core.config import with_changes, RunConfig
-from aegui.core.floors import Floor
-from aegui.core.store import RunStore
+from aegui.core.config.config import with_changes, RunConfig
+from aegui.core.floors.floors import Floor
+from aegui.core.store.store import RunStore
 
 
 def tiny(loss: str = "mse", data: str = "uniform", **changes) -> RunConfig:
@@ -21,8 +21,8 @@ def tiny(loss: str = "mse", data: str = "uniform", **changes) -> RunConfig:
 
 def trained(store: RunStore, config: RunConfig) -> int:
     """Train config through the engine into the store; its run id."""
-    from aegui.core.recorder import RunRecorder
-    from aegui.core.training import train
+    from aegui.core.store.recorder import RunRecorder
+    from aegui.core.engine.training import train
     rec = RunRecorder(store)
     for record in train(config, threads=1):
         rec.feed(record)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from aegui.core.engine.records import LossChunk
 from aegui.gui.plots.decimate import FULL_POINTS, PeakSeries, peak_reduce
 
 INFO = {"floor": 0.5, "floor_exact": True, "label": "long", "batches_per_epoch": 100, "loss": "bce"}
@@ -93,8 +94,7 @@ def test_decimated_excess_and_log_clamp_stay_right(long_plot):
     steps = np.arange(n, dtype=np.int64)
     # The run's one floor is the data's, whose batches' floors are these (excess subtracts one floor per run).
     long_plot.set_floors([{"name": "data", "value": 0.6, "claim": "lower bound", "basis": ""}])
-    long_plot.append_floors(floors)
-    long_plot.append(steps, losses, steps / 700.0, steps // 100)
+    long_plot.append_chunk(LossChunk(steps, losses, steps / 700.0, steps // 100, floors=floors))
     long_plot.set_excess(True)
     x, y = shown(long_plot.raw_curve)
     assert long_plot.decimated and (y > 0).all()

@@ -5,8 +5,9 @@ import csv
 import numpy as np
 import pytest
 
-from aegui.core.floors import Floor, find
-from aegui.core.store import RunStore
+from aegui.core.engine.records import EpochSummary, LossChunk, RunStart
+from aegui.core.floors.floors import Floor, find
+from aegui.core.store.store import RunStore
 from aegui.gui.plots.view_rule import batch_floor_offset
 from aegui.gui.plots.comparison_plot import ComparisonPlot
 from aegui.gui.plots.curves import RunCurve, stored_curve
@@ -14,7 +15,7 @@ from aegui.gui.figures.export import save_csv
 from aegui.gui.grid.figure import GridView
 from aegui.gui.plots.loss_plot import LivePlot
 from aegui.gui.plots.plot_base import rolling_mean
-from aegui.gui.window.runner import RunController
+from aegui.gui.run.runner import RunController
 from tests.gui.fixtures_runs import decaying, synthetic, tiny, trained
 
 # Converges onto its floor within a second, and then many batches dip under the data set's floor.
@@ -45,10 +46,17 @@ def live_run(qtbot, data_dir):
         runner = RunController(str(data_dir / "runs.sqlite"))
         runners.append(runner)
         info = {}
-        runner.sigStarted.connect(lambda i: (info.update(i), plot.start_run(i)))
-        runner.sigFloors.connect(plot.append_floors)
-        runner.sigChunk.connect(plot.append)
-        runner.sigEpochs.connect(lambda rows: [plot.add_epoch(**r) for r in rows])
+
+        def take(record):  # the records the window's RunView passes to its live plot
+            if isinstance(record, RunStart):
+                info.update(run_id=record.run_id, floors=[f.to_dict() for f in record.floors],
+                            floor=record.floor.value)
+                plot.start(record)
+            elif isinstance(record, LossChunk):
+                plot.append_chunk(record)
+            elif isinstance(record, EpochSummary):
+                plot.add_epoch(record.epoch, record.epoch_mean, record.recent_mean, record.batches, record.seconds)
+        runner.sigRecord.connect(take)
         with qtbot.waitSignal(runner.sigEnded, timeout=60_000):
             assert runner.start(config)
         plot.set_excess(True)
@@ -119,7 +127,7 @@ def test_comparison_excess_of_a_bce_run_uses_its_batch_floors(qtbot, store):
     plain.set_smoothing(1)
     plain.set_excess(True)
     plain.set_runs([(row, losses)])
-    assert len(held(plain._runs_items[0][4])[0]) > 0
+    assert len(held(plain._runs_items[0].clamped)[0]) > 0
 
 
 def test_csv_has_a_batch_floor_column_for_bce_runs_only(store, tmp_path):

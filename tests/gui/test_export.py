@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-from aegui.core import config_io
-from aegui.core.store import RunStore
+from aegui.core.config import config_io
+from aegui.core.store.store import RunStore
 from aegui.gui.figures import export, export_csv
 from aegui.gui.figures.export import ExportError, read_figure, save_comparison, save_csv
 from tests.gui.fixtures_runs import decaying, synthetic, tiny

@@ -10,9 +10,9 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from aegui.core import config as cfg
-from aegui.core import config_io
-from aegui.core.store import RunStore
+from aegui.core.config import config as cfg
+from aegui.core.config import config_io
+from aegui.core.store.store import RunStore
 from aegui.gui import app
 from aegui.gui.figures.export import FIGURE_SCHEMA
 from aegui.gui.figures.open_figure import FigureDialog

@@ -13,8 +13,8 @@ from PySide6 import QtGui
 from PySide6.QtWidgets import QMessageBox
 
 from aegui import cli
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig
-from aegui.core.store import RunStore
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig
+from aegui.core.store.store import RunStore
 from aegui.gui import app
 from aegui.gui.figures import export_csv, render as figure_render
 from aegui.gui.figures.export import ExportError, save_comparison, save_csv
@@ -110,7 +110,7 @@ def test_cli_export_to_a_full_disk_exits_1_with_a_clear_line(qapp, stored, tmp_p
 
 
 def test_nan_mid_run_in_the_window_is_diverged_with_its_curve_kept(qtbot, data_dir, monkeypatch):
-    from aegui.core import training
+    from aegui.core.engine import training
     from tests.training_faults import nan_after_ten_steps
     monkeypatch.setattr(training, "train", nan_after_ten_steps)  # handed to the training process by name
     window = app.open_window(str(data_dir))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.figures import envelope, export
 from aegui.gui.plots.plot_base import rolling_mean
 from tests.gui.fixtures_runs import synthetic, tiny

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from aegui.cli import main
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.figures import export
 from aegui.gui.figures.open_figure import FigureDialog
 from aegui.gui.figures.render import MAX_WIDTH, MIN_WIDTH

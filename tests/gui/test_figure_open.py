@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.figures.export import save_comparison
 from aegui.gui.figures.open_figure import FigureDialog, FigureDropFilter, accept_figure_drop, figure_path
 from aegui.gui.grid.figure import save_grid

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.figures import export
 from aegui.gui.figures.layout import build_figure
 from aegui.gui.figures.render import with_widget
@@ -58,7 +58,7 @@ import subprocess  # noqa: E402
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from aegui.cli import main  # noqa: E402
-from aegui.core.floors import Floor  # noqa: E402
+from aegui.core.floors.floors import Floor  # noqa: E402
 
 
 @pytest.fixture
@@ -175,3 +175,29 @@ def test_cli_export_size_and_pdf(data_dir, tmp_path, capsys):
     assert main(["export", str(run_id), "--out", str(png), "--size", "two-column", "--dpi", "200"]) == 0
     assert QtGui.QImage(str(png)).width() == 1440
     assert main(["export", str(run_id), "--out", str(png), "--size", "column", "--dpi", "5"]) == 2
+
+
+def test_a_column_figure_with_a_long_named_seed_band_stays_on_its_page(qapp, tmp_path):
+    # A band's long legend entry widened its panel past the 3.5 in page: the x axis was cut and the two panels'
+    # scales differed. Each panel is the page's width and shows 0 to the longest run.
+    store = RunStore(tmp_path / "runs.sqlite")
+    band = np.stack([decaying(300) * (1 + 0.01 * k) for k in range(4)], axis=1)
+    ids = [synthetic(store, tiny("mse", name="a long mse run that sets the x range"), decaying(1600, 0.0) + 1e-3, 0.0),
+           synthetic(store, tiny("bce", name="a seed band with a rather long descriptive name"), band, 0.5),
+           synthetic(store, tiny("bce", "bernoulli", name="bernoulli"), decaying(900), 0.0)]
+    pairs = [(store.get_run(i), store.losses(i)) for i in ids]
+
+    def check(fig):
+        assert len(fig.panels) == 2
+        for plot in fig.panels:
+            assert plot.width() <= fig.width()
+            lo, hi = plot.plot_item.vb.viewRange()[0]
+            assert lo <= 0 and 1599 <= hi < 1599 * 1.1
+            right = plot.plot_item.vb.mapRectToScene(plot.plot_item.vb.boundingRect()).right()
+            assert right <= plot.width() + 1  # the view box ends on the page
+            for _, label in plot.legend.items:
+                assert label.boundingRect().width() <= fig.width()
+        texts = [label.text for plot in fig.panels for _, label in plot.legend.items]
+        assert any("4 seeds" in t for t in texts)  # shortened, never losing what the band shows
+    with_widget(lambda: build_figure(pairs, None, size="column"), check)
+    store.close()

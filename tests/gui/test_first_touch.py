@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
 from aegui.gui.banner import banner_html, expected_floor, sig3
 from aegui.gui.plots.ghosts import MAX_GHOSTS
 
@@ -208,7 +208,7 @@ def test_what_to_try_is_not_modal_and_follows_the_preset_list(qtbot, window):
 
 
 def test_the_banner_says_features_and_plurals_in_words():
-    from aegui.core.config import RunConfig, with_changes
+    from aegui.core.config.config import RunConfig, with_changes
     from aegui.gui.banner import banner_html
     text = banner_html(with_changes(RunConfig(), **{"data.features": 2}))
     assert "uniform, 2 features" in text and "×" not in text

@@ -4,8 +4,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from aegui.core import config as cfg
-from aegui.core.presets import PRESETS
+from aegui.core.config import config as cfg
+from aegui.core.config.presets import PRESETS
 
 FLOORS = [{"name": "data", "value": 0.5004, "claim": "lower bound", "basis": "entropy"},
           {"name": "model", "value": 0.5054, "claim": "exact", "basis": "solved"},
@@ -79,3 +79,17 @@ def test_a_file_runs_banner_states_the_files_width_and_floor_from_its_card(qtbot
     card = window.panels.file_card()
     assert "wide.csv, 7 features" in text and "2 features" not in text  # the features field means nothing for a file
     assert f"{card.bce_floor:.3g} nats" in text
+
+
+def test_a_reachable_value_is_drawn_dotted_as_an_upper_value_never_as_the_floor(make_live_plot):
+    floors = [FLOORS[0], {"name": "reachable", "value": 0.5054, "claim": "reachable",
+                          "basis": "contains the affine + sigmoid model: pass-through"}]
+    plot = make_live_plot({"floors": floors, "label": "run", "batches_per_epoch": 10, "loss": "bce"})
+    plot.append(np.arange(20), np.linspace(0.9, 0.51, 20), np.linspace(0, 1, 20), np.zeros(20, dtype=np.int64))
+    plot.redraw()
+    assert plot.floor.label.format == "data floor 0.5004 (lower bound)"  # the headline is a bound, never reachable
+    labels = {line.label.format: line for line, _ in plot.other_floors}
+    assert set(labels) == {"reachable 0.5054 (an upper value)"}
+    assert labels["reachable 0.5054 (an upper value)"].pen.style() == QtCore.Qt.PenStyle.DotLine
+    from aegui.gui.plots.view_rule import run_floor
+    assert run_floor(floors) == (0.5004, "data floor")  # excess subtracts the bound, not the reachable value

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
-from aegui.core import config_io
-from aegui.core.store import RunStore
+from aegui.core.config import config_io
+from aegui.core.store.store import RunStore
 from aegui.gui.figures.export import ExportError, read_figure
 from aegui.gui.grid.figure import GridView, cells_from_results, grid_image, save_grid
 from aegui.gui.grid.cells import band_series, peak_thin

@@ -7,7 +7,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from aegui.gui.plots.comparison_plot import MAX_CURVES, MAX_LEGEND, ComparisonPlot
-from aegui.gui.window import run_status
+from aegui.gui.run import run_status
 from tests.gui.test_loss_plot import Row, held
 
 MSE_INFO = {"floor": 0.0, "floor_exact": True, "label": "mse run", "batches_per_epoch": 10, "loss": "mse", "run_id": 1}
@@ -85,7 +85,7 @@ def test_comparison_marks_a_run_that_reached_zero_and_keeps_the_axis_near_the_da
     marker = plot.zero_markers[0]
     assert marker.isVisible() and marker.value() == 150
     y = held(plot.curves[0])[1]
-    assert np.isnan(y[200:]).all() and len(held(plot._runs_items[0][4])[0]) == 0  # no clamped bar
+    assert np.isnan(y[200:]).all() and (plot._runs_items[0].clamped is None or len(held(plot._runs_items[0].clamped)[0]) == 0)  # no clamped bar
     assert plot.plot_item.vb.viewRange()[1][0] > -8  # log10: never pulled to 1e-43
 
 
@@ -149,7 +149,7 @@ def test_progress_never_says_epoch_zero(qtbot):
     bar = QtWidgets.QStatusBar()
     qtbot.addWidget(bar)
     status = run_status.RunStatus(bar)
-    status.start({"epochs": 4, "batches_per_epoch": 100})
+    status.start(4, 100)
     assert status.progress.format() == "epoch 1 of 4"
     status._show(150, 1.0)
     assert status.progress.format() == "epoch 2 of 4"

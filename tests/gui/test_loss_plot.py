@@ -6,7 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from aegui.core.floors import Floor
+from aegui.core.engine.records import LossChunk
+from aegui.core.floors.floors import Floor
 from aegui.gui.plots.loss_plot import ComparisonPlot, LivePlot
 from aegui.gui.plots.plot_base import clamp_for_log, rolling_mean
 from tests.gui.fixtures_runs import tiny
@@ -174,13 +175,17 @@ def test_comparison_overlays_runs_with_legend_colours_and_seed_bands(qtbot):
     colours = {c.opts["pen"].color().name() for c in plot.curves}
     assert len(colours) == 2
     np.testing.assert_allclose(held(plot.curves[1])[1], np.median(band, axis=1))
-    fills = [i for i in plot.plot_item.items if isinstance(i, pg.FillBetweenItem)]
-    assert [f.isVisible() for f in fills] == [False, True]
-    floors = [i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]
-    assert len(floors) == 2 and all(f.pen.style() == pg.QtCore.Qt.PenStyle.DashLine for f in floors)
+    fills = [i for i in plot.plot_item.items if isinstance(i, pg.FillBetweenItem) and i.isVisible()]
+    assert len(fills) == 1 and fills[0].curves[0].yData is not None  # the seed band's, none for the single run
+    # Both runs share their floor: one dashed line for it, in the first run's colour (not two on top of each other).
+    floors = [i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine) and i.isVisible()]
+    assert len(floors) == 1 and all(f.pen.style() == pg.QtCore.Qt.PenStyle.DashLine for f in floors)
+    assert floors[0].pen.color().name() == plot.curves[0].opts["pen"].color().name()
     plot.set_runs([(Row(3, "c"), np.ones(5))])
     assert len(plot.legend.items) == 1
-    assert len([i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]) == 1
+    assert len([i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine) and i.isVisible()]) == 1
+    assert len([i for i in plot.plot_item.items if isinstance(i, pg.PlotDataItem) and i.isVisible()
+                and i.getOriginalDataset()[0] is not None and len(i.getOriginalDataset()[0])]) == 2  # the curve and its floor's anchor; the rest put away
 
 
 def test_comparison_seed_band_fill_has_a_path(qtbot):
@@ -200,8 +205,8 @@ def test_live_plot_draws_a_seed_band(qtbot):
     qtbot.addWidget(plot)
     plot.start_run({"floor": 0.0, "floor_exact": True, "label": "band", "batches_per_epoch": 10, "copies": 3})
     block = np.array([[0.3, 0.5, 0.4]] * 20) * np.linspace(1, 0.5, 20)[:, None]
-    plot.append_copies(block)
-    plot.append(np.arange(20), np.median(block, 1), np.linspace(0, 1, 20), np.zeros(20, dtype=np.int64))
+    plot.append_chunk(LossChunk(np.arange(20), np.median(block, 1), np.linspace(0, 1, 20),
+                                np.zeros(20, dtype=np.int64), copy_losses=block))
     plot.redraw()
     assert plot.band_count() == 20 and plot.band.isVisible() and not plot.band.path().isEmpty()
     np.testing.assert_allclose(plot.band_hi.getOriginalDataset()[1], block.max(1))

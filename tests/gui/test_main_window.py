@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.store import RunStore
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.store.store import RunStore
 from aegui.gui.window.main_window import MainWindow
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))
@@ -107,7 +107,7 @@ def test_closing_while_paused_still_stops(qtbot, data_dir):
 
 
 def test_worker_error_reaches_the_user_and_is_stored_failed(qtbot, window, data_dir, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     from tests.training_faults import fails_at_start
     monkeypatch.setattr(training, "train", fails_at_start)  # raises RuntimeError("boom")
     window.panels.set_config(TINY)
@@ -134,8 +134,8 @@ def test_loss_toggles_keep_the_output_valid(window):
 
 
 def test_toggles_and_grids_share_one_loss_output_rule():
-    from aegui.core.config import apply_loss
-    from aegui.core.schema import LOSSES
+    from aegui.core.config.config import apply_loss
+    from aegui.core.config.schema import LOSSES
     from aegui.gui.window.toggles import toggled_config
     for output in ("identity", "sigmoid"):
         start = with_changes(TINY, **{"model.output": output})
@@ -184,7 +184,7 @@ def test_rerun_on_toggle_stops_the_run_and_starts_the_new_one(qtbot, window, dat
     with qtbot.waitSignal(window.sigRunEnded, timeout=10_000):
         window.stop_run()
     stored = sorted((r.run_id, r.config.data.kind, r.status) for r, _ in runs(data_dir).values())
-    assert [s[1:] for s in stored] == [("uniform", "cancelled"), ("bernoulli", "cancelled")]
+    assert [s[1:] for s in stored] == [("uniform", "cancelled"), ("bernoulli", "cancelled")], [r.error for r, _ in runs(data_dir).values()]
 
 
 def test_selecting_runs_overlays_them(qtbot, window):
@@ -287,7 +287,7 @@ sys.exit(app.main([]))
 
 
 def test_the_store_file_is_checked_once_per_window_not_per_run(qtbot, data_dir, monkeypatch):
-    from aegui.core.store import RunStore
+    from aegui.core.store.store import RunStore
     from aegui.gui.app import open_window
     checks = []
     real = RunStore._connect

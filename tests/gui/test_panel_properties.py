@@ -2,8 +2,8 @@
 
 from hypothesis import HealthCheck, given, settings
 
-from aegui.core import config as c
-from aegui.core import config_io
+from aegui.core.config import config as c
+from aegui.core.config import config_io
 from aegui.gui.panels import ConfigPanels
 from tests.core.test_properties import raw_configs
 

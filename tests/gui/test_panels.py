@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from aegui.core import config as cfg
-from aegui.core import config_io
-from aegui.core.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig, TrainingConfig
+from aegui.core.config import config as cfg
+from aegui.core.config import config_io
+from aegui.core.config.config import DataConfig, ModelConfig, OptimizerConfig, RunConfig, TrainingConfig
 from aegui.gui.palette import ERROR_RED
 from aegui.gui.panels import TIPS, ConfigPanels
 
@@ -92,7 +92,7 @@ def test_cuda_offered_only_when_available(panels):
 
 
 def test_rows_and_device_choices_come_from_the_schema(panels):
-    from aegui.core import schema
+    from aegui.core.config import schema
     combo = panels.fields["training.device"].widget
     assert [combo.itemText(i) for i in range(combo.count())] == [d for d in schema.DEVICES if d != "cuda"]
     assert list(panels.fields) == [f.path for g in schema.GROUPS for f in schema.group_fields(g)]
@@ -105,7 +105,7 @@ def test_cuda_config_where_there_is_none_is_flagged(panels):
 
 
 def test_preset_picker_loads_config_and_shows_claim(panels):
-    from aegui.core.presets import PRESETS
+    from aegui.core.config.presets import PRESETS
     key, preset = next(iter(PRESETS.items()))
     combo = panels.preset_combo
     assert combo.count() == len(PRESETS) + 1
@@ -146,7 +146,7 @@ def test_a_preset_name_follows_the_config_and_the_preset_box_says_when_the_panel
     assert panels.preset_combo.currentText().endswith("(modified)")
     assert panels.preset_claim.text().startswith("Modified")
     # the panels back on a preset's config (a rerun from a figure): the box names that preset, unmodified
-    from aegui.core.presets import PRESETS
+    from aegui.core.config.presets import PRESETS
     panels.set_config(PRESETS["sigmoid-bce-bernoulli"].config)
     assert panels.preset_combo.currentData() == "sigmoid-bce-bernoulli"
     assert "(modified)" not in panels.preset_combo.currentText()
@@ -171,7 +171,7 @@ def test_a_files_rows_and_columns_show_in_the_greyed_samples_and_features(panels
 def test_the_loss_chooser_offers_every_registered_loss_with_its_own_tooltip(panels):
     from PySide6.QtCore import Qt
 
-    from aegui.core.losses import LOSSES
+    from aegui.core.config.losses import LOSSES
     combo = panels.fields["loss.kind"].widget
     offered = [combo.itemText(i) for i in range(combo.count())]
     assert offered == list(LOSSES)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.figures import export
 from aegui.gui.figures.layout import MIN_LOG_SPAN, build_figure, caption_html
 from aegui.gui.figures.render import FONT_STACK, with_widget

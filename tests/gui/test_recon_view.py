@@ -92,8 +92,8 @@ def test_mismatched_shapes_are_refused_and_clear_empties(view):
 
 
 def test_real_snapshot_from_the_engine(view):
-    from aegui.core.reconstruct import reconstruct
-    from aegui.core.training import train
+    from aegui.core.engine.reconstruct import reconstruct
+    from aegui.core.engine.training import train
     from tests.gui.fixtures_runs import tiny
     cfg = tiny("bce_logits", "bernoulli", **{"data.features": 4, "model.encoding_dim": 1, "training.device": "cpu"})
     gen = train(cfg, threads=1)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from aegui.core.store import RunStore
+from aegui.core.store.store import RunStore
 from aegui.gui.plots.loss_plot import ComparisonPlot
 from aegui.gui.results import COLUMNS, COMPARE_LIMIT, ResultsPane
 from aegui.gui.results_model import PAGE
@@ -313,3 +313,37 @@ def test_the_filter_index_answers_as_sqlite_does_and_follows_new_runs(qtbot, man
     many.store.delete(new)
     many.refresh()
     assert many.model.ids == [] and new not in many.model.search_text
+
+
+def test_new_runs_listed_above_a_selection_leave_it_whole(qtbot, tmp_path):
+    # A new run is listed first (newest first): every selected run stays selected, contiguous or not, and the
+    # comparison is not told of a change that did not happen.
+    path = tmp_path / "runs.sqlite"
+    store = RunStore(path)
+    ids = [synthetic(store, tiny("mse", "uniform", name=f"run {i}"), decaying(50 + i)) for i in range(5)]
+    p = ResultsPane(str(path))
+    qtbot.addWidget(p)
+    p.resize(1200, 400)
+    p.show()
+    told = []
+    p.sigSelectionChanged.connect(told.append)
+    for pick in ([ids[0], ids[1], ids[2], ids[3]], [ids[0], ids[2], ids[4], ids[1]]):
+        p.select_runs(pick)
+        told.clear()
+        for k in range(3):
+            synthetic(store, tiny("bce", "uniform", name=f"new {k}"), decaying(40))
+            p.refresh()
+            assert sorted(p.selected_run_ids()) == sorted(pick)
+        assert told == []
+    p.close_store()
+    store.close()
+
+
+def test_a_run_stored_by_another_process_shows_without_a_click(qtbot, pane, store_path):
+    # The CLI (another connection) stores a run while the window is open: the table lists it by itself.
+    before = pane.proxy.rowCount()
+    other = RunStore(store_path[0])
+    new = synthetic(other, tiny("mse", "uniform", name="from the CLI"), decaying(30))
+    other.close()
+    qtbot.waitUntil(lambda: pane.proxy.rowCount() == before + 1, timeout=10_000)
+    assert new in pane.model.ids

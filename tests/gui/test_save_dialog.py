@@ -6,7 +6,7 @@ import stat
 import pytest
 from PySide6 import QtGui, QtWidgets
 
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig
 from aegui.gui.figures.save_dialog import SaveComparisonDialog, with_suffix
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))

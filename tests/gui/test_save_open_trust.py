@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from aegui.core.store import RunStore
+from aegui.core.engine.records import RunStart
+from aegui.core.store.store import RunStore
 from aegui.gui import file_dialogs
 from aegui.gui.figures.export import save_comparison
 from aegui.gui.figures.open_figure import FigureDialog
@@ -42,7 +43,8 @@ def test_window_reruns_a_figure_with_its_seeds_not_the_toolbars(qtbot, window, t
     d = window.files.figure_dialog
     d.table.selectAll()
     started = []
-    window.runner.sigStarted.connect(lambda info: started.append((info["label"], info["copies"])))
+    window.runner.sigRecord.connect(
+        lambda r: started.append((r.config.label(), r.copies)) if isinstance(r, RunStart) else None)
     d.rerun_selected()
     qtbot.waitUntil(lambda: len(started) == 2 and not window.is_running(), timeout=60_000)
     assert started == [("one seed", 1), ("four seeds", 4)]

@@ -4,10 +4,11 @@ Help, the grid's x per column and its cheap validation, and refusals said once a
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from aegui.core import data as data_mod
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.floors import Floor
-from aegui.gui.window import help_menu, run_status
+from aegui.core.data import data as data_mod
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.floors.floors import Floor
+from aegui.gui.run import run_status
+from aegui.gui.window import help_menu
 from aegui.gui.grid.dialog import GridDialog
 from aegui.gui.grid.figure import GridView
 from aegui.gui.results import COLUMNS, ResultsPane
@@ -28,7 +29,7 @@ def test_pause_time_is_left_out_and_the_first_eta_waits(qtbot, monkeypatch):
     bar = QtWidgets.QStatusBar()
     qtbot.addWidget(bar)
     status = run_status.RunStatus(bar)
-    status.start({"epochs": 10, "batches_per_epoch": 100})
+    status.start(10, 100)
     status._show(20, 0.5)
     assert status.eta.text() == "ETA …"  # not a number from the start-up's rate
     status._show(100, 2.0)

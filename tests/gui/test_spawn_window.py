@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from aegui.core import standby
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.store import RunStore
+from aegui.core.engine.records import RunFailed
+from aegui.core.run import standby
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.store.store import RunStore
 from aegui.gui.window.main_window import MainWindow
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=3, tol=0.0))
@@ -74,7 +75,7 @@ def test_no_room_for_a_runs_shared_memory_fails_the_run_with_why_and_the_window_
     def full(fd, offset, length):
         raise OSError(errno.ENOSPC, "No space left on device")
     failed = []
-    window.runner.sigFailed.connect(failed.append)
+    window.runner.sigRecord.connect(lambda r: failed.append(r.message) if isinstance(r, RunFailed) else None)
     window.panels.set_config(TINY)
     with monkeypatch.context() as patch:
         patch.setattr(os, "posix_fallocate", full)

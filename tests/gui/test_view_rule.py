@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from aegui.core.floors import Floor
+from aegui.core.floors.floors import Floor
 from aegui.gui.plots import view_rule as vr
 from tests.gui.fixtures_runs import tiny
 

@@ -3,8 +3,9 @@
 import pytest
 from PySide6 import QtWidgets
 
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.store import RunStore
+from aegui.core.engine.records import Reconstruction, RunStart
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.store.store import RunStore
 from aegui.gui.figures import export
 from aegui.gui.grid.dialog import GridDialog
 from aegui.gui.window.layout import COMPARE_HINT, LIVE_HINT
@@ -42,9 +43,10 @@ def test_seed_band_run_draws_the_band_and_stores_every_copy(qtbot, window, data_
 
 def test_reconstruction_reaches_the_view_during_a_run(qtbot, window):
     window.panels.set_config(with_changes(TINY, **{"training.epochs": 100_000}))
-    with qtbot.waitSignal(window.runner.sigReconstruction, timeout=30_000) as snap:
+    with qtbot.waitSignal(window.runner.sigRecord, timeout=30_000,
+                          check_params_cb=lambda r: isinstance(r, Reconstruction)) as snap:
         window.start_run()
-    x, xhat, codes, kind = snap.args
+    x, xhat, codes, kind = snap.args[0].x, snap.args[0].xhat, snap.args[0].codes, snap.args[0].loss
     assert x.shape == xhat.shape == (512, 2) and codes is None and kind == "mse"
     qtbot.waitUntil(lambda: window.recon._x is not None, timeout=5_000)
     assert "fixed sample points" in window.recon.readout.text()
@@ -60,6 +62,8 @@ def test_grid_dialog_defaults_to_the_seed_design_and_refuses_with_reasons(qtbot)
         ("mse", "uniform"), ("mse", "bernoulli"), ("bce", "uniform"), ("bce", "bernoulli")]
     bce_uniform = dialog.accepted_cells()[2]
     assert bce_uniform.config.model.output == "sigmoid" and bce_uniform.floor == pytest.approx(0.5, abs=0.01)
+    d = TINY.data  # each cell says the shape it will train at (the panels', a loaded file's too)
+    assert f"{d.samples:,} × {d.features:,}" in dialog.cell_list.item(0).text()
     dialog.data_boxes["gaussian"].setChecked(True)
     refused = [c for c in dialog.cells if c.refused]
     assert [(c.loss, c.data) for c in refused] == [("bce", "gaussian")] and "[0, 1]" in refused[0].refused
@@ -143,7 +147,8 @@ def test_default_size_fills_most_of_the_screen(window):
 
 def test_run_end_is_drawn_at_once_and_the_run_is_listed_while_it_trains(qtbot, window):
     listed = []
-    window.runner.sigStarted.connect(lambda _info: listed.append(window.results.model.rowCount()))
+    window.runner.sigRecord.connect(
+        lambda r: listed.append(window.results.model.rowCount()) if isinstance(r, RunStart) else None)
     window.live.pacing.timer.setInterval(60_000)  # a paced tick would come far too late to draw this run
     window.panels.set_config(TINY)
     with qtbot.waitSignal(window.sigRunEnded, timeout=30_000):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from aegui.core import config as cfg
+from aegui.core.config import config as cfg
 from aegui.gui.window.layout import size_parts
 
 SIZES = [(1280, 800), (1600, 1000)]
@@ -117,3 +117,87 @@ def test_a_low_narrow_live_plot_shortens_its_label_and_legend(qtbot, make_live_p
     qtbot.waitUntil(lambda: plot.plot_widget.height() < 200)
     assert "mean squared error" not in plot.plot_item.getAxis("left").labelText
     assert plot.legend.layout.preferredWidth() <= plot._legend_room()
+
+
+def _compare_mse_and_bce(window) -> list[int]:
+    """Store MSE and BCE runs of different lengths and select them all for the comparison."""
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    store = window.results.store
+    ids = [synthetic(store, tiny("mse"), decaying(800, 0.0) + 1e-3, floor=0.0),
+           synthetic(store, tiny("bce"), decaying(2400, 0.5004), floor=0.5004),
+           synthetic(store, tiny("mse"), decaying(300, 0.0, 1) + 1e-4, floor=0.0),
+           synthetic(store, tiny("bce", "bernoulli"), decaying(1200, 0.0, 2) + 1e-3, floor=0.0)]
+    window.results.refresh()
+    window.results.select_runs(ids)
+    return ids
+
+
+def _panels(window) -> list[tuple[float, str, bool, float]]:
+    """Each comparison panel: its plot's height, its y label, whether the label shows, and the label's width."""
+    from PySide6 import QtGui
+    out = []
+    for pi in window.comparison.panel_items():
+        axis = pi.getAxis("left")
+        font = QtGui.QFont()
+        font.setPointSizeF(11 if pi is window.comparison.plot_item else 9.5)
+        width = QtGui.QFontMetricsF(font).horizontalAdvance(axis.labelText)
+        out.append((pi.vb.height(), axis.labelText, axis.label.isVisible(), width))
+    return out
+
+
+def test_the_comparisons_unit_panels_keep_their_height_at_1280_by_800(qtbot, window):
+    from aegui.gui.plots.comparison_plot import MIN_PANEL
+    size_parts(window, 1280, 800)
+    _compare_mse_and_bce(window)
+    qtbot.waitUntil(lambda: len(window.comparison.panel_items()) == 2)
+    QtWidgets.QApplication.processEvents()
+    panels = _panels(window)
+    for height, label, shown, width in panels:
+        assert height >= MIN_PANEL - 1  # was 0 for the top panel: its curves could not be seen
+        assert not shown or width <= height + 1, label  # a label shows whole or not at all (it was cut to "SE)")
+    assert [p[1] for p in panels] == ["loss (nats)", "loss (MSE)"]
+    assert all(p[2] for p in panels)
+    scroll = window.comparison.panel_scroll  # the rest of a cramped pane is scrolled to, not squeezed
+    assert scroll.verticalScrollBar().maximum() > 0
+
+
+SCALED = """
+import json, sys, tempfile
+from PySide6 import QtCore, QtWidgets
+from aegui.gui.app import make_app
+app = make_app([])
+for fmt in (QtCore.QSettings.Format.NativeFormat, QtCore.QSettings.Format.IniFormat):
+    QtCore.QSettings.setPath(fmt, QtCore.QSettings.Scope.UserScope, tempfile.mkdtemp())
+from aegui.gui.window.main_window import MainWindow
+from aegui.gui.window.layout import size_parts
+from tests.gui.test_window_geometry import _compare_mse_and_bce, _panels
+window = MainWindow(data_dir=tempfile.mkdtemp())
+window.show()
+size_parts(window, 1280, 800)
+_compare_mse_and_bce(window)
+for _ in range(50):
+    app.processEvents()
+print(json.dumps({"dpr": window.devicePixelRatioF(), "panels": _panels(window)}))
+window.close()
+"""
+
+
+def test_at_2x_the_comparisons_unit_panels_keep_their_height(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    from aegui.gui.plots.comparison_plot import MIN_PANEL
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2", "PYTHONPATH": str(root),
+           "AEGUI_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", SCALED], capture_output=True, text=True, env=env, cwd=root,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["dpr"] == 2.0
+    assert len(seen["panels"]) == 2
+    for height, _label, shown, width in seen["panels"]:
+        assert height >= MIN_PANEL - 1, seen
+        assert shown and width <= height + 1, seen

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QThread, Signal
 
-from aegui.core.config import DataConfig, RunConfig, TrainingConfig, with_changes
-from aegui.core.store import RunStore
-from aegui.core.stream import CHUNK_INTERVAL
-from aegui.gui.worker import TrainWorker
+from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig, with_changes
+from aegui.core.engine.records import EpochSummary, LossChunk, Paused, RunEnd, RunFailed, RunStart
+from aegui.core.store.store import RunStore
+from aegui.core.run.stream import CHUNK_INTERVAL
+from aegui.gui.run.worker import TrainWorker
 from tests import training_faults as faults
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512),
@@ -19,7 +20,7 @@ LONG = with_changes(TINY, **{"training.epochs": 100_000})
 
 
 class Collector(QObject):
-    """Lives in the GUI thread, so the worker's signals reach it queued, in order.
+    """Lives in the GUI thread, so the worker's records reach it queued, in order.
 
     Tests wait on its relayed signals: qtbot's own slots, connected straight to the worker, would run
     in the worker thread.
@@ -34,31 +35,28 @@ class Collector(QObject):
         super().__init__()
         self.started, self.chunks, self.epochs, self.ends, self.failures = [], [], [], [], []
 
-    def on_started(self, info):
-        self.started.append(info)
-
-    def on_chunk(self, steps, losses, seconds, epochs):
-        self.chunks.append((steps, losses, seconds, epochs))
-        self.sigChunk.emit()
-
-    def on_paused(self, paused):
-        self.sigPaused.emit(paused)
+    def on_record(self, record):
+        """One record from the worker, sorted by kind (the waits relay chunks, pauses and failures)."""
+        if isinstance(record, RunStart):
+            self.started.append(record)
+        elif isinstance(record, LossChunk):
+            self.chunks.append(record)
+            self.sigChunk.emit()
+        elif isinstance(record, EpochSummary):
+            self.epochs.append(record)
+        elif isinstance(record, Paused):
+            self.sigPaused.emit(record.paused)
+        elif isinstance(record, RunEnd):
+            self.ends.append(record)
+        elif isinstance(record, RunFailed):
+            self.failures.append(record.message)
+            self.sigFailed.emit(record.message)
 
     def on_done(self):
         self.sigDone.emit()
 
-    def on_epochs(self, rows):
-        self.epochs.extend(rows)
-
-    def on_finished(self, end):
-        self.ends.append(end)
-
-    def on_failed(self, message):
-        self.failures.append(message)
-        self.sigFailed.emit(message)
-
     def steps(self):
-        return np.concatenate([c[0] for c in self.chunks]) if self.chunks else np.empty(0, np.int64)
+        return np.concatenate([c.steps for c in self.chunks]) if self.chunks else np.empty(0, np.int64)
 
 
 @pytest.fixture(params=["child", "thread"])
@@ -74,12 +72,7 @@ def launch(request, qtbot, data_dir):
         thread = QThread()
         worker.moveToThread(thread)
         got = Collector()
-        worker.sigStarted.connect(got.on_started)
-        worker.sigChunk.connect(got.on_chunk)
-        worker.sigEpochs.connect(got.on_epochs)
-        worker.sigFinished.connect(got.on_finished)
-        worker.sigFailed.connect(got.on_failed)
-        worker.sigPaused.connect(got.on_paused)
+        worker.sigRecord.connect(got.on_record)
         worker.sigDone.connect(got.on_done)
         thread.started.connect(worker.run)
         running.append((worker, thread, got))
@@ -109,13 +102,13 @@ def test_tiny_run_delivers_every_batch_once(qtbot, launch, data_dir):
     end = got.ends[0]
     assert end.stop_reason == "max_epochs"
     assert np.array_equal(got.steps(), np.arange(end.batches)) and end.batches == 3 * 8
-    assert [row["epoch"] for row in got.epochs] == [0, 1, 2]
-    assert got.epochs[-1]["step"] == end.batches
+    assert [row.epoch for row in got.epochs] == [0, 1, 2]
+    assert got.epochs[-1].batches == end.batches
     info = got.started[0]
-    assert info["batches_per_epoch"] == 8 and info["floor"] == 0.0 and info["run_id"] == worker.run_id
+    assert info.batches_per_epoch == 8 and info.floor.value == 0.0 and info.run_id == worker.run_id
     row, losses = stored(data_dir, worker.run_id)
     assert row.status == "finished" and len(losses) == end.batches
-    sent = np.concatenate([c[1] for c in got.chunks])
+    sent = np.concatenate([c.loss for c in got.chunks])
     assert np.allclose(losses.astype(np.float64), sent, rtol=1e-6)
 
 
@@ -159,7 +152,7 @@ def test_pause_holds_and_resume_continues(qtbot, launch):
 
 
 def test_exception_before_training_is_reported_and_stored(qtbot, launch, data_dir, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     monkeypatch.setattr(training, "train", faults.fails_at_start)
     worker, got = launch(TINY)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
@@ -172,7 +165,7 @@ def test_exception_before_training_is_reported_and_stored(qtbot, launch, data_di
 
 
 def test_exception_mid_run_keeps_the_curve(qtbot, launch, data_dir, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     monkeypatch.setattr(training, "train", faults.fails_after_ten)
     worker, got = launch(TINY)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
@@ -249,7 +242,7 @@ def test_a_run_that_cannot_be_stored_stops_and_says_why(qtbot, launch, data_dir,
 
 @pytest.mark.parametrize("launch", ["child"], indirect=True)
 def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_dir, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.engine.training as training
     monkeypatch.setattr(training, "train", faults.killed_after_a_second)  # in the child: the window lives on
     worker, got = launch(LONG)
     with qtbot.waitSignals([got.sigFailed, got.sigDone], order="strict", timeout=30_000):
@@ -258,14 +251,14 @@ def test_a_killed_child_is_a_failed_run_with_its_curve_kept(qtbot, launch, data_
     row, losses = stored(data_dir, worker.run_id)
     assert row.status == "failed" and "ended unexpectedly" in row.error
     # The window stores what it was sent: every batch it showed, and nothing else.
-    shown = np.concatenate([c[1] for c in got.chunks])
+    shown = np.concatenate([c.loss for c in got.chunks])
     assert len(losses) == len(shown) > 0 and np.allclose(losses, shown, rtol=1e-6)
 
 
 @pytest.mark.parametrize("launch", ["child"], indirect=True)
 def test_a_child_stuck_in_a_step_is_ended_after_stop_and_stored_cancelled(qtbot, launch, data_dir, monkeypatch,
                                                                           stuck_training):
-    import aegui.core.child as child
+    import aegui.core.run.child as child
     monkeypatch.setattr(child, "KILL_AFTER_S", 0.5)
     worker, got = launch(LONG)
     qtbot.waitUntil(lambda: len(got.chunks) > 0, timeout=30_000)
@@ -278,7 +271,7 @@ def test_a_child_stuck_in_a_step_is_ended_after_stop_and_stored_cancelled(qtbot,
     row, losses = stored(data_dir, worker.run_id)
     assert row.status == "cancelled" and row.batches == len(losses) == len(got.steps())
     # final_loss as the engine defines it: no epoch finished, so the mean of the batches trained
-    shown = np.concatenate([c[1] for c in got.chunks])
+    shown = np.concatenate([c.loss for c in got.chunks])
     assert got.ends[0].final_loss == pytest.approx(float(shown.astype("float64").mean()), rel=1e-6)
 
 

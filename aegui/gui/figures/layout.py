@@ -11,10 +11,10 @@ import math
 import re
 
 import numpy as np
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...core.summary import floor_fields
-from ...core.vocab import Claim, claim_of
+from ...core.floors.summary import floor_fields
+from ...core.config.vocab import Claim, claim_of, claim_words, floor_title
 from ..palette import INK
 from ..plots.plot_base import PALETTE
 from ..plots.view_rule import SHORT_UNIT, axis_label, unit_groups, unit_of, zero_note
@@ -85,8 +85,7 @@ def caption_floor(row) -> str:
         if row.floor is None or not math.isfinite(row.floor):
             return "no floor"
         return f"floor {fig3(row.floor)} ({'exact' if row.floor_exact else 'lower bound'})"
-    listed = "; ".join(f"{f.name if f.name == 'linear (PCA)' else f.name + ' floor'} {fig3(f.value)} ({f.claim})"
-                       for f in floors)
+    listed = "; ".join(f"{floor_title(f.name)} {fig3(f.value)} ({claim_words(f.name, f.claim)})" for f in floors)
     why = floor_fields(row.config, floors, getattr(row, "eval_loss", None), getattr(row, "saturated", None))["why_not_zero"]
     return listed + (f". Why not zero? {fig3_numbers(why)}" if why else "")
 
@@ -245,8 +244,7 @@ def run_floors(row) -> list[tuple[str, float, str]]:
 
 def floor_label(name: str, value: float, claim: str) -> str:
     """'data floor 0.5 (lower bound)', in three significant digits like every number in a figure."""
-    title = "floor" if not name else (name if name == "linear (PCA)" else f"{name} floor")
-    return f"{title} {fig3(value)} ({claim})"
+    return f"{floor_title(name)} {fig3(value)} ({claim_words(name, claim)})"
 
 
 def draw_floors(plot, rows, colours, style) -> None:
@@ -286,6 +284,17 @@ def draw_floors(plot, rows, colours, style) -> None:
         plot.floor_lines.append(line)
 
 
+def legend_lines(label, metrics: QtGui.QFontMetricsF, width: float) -> list[str]:
+    """A legend entry's lines within width: its whole text in up to LEGEND_LINES lines, else the name shortened
+    to one line above the band's words (the words a plain wrap elided first)."""
+    lines = wrap_text(label.full_text, metrics, width, LEGEND_LINES)
+    if " ".join(lines) == label.full_text:
+        return lines
+    name, tail = getattr(label, "short_parts", (label.full_text, ""))
+    tail = tail.lstrip(" ·")
+    return wrap_text(name, metrics, width, 1) + (wrap_text(tail, metrics, width, LEGEND_LINES) if tail else [])
+
+
 def fit_legend(plot, style, room: float) -> None:
     """Wrap (at spaces) or elide the legend's labels so that the legend is at most room px wide: a label wider
     than the page widened the panel past the figure's edge, and the export cut it off on the right."""
@@ -300,7 +309,7 @@ def fit_legend(plot, style, room: float) -> None:
     width = room / columns - 48  # a first guess at the sample, spacing and text margins; measured below
     for _ in range(5):
         for label in labels:
-            lines = wrap_text(label.full_text, metrics, max(width, 24.0), LEGEND_LINES)
+            lines = legend_lines(label, metrics, max(width, 24.0))
             label.setText("<br>".join(html.escape(line) for line in lines), size=f"{style.legend_pt}pt", color=INK)
         legend.layout.invalidate()
         over = legend.layout.preferredWidth() - room
@@ -324,6 +333,9 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
         marker = plot.zero_markers.get(i)
         note = f" · {zero_note(marker.zero_at)}" if marker is not None else ""
         label.full_text = run_label(row) + note  # wrapped to the page by fit_legend once the axes are laid out
+        copies = getattr(row, "copies", 1) or 1
+        # Shortened, it keeps what a band shows: the name is elided, never "4 seeds".
+        label.short_parts = (row.name, (f"({copies} seeds: median, min–max)" if copies > 1 else "") + note)
         label.setText(html.escape(label.full_text), size=f"{style.legend_pt}pt", color=INK)
     plot.legend.setColumnCount(style.legend_columns)
     shown = SHORT_UNIT.get(unit, unit) if style.inches else unit  # a column's axis has no room for words
@@ -381,7 +393,6 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     size: a SIZES preset laid out at its physical width; else the screen layout, width px wide at most
     LOGICAL_WIDTH (a narrower PNG is laid out narrower, so its text keeps its size).
     """
-    from PySide6 import QtCore, QtWidgets
     style = figure_style(size)
     fig = FigureWidget()
     fig.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
@@ -412,6 +423,7 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     plots = []
     for g, (unit, indices) in enumerate(groups):
         plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1, style)
+        plot.setFixedWidth(inner)  # the page's width: nothing inside may widen a panel past it
         rows_of_legend = -(-len(indices) // style.legend_columns)
         plot.setFixedHeight(panel_h + legend_row * rows_of_legend)  # room for its legend rows; refit below
         plots.append(plot)

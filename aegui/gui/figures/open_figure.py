@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ...core import config as config_mod
-from ...core import config_io
+from ...core.config import config as config_mod
+from ...core.config import config_io
 from .export import ExportError, read_figure
 from ..palette import ERROR_RED
 from ..plots.plot_base import MUTED
@@ -244,7 +244,8 @@ class FigureDialog(QtWidgets.QDialog):
 
 def launch_refusal(store, config, copies: int = 1) -> str:
     """Why the window must not start config (a read-only store, the memory guard), or '' when it may."""
-    from ...core import data, memory
+    from ...core.data import data
+    from ...core.engine import memory
     if getattr(store, "read_only", False):
         return f"The run store is open read-only: {store.notice}"
     try:

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pyqtgraph as pg
 
-from ...core.losses import LOSSES
+from ...core.config.losses import LOSSES
 from ..plots.curves import excess
 from ..plots.loss_plot import EPOCH_COLOUR, FLOOR_COLOUR, RAW_COLOUR, RECENT_COLOUR
 from ..palette import BAND_ALPHA

@@ -6,17 +6,16 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...core import config as cfg
+from ...core.config import config as cfg
 
 from ..banner import sig3
-from ...core.losses import LOSSES
-from ...core.presets import GRID_DATA, GRID_LOSSES
-from ...core.vocab import Claim
+from ...core.config.losses import LOSSES
+from ...core.config.presets import GRID_DATA as DEFAULT_DATA, GRID_LOSSES as DEFAULT_LOSSES  # the seed answer's design
+from ...core.config.vocab import Claim
 from ..palette import ERROR_RED
 from .cells import LOSS_NAMES
 
-DEFAULT_LOSSES, DEFAULT_DATA = GRID_LOSSES, GRID_DATA  # the seed answer's design
-GRID_LOSSES = tuple(LOSSES)
+GRID_LOSSES = tuple(LOSSES)  # what the dialog offers; the defaults above are ticked
 GRID_DATA = ("uniform", "bernoulli", "redundant", "gaussian")
 OK_COLOUR, REFUSED_COLOUR = "#1E7B34", ERROR_RED
 
@@ -41,7 +40,7 @@ def grid_cells(base: cfg.RunConfig, losses, datas) -> list[GridCell]:
     checkbox at 2M × 20 samples. What only the data can show (a file's value range) is checked when the
     cell starts, and its floor is then measured on the data.
     """
-    from ...core.expected import expected_floor
+    from ...core.floors.expected import expected_floor
     cells = []
     for loss in losses:
         for data in datas:
@@ -99,8 +98,9 @@ class GridDialog(QtWidgets.QDialog):
 
     def _lay_out(self) -> None:
         intro = QtWidgets.QLabel(
-            "Train every loss × data combination from the panels' config, one after another, and show them as "
-            "small multiples on shared axes. The default is the seed answer's own design.")
+            "Train every loss × data combination from the panels' config (its samples, features and model), one "
+            "after another, and show them as small multiples on shared axes. The default is the seed answer's "
+            "own design.")
         intro.setWordWrap(True)
         choose = QtWidgets.QHBoxLayout()
         for title, boxes in (("Losses (rows)", self.loss_boxes), ("Data (columns)", self.data_boxes)):
@@ -148,7 +148,10 @@ class GridDialog(QtWidgets.QDialog):
         else:
             floor = "measured on the data" if cell.floor is None else \
                 f"{sig3(cell.floor)} ({cell.claim})"
-            item = QtWidgets.QListWidgetItem(f"✓  {name} — floor {floor}")
+            # The shape comes from the panels (a loaded file's 784 features too): say it before it trains.
+            d = cell.config.data
+            shape = f"{d.samples:,} × {d.features:,}, {cell.config.model.kind} {d.features}→{cell.config.encoding_dim}"
+            item = QtWidgets.QListWidgetItem(f"✓  {name} ({shape}) — floor {floor}")
             item.setForeground(QtGui.QBrush(QtGui.QColor(OK_COLOUR)))
         item.setToolTip(item.text())
         item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)

@@ -259,7 +259,7 @@ def save_cells(cells: list[dict], path, width: int = DEFAULT_WIDTH, excess: bool
 
 def save_grid(store, results: list[dict], path, width: int = DEFAULT_WIDTH, excess: bool = False) -> Path:
     """Save `aegui grid` results (store: RunStore or its file path) as one PNG or SVG figure carrying its runs."""
-    from ...core.store import RunStore
+    from ...core.store.store import RunStore
     own = not hasattr(store, "losses")
     db = RunStore(store) if own else store
     try:

@@ -6,6 +6,7 @@ import time
 
 from PySide6 import QtCore, QtWidgets
 
+from ...core.engine.records import LossChunk, RunStart
 from .figure import GridView
 from ..plots.plot_base import MUTED, hinted_stack
 
@@ -58,10 +59,7 @@ class GridRun(QtCore.QObject):
         self.index = -1
         self.run_ids: list[int] = []
         self._run_id: int | None = None
-        self._pending = self._floors = None
-        self._links = ((runner.sigStarted, self._on_started), (runner.sigCopies, self._on_copies),
-                       (runner.sigFloors, self._on_floors),
-                       (runner.sigChunk, self._on_chunk), (runner.sigEnded, self._on_ended))
+        self._links = ((runner.sigRecord, self._on_record), (runner.sigEnded, self._on_ended))
 
     def start(self) -> bool:
         """Lay out the grid and start its first cell; False when a run is already going."""
@@ -79,27 +77,20 @@ class GridRun(QtCore.QObject):
             self._finish("finished")
             return True
         cell = self.cells[self.index]
-        self._run_id, self._pending, self._floors = None, None, None
+        self._run_id = None
         if not self.launch(cell.config, self.copies, self.group):
             self._finish("failed")
             return False
         self.sigCell.emit(self.index, len(self.cells), f"{cell.loss} × {cell.data}")
         return True
 
-    def _on_started(self, info: dict) -> None:
-        self._run_id = info.get("run_id")
-
-    def _on_copies(self, block) -> None:
-        self._pending = block  # the chunk that follows carries the same batches as medians
-
-    def _on_floors(self, floors) -> None:
-        self._floors = floors  # BCE: the batch floors of the chunk that follows
-
-    def _on_chunk(self, steps, losses, _seconds, _epochs) -> None:
-        cell = self.cells[self.index]
-        values, self._pending = (losses if self._pending is None else self._pending), None
-        floors, self._floors = self._floors, None
-        self.view.add_live(cell.loss, cell.data, steps, values, floors)
+    def _on_record(self, record) -> None:
+        if isinstance(record, RunStart):
+            self._run_id = record.run_id
+        elif isinstance(record, LossChunk):  # a seed band's cell draws every copy's loss
+            cell = self.cells[self.index]
+            values = record.copy_losses if record.copy_losses is not None else record.loss
+            self.view.add_live(cell.loss, cell.data, record.steps, values, record.floors)
 
     def _on_ended(self, outcome: str) -> None:
         cell = self.cells[self.index]

@@ -8,11 +8,13 @@ it and sharing x, whose range covers every run. At most MAX_CURVES runs are draw
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
 
-from ...core.floors import headline
+from ...core.floors.floors import headline
 from .curves import curve_floors, thin_markers
 from .plot_base import BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean
 from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_title, unit_groups, unit_of,
@@ -20,6 +22,38 @@ from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_
 
 MAX_CURVES = 40   # curves drawn at once; a selection of thousands draws the first ones and says how many more
 MAX_LEGEND = 12   # legend rows of runs; the rest are summed up as "and N more"
+THICK_UP_TO = 8   # more runs than this are drawn with 1 px lines
+MIN_PANEL = 110   # px of plot each unit's panel keeps (logical px: the same at 2×); less and the panels scroll
+PANEL_CHROME = 48  # px of a panel beside its plot: the x axis' ticks and label
+SAMPLED_FROM = 8192  # points from which a curve is clipped to the view and peak-downsampled as it is drawn
+
+
+class RunItems:
+    """One drawn run's items on its panel, kept for the next selection: removing and making 280 items again cost
+    0.7 s of a 40-run selection. A seed band's fill, clamp markers and the floor line are made when first needed."""
+
+    def __init__(self, panel: pg.PlotItem):
+        self.panel = panel
+        self.curve = pg.PlotDataItem()
+        self.curve.panel = panel
+        panel.addItem(self.curve)
+        # pyqtgraph items (untyped), made when first needed; the run's colour once drawn
+        self.lo: Any = None
+        self.hi: Any = None
+        self.band: Any = None
+        self.clamped: Any = None
+        self.colour: Any = None
+
+    def items(self) -> list:
+        """The items made so far."""
+        return [i for i in (self.curve, self.lo, self.hi, self.band, self.clamped) if i is not None]
+
+    def hide(self) -> None:
+        """Put away (a run no longer drawn): hidden items count in no auto-range and hold no data."""
+        for item in self.items():
+            item.setVisible(False)
+            if isinstance(item, pg.PlotDataItem):
+                item.setData([], [])
 
 
 class ComparisonPlot(PlotBase):
@@ -28,12 +62,28 @@ class ComparisonPlot(PlotBase):
     def __init__(self, parent=None, controls: bool = True, smoothing: int = 20):
         super().__init__(parent, controls=controls, smoothing=smoothing)
         self.runs: list = []
-        self._items: list = []      # every item drawn, to remove on the next set_runs
-        self._runs_items: list = []  # per run: curve, lo, hi, band, clamped, floor
+        self._pool: list[RunItems] = []  # every run's items made so far, drawn or put away, for reuse
+        self._free: dict[int, list[RunItems]] = {}
+        self._runs_items: list[RunItems] = []  # per drawn run
+        self._floor_lines: dict[int, list] = {}  # panel → its floor lines, one per floor value, reused
+        self._markers: list = []
         self.zero_markers: dict = {}  # run index → vertical line where that run reached 0
         self.curves: list[pg.PlotDataItem] = []
         self.left_out = 0  # runs selected but not drawn (beyond MAX_CURVES)
         self._more = None
+        self._prepare_left, self._per_slice = 0, 4
+        self._parked: dict = {}  # unit → a stacked panel not needed by this selection, kept with its items
+        # The panels scroll when the pane is too short for each to keep MIN_PANEL px of plot: at 1280 × 800 (and
+        # at 2×) two stacked units left the top panel 0 px and cut its y label to "SE)".
+        self.stack.removeWidget(self.panel_box)
+        self.panel_scroll = QtWidgets.QScrollArea()
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.panel_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll.setWidget(self.panel_box)
+        self.stack.addWidget(self.panel_scroll)
+        self.stack.setCurrentWidget(self.panel_scroll)
+        self.plot_item.vb.sigResized.connect(self._fit_heights)
 
     legend_columns = 2  # run names are long
 
@@ -53,78 +103,238 @@ class ComparisonPlot(PlotBase):
         pairs = list(rows_and_losses)
         self.runs = pairs[:MAX_CURVES]
         self.left_out = max(len(pairs), total or 0) - len(self.runs)
-        for item in self._items:
-            getattr(item, "panel", self.plot_item).removeItem(item)
-            if hasattr(item, "anchor"):
-                getattr(item, "panel", self.plot_item).removeItem(item.anchor)
-        self.legend.clear()
-        self._items, self.curves, self._runs_items, self.zero_markers = [], [], [], {}
+        for marker in self._markers:
+            if marker.scene() is not None:
+                marker.panel.removeItem(marker)
+        self._legend_rows: list = []
+        self.curves, self._runs_items, self.zero_markers, self._markers = [], [], {}, []
         groups = unit_groups(self.runs)
         # The first run's unit owns the main panel; each other unit gets a panel of its own, stacked under it.
         self.unit = groups[0][0] if groups else None
         self.y_unit = UNITS.get(self.runs[0][0].config.loss.kind, "loss") if self.runs else "loss"
         self.keep_panels([u for u, _ in groups[1:]])
+        alive = {id(pi) for pi in self.panel_items()} | {id(w.getPlotItem()) for w in self._parked.values()}
+        self._pool = [s for s in self._pool if id(s.panel) in alive]  # a removed panel took its items with it
+        self._floor_lines = {k: v for k, v in self._floor_lines.items() if k in alive}
+        self._free = {}
+        for s in self._pool:
+            self._free.setdefault(id(s.panel), []).append(s)
         self.floor_titles = {unit: shared_floor_title(run_floor(self.runs[i][0].floors, self.runs[i][0].floor)[1]
                                                       for i in idx) for unit, idx in groups}
         for i, (row, losses) in enumerate(self.runs):
             self._add_run_items(row, losses, colours[i] if colours else PALETTE[i % len(PALETTE)], i < MAX_LEGEND)
+        for spare in self._free.values():
+            for s in spare:
+                s.hide()
         if self.left_out or len(self.runs) > MAX_LEGEND:
             more = len(self.runs) - MAX_LEGEND + self.left_out
             drawn = f" ({self.left_out:,} not drawn)" if self.left_out else ""
-            self._more = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
-            self.legend.addItem(self._more, f"and {more:,} more{drawn}")
+            if self._more is None:
+                self._more = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
+            self._legend_rows.append((self._more, f"and {more:,} more{drawn}"))
+        self._set_legend(self._legend_rows)
         self._changed()
+        self._fit_heights()
+
+    def _set_legend(self, rows: list) -> None:
+        """The legend's rows (item, text): when the same items are listed again (reused curves), only their texts
+        change; remaking a row costs a label and a sample item each."""
+        legend = self.legend
+        if [sample.item for sample, _ in legend.items] == [item for item, _ in rows]:
+            for (_, label), (_, text) in zip(legend.items, rows):
+                if label.text != text:
+                    label.setText(text)
+            legend.updateSize()
+            legend.fit()
+            return
+        legend.clear()
+        for item, text in rows:
+            legend.addItem(item, text)
+
+    def panel(self, unit: str | None) -> pg.PlotItem:
+        """The PlotItem for runs of `unit`; a parked panel of that unit comes back with its items."""
+        if unit is not None and self.unit is not None and unit != self.unit and unit not in self.extra_panels \
+                and unit in self._parked:
+            widget = self._parked.pop(unit)
+            widget.getPlotItem().setXLink(self.plot_item)
+            self.panel_layout.addWidget(widget, 2)
+            self.extra_panels[unit] = widget
+            self._update_labels()
+        return super().panel(unit)
+
+    def keep_panels(self, units) -> None:
+        """Park the stacked panels of units not in `units`: hidden, unlinked, kept with their items for a later
+        selection (making a panel and its runs' items again cost 100 ms and more)."""
+        for unit in [u for u in self.extra_panels if u not in set(units)]:
+            widget = self.extra_panels.pop(unit)
+            widget.getPlotItem().setXLink(None)
+            widget.hide()
+            self.panel_layout.removeWidget(widget)
+            self._parked[unit] = widget
+            self._update_labels()
+
+    def set_hint(self, text: str | None) -> None:
+        """Show a centred hint instead of the plot (empty plot), or the panels again (None)."""
+        if text:
+            self.hint_label.setText(text)
+        self.stack.setCurrentWidget(self.hint_label if text else self.panel_scroll)
+
+    def hint(self) -> str | None:
+        """The hint shown instead of the plot, or None while the plot shows."""
+        return self.hint_label.text() if self.stack.currentWidget() is self.hint_label else None
+
+    def _fit_heights(self, *_args) -> None:
+        """Each panel at least MIN_PANEL px of plot, the main one with its legend and axes besides; the panels
+        scroll when the pane is shorter than that."""
+        chrome = PANEL_CHROME + (self.legend.boundingRect().height() if self.legend.isVisible() else 0)
+        least = int(MIN_PANEL + chrome) if self.extra_panels else 0
+        if self.plot_widget.minimumHeight() != least:
+            self.plot_widget.setMinimumHeight(least)
+        for widget in self.extra_panels.values():
+            if widget.minimumHeight() != MIN_PANEL + PANEL_CHROME:
+                widget.setMinimumHeight(MIN_PANEL + PANEL_CHROME)
+
+    def prepare(self, count: int = MAX_CURVES, per_slice: int = 4) -> None:
+        """Make the main panel's items for `count` runs while the window is idle, a few at a time, so the first
+        big selection fills items instead of making them (40 runs: about 3 ms of items each)."""
+        self._prepare_left, self._per_slice = count - len(self._pool), per_slice
+        self._prepare_slice()
+
+    def _prepare_slice(self) -> None:
+        for _ in range(min(self._per_slice, self._prepare_left)):
+            made = RunItems(self.plot_item)
+            made.hide()
+            self._pool.append(made)
+            self._free.setdefault(id(self.plot_item), []).append(made)
+            self._prepare_left -= 1
+        if self._prepare_left > 0:
+            QtCore.QTimer.singleShot(20, self, self._prepare_slice)  # dropped if the plot is gone
+
+    def _run_items(self, pi: pg.PlotItem) -> RunItems:
+        """A put-away set of items on panel pi, or a new one."""
+        spare = self._free.get(id(pi))
+        if spare:
+            return spare.pop(0)
+        made = RunItems(pi)
+        self._pool.append(made)
+        return made
 
     def _add_run_items(self, row, losses, colour: str, named: bool) -> None:
         pi = self.panel(unit_of(row))
-        zero = first_zero(np.asarray(losses, dtype=np.float64).reshape(len(losses), -1).min(axis=1)) \
-            if len(losses) else None
+        zero = self._first_zero(losses)
         name = legend_name(row) + (f" · {zero_note(zero)}" if zero is not None else "")
-        curve = pg.PlotDataItem(pen=pen(colour, 2.0))
-        # A transparent pen, not None: with pen=None PlotDataItem builds no path, so the band stays empty.
-        lo, hi = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0)), pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
-        band_colour = pg.mkColor(colour)
-        band_colour.setAlpha(55)
-        band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(band_colour))
-        for item in (lo, hi, band, curve):
-            pi.addItem(item)
-            item.panel = pi
+        if getattr(losses, "pending", False):
+            name += f" · reading {len(losses):,} batches…"  # a big stored curve, read in the background
+        items = self._run_items(pi)
+        items.colour = colour
+        # Many curves at once: thin cosmetic lines (thick ones cost the most to draw, and hide each other).
+        items.curve.setPen(pen(colour, 2.0 if len(self.runs) <= THICK_UP_TO else 1.0))
+        items.curve.setVisible(True)
+        for item in (items.lo, items.hi, items.band, items.clamped):
+            if item is not None:
+                item.setVisible(False)
         if named:
-            self.legend.addItem(curve, name)
-        clamped = self.clamp_item(colour, pi=pi)
-        floor = self.floor_line(colour, None, pi=pi)
-        clamped.panel = pi
+            self._legend_rows.append((items.curve, name))
         if zero is not None:  # where it reached 0, in the run's colour; the legend says at which batch
             marker = self.zero_line(colour, label=False, pi=pi)
             marker.panel, marker.zero_at = pi, zero
             self.zero_markers[len(self.curves)] = marker
-            self._items.append(marker)
-        self.curves.append(curve)
-        self._runs_items.append([curve, lo, hi, band, clamped, floor])
-        self._items.extend([curve, lo, hi, band, clamped, floor])
+            self._markers.append(marker)
+        self.curves.append(items.curve)
+        self._runs_items.append(items)
+
+    @staticmethod
+    def _first_zero(losses) -> int | None:
+        """The first batch where the run reached 0 (its least copy), or None; a reduced stored curve knows it."""
+        if hasattr(losses, "zero"):
+            return losses.zero
+        if not len(losses):
+            return None
+        return first_zero(np.asarray(losses, dtype=np.float64).reshape(len(losses), -1).min(axis=1))
+
+    def _band_items(self, items: RunItems) -> None:
+        """A seed band's min and max curves and the fill between them, made on first use."""
+        if items.band is None:
+            # A transparent pen, not None: with pen=None PlotDataItem builds no path, so the band stays empty.
+            items.lo, items.hi = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0)), pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
+            items.band = pg.FillBetweenItem(items.lo, items.hi)
+            for item in (items.lo, items.hi, items.band):
+                items.panel.addItem(item)
+                item.panel = items.panel
+                item.setZValue(-1)  # under the curves
+        band_colour = pg.mkColor(items.colour)
+        band_colour.setAlpha(55)
+        items.band.setBrush(pg.mkBrush(band_colour))
 
     def redraw(self) -> None:
         """Recompute every run's curves for the current view options."""
         series = [self._series(item) for item in self.runs]
         tiny = self._shared_clamp(series)
-        labelled: set = set()
+        self._draw_floors(series)
         for i, ((row, _), (x, mid, lo_y, hi_y, shift)) in enumerate(zip(self.runs, series)):
-            curve, lo, hi, band, clamped, floor = self._runs_items[i]
+            items = self._runs_items[i]
             level = tiny.get(unit_of(row))
             y, low = self.transform(mid, shift, level)
-            curve.setData(x, y)
-            clamped.setData(*thin_markers(x, y, low))
-            band.setVisible(lo_y is not None)
+            _sampling(items.curve, len(x))
+            items.curve.setData(x, y)
+            marks = thin_markers(x, y, low)
+            if len(marks[0]) and items.clamped is None:
+                items.clamped = self.clamp_item(items.colour, pi=items.panel)
+                items.clamped.panel = items.panel
+            if items.clamped is not None:
+                items.clamped.setSymbolPen(pg.mkPen(items.colour))
+                items.clamped.setSymbolBrush(pg.mkBrush(items.colour))
+                items.clamped.setData(*marks)
+                items.clamped.setVisible(bool(len(marks[0])))
             if lo_y is not None:
-                lo.setData(x, self.transform(lo_y, shift, level)[0])
-                hi.setData(x, self.transform(hi_y, shift, level)[0])
-            self.place_floor(floor, row.floor, x)
-            self._label_floor(floor, row, labelled)
+                self._band_items(items)
+                _sampling(items.lo, len(x))
+                _sampling(items.hi, len(x))
+                items.lo.setData(x, self.transform(lo_y, shift, level)[0])
+                items.hi.setData(x, self.transform(hi_y, shift, level)[0])
+            for item in (items.lo, items.hi, items.band):
+                if item is not None:
+                    item.setVisible(lo_y is not None)
             marker = self.zero_markers.get(i)
-            if marker is not None and marker.zero_at < len(x):
+            n = len(self.runs[i][1])
+            if marker is not None and marker.zero_at < n:
+                # At the batch itself: a reduced curve's points are not one a batch.
                 marker.setVisible(True)
-                marker.setPos(float(x[marker.zero_at]))
+                marker.setPos(float(run_x(row, n, self.x_axis, at=marker.zero_at)))
         self.refit()
+
+    def _draw_floors(self, series) -> None:
+        """One dashed line per floor value and panel, in the colour of the first run with it: runs sharing a floor
+        (same data, same loss) drew 40 lines on top of each other, and making them cost most of a selection."""
+        used: dict[int, int] = {}
+        labelled: set = set()
+        drawn: dict = {}
+        for (row, _), items, s in zip(self.runs, self._runs_items, series):
+            if row.floor is None or not math.isfinite(row.floor):
+                continue
+            key = (id(items.panel), round(row.floor, 6))
+            if key in drawn:
+                continue
+            lines = self._floor_lines.setdefault(id(items.panel), [])
+            k = used.get(id(items.panel), 0)
+            used[id(items.panel)] = k + 1
+            if k == len(lines):
+                lines.append(self.floor_line(items.colour, None, pi=items.panel))
+            line = drawn[key] = lines[k]
+            if getattr(line, "colour", None) != items.colour or getattr(line, "labelled_as", None) != key[1]:
+                line.setPen(_floor_pen(items.colour))
+                line.colour = items.colour
+                _drop_label(line)
+            self.place_floor(line, row.floor, s[0])
+            self._label_floor(line, row, labelled)
+            line.labelled_as = key[1] if hasattr(line, "label") else None
+        for pid, lines in self._floor_lines.items():
+            for line in lines[used.get(pid, 0):]:
+                line.setVisible(False)
+                _drop_label(line)
+                line.labelled_as = None
+                if hasattr(line, "anchor"):
+                    line.anchor.setData([], [])
 
     def _series(self, item) -> tuple:
         """x, smoothed median (or the curve), for seed bands smoothed min and max, and the floor still to subtract.
@@ -133,8 +343,14 @@ class ComparisonPlot(PlotBase):
         raised to average to it, take out the noise of each batch's targets.
         """
         row, losses = item
-        losses = np.asarray(losses, dtype=np.float64)
         shift, _ = run_floor(getattr(row, "floors", None), row.floor)
+        if hasattr(losses, "envelope"):  # a big stored curve, read as an envelope (results_curves.py)
+            index, series, subtracted = losses.envelope()
+            x = run_x(row, len(losses), self.x_axis, at=index)
+            shift = None if subtracted else shift
+            return (x, series[0], series[1], series[2], shift) if len(series) == 3 else \
+                (x, series[0], None, None, shift)
+        losses = np.asarray(losses, dtype=np.float64)
         floors = curve_floors(item)
         if self.excess and floors is not None and len(floors) == len(losses) and shift is not None:
             per_batch = floors + batch_floor_offset(row.floors, floors, shift)
@@ -195,9 +411,11 @@ def legend_name(row) -> str:
     return f"#{row.run_id} {row.name}{band}"
 
 
-def run_x(row, n: int, axis: str) -> np.ndarray:
-    """x values for n stored batches: batch index, fractional epoch, or seconds at the run's mean rate."""
-    i = np.arange(n, dtype=np.float64)
+def run_x(row, n: int, axis: str, at=None) -> np.ndarray:
+    """x values for n stored batches: batch index, fractional epoch, or seconds at the run's mean rate.
+
+    at: only the x of these batch indices (a scalar or an array), not of all n."""
+    i = np.arange(n, dtype=np.float64) if at is None else np.asarray(at, dtype=np.float64)
     if axis == "epoch":
         c = row.config
         per_epoch = math.ceil(c.data.samples / c.training.batch_size) if c.training.batch_size else 0
@@ -207,3 +425,29 @@ def run_x(row, n: int, axis: str) -> np.ndarray:
         # The store keeps losses, not per-batch timestamps: spread the run's time evenly.
         return (i + 1) * (row.seconds or 0.0) / max(n, 1)
     return i
+
+
+def _floor_pen(colour: str):
+    """A run's floor line: dashed, in its colour (as PlotBase.floor_line draws it)."""
+    p = pen(colour, 1.4)
+    p.setStyle(QtCore.Qt.PenStyle.DashLine)
+    return p
+
+
+def _drop_label(line: pg.InfiniteLine) -> None:
+    """Take a reused floor line's label away: the next redraw labels the lines it picks."""
+    label = getattr(line, "label", None)
+    if label is not None:
+        if label.scene() is not None:
+            label.scene().removeItem(label)
+        label.setParentItem(None)
+        del line.label
+
+
+def _sampling(item: pg.PlotDataItem, n: int) -> None:
+    """Clip and downsample a long curve to the view; a short one (an envelope) is drawn as it is: 40 curves each
+    recomputing their shown points at every range change cost more than drawing them."""
+    on = n >= SAMPLED_FROM
+    if item.opts["clipToView"] != on or item.opts["autoDownsample"] != on:
+        item.setClipToView(on)
+        item.setDownsampling(auto=on, method="peak")

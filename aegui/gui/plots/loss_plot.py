@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -12,11 +13,11 @@ from .follow_range import FollowViewBox
 from .ghosts import GhostLayer, ghost_button, snapshot
 from .live_series import LiveSeries
 from .pacing import PacedRedraw
-from ...core.floors import Floor, headline, is_exact
-from ...core.vocab import Claim, claim_of
+from ...core.floors.floors import headline, is_exact
+from ...core.config.vocab import Claim, claim_of
 from ..palette import BAND_ALPHA
 from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
-from .view_rule import batch_floor_offset, first_zero, run_floor, unit_of, zero_note
+from .view_rule import batch_floor_offset, first_zero, parse_floors, run_floor, unit_of, zero_note
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
 BAND_RGBA = (0, 114, 178, BAND_ALPHA)
@@ -47,7 +48,7 @@ class LivePlot(PlotBase):
         self.clamped = self.clamp_item(CLAMP_COLOUR, name="≤ 0, clamped")
         self.floor = self.floor_line(FLOOR_COLOUR, " ")  # the tightest exact-or-bound floor
         self.floor.setVisible(False)
-        self.zero = None  # made when a run reaches 0: a vertical line there (a point in time, not a level)
+        self.zero: Any = None  # made when a run reaches 0: a vertical line there (a point in time, not a level)
         self.zero_at: int | None = None  # index of the first batch whose loss reached 0
         self._zero_checked = 0
         self.other_floors: list[tuple[pg.InfiniteLine, float]] = []  # every other floor, labelled with its claim
@@ -60,8 +61,16 @@ class LivePlot(PlotBase):
         if controls:
             self.controls_row.insertWidget(4, ghost_button(self))
 
+    def start(self, start) -> None:
+        """Clear and set up for the run a RunStart record announces (with its stored name and run_id)."""
+        cfg = start.config
+        self.start_run({"floors": start.floors, "label": cfg.label(), "name": start.name, "run_id": start.run_id,
+                        "loss": cfg.loss.kind, "recent_window": cfg.training.recent_window, "copies": start.copies,
+                        "batches_per_epoch": start.batches_per_epoch})
+
     def start_run(self, info: dict) -> None:
-        """Clear and set up for a new run: info has floor, floor_exact, label, batches_per_epoch (loss, recent_window)."""
+        """Clear and set up for a new run from plain settings: floors (or floor, floor_exact), label, name,
+        batches_per_epoch, loss, recent_window, copies, run_id; what the plot keeps of a run (ghosts read it)."""
         # The new run's unit owns the main panel before the last run becomes a ghost: a ghost of another unit
         # goes to a panel of its own (never two units on one axis).
         self.unit = unit_of(str(info.get("loss", "")))
@@ -84,9 +93,9 @@ class LivePlot(PlotBase):
         self.set_floors(floors or [])
 
     def set_floors(self, floors: list) -> None:
-        """Show the run's floors (dicts, as the stream sends them): the tightest exact-or-bound one as the
-        main line, each other as its own line, every label naming its claim."""
-        parsed = [Floor.from_dict(f) for f in floors]
+        """Show the run's floors (Floor records, or their dicts): the tightest exact-or-bound one as the main
+        line, each other as its own line, every label naming its claim."""
+        parsed = parse_floors(floors)
         top = headline(parsed)
         self._info["floors"] = list(floors)
         self._info["floor"] = top.value if top else None
@@ -110,8 +119,16 @@ class LivePlot(PlotBase):
             self.other_floors.append((line, f.value))
         self._changed()
 
+    def append_chunk(self, chunk) -> None:
+        """Add one LossChunk record: its batches with their floors (BCE) and the seed band's min and max."""
+        if chunk.floors is not None:
+            self._append_floors(chunk.floors)
+        if chunk.copy_losses is not None:
+            self._append_band(chunk.copy_losses)
+        self.append(chunk.steps, chunk.loss, chunk.seconds, chunk.epochs)
+
     def append(self, steps, losses, seconds, epochs) -> None:
-        """Add a chunk of per-batch points (BCE batch floors come first, by append_floors); drawn at the next tick."""
+        """Add per-batch points without floors or band (append_chunk adds a run's); drawn at the next tick."""
         s = self.series
         s.steps.extend(steps)
         s.losses.extend(losses)
@@ -119,8 +136,8 @@ class LivePlot(PlotBase):
         s.epochs.extend(epochs)
         self.pacing.schedule()
 
-    def append_floors(self, floors) -> None:
-        """Add the batch floors of the chunk about to be appended (BCE runs; the worker's sigFloors)."""
+    def _append_floors(self, floors) -> None:
+        """Add the batch floors of the points about to be appended (BCE runs)."""
         first = self.series.floors.n == 0
         self.series.floors.extend(floors)
         if first:
@@ -144,8 +161,8 @@ class LivePlot(PlotBase):
         """How many per-batch floors the plot holds (0 for runs without them)."""
         return self.series.floors.n
 
-    def append_copies(self, block) -> None:
-        """Add per-copy losses ((m, copies)) of the chunk about to be appended: the seed band's min and max."""
+    def _append_band(self, block) -> None:
+        """Add per-copy losses ((m, copies)) of the points about to be appended: the seed band's min and max."""
         block = np.asarray(block, dtype=np.float64)
         # fmin/fmax skip NaN like nanmin, without its All-NaN warning when every copy has diverged.
         self.series.lo.extend(np.fmin.reduce(block, axis=1))

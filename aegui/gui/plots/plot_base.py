@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .log_axis import LossAxis
 from .follow_range import CoverViewBox
-from ...core.vocab import Claim, FloorName, claim_of
+from ...core.config.vocab import Claim, claim_of, claim_words, floor_title
 from .view_rule import UNIT_OF, ZERO_BELOW, axis_label, x_cover
 from ..flow_layout import FlowLayout
 from ..palette import BAND_ALPHA, ERROR_RED, INK  # noqa: F401 - plot_base.INK and BAND_ALPHA stay importable
@@ -60,15 +60,16 @@ def floor_text(value: float | None, exact: bool, name: str = "", claim: str | No
     if value is None or not math.isfinite(value):
         return "no floor"
     claim = claim or claim_of(exact)
-    title = "floor" if not name else (name if name == FloorName.PCA else f"{name} floor")
-    return f"{title} {value:.4g} ({claim})"
+    return f"{floor_title(name)} {value:.4g} ({claim_words(name, claim)})"
 
 
-# How each claim is drawn: a bound is a dashed line, a reference dotted, an estimate dash-dotted.
-CLAIM_STYLES = {Claim.EXACT: ("#444444", QtCore.Qt.PenStyle.DashLine),
+# How each claim is drawn: a bound is a dashed line, a reference dotted, an estimate dash-dotted; a reachable
+# value (an upper value of the model's floor, which a run may go under) dotted in its own colour.
+CLAIM_STYLES: dict[str, tuple[str, QtCore.Qt.PenStyle]] = {Claim.EXACT: ("#444444", QtCore.Qt.PenStyle.DashLine),
                 Claim.LOWER_BOUND: ("#6b6b6b", QtCore.Qt.PenStyle.DashLine),
                 Claim.ESTIMATE: ("#7a5195", QtCore.Qt.PenStyle.DashDotLine),
-                Claim.REFERENCE: ("#2a7ab0", QtCore.Qt.PenStyle.DotLine)}
+                Claim.REFERENCE: ("#2a7ab0", QtCore.Qt.PenStyle.DotLine),
+                Claim.REACHABLE: ("#2e8b57", QtCore.Qt.PenStyle.DotLine)}
 
 
 def pen(colour: str, width: float = 1.5, dashed: bool = False) -> QtGui.QPen:
@@ -569,7 +570,11 @@ def _set_fitting_label(pi: pg.PlotItem, texts, style: dict) -> None:
     font.setPointSizeF(float(str(style.get("font-size", "11pt")).rstrip("pt")))
     metrics = QtGui.QFontMetricsF(font)
     room = pi.vb.height() if pi.vb.height() > 0 else float("inf")
-    text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), texts[-1])
+    text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), None)
     axis = pi.getAxis("left")
+    if text is None:  # not even the shortest fits: no label rather than a cut one ("SE)" for "(MSE)")
+        if axis.label.isVisible():
+            axis.showLabel(False)
+        return
     if axis.labelText != text or not axis.label.isVisible():
         pi.setLabel("left", text, **style)

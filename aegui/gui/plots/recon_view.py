@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...core.losses import LOSSES
+from ...core.config.losses import LOSSES
 from .plot_base import GRID_ALPHA, INK, MUTED, PALETTE
 
 X_COLOUR, XHAT_COLOUR, SEGMENT_COLOUR, CODE_COLOUR = PALETTE[0], PALETTE[1], (110, 110, 110, 70), PALETTE[2]

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ...core.floors import Floor, find, headline
-from ...core.losses import LOSSES
+from ...core.floors.floors import Floor, find, headline
+from ...core.config.vocab import floor_title as vocab_floor_title
+from ...core.config.losses import LOSSES
 
 UNIT_OF = {kind: loss.axis_unit for kind, loss in LOSSES.items()}  # an axis's unit, from the loss registry
 SHORT_UNIT = {loss.axis_unit: loss.short_unit for loss in LOSSES.values()}
@@ -73,9 +74,7 @@ def x_cover(xs: Iterable[Sequence[float] | np.ndarray | None]) -> tuple[float, f
 
 def floor_title(f: Floor | None) -> str:
     """'model floor', 'data floor', 'linear (PCA)': how an axis or label names a floor."""
-    if f is None:
-        return "floor"
-    return f.name if f.name == "linear (PCA)" else (f"{f.name} floor" if f.name else "floor")
+    return "floor" if f is None else vocab_floor_title(f.name)
 
 
 def parse_floors(floors) -> list[Floor]:

@@ -8,7 +8,7 @@ from functools import partial
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar
 
-from ...core.schema import MAX_SEEDS
+from ...core.config.schema import MAX_SEEDS
 from .help_menu import HelpMenu
 from .toggles import DATA_TOGGLES, LOSS_TOGGLES, toggle_group
 
@@ -65,27 +65,32 @@ class WindowActions:
 
 
 def build_actions(w) -> WindowActions:
-    """The actions of window w, each connected to the window's slot, its file commands (w.files) or its queue."""
+    """The actions of window w, each connected to the window's slot, its file commands (w.files) or its queue.
+
+    Built before those parts, which are given some of these actions (the seeds box, Save grid image): the
+    parts' commands are looked up when an action fires."""
     a = partial(make_action, w)
-    files = w.files
+
+    def files(name: str):
+        return lambda *_: getattr(w.files, name)()
     return WindowActions(
         run=a("Run", w.start_run, "Ctrl+R", "Train the config in the panels"),
         stop=a("Stop", w.stop_run, "Esc", "Stop the run (or the grid); it is stored as cancelled"),
         pause=a("Pause", w.set_paused, "Ctrl+P", "Hold the run; again to resume", True),
         rerun=a("Rerun on toggle", w._noop, None, "A loss or data toggle stops the run and starts the new one", True),
-        grid=a("Grid…", w.queue.open_grid_dialog, "Ctrl+G",
+        grid=a("Grid…", lambda *_: w.queue.open_grid_dialog(), "Ctrl+G",
                "Train every loss × data combination and compare them side by side"),
-        import_config=a("Import config…", files.import_config, QKeySequence.StandardKey.Open,
+        import_config=a("Import config…", files("import_config"), QKeySequence.StandardKey.Open,
                         "Load a config JSON file into the panels"),
-        export_config=a("Export config…", files.export_config, "Ctrl+E", "Save the panels' config as JSON"),
-        open_figure=a("Open figure…", files.open_figure, "Ctrl+Shift+O",
+        export_config=a("Export config…", files("export_config"), "Ctrl+E", "Save the panels' config as JSON"),
+        open_figure=a("Open figure…", files("open_figure"), "Ctrl+Shift+O",
                       "Read the runs a saved aegui PNG or SVG carries, to rerun them"),
-        save=a("Save comparison…", files.save_comparison, QKeySequence.StandardKey.Save,
+        save=a("Save comparison…", files("save_comparison"), QKeySequence.StandardKey.Save,
                "Save the selected runs' curves as PNG, SVG or CSV"),
-        save_grid=a("Save grid image…", files.save_grid_image, "Ctrl+Shift+S",
+        save_grid=a("Save grid image…", files("save_grid_image"), "Ctrl+Shift+S",
                     "Save the grid's small multiples as one PNG or SVG"),
         quit=a("Quit", w.close, QKeySequence.StandardKey.Quit, "Close aegui"),
-        about=a("About aegui", files.show_about, None, "Versions and where runs are stored"),
+        about=a("About aegui", files("show_about"), None, "Versions and where runs are stored"),
         loss=toggle_group(w, LOSS_TOGGLES, "loss.kind", "Loss", w._toggle_triggered),
         data=toggle_group(w, DATA_TOGGLES, "data.kind", "Data", w._toggle_triggered),
         seeds=SeedsSpin(),

@@ -1,17 +1,20 @@
 """The main window's file commands: import / export config, save comparison or grid image, open figure, about.
 
-FileCommands is a part the window owns (window.files): it keeps the dialogs it opens, and uses of the
-window only its parts (panels, results, comparison, grid_panel, queue) and say().
+FileCommands is a part the window owns (window.files): it keeps the dialogs it opens, and is given what it
+uses: the dialogs' parent, the panels, the results pane, the comparison plot, the grid's view, the queue
+(a figure's runs are loaded or rerun there), the store's path and the window's say().
 """
 
 from __future__ import annotations
 
+from typing import Any
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
-from ...core import config as cfg
+from ...core.config import config as cfg
 
 from ..figures import export
 from ..file_dialogs import ask_open, ask_save, default_path, remember_folder
@@ -22,61 +25,61 @@ from ..figures.save_dialog import SaveComparisonDialog
 class FileCommands:
     """Every window command that asks the user for a file: the window's actions call these."""
 
-    def __init__(self, window):
-        self.window = window  # the dialogs' parent; its panels, results, comparison and grid_panel are read
+    def __init__(self, parent, panels, results, comparison, grid_view, queue, store_path: str, *,
+                 say: Callable[[str], None]):
+        self.parent = parent  # the dialogs' parent widget
+        self.panels, self.results, self.comparison, self.grid_view = panels, results, comparison, grid_view
+        self.queue, self.store_path, self._say = queue, store_path, say
         self.save_dialog: SaveComparisonDialog | None = None
-        self.figure_dialog = None
+        self.figure_dialog: Any = None  # the open FigureDialog, kept referenced while it shows
         self.error_box: QMessageBox | None = None
-
-    def _say(self, text: str) -> None:
-        self.window.say(text)
 
     def import_config(self) -> None:
         """Ask for a config JSON file and load it into the panels."""
-        path = ask_open(self.window, "Import config", "Config JSON (*.json)")
+        path = ask_open(self.parent, "Import config", "Config JSON (*.json)")
         if path:
             try:
-                self.window.panels.load_file(path)
+                self.panels.load_file(path)
             except cfg.ConfigError as exc:
-                QMessageBox.warning(self.window, "Cannot import config", str(exc))
+                QMessageBox.warning(self.parent, "Cannot import config", str(exc))
 
     def export_config(self) -> None:
         """Ask for a path and save the panels' config there as JSON."""
-        start = default_path([self.window.panels.config().label()], ".json", "config")
-        path, _ = ask_save(self.window, "Export config", start, "Config JSON (*.json)")
+        start = default_path([self.panels.config().label()], ".json", "config")
+        path, _ = ask_save(self.parent, "Export config", start, "Config JSON (*.json)")
         if path:
             try:
-                self.window.panels.save_file(path)
+                self.panels.save_file(path)
             except export.ExportError as exc:
-                QMessageBox.warning(self.window, "Cannot export config", str(exc))
+                QMessageBox.warning(self.parent, "Cannot export config", str(exc))
 
     # ---------------------------------------------------------------- saving figures
 
     def comparison_view(self) -> dict:
         """The comparison plot's current view settings, as export.save_comparison takes them."""
-        c = self.window.comparison
+        c = self.comparison
         return {"log": c.log, "excess": c.excess, "x_axis": c.x_axis, "smoothing": c.smoothing}
 
     def save_comparison(self) -> None:
         """Ctrl+S: the Save comparison dialog for the selected runs, drawn as the comparison plot shows them."""
-        run_ids = self.window.results.selected_run_ids()
+        run_ids = self.results.selected_run_ids()
         if not run_ids:
             self._say("Select one or more runs in the results table to save their comparison")
             return
-        self.save_dialog = SaveComparisonDialog(self.window.results.rows_and_losses(run_ids), self.comparison_view(),
-                                               self.window)
+        self.save_dialog = SaveComparisonDialog(self.results.rows_and_losses(run_ids), self.comparison_view(),
+                                               self.parent)
         self.save_dialog.sigSaved.connect(self._saved)
         self.save_dialog.open()
 
     def save_grid_image(self) -> None:
         """Save the grid's small multiples as one PNG (1600 px) or SVG carrying its runs."""
-        view = self.window.grid_panel.view
+        view = self.grid_view
         if not any(c.row is not None for c in view.cells):
             self._say("Run a grid first (Run ▸ Grid…, Ctrl+G); its finished cells are what gets saved")
             return
         group = next((c.row.group_name for c in view.cells if c.row is not None and c.row.group_name), "")
         names = [group if group.lower().startswith("grid") else f"grid {group}".strip()]  # not 'grid_vs_grid-…'
-        path, chosen = ask_save(self.window, "Save grid image", default_path(names, ".png", "grid"),
+        path, chosen = ask_save(self.parent, "Save grid image", default_path(names, ".png", "grid"),
                                 "PNG image (*.png);;SVG image (*.svg)")
         if not path:
             return
@@ -95,26 +98,26 @@ class FileCommands:
 
     def _error(self, title: str, text: str) -> None:
         self.error_box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
-                                     self.window)
+                                     self.parent)
         self.error_box.open()
 
     # ---------------------------------------------------------------- figures that carry their runs
 
     def open_figure(self, path: str | None = None) -> None:
         """File ▸ Open figure (or a dropped PNG / SVG): list the runs it carries, to load or rerun."""
-        dialog = open_figure_dialog(self.window, path or None)
+        dialog = open_figure_dialog(self.parent, path or None)
         if dialog is None:
             return
         self.figure_dialog = dialog
-        dialog.sigLoad.connect(self.window.queue.load_config)
-        dialog.sigRerun.connect(self.window.queue.rerun_config)
+        dialog.sigLoad.connect(self.queue.load_config)
+        dialog.sigRerun.connect(self.queue.rerun_config)
 
     def show_about(self) -> None:
         """The About box, with the versions a bug report needs."""
         lines = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in versions().items())
-        QMessageBox.about(self.window, "About aegui",
+        QMessageBox.about(self.parent, "About aegui",
                           "<b>aegui</b>: why won't my autoencoder's loss go to zero? Run the experiment."
-                          f"<table>{lines}</table><p>Runs are stored in {self.window.store_path}</p>")
+                          f"<table>{lines}</table><p>Runs are stored in {self.store_path}</p>")
 
 
 def versions() -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QAction, QActionGroup
 
-from ...core import config as cfg
-from ...core.losses import LOSSES
+from ...core.config import config as cfg
+from ...core.config.losses import LOSSES
 
 LOSS_TOGGLES = tuple((kind, LOSSES[kind].label) for kind in ("mse", "bce", "bce_logits"))  # the seed's three
 DATA_TOGGLES = (("uniform", "Uniform"), ("bernoulli", "Bernoulli"), ("redundant", "Redundant"),
@@ -27,7 +27,7 @@ def toggled_config(config: cfg.RunConfig, path: str, value: str) -> tuple[cfg.Ru
     A preset's name goes with the toggle: 'sigmoid-bce-bernoulli' on uniform data would mislabel the run
     (its label falls back to 'linear bce uniform'); a name the user typed is kept.
     """
-    from ...core.presets import PRESETS
+    from ...core.config.presets import PRESETS
     # The loss → output rule lives in the config, shared with the grids: one rule, one place.
     new = cfg.apply_loss(config, value) if path == "loss.kind" else cfg.with_changes(config, **{path: value})
     if config.name in PRESETS and cfg.get(config, path) != value:

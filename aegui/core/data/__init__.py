@@ -1,0 +1,1 @@
+"""The data a run trains on: generated kinds and files, read and described."""
