@@ -201,3 +201,104 @@ def test_a_column_figure_with_a_long_named_seed_band_stays_on_its_page(qapp, tmp
         assert any("4 seeds" in t for t in texts)  # shortened, never losing what the band shows
     with_widget(lambda: build_figure(pairs, None, size="column"), check)
     store.close()
+
+
+# ---------------------------------------------------------------- a column figure of a band and long names
+
+from aegui.gui.figures.layout import fig3, wrap_text  # noqa: E402
+from aegui.gui.figures.render import widget_image  # noqa: E402
+from aegui.gui.plots.log_axis import log_labels  # noqa: E402
+
+LONGEST = 9380
+
+
+@pytest.fixture
+def band_and_long_names(tmp_path):
+    """Five runs as the new user's review had them: two units, a seed band, hyphenated names, 1,000 to 9,380 batches."""
+    store = RunStore(tmp_path / "runs.sqlite")
+    band = np.stack([np.geomspace(0.7, 3e-5 * (1 + k), 4720) for k in range(8)], axis=1)
+    ids = [synthetic(store, tiny("bce", name="question-relu-bce-uniform"), decaying(LONGEST), 0.5),
+           synthetic(store, tiny("bce", name="sigmoid-bce-uniform"), decaying(4800, 0.505), 0.505),
+           synthetic(store, tiny("bce", "bernoulli", name="sigmoid-bce-bernoulli"), band, 0.0),
+           synthetic(store, tiny("mse", name="deep-leaky-mse-uniform"), decaying(2800, 0.0) + 1e-5, 0.0),
+           synthetic(store, tiny("mse", name="linear mse file"), decaying(1000, 0.0) + 1e-4, 0.0)]
+    yield [(store.get_run(i), store.losses(i)) for i in ids]
+    store.close()
+
+
+def _tick_texts(axis) -> list[str]:
+    image = QtGui.QImage(50, 50, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        return [spec[2] for spec in axis.generateDrawSpecs(painter)[2]]
+    finally:
+        painter.end()
+
+
+@pytest.mark.parametrize("size", ["column", "two-column"])
+def test_a_band_and_long_names_stay_on_the_page_with_one_x_scale(qapp, band_and_long_names, size):
+    def check(fig):
+        assert len(fig.panels) == 2
+        views = [plot.plot_item.vb.sceneBoundingRect() for plot in fig.panels]
+        ranges = [plot.plot_item.vb.viewRange()[0] for plot in fig.panels]
+        assert ranges[0] == ranges[1]  # one x scale...
+        assert {round(v.left(), 3) for v in views} == {round(views[0].left(), 3)}  # ...on the same left edge
+        assert {round(v.right(), 3) for v in views} == {round(views[0].right(), 3)}  # and the same right edge
+        lo, hi = ranges[0]
+        assert lo < 0 and LONGEST - 1 <= hi < LONGEST * 1.05  # 0 to the end of the longest run
+        for plot in fig.panels:
+            assert plot.width() <= fig.width()
+            assert views[0].right() <= plot.width()  # the view box ends on the page
+            assert plot.legend.sceneBoundingRect().right() <= plot.width() + 1
+            for _, label in plot.legend.items:
+                assert label.boundingRect().width() <= views[0].width()  # no entry wider than the page
+            assert "0" in _tick_texts(plot.plot_item.getAxis("bottom"))  # the x axis shows its 0
+        texts = [label.text for plot in fig.panels for _, label in plot.legend.items]
+        assert any("8 seeds" in t for t in texts)  # wrapped or shortened, the band still says what it shows
+        # The PNG at 300 dpi is exactly the page's width.
+        inches = 3.5 if size == "column" else 7.2
+        assert widget_image(fig, dpi=300).width() == round(inches * 300)
+    with_widget(lambda: build_figure(band_and_long_names, None, size=size), check)
+
+
+def test_a_title_breaks_at_spaces_never_inside_a_name(qapp, band_and_long_names):
+    pairs = band_and_long_names[:4]  # four runs: the title names each one
+
+    def check(fig):
+        title = next(w for w in fig.findChildren(QtWidgets.QLabel) if w.text().startswith("Training loss"))
+        lines = title.text().split("\n")
+        assert len(lines) > 1 and not any(line.endswith("-") for line in lines)
+        assert "question-relu-bce-uniform" in title.text()
+        metrics = QtGui.QFontMetricsF(title.font())
+        assert all(metrics.horizontalAdvance(line) <= title.width() for line in lines)
+    with_widget(lambda: build_figure(pairs, None, size="column"), check)
+
+
+def test_wrap_text_breaks_at_spaces_and_elides_what_cannot_fit(qapp):
+    metrics = QtGui.QFontMetricsF(QtGui.QFont("DejaVu Sans", 8))
+    width = metrics.horizontalAdvance("question-relu-bce-uniform") + 1
+    assert wrap_text("a question-relu-bce-uniform run", metrics, width) == ["a", "question-relu-bce-uniform", "run"]
+    long = wrap_text("x" * 200, metrics, 60)
+    assert len(long) == 1 and long[0].endswith("…") and metrics.horizontalAdvance(long[0]) <= 60
+    lines = wrap_text(" ".join(["word"] * 60), metrics, 60, max_lines=2)
+    assert len(lines) == 2 and lines[-1].endswith("…")
+
+
+def test_figure_numbers_keep_three_significant_digits():
+    assert fig3(0.5004) == "0.500" and fig3(0.5) == "0.500" and fig3(2.986e-05) == "2.99e-05"
+    assert fig3(100) == "100" and fig3(1234) == "1.23e+03" and fig3(0.0) == "0" and fig3(None) == "—"
+
+
+def test_the_compact_caption_prints_trailing_zeros(band_and_long_names):
+    from aegui.gui.figures.layout import caption_html
+    row = band_and_long_names[1][0]
+    row = type(row)(**{**row.__dict__, "final_loss": 0.5004})
+    text = caption_html([(row, None)], 20, compact=True)
+    assert "final 0.500;" in text and "floor 0.505 (" in text
+
+
+def test_log_tick_labels_use_one_format_per_axis():
+    decades = [-6.0, -5.0, -4.0, -2.0, 0.0]
+    labels = log_labels(decades, 1.0, (-6.2, 0.1))
+    assert labels == ["10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻²", "10⁰"]  # not 0.0001 beside 10⁻⁶
+    assert log_labels([-4.0, -2.0, 0.0, np.log10(0.5)], 1.0, (-4.05, 0.2)) == ["0.0001", "0.01", "1", "0.5"]

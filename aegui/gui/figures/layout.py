@@ -340,8 +340,11 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
     plot.legend.setColumnCount(style.legend_columns)
     shown = SHORT_UNIT.get(unit, unit) if style.inches else unit  # a column's axis has no room for words
     labels = {"color": INK, "font-size": f"{style.label_pt}pt"}
-    # Through the plot's own fitting label: a plain setLabel was reset to the screen's 11 pt on the next resize.
-    plot._fit_left(plot.plot_item, (axis_label(shown, plot.excess, plot.floor_titles.get(unit)),), labels)
+    left = axis_label(shown, plot.excess, plot.floor_titles.get(unit))
+    # Registered with the plot's fitting label too: alone, setLabel was reset to the screen's 11 pt on the next
+    # resize; and set here as well, since the fitting label keeps the old style when the text is unchanged.
+    plot._fit_left(plot.plot_item, (left,), labels)
+    plot.plot_item.setLabel("left", left, **labels)
     plot.plot_item.setLabel("bottom", "" if not last else plot.x_axis, **labels)  # panels share x: one label
     style_axes(plot.plot_item, style.tick_pt)
     draw_floors(plot, rows, colours, style)
