@@ -283,9 +283,7 @@ def _curve_points(pi, exclude, per_curve: int = 150) -> list:
 def ghost_button(plot):
     """'Earlier runs ▾': show, pin or clear the ghosts of earlier runs."""
     button = QtWidgets.QToolButton()
-    button.setText("Earlier runs ▾")
-    # The style's own menu arrow is drawn over the text's last letter (seen in Fusion): the text carries one.
-    button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
+    button.setText("Earlier runs")
     button.setToolTip("The last runs stay in the plot as faint labelled curves; pin one to keep it.")
     button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
     menu = QtWidgets.QMenu(button)
