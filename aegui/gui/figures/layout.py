@@ -334,7 +334,7 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
         note = f" · {zero_note(marker.zero_at)}" if marker is not None else ""
         label.full_text = run_label(row) + note  # wrapped to the page by fit_legend once the axes are laid out
         copies = getattr(row, "copies", 1) or 1
-        # Shortened, it keeps what a band shows: the name is elided, never "4 seeds".
+        # Shortened, it keeps what a band shows: the name is elided, never its "N seeds: median, min–max".
         label.short_parts = (row.name, (f"({copies} seeds: median, min–max)" if copies > 1 else "") + note)
         label.setText(html.escape(label.full_text), size=f"{style.legend_pt}pt", color=INK)
     plot.legend.setColumnCount(style.legend_columns)
