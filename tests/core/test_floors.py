@@ -179,7 +179,7 @@ def test_floor_round_trips_through_its_dict():
 
 
 def test_a_logistic_solve_too_big_for_memory_or_time_is_left_out():
-    # 300 columns: past the formed Hessians' cap; a run does not start the (slow) wide solve
+    # 300 columns: past the formed Hessians' cap (LOGISTIC_MAX_FEATURES)
     cfg = _cfg(**{"loss.kind": "bce", "model.output": "sigmoid", "data.features": 300, "data.samples": 50})
     x = data.generate(cfg.data, 0)
     floors = floors_for(cfg, x)
