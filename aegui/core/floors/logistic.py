@@ -7,6 +7,7 @@ a logistic regression with soft targets, which is convex. It is solved here by d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,15 +54,22 @@ def _entropy(t: torch.Tensor) -> torch.Tensor:
     return -(xlogx + ylogy).mean(dim=0)
 
 
-def _newton_step(z: torch.Tensor, t: torch.Tensor, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each output's Newton direction (d, d+1) and half its squared Newton decrement (d,)."""
+def _newton_step(z: torch.Tensor, t: torch.Tensor, params: torch.Tensor,
+                 stop: Callable[[], bool] | None = None) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Each output's Newton direction (d, d+1) and half its squared Newton decrement (d,); None once stop()
+    is true (asked every 16 outputs: a 256-column step takes seconds, and Stop must not wait for it)."""
     import torch
     n = z.shape[0]
     p = torch.sigmoid(z @ params.T)                      # (n, d)
     grad = ((p - t).T @ z) / n                           # (d, d+1)
     w = (p * (1 - p)).T                                  # (d, n)
     # One (d+1)² Hessian per output; a loop keeps memory at n·(d+1), where one einsum would hold n·d·(d+1).
-    hess = torch.stack([(z * w[j, :, None]).T @ z for j in range(w.shape[0])]) / n  # (d, d+1, d+1)
+    blocks = []
+    for j in range(w.shape[0]):
+        if stop is not None and j % 16 == 0 and stop():
+            return None
+        blocks.append((z * w[j, :, None]).T @ z)
+    hess = torch.stack(blocks) / n  # (d, d+1, d+1)
     ridge = 1e-12 * torch.eye(z.shape[1], dtype=z.dtype)
     step = torch.linalg.solve(hess + ridge, grad.unsqueeze(-1)).squeeze(-1)
     return step, 0.5 * (grad * step).sum(dim=1)
@@ -110,11 +118,13 @@ def _dual_bound(z: torch.Tensor, t: torch.Tensor, params: torch.Tensor, step: to
     return torch.where(inside & torch.isfinite(bound), torch.maximum(bound, floor), floor)
 
 
-def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS) -> Bracket:
+def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS,
+                     stop: Callable[[], bool] | None = None) -> Bracket:
     """The lowest mean BCE an affine + sigmoid map of x reaches on targets x, certified: damped Newton per
     output in float64, stopped when every output's best value is within GAP_TOL of its dual bound (the
-    targets' entropy among them, which separable 0/1 targets only approach). Cut short by max_iterations, it
-    still returns a proven bracket."""
+    targets' entropy among them, which separable 0/1 targets only approach). Cut short by max_iterations or
+    by stop (asked between Newton steps: near-separable images crawl for hundreds), it still returns a proven
+    bracket."""
     import torch
     t = torch.from_numpy(np.asarray(x, dtype=np.float64))
     n, d = t.shape
@@ -126,10 +136,14 @@ def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS) -> Bra
     with torch.no_grad():
         loss = _losses(z, t, params)
         for i in range(max_iterations + 1):
-            step, _ = _newton_step(z, t, params)
+            newton = _newton_step(z, t, params, stop)
+            if newton is None:  # stopped part-way through a step: the bracket of the steps taken
+                done_at = i
+                break
+            step, _ = newton
             lower = torch.maximum(lower, _dual_bound(z, t, params, step, floor))
             done = loss - lower < GAP_TOL
-            if bool(done.all()) or i == max_iterations:
+            if bool(done.all()) or i == max_iterations or (stop is not None and stop()):
                 done_at = i
                 break
             params, loss = _line_search(z, t, params, step, loss)
