@@ -42,13 +42,36 @@ def test_bce_on_logits_never_reports_round_off(capsys, data_dir):
     assert "round-off" not in json.loads(capsys.readouterr().out)["why_not_zero"]
 
 
-def test_a_floor_left_out_for_size_is_said_so_not_unknown():
+def test_a_floor_left_out_for_size_is_said_so_not_unknown(monkeypatch):
     import numpy as np
 
     from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.floors import logistic_wide
     from aegui.core.floors.floors import floors_for
     from aegui.core.floors.summary import floor_fields
-    x = (np.random.default_rng(0).random((200, 300)) > 0.7) * 0.9  # 300 columns: past the solve's 256
+    monkeypatch.setattr(logistic_wide, "WIDE_MAX_CELLS", 1000)  # as if the file were past the wide solve's memory
+    x = (np.random.default_rng(0).random((200, 300)) > 0.7) * 0.9  # 300 columns: past the formed Hessians' 256
     c = with_changes(RunConfig(), **{"loss.kind": "bce", "model.output": "sigmoid", "data.features": 300})
     why = floor_fields(c, floors_for(c, x), 0.6, None)["why_not_zero"]
     assert "not at this data size" in why and "no floor is known" not in why
+
+
+def test_a_wide_file_gets_a_model_floor_from_the_wide_solve(monkeypatch):
+    import numpy as np
+
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.floors import floors as floors_mod
+    from aegui.core.floors.floors import FloorName, find, floors_for
+    from aegui.core.floors.summary import floor_fields
+    x = np.random.default_rng(0).random((600, 300))  # 300 columns: the Newton-CG solve's
+    c = with_changes(RunConfig(), **{"loss.kind": "bce", "model.output": "sigmoid", "data.features": 300})
+    real = floors_mod.wide_bracket
+    # Cut short after two Newton steps, as a run's end does to a solve that has not finished
+    monkeypatch.setattr(floors_mod, "wide_bracket", lambda x, stop=None: real(x, stop=stop, max_iterations=2))
+    floors = floors_for(c, x, stop=lambda: False)
+    model, reached = find(floors, FloorName.MODEL), find(floors, FloorName.REACHED)
+    assert model is not None and model.claim == "lower bound" and model.value > find(floors, FloorName.DATA).value
+    assert reached is not None and reached.value >= model.value
+    assert "proven to lie in" in model.basis
+    why = floor_fields(c, floors, 0.6, None)["why_not_zero"]
+    assert "not at this data size" not in why and "no floor is known" not in why

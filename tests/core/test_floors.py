@@ -178,12 +178,17 @@ def test_floor_round_trips_through_its_dict():
         Floor.from_dict({"name": "model", "value": 1.0, "claim": "guess"})
 
 
-def test_a_logistic_solve_too_big_for_memory_or_time_is_left_out():
-    # 300 columns: past the formed Hessians' cap (LOGISTIC_MAX_FEATURES)
+def test_a_logistic_solve_too_big_for_memory_or_time_is_left_out(monkeypatch):
+    from aegui.core.floors import logistic_wide
+    # 300 columns: past the formed Hessians' cap (LOGISTIC_MAX_FEATURES), and here past the wide solve's memory
     cfg = _cfg(**{"loss.kind": "bce", "model.output": "sigmoid", "data.features": 300, "data.samples": 50})
     x = data.generate(cfg.data, 0)
+    monkeypatch.setattr(logistic_wide, "WIDE_MAX_CELLS", 50 * 300)
     floors = floors_for(cfg, x)
     assert find(floors, "model") is None and headline(floors).name == "data"
+    monkeypatch.undo()  # within it, the wide solve gives the model floor (50 rows: the entropy, approached)
+    model = find(floors_for(cfg, x), "model")
+    assert model is not None and model.value == pytest.approx(headline(floors).value, abs=1e-9)
 
 
 def test_an_mlp_narrower_than_its_data_is_bounded_by_pca_at_its_hidden_width():

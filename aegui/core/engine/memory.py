@@ -116,11 +116,17 @@ def _loading(config: RunConfig) -> int:
     return KEPT + LOADING + (0 if itemsize is None else itemsize)  # the mapped source's pages are resident too
 
 
-def _solves_logistic(config: RunConfig, n: int, d: int) -> bool:
-    """True when the floors solve a soft logistic regression on the data (floors.model_floor's condition)."""
+def _logistic_bytes(config: RunConfig, n: int, d: int) -> int:
+    """Bytes per data value of the soft logistic regression the floors solve on the data (0: none), by the solve
+    that fits its size (floors.solve_bracket's choice): formed Hessians up to 256 columns, Newton-CG beyond."""
     from ..floors.floors import needs_logistic
     from ..floors.logistic import LOGISTIC_MAX_FEATURES, LOGISTIC_MAX_FLOPS
-    return needs_logistic(config) and d <= LOGISTIC_MAX_FEATURES and 15.0 * n * d * (d + 1) ** 2 <= LOGISTIC_MAX_FLOPS
+    from ..floors.logistic_wide import BYTES_PER_CELL, WIDE_MAX_CELLS
+    if not needs_logistic(config):
+        return 0
+    if d <= LOGISTIC_MAX_FEATURES and 15.0 * n * d * (d + 1) ** 2 <= LOGISTIC_MAX_FLOPS:
+        return LOGISTIC
+    return BYTES_PER_CELL if float(n) * (d + 1) <= WIDE_MAX_CELLS else 0
 
 
 def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None = None) -> Estimate:
@@ -138,12 +144,11 @@ def estimate(config: RunConfig, copies: int = 1, shape: tuple[int, int] | None =
     extra = TRAINING
     if losses.of(config.loss.kind).cross_entropy:
         extra = max(extra, ENTROPY)
-        if _solves_logistic(config, n, d):
-            extra = max(extra, LOGISTIC)
+        extra = max(extra, _logistic_bytes(config, n, d))
     if config.encoding_dim < d:
         extra = max(extra, PCA)
     data = cells * max(_loading(config), KEPT + extra) + 4 * 8 * min(n, BLOCK_VALUES) * d
-    if config.loss.kind in ("bce", "bce_logits") and _solves_logistic(config, n, d):
+    if config.loss.kind in ("bce", "bce_logits") and _logistic_bytes(config, n, d):
         data += WIDE_MATRICES * 8 * d * (d + 1)  # the wide solve's d × (d+1) matrices (parameters, CG's vectors)
     if config.encoding_dim < d:
         data += 3 * d * d * 8  # the PCA's covariance and its factors

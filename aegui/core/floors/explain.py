@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..config import losses
 from .floors import Floor, contained_words, find, headline
-from .logistic import LOGISTIC_MAX_FEATURES
+from .logistic_wide import WIDE_MAX_CELLS
 from ..config.vocab import Claim, FloorName
 ROUND_OFF_SHARE = 0.01  # saturated outputs above this share name round-off as the cause, not the optimizer
 
@@ -97,7 +97,7 @@ def why_not_zero(floors: list[Floor], loss: float | None, loss_kind: str, model_
         ref = find(floors, FloorName.PCA)
         ref_words = f" (a linear model would stop at {fmt(ref.value)}: a reference, not a bound)" if ref else ""
         unknown = (f" ({model_words} has a floor aegui solves, but not at this data size: over "
-                   f"{LOGISTIC_MAX_FEATURES} columns, or this many rows, the solve would outlast the run)" if unsolved
+                   f"{WIDE_MAX_CELLS:,.0f} values the solve would need more memory than the run)" if unsolved
                    else f": no floor is known for {model_words}{ref_words}")
         clauses.append(_round_off(rest, saturated) if stuck else f"{fmt(rest)} is model plus optimizer{unknown}")
     body = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + ", and " + clauses[-1]

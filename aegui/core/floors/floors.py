@@ -18,7 +18,8 @@ import numpy as np
 
 from ..config import losses
 from ..config.config import RunConfig
-from .logistic import GAP_TOL, LOGISTIC_FLOP_BUDGET, logistic_bracket, logistic_cost, solvable
+from .logistic import GAP_TOL, LOGISTIC_FLOP_BUDGET, Bracket, logistic_bracket, logistic_cost, solvable
+from .logistic_wide import wide_bracket, wide_cost_ok
 from ..config.vocab import BOUNDING, Claim, FloorName
 
 CLAIMS = tuple(Claim)
@@ -158,7 +159,19 @@ def output_range_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
 
 def model_floor_is_slow(config: RunConfig, x: np.ndarray) -> bool:
     """True when solving this run's model floor would take more than about 2 s (solve it in the background)."""
-    return needs_logistic(config) and solvable(x) and logistic_cost(x) > LOGISTIC_FLOP_BUDGET
+    return needs_logistic(config) and has_solve(x) and (not solvable(x) or logistic_cost(x) > LOGISTIC_FLOP_BUDGET)
+
+
+def has_solve(x: np.ndarray) -> bool:
+    """True when the affine + sigmoid model's floor on x can be solved: formed Hessians (logistic.py) up to 256
+    columns and their flop cap, Newton-CG (logistic_wide.py) beyond them, within its memory cap."""
+    return solvable(x) or wide_cost_ok(x)
+
+
+def solve_bracket(x: np.ndarray, stop=None) -> Bracket:
+    """The affine + sigmoid model's certified bracket on x, by whichever solve fits its size; stop (asked between
+    Newton steps) cuts it short, with the bracket it has."""
+    return logistic_bracket(x, stop=stop) if solvable(x) else wide_bracket(x, stop=stop)
 
 
 def _sigmoid_bce(config: RunConfig) -> bool:
@@ -231,7 +244,7 @@ def contained_words(floor: Floor) -> str:
     return head.removeprefix("contains ").strip() if sep and head.startswith("contains ") else "a model that reaches it"
 
 
-def reachable_floor(config: RunConfig, x: np.ndarray, bracket=None) -> Floor | None:
+def reachable_floor(config: RunConfig, x: np.ndarray, bracket=None, stop=None) -> Floor | None:
     """A value this model class provably reaches: the floor of a model it contains (contains_affine), so an upper
     value of its own floor; None where that contained model's floor is not known. Whatever this run's loss is
     above it, the optimizer left."""
@@ -243,10 +256,10 @@ def reachable_floor(config: RunConfig, x: np.ndarray, bracket=None) -> Floor | N
     if out == "identity" and loss.squared_error:
         return Floor(FloorName.PCA, pca_floor(x, k), REACHABLE,
                      _pass_through(config, f"the best rank-{k} affine map (PCA)", x.shape[1]))
-    if _sigmoid_bce(config) and not config.has_bottleneck and solvable(x):
+    if _sigmoid_bce(config) and not config.has_bottleneck and has_solve(x):
         # The bracket's upper end is the loss of an affine map the solver found: reachable whether or not the
         # solve converged (its lower end bounds only the affine + sigmoid model, not this one).
-        b = bracket if bracket is not None else logistic_bracket(x)
+        b = bracket if bracket is not None else solve_bracket(x, stop)
         return Floor(FloorName.REACHED, b.upper, REACHABLE, _pass_through(config, "the affine + sigmoid model", x.shape[1]))
     return None
 
@@ -263,7 +276,7 @@ def _settle(reached: Floor | None, bounds: list[Floor]) -> Floor | None:
     return reached
 
 
-def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
+def model_floor(config: RunConfig, x: np.ndarray, stop=None, bracket: Bracket | None = None) -> Floor | None:
     """The tightest floor this run's model class can be proven to have on this data (the floor lattice):
     its own, solved or certified; or that of a class containing it (a linear decoder ⊂ rank-k affine maps;
     a bottleneck ⊂ no bottleneck); None where neither is known (the data's floor then holds)."""
@@ -289,16 +302,16 @@ def model_floor(config: RunConfig, x: np.ndarray) -> Floor | None:
     if config.model.output == "identity" and loss.squared_error:
         return Floor(FloorName.MODEL, pca_floor(x, k), EXACT,
                      f"variance outside the top {k} principal components: the best rank-{k} affine map")
-    if needs_logistic(config) and solvable(x):
-        return logistic_floor(config, x)
+    if needs_logistic(config) and has_solve(x):
+        return logistic_floor(config, x, bracket, stop)
     return None
 
 
-def logistic_floor(config: RunConfig, x: np.ndarray, bracket=None) -> Floor:
+def logistic_floor(config: RunConfig, x: np.ndarray, bracket=None, stop=None) -> Floor:
     """The affine + sigmoid model's floor from a certified solve (logistic.logistic_bracket): exact when its
     bracket is narrower than GAP_TOL, else its proven lower end, with the best found named. With a bottleneck
     the same number bounds the model from below (a k-d code is a subset of the model without one)."""
-    b = bracket if bracket is not None else logistic_bracket(x)
+    b = bracket if bracket is not None else solve_bracket(x, stop)
     solve = "one convex logistic regression with soft targets per output, solved in float64"
     if config.has_bottleneck:
         return Floor(FloorName.MODEL, b.lower, LOWER_BOUND,
@@ -321,14 +334,21 @@ def pca_reference(config: RunConfig, x: np.ndarray) -> Floor | None:
                  f"what a linear model with a {config.encoding_dim}-d code reaches; a nonlinear model can beat it")
 
 
-def floors_for(config: RunConfig, x: np.ndarray, *, solve_model: bool = True) -> list[Floor]:
-    """Every floor of config's model on data x; solve_model=False leaves out a model floor that needs a solve."""
+def floors_for(config: RunConfig, x: np.ndarray, *, solve_model: bool = True, stop=None) -> list[Floor]:
+    """Every floor of config's model on data x; solve_model=False leaves out a model floor that needs a solve.
+    stop: asked between a logistic solve's Newton steps; once true, the solve reports the bracket it has."""
     found = [data_floor(config, x), output_range_floor(config, x), pca_reference(config, x)]
     if solve_model or not needs_logistic(config):
-        model = model_floor(config, x)
+        # One solve serves the model floor and the reachable value: a cut-short solve's best found is reachable.
+        bracket = solve_bracket(x, stop) if needs_logistic(config) and has_solve(x) else None
+        model = model_floor(config, x, stop, bracket)
         found.append(model)
+        if bracket is not None and is_affine(config) and not config.has_bottleneck and model is not None \
+                and model.claim != EXACT:
+            found.append(Floor(FloorName.REACHED, bracket.upper, REACHABLE,
+                               "the best affine + sigmoid map the cut-short solve found reaches it"))
         if model is None or model.claim != EXACT:
-            reached = _settle(reachable_floor(config, x), [f for f in found if f is not None])
+            reached = _settle(reachable_floor(config, x, bracket, stop), [f for f in found if f is not None])
             if reached is not None and reached.name in (FloorName.PCA, FloorName.MODEL):
                 found = [f for f in found if f is None or f.name != FloorName.PCA]  # the same value, now reachable
             if reached is not None and reached.name == FloorName.MODEL:
