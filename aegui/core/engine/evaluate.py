@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import torch
@@ -10,6 +11,7 @@ import torch
 from ..config import losses
 from ..config.config import RunConfig
 from ..floors.floors import Floor, floors_for
+from .records import AFTER_RUN_S
 
 EVAL_ELEMENTS = 1 << 24  # outputs per forward pass (64 MB of float32): bounded memory on any data and band
 
@@ -57,26 +59,41 @@ def weighted_mean(block: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 class ModelFloorSolve:
-    """Solves a slow model floor in a background thread while the run trains."""
+    """Solves a slow model floor in a background thread while the run trains; once the training ends it gets
+    AFTER_RUN_S more, then reports the certified bracket it has (a cut-short solve's floor says so)."""
 
     def __init__(self, config: RunConfig, x: np.ndarray):
         self._config, self._x = config, x
         self.floors: list[Floor] | None = None
         self.error: str | None = None
+        self._deadline: float | None = None
         self._thread = threading.Thread(target=self._run, name="aegui-model-floor", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            self.floors = floors_for(self._config, self._x, solve_model=True)
+            self.floors = floors_for(self._config, self._x, solve_model=True, stop=self._past_deadline)
         except Exception as exc:  # noqa: BLE001 - a failed solve leaves the run's other floors standing
             self.error = f"{type(exc).__name__}: {exc}"
+
+    def _past_deadline(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    def stop(self, after: float = 0.0) -> None:
+        """Let the solve run `after` seconds more (from now), then take the bracket it has."""
+        self._deadline = time.monotonic() + after
 
     def done(self) -> bool:
         """True once the solve has finished (or failed)."""
         return not self._thread.is_alive()
 
-    def wait(self) -> list[Floor] | None:
-        """Block until the solve is done; the full list of floors, or None if it failed."""
-        self._thread.join()
+    def wait(self, after: float = AFTER_RUN_S, cancel=None) -> list[Floor] | None:
+        """Block until the solve is done, at most about `after` seconds more (or until cancel.is_set(): Stop then
+        takes the bracket the solve has); the full list of floors, a cut-short solve's bracket among them, or
+        None if it failed."""
+        self.stop(after)
+        while self._thread.is_alive():
+            if cancel is not None and cancel.is_set():
+                self.stop()
+            self._thread.join(0.1)
         return self.floors

@@ -15,6 +15,10 @@ import numpy as np
 from ..config.config import RunConfig
 from ..floors.floors import Floor, headline
 
+# After training ends, a background floor solve gets this long to finish before the run reports the bracket it
+# has: the question preset's solve (~36 s) ends within it on a busy machine; a wide file's would take minutes.
+AFTER_RUN_S = 60.0
+
 
 @dataclass(frozen=True)
 class RunStart:

@@ -193,13 +193,16 @@ def _loop(prep: Prepared, cancel: Cancel, copies: int, threads: int | None) -> I
             reason = "tol"
             break
     if solve is not None and reason != "cancelled":
-        yield from _solved(solve)  # --json and the results pane wait for it; Stop does not
+        # --json and the results pane wait for it, AFTER_RUN_S at most; Stop ends the wait with the bracket it has
+        yield from _solved(solve, cancel)
+    elif solve is not None:
+        solve.stop()  # cancelled: the solve thread quits at its next Newton step instead of burning the CPU
     yield replace(stats.end(reason or "max_epochs", eval_losses(model, x, cfg.loss.kind)),
                   saturated=saturated_share(model, x, cfg.loss.kind))
 
 
-def _solved(solve: ModelFloorSolve) -> Iterator[Record]:
-    floors = solve.wait()
+def _solved(solve: ModelFloorSolve, cancel: Cancel | None = None) -> Iterator[Record]:
+    floors = solve.wait(cancel=cancel)
     if floors is not None:
         yield FloorsUpdate(floors)
 
