@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from aegui.core.store.store import RunStore
 from aegui.gui.plots.comparison_plot import ComparisonPlot
@@ -131,3 +131,74 @@ def test_forty_runs_are_all_drawn(qtbot, tmp_path):
 def _points(item) -> int:
     x = item.getOriginalDataset()[0]
     return 0 if x is None else len(x)
+
+
+def _figure_series(qtbot, curve, smoothing, excess):
+    from aegui.gui.figures.layout import panel_class
+    figure = QtWidgets.QWidget()  # parented as build_figure parents its panels
+    qtbot.addWidget(figure)
+    plot = panel_class()(figure, controls=False)
+    plot.set_smoothing(smoothing)
+    plot.excess = excess
+    return plot._series(curve)
+
+
+@pytest.mark.parametrize("smoothing,excess", [(1, False), (25, True)])
+def test_a_figures_envelope_read_in_the_background_is_the_one_it_would_draw(qtbot, big_store, smoothing, excess):
+    from aegui.gui.figures.export import chunked_curve
+    from aegui.gui.results_curves import figure_envelopes
+    store, run_id = big_store
+    chunked = chunked_curve(store, run_id)
+    [read] = figure_envelopes([chunked], {"smoothing": smoothing, "excess": excess})
+    assert isinstance(read[1], ReducedLosses) and len(read[1]) == 120_000
+    here, there = _figure_series(qtbot, chunked, smoothing, excess), _figure_series(qtbot, read, smoothing, excess)
+    assert len(here) == len(there) == 5 and len(here[0]) <= 2 * 1000 + 2
+    for a, b in zip(here[:4], there[:4]):
+        np.testing.assert_array_equal(a, b)
+    assert here[4] == there[4]
+
+
+def _save_dialog(qtbot, store, run_id, target):
+    from aegui.gui.figures.export import chunked_curve
+    from aegui.gui.figures.save_dialog import SaveComparisonDialog
+    from aegui.gui.results_curves import figure_envelopes
+    view = {"log": True, "excess": False, "x_axis": "batch", "smoothing": 1}
+    dialog = SaveComparisonDialog([chunked_curve(store, run_id)], view, reader=figure_envelopes)
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(str(target))
+    return dialog
+
+
+def test_saving_a_big_runs_figure_reads_it_off_the_gui_thread(qtbot, big_store, tmp_path):
+    from aegui.gui.figures.export import read_figure
+    store, run_id = big_store
+    target = tmp_path / "big.png"
+    dialog = _save_dialog(qtbot, store, run_id, target)
+    ticks: list[float] = []
+    timer = QtCore.QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    with qtbot.waitSignal(dialog.sigSaved, timeout=60_000):
+        assert dialog.save() is False  # not written yet: the run is being read in the background
+        assert not target.exists() and "Reading 1 long run" in dialog.hint.text()
+        assert not dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).isEnabled()
+        qtbot.waitUntil(lambda: len(ticks) >= 3, timeout=5000)  # the event loop runs during the read
+    timer.stop()
+    assert target.is_file() and [e["run_id"] for e in read_figure(target)] == [run_id]
+
+
+def test_cancel_stops_a_save_that_is_still_reading(qtbot, big_store, tmp_path):
+    import threading
+    store, run_id = big_store
+    target = tmp_path / "never.png"
+    dialog = _save_dialog(qtbot, store, run_id, target)
+    saved: list = []
+    dialog.sigSaved.connect(saved.append)
+    dialog.save()
+    reading = dialog.reading
+    assert reading is not None
+    dialog.reject()
+    assert reading.is_set()
+    qtbot.waitUntil(lambda: not any(t.name == "aegui-save-read" for t in threading.enumerate()), timeout=30_000)
+    QtCore.QCoreApplication.processEvents()  # a queued outcome, had one been sent, arrives now
+    assert not target.exists() and saved == []

@@ -199,13 +199,16 @@ def panel_class():
         floor_lines: list = []
 
         def _add_run_items(self, row, losses, colour, named) -> None:
-            # The base class scans the whole curve (as float64) for where it reached 0: hand it the answer.
-            zero = first_zero_chunked(_chunks(losses))
+            # The base class scans the whole curve (as float64) for where it reached 0: hand it the answer
+            # (an envelope read beforehand, in the background, knows it already).
+            zero = losses.zero if hasattr(losses, "envelope") else first_zero_chunked(_chunks(losses))
             probe = np.ones(1) if zero is None else np.concatenate((np.ones(zero), [0.0]))
             super()._add_run_items(row, probe, colour, named)
 
         def _series(self, item) -> tuple:
             row, losses = item
+            if hasattr(losses, "envelope"):  # read for this view already (results_curves.figure_envelopes)
+                return super()._series(item)
             shift, _ = run_floor(getattr(row, "floors", None), row.floor)
             floors = curve_floors(item)
             offset = None

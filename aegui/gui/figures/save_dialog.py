@@ -3,6 +3,7 @@ and a PNG width or dpi; writes atomically, says why on failure."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -29,11 +30,18 @@ class SaveComparisonDialog(QtWidgets.QDialog):
     """Where to save the selected runs' comparison, as what, and how wide; emits sigSaved(path) on success."""
 
     sigSaved = QtCore.Signal(str)
+    _sigRead = QtCore.Signal(object)  # a background read's outcome, delivered to the GUI thread
 
-    def __init__(self, rows_and_losses, view: dict, parent=None):
+    def __init__(self, rows_and_losses, view: dict, parent=None, reader=None):
+        """reader(rows_and_losses, view, cancel) -> rows_and_losses, run in a background thread before a figure
+        is drawn when some curve is read a chunk at a time (export.StoredLosses): it returns the curves as the
+        figure draws them (envelopes), so a long run's reading never freezes the window."""
         super().__init__(parent)
         self.setWindowTitle("Save comparison")
         self.rows_and_losses, self.view = list(rows_and_losses), dict(view)
+        self.reader = reader
+        self.reading: threading.Event | None = None  # set to cancel the background read under way
+        self._sigRead.connect(self._read_done)
         self.error_box: QtWidgets.QMessageBox | None = None
         self.overwrite_box: QtWidgets.QMessageBox | None = None
         names = ", ".join(f"#{row.run_id}" for row, _ in self.rows_and_losses[:8])
@@ -131,7 +139,64 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         return self.write(path)
 
     def write(self, path: str) -> bool:
-        """Write the file now (replacing any); on failure show why (no partial file is left)."""
+        """Write the file (replacing any); on failure show why (no partial file is left).
+
+        A figure of long runs is drawn once their envelopes are read in the background: False until then."""
+        if (self.reader is not None and Path(path).suffix.lower() != ".csv"
+                and any(isinstance(losses, export.StoredLosses) for _, losses in self.rows_and_losses)):
+            self._read_then_write(path)
+            return False
+        return self._write_now(path)
+
+    def _read_then_write(self, path: str) -> None:
+        if self.reading is not None:
+            return  # a read is under way already
+        self.reading = cancel = threading.Event()
+        long_runs = sum(isinstance(losses, export.StoredLosses) for _, losses in self.rows_and_losses)
+        self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setEnabled(False)
+        self.hint.setText(f"Reading {long_runs} long run(s) from the store for the figure… the window stays "
+                          "usable; Cancel stops it.")
+        pairs, view, reader, relay = self.rows_and_losses, self.view, self.reader, self._sigRead
+
+        def read() -> None:
+            try:
+                outcome: dict = {"path": path, "cancel": cancel, "pairs": reader(pairs, view, cancel)}
+            except Exception as exc:  # noqa: BLE001 - told to the user; a cancelled read just ends
+                outcome = {"path": path, "cancel": cancel, "error": f"{type(exc).__name__}: {exc}"}
+            try:
+                relay.emit(outcome)
+            except RuntimeError:  # the dialog is gone (the window closed): nobody is waiting
+                pass
+        threading.Thread(target=read, name="aegui-save-read", daemon=True).start()
+
+    def _read_done(self, outcome: dict) -> None:
+        reading = self.reading
+        if reading is None or reading is not outcome["cancel"] or reading.is_set():
+            return  # cancelled, or a stale read
+        self.reading = None
+        self._update()
+        if "error" in outcome:
+            self._show_error(f"Cannot read the runs for {outcome['path']}: {outcome['error']}")
+            return
+        self.rows_and_losses = outcome["pairs"]  # envelopes from now on: a second Save draws at once
+        try:
+            self._write_now(outcome["path"])
+        except Exception as exc:  # noqa: BLE001 - in a queued slot it would reach no one: say it here
+            self._show_error(f"Cannot save {outcome['path']}: {type(exc).__name__}: {exc}")
+
+    def reject(self) -> None:
+        """Cancel: also stops a background read (at its next chunk)."""
+        reading, self.reading = self.reading, None
+        if reading is not None:
+            reading.set()
+        super().reject()
+
+    def _show_error(self, text: str) -> None:
+        self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Cannot save comparison",
+                                               text, QtWidgets.QMessageBox.StandardButton.Ok, self)
+        self.error_box.open()  # not exec(): tests and the event loop keep running
+
+    def _write_now(self, path: str) -> bool:
         try:
             if Path(path).suffix.lower() == ".csv":
                 export.save_csv(self.rows_and_losses, path)
@@ -139,9 +204,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
                 export.save_comparison(self.rows_and_losses, path, self.width_spin.value(), self.view,
                                        self.paper_size(), self.dpi_spin.value())
         except export.ExportError as exc:
-            self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Cannot save comparison",
-                                                   str(exc), QtWidgets.QMessageBox.StandardButton.Ok, self)
-            self.error_box.open()  # not exec(): tests and the event loop keep running
+            self._show_error(str(exc))
             return False
         remember_folder(path)
         self.sigSaved.emit(path)

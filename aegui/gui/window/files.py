@@ -20,6 +20,7 @@ from ..figures import export
 from ..file_dialogs import ask_open, ask_save, default_path, remember_folder
 from ..figures.open_figure import open_figure as open_figure_dialog
 from ..figures.save_dialog import SaveComparisonDialog
+from ..results_curves import figure_envelopes
 
 
 class FileCommands:
@@ -67,7 +68,7 @@ class FileCommands:
             self._say("Select one or more runs in the results table to save their comparison")
             return
         self.save_dialog = SaveComparisonDialog(self.results.rows_and_losses(run_ids), self.comparison_view(),
-                                               self.parent)
+                                               self.parent, reader=figure_envelopes)
         self.save_dialog.sigSaved.connect(self._saved)
         self.save_dialog.open()
 
