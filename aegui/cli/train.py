@@ -36,7 +36,7 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
     """Train one prepared config, storing it as it goes; return the run's summary dict."""
     from ..core.store.recorder import RunRecorder
     from ..core.engine.training import train
-    from ..core.engine.records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart
+    from ..core.engine.records import EpochSummary, FloorsUpdate, LossBlock, RunEnd, RunStart, Solving
     from .progress import Progress
     cancel = threading.Event()
     rec = RunRecorder(store, group_name=group_name)
@@ -68,6 +68,9 @@ def train_and_store(prep, store, copies: int, group_name: str | None = None) -> 
                         progress.note("solving this model's floor in the background")
                 elif isinstance(r, FloorsUpdate):
                     floors = r.floors
+                elif isinstance(r, Solving):
+                    progress.note(f"training done; solving this model's floor, {r.seconds:.0f} s at most "
+                                  "(Ctrl-C takes the proven bracket found so far)")
         except KeyboardInterrupt:
             if not (rec.finished and end is not None):  # stored as ended: the compaction was only rolled back
                 rec.cancel()  # a second Ctrl-C while the first one was being honoured: still the user's stop

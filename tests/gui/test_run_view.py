@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QStatusBar, QWidget
 
 from aegui.core.config.config import RunConfig, with_changes
 from aegui.core.floors.floors import Floor
-from aegui.core.engine.records import EpochSummary, FloorsUpdate, LossChunk, RunEnd, RunStart
+from aegui.core.engine.records import EpochSummary, FloorsUpdate, LossChunk, RunEnd, RunStart, Solving
 from aegui.core.floors.summary import floor_fields
 from aegui.gui.plots.loss_plot import LivePlot
 from aegui.gui.run.run_status import RunStatus
@@ -35,6 +35,9 @@ def test_a_run_is_shown_and_explained_from_its_records(qtbot):
     steps = np.arange(4)
     view.take(LossChunk(steps, np.full(4, 0.7), steps / 10, np.zeros(4, np.int64), floors=np.full(4, 0.5)))
     view.take(EpochSummary(0, 0.7, 0.7, 4, 0.4))
+    view.take(Solving(60.0))  # training done, the floor still solving: the run's end waits, and says so
+    assert "training done; solving this model's floor, 60 s at most" in ui.why.text()
+    assert any("Stop (Esc) takes the bracket" in s for s in said if isinstance(s, str))
     view.take(FloorsUpdate([data, model]))
     view.take(RunEnd("max_epochs", 1, 4, 0.7, 0.7, 0.4, 10.0, eval_loss=0.65))
     expected = floor_fields(BCE, [data, model], 0.65)["why_not_zero"]

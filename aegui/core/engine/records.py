@@ -64,6 +64,14 @@ class FloorsUpdate:
 
 
 @dataclass(frozen=True)
+class Solving:
+    """Training is done and the run's end now waits, `seconds` at most, for its background floor solve (a
+    window shows the curve so far and says so; Stop ends the wait with the proven bracket found so far)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
 class LossBlock:
     """Consecutive optimizer steps of one epoch, fetched from the device in one transfer.
 
@@ -132,7 +140,7 @@ class RunEnd:
     saturated: float = float("nan")
 
 
-Record = RunStart | FloorsUpdate | LossBlock | EpochSummary | RunEnd
+Record = RunStart | FloorsUpdate | LossBlock | EpochSummary | Solving | RunEnd
 
 
 # ---- what a RunStream sends besides the engine's own records (stream.py)
@@ -185,5 +193,5 @@ class StreamDone:
     """Always the last record of a stream, after RunEnd or RunFailed."""
 
 
-Sent = RunStart | FloorsUpdate | LossChunk | EpochSummary | RunEnd | Reconstruction | Paused | RunFailed | StreamDone
+Sent = RunStart | FloorsUpdate | LossChunk | EpochSummary | Solving | RunEnd | Reconstruction | Paused | RunFailed | StreamDone
 

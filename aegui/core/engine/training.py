@@ -26,7 +26,7 @@ from .graphed import GraphedStep, capturable
 from ..config.config import ConfigError, Problem, RunConfig, check
 from .evaluate import ModelFloorSolve, eval_losses, saturated_share
 from ..floors.floors import Floor, floors_for, headline, model_floor_is_slow, row_entropy
-from .records import EpochSummary, FloorsUpdate, LossBlock, Record, RunStart
+from .records import AFTER_RUN_S, EpochSummary, FloorsUpdate, LossBlock, Record, RunStart, Solving
 from .run_stats import RunStats
 from .models import build, layer_sizes
 from .optim import Stepper, make_optimizer
@@ -202,7 +202,9 @@ def _loop(prep: Prepared, cancel: Cancel, copies: int, threads: int | None) -> I
 
 
 def _solved(solve: ModelFloorSolve, cancel: Cancel | None = None) -> Iterator[Record]:
-    floors = solve.wait(cancel=cancel)
+    if not solve.done():
+        yield Solving(AFTER_RUN_S)  # said before the wait: a window would otherwise look hung at 100%
+    floors = solve.wait(after=AFTER_RUN_S, cancel=cancel)
     if floors is not None:
         yield FloorsUpdate(floors)
 

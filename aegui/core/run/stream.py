@@ -5,7 +5,7 @@ Qt-free, so the same stream runs in the window's worker thread or in a training 
 Every record is handed to a `send(record)` callable, as it is (records.py), in this order:
 
     RunStart (its wire form, without tensors)  FloorsUpdate  LossChunk  EpochSummary  Reconstruction
-    Paused  RunEnd or RunFailed  StreamDone
+    Paused  Solving  RunEnd or RunFailed  StreamDone
 
 LossBlocks are gathered into one LossChunk at most every CHUNK_INTERVAL; an epoch's summary follows the
 chunk that holds its last batch; StreamDone is always last.
@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..engine.records import (EpochSummary, FloorsUpdate, LossBlock, LossChunk, Paused, Reconstruction, RunEnd,
-                      RunFailed, RunStart, StreamDone)
+                      RunFailed, RunStart, Solving, StreamDone)
 
 CHUNK_INTERVAL = 0.1  # 10 chunks a second: each costs the viewer's GUI thread a wake-up; its paced plot draws fewer
 RECON_INTERVAL = 1.0  # seconds between reconstruction snapshots: each costs the run a forward pass and the GUI a draw
@@ -101,6 +101,9 @@ class RunStream:
             elif isinstance(record, RunStart):
                 self._on_start(record)
             elif isinstance(record, FloorsUpdate):
+                self.send(record)
+            elif isinstance(record, Solving):
+                self._flush()  # the last batches and epoch, now: the wait that follows sends nothing
                 self.send(record)
             elif isinstance(record, RunEnd):
                 self._flush()

@@ -13,8 +13,8 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from ...core.engine.records import (AFTER_RUN_S, EpochSummary, FloorsUpdate, LossChunk, Paused, Reconstruction,
-                                    RunEnd, RunFailed, RunStart)
+from ...core.engine.records import (EpochSummary, FloorsUpdate, LossChunk, Paused, Reconstruction, RunEnd,
+                                    RunFailed, RunStart, Solving)
 from ...core.floors.summary import floor_fields
 from .run_status import end_words
 
@@ -30,10 +30,10 @@ class RunView:
         self.last_run_id: int | None = None
         self._start: RunStart | None = None  # the running run's RunStart, as stored
         self._floors: list = []               # its floors, with a model floor solved in the background
-        self._solved = False                  # whether that background solve has reported
         self._slots: dict[type, Callable[[Any], None]] = {RunStart: self._on_started, LossChunk: self._on_chunk, EpochSummary: self._on_epoch,
                        FloorsUpdate: self._on_floors, Reconstruction: self._on_reconstruction,
-                       Paused: self._on_paused, RunEnd: self._on_finished, RunFailed: self._on_failed}
+                       Paused: self._on_paused, Solving: self._on_solving, RunEnd: self._on_finished,
+                       RunFailed: self._on_failed}
 
     def connect(self, runner) -> None:
         """Connect the controller's record signal once; it then carries whatever worker is running."""
@@ -58,7 +58,7 @@ class RunView:
         self.live.ghosts.forget_missing(exists)
 
     def _on_started(self, start: RunStart) -> None:
-        self._start, self._floors, self._solved = start, list(start.floors), False
+        self._start, self._floors = start, list(start.floors)
         self.last_run_id = self.current_run_id = start.run_id
         self.ui.why.setText("<b>Why not zero?</b> " + ("solving this model's floor in the background…"
                                                     if start.solving else "the answer shows when the run ends."))
@@ -81,16 +81,16 @@ class RunView:
 
     def _on_epoch(self, s: EpochSummary) -> None:
         self.live.add_epoch(s.epoch, s.epoch_mean, s.recent_mean, s.batches, s.seconds)
-        start = self._start
-        if start is not None and start.solving and not self._solved and s.epoch + 1 >= start.config.training.epochs:
-            # The run's end waits for the floor (AFTER_RUN_S at most): say so, or it looks hung at 100%.
-            wait = (f"training done; solving this model's floor, {AFTER_RUN_S:.0f} s at most "
-                    "(Stop takes the proven bracket found so far)…")
-            self.ui.why.setText("<b>Why not zero?</b> " + wait)
-            self.say("Training done; solving this model's floor — Esc takes the bracket found so far")
+
+    def _on_solving(self, s: Solving) -> None:
+        # The run's end waits for the floor (s.seconds at most): say so, or it looks hung at 100%.
+        wait = (f"training done; solving this model's floor, {s.seconds:.0f} s at most "
+                "(Stop takes the proven bracket found so far)…")
+        self.ui.why.setText("<b>Why not zero?</b> " + wait)
+        self.say("Training done; solving this model's floor — Stop (Esc) takes the bracket found so far")
 
     def _on_floors(self, update: FloorsUpdate) -> None:
-        self._floors, self._solved = list(update.floors), True
+        self._floors = list(update.floors)
         self.live.set_floors(update.floors)
 
     def _on_reconstruction(self, r: Reconstruction) -> None:
