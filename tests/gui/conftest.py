@@ -1,5 +1,6 @@
 """GUI tests run offscreen, each with its own data folder and settings, and fail on any Qt warning."""
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import picks a platform
@@ -13,6 +14,20 @@ def pytest_collection_modifyitems(config, items):
         if "tests/gui" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             item.add_marker(pytest.mark.qt_log_ignore("propagateSizeHints", "This plugin does not support"))
+
+
+@pytest.fixture(autouse=True)
+def no_collection_mid_paint():
+    """Python's cyclic collector off during each GUI test, run between tests instead. A collection that starts
+    inside a paint (pyqtgraph's paintEvent allocates) can delete a Qt object the paint is still using: the full
+    suite segfaulted in GraphicsView.paintEvent about once in several runs, never the same test twice."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture(autouse=True)
