@@ -28,6 +28,31 @@ def test_each_floor_is_its_own_line_labelled_with_its_claim(make_live_plot):
     assert len([i for i in plot.plot_item.items if isinstance(i, pg.InfiniteLine)]) == 1
 
 
+CLOSE = [{"name": "data", "value": 0.07403, "claim": "lower bound", "basis": "entropy"},
+         {"name": "model", "value": 0.08137, "claim": "lower bound", "basis": "a cut-short solve"},
+         {"name": "reachable", "value": 0.08159, "claim": "reachable", "basis": "the solve's best"}]
+
+
+def _label_rects(lines):
+    return [line.label.sceneBoundingRect() for line in lines if line.isVisible() and line.label.isVisible()]
+
+
+def test_labels_of_floors_close_in_value_never_print_over_each_other(make_live_plot, qtbot):
+    # A wide file's cut-short bracket: a bound and the value reached 0.3% apart, the data floor just below.
+    # The labels sat at fixed shares of the width, and at 1280 × 800 each hid half the next one's words.
+    plot = make_live_plot({"floors": CLOSE, "label": "run", "batches_per_epoch": 10, "loss": "bce"})
+    plot.append(np.arange(150), np.linspace(0.7, 0.22, 150), np.linspace(0, 1, 150), np.zeros(150, dtype=np.int64))
+    for width in (800, 560):
+        plot.resize(width, 500)
+        qtbot.waitUntil(lambda w=width: abs(plot.plot_item.vb.width() - (w - 100)) < 100)
+        plot.redraw()
+        rects = _label_rects([plot.floor] + [line for line, _ in plot.other_floors])
+        assert len(rects) == 3
+        assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:]), (width, plot.plot_item.vb.sceneBoundingRect().getRect(), [r.getRect() for r in rects])
+        view = plot.plot_item.vb.sceneBoundingRect()
+        assert all(view.left() - 1 <= r.left() and r.right() <= view.right() + 1 for r in rects)
+
+
 def test_the_window_says_why_not_zero_after_a_run(qtbot, window):
     config = cfg.with_changes(PRESETS["sigmoid-bce-uniform"].config,
                               **{"data.samples": 2048, "training.epochs": 3, "training.device": "cpu"})

@@ -16,7 +16,8 @@ from PySide6 import QtCore, QtWidgets
 
 from ...core.floors.floors import headline
 from .curves import curve_floors, thin_markers
-from .plot_base import BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean
+from .plot_base import (BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean,
+                        spread_labels)
 from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_title, unit_groups, unit_of,
                         zero_note)
 
@@ -66,6 +67,9 @@ class ComparisonPlot(PlotBase):
         self._free: dict[int, list[RunItems]] = {}
         self._runs_items: list[RunItems] = []  # per drawn run
         self._floor_lines: dict[int, list] = {}  # panel → its floor lines, one per floor value, reused
+        self._used_floor_lines: dict[int, int] = {}  # panel → how many of them the selection draws
+        self.plot_item.vb.sigResized.connect(self._spread_floor_labels)  # stacked panels share its width
+        self.plot_item.vb.sigRangeChanged.connect(self._spread_floor_labels)  # which labels meet depends on y
         self._markers: list = []
         self.zero_markers: dict = {}  # run index → vertical line where that run reached 0
         self.curves: list[pg.PlotDataItem] = []
@@ -335,6 +339,15 @@ class ComparisonPlot(PlotBase):
                 line.labelled_as = None
                 if hasattr(line, "anchor"):
                     line.anchor.setData([], [])
+        self._used_floor_lines = used
+        self._spread_floor_labels()
+
+    def _spread_floor_labels(self, *_) -> None:
+        """Each panel's floor labels one after another along its lines (plot_base.spread_labels)."""
+        used = self._used_floor_lines
+        for pid, lines in self._floor_lines.items():
+            if lines:
+                spread_labels(lines[:used.get(pid, 0)], lines[0].panel.vb)
 
     def _series(self, item) -> tuple:
         """x, smoothed median (or the curve), for seed bands smoothed min and max, and the floor still to subtract.
@@ -395,12 +408,10 @@ class ComparisonPlot(PlotBase):
             return
         labelled.add(key)
         if not hasattr(line, "label"):
-            # Stagger labels along the line: floors close in value would otherwise print over each other.
             top = headline(row.floors)
             text = floor_text(top.value, top.claim == "exact", top.name, top.claim) if top else \
                 floor_text(row.floor, row.floor_exact)
-            line.label = pg.InfLineLabel(line, text=text,
-                                         position=0.02 + 0.22 * ((len(labelled) - 1) % 4),
+            line.label = pg.InfLineLabel(line, text=text, position=0.02,  # spread_labels sets it apart
                                          anchors=BELOW_LINE, color=line.pen.color(),
                                          fill=pg.mkBrush(255, 255, 255, 200))
 

@@ -16,7 +16,7 @@ from .pacing import PacedRedraw
 from ...core.floors.floors import headline, is_exact
 from ...core.config.vocab import Claim, claim_of
 from ..palette import BAND_ALPHA
-from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen
+from .plot_base import CLAIM_STYLES, CLAMP_COLOUR, UNITS, PlotBase, _Growable, floor_text, pen, spread_labels
 from .view_rule import batch_floor_offset, first_zero, parse_floors, run_floor, unit_of, zero_note
 
 RAW_COLOUR, RECENT_COLOUR, EPOCH_COLOUR, FLOOR_COLOUR = "#9ecae1", "#0072B2", "#D55E00", "#444444"
@@ -57,6 +57,9 @@ class LivePlot(PlotBase):
         self.pacing = PacedRedraw(self, self.redraw, lambda: self.redraw_s + self.plot_widget.paint_s)
         # A zoom or pan by the user needs the points of the new span (full resolution when narrow enough).
         pi.vb.sigXRangeChanged.connect(self._range_changed)
+        # Label positions are shares of the view's width, and which labels meet depends on the y range.
+        pi.vb.sigResized.connect(self._spread_floor_labels)
+        pi.vb.sigRangeChanged.connect(self._spread_floor_labels)
         self.ghosts = GhostLayer(self)
         if controls:
             self.controls_row.insertWidget(4, ghost_button(self))
@@ -112,12 +115,15 @@ class LivePlot(PlotBase):
             self.plot_item.removeItem(line)
             self.plot_item.removeItem(line.anchor)
         self.other_floors = []
-        for i, f in enumerate(f for f in parsed if f is not top):
+        for f in (f for f in parsed if f is not top):
             colour = CLAIM_STYLES.get(f.claim, CLAIM_STYLES[Claim.EXACT])[0]
-            line = self.floor_line(colour, floor_text(f.value, is_exact(f), f.name, f.claim), f.claim,
-                                   position=0.3 + 0.25 * (i % 3))  # staggered: near floors' labels never overlap
+            line = self.floor_line(colour, floor_text(f.value, is_exact(f), f.name, f.claim), f.claim)
             self.other_floors.append((line, f.value))
         self._changed()
+
+    def _spread_floor_labels(self, *_) -> None:
+        """The floors' labels one after another along the line (plot_base.spread_labels), the headline's first."""
+        spread_labels([self.floor] + [line for line, _ in self.other_floors], self.plot_item.vb, 0.03)
 
     def append_chunk(self, chunk) -> None:
         """Add one LossChunk record: its batches with their floors (BCE) and the seed band's min and max."""
@@ -296,6 +302,7 @@ class LivePlot(PlotBase):
         # Settle auto-range now, not in the scene's paint preparation: a range change there moves the
         # axes and asks for a second paint of the whole plot (seen: ~3 paints per redraw).
         self.plot_item.vb.prepareForPaint()
+        self._spread_floor_labels()  # where the settled y range puts the lines
         if hasattr(self, "ghosts"):
             for w in self.extra_panels.values():
                 w.getPlotItem().vb.prepareForPaint()

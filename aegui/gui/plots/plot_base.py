@@ -107,6 +107,42 @@ class _Growable:
 # Floor labels hang below their line: a loss cannot go below its floor, so that is where no curve is
 # (above it, a label's white box hid the curves' first epochs).
 BELOW_LINE = [(0, 0), (0, 0)]
+LABEL_GAP_PX = 12  # between floor labels set side by side along the x axis
+# Where a floor's label may go, in turn: just below its line, just above, a label's height further below, above.
+LABEL_LANES = (BELOW_LINE, [(0, 1), (0, 1)], [(0, -1), (0, -1)], [(0, 2), (0, 2)])
+
+
+def spread_labels(lines, vb, start: float = 0.02) -> None:
+    """Place the labels of these horizontal lines so that none prints over another: each at the first free spot,
+    from the left or right after a label already placed, in the first lane that has one (LABEL_LANES: below its
+    line, above it, then a label's height further off). Floors close in
+    value (a bound and the value reached, 0.0814 and 0.0816) printed their labels over each other at fixed
+    shares of the width, the later label's white box hiding the other's words. vb: the lines' view box."""
+    view = vb.sceneBoundingRect()
+    width = view.width()
+    if width <= 0:
+        return
+    placed: list = []
+    for line in lines:
+        label = getattr(line, "label", None)
+        if label is None or not line.isVisible():
+            continue
+        w = label.boundingRect().width()
+        starts = sorted({start * width} | {r.right() - view.left() + LABEL_GAP_PX for r in placed})
+        spot = None
+        for anchors in LABEL_LANES:
+            label.anchors = anchors
+            for x in (x for x in starts if x + w <= width):
+                label.setPosition(x / width)
+                if not any(label.sceneBoundingRect().intersects(r) for r in placed):
+                    spot = x
+                    break
+            if spot is not None:
+                break
+        if spot is None:  # no free spot in a view this narrow: below the line, at the left
+            label.anchors = BELOW_LINE
+            label.setPosition(start)
+        placed.append(label.sceneBoundingRect())
 
 
 class TimedPlotWidget(pg.PlotWidget):
