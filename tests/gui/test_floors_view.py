@@ -118,3 +118,26 @@ def test_a_reachable_value_is_drawn_dotted_as_an_upper_value_never_as_the_floor(
     assert labels["reachable 0.5054 (an upper value)"].pen.style() == QtCore.Qt.PenStyle.DotLine
     from aegui.gui.plots.view_rule import run_floor
     assert run_floor(floors) == (0.5004, "data floor")  # excess subtracts the bound, not the reachable value
+
+
+def test_the_comparisons_labels_of_close_floors_never_print_over_each_other(qtbot, tmp_path):
+    from aegui.core.store.store import RunStore
+    from aegui.gui.plots.comparison_plot import ComparisonPlot
+    from aegui.gui.plots.curves import stored_curve
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    store = RunStore.open(tmp_path / "close")
+    # Three runs of one unit whose model floors lie within a few pixels of each other on a log axis.
+    ids = [synthetic(store, tiny("mse", name=f"run {i}"), decaying(300, floor, seed=i) + 0.01, floor=floor)
+           for i, floor in enumerate((0.08137, 0.08159, 0.0825))]
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 450)
+    plot.show()
+    plot.set_runs([stored_curve(store, i) for i in ids])
+    qtbot.waitUntil(lambda: plot.plot_item.vb.width() > 300)
+    plot.grab()  # a real paint: the y range settles, and the labels are set where it puts the lines
+    lines = [line for lines in plot._floor_lines.values() for line in lines if hasattr(line, "label")]
+    rects = _label_rects(lines)
+    assert len(rects) == 3
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:]), [r.getRect() for r in rects]
+    store.close()
