@@ -37,6 +37,7 @@ def test_a_run_is_shown_and_explained_from_its_records(qtbot):
     view.take(EpochSummary(0, 0.7, 0.7, 4, 0.4))
     view.take(Solving(60.0))  # training done, the floor still solving: the run's end waits, and says so
     assert "training done; solving this model's floor, 60 s at most" in ui.why.text()
+    assert view.status.progress.format() == "solving the floor…" and view.status.eta.text() == "≤ 1:00 more"
     assert any("Stop (Esc) takes the bracket" in s for s in said if isinstance(s, str))
     view.take(FloorsUpdate([data, model]))
     view.take(RunEnd("max_epochs", 1, 4, 0.7, 0.7, 0.4, 10.0, eval_loss=0.65))

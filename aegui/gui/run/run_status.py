@@ -134,6 +134,15 @@ class RunStatus:
         else:
             self.eta.setText("ETA …")
 
+    def solving(self, seconds: float) -> None:
+        """Training is done and the run waits for its floor: the bar says so, and the estimate gives the wait's
+        limit (the bar full, not at its last epoch, which read as a run stuck on it)."""
+        self._timer.stop()
+        self._flush()
+        self.progress.setValue(self.progress.maximum())
+        self.progress.setFormat("solving the floor…")
+        self.eta.setText(f"≤ {clock(seconds)} more")
+
     def end(self, text: str, batches: int | None = None) -> None:
         """The run ended: say how (and, given, how many batches it trained), and clear the estimate."""
         self._timer.stop()

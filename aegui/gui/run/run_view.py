@@ -87,6 +87,7 @@ class RunView:
         wait = (f"training done; solving this model's floor, {s.seconds:.0f} s at most "
                 "(Stop takes the proven bracket found so far)…")
         self.ui.why.setText("<b>Why not zero?</b> " + wait)
+        self.status.solving(s.seconds)
         self.say("Training done; solving this model's floor — Stop (Esc) takes the bracket found so far")
 
     def _on_floors(self, update: FloorsUpdate) -> None:
