@@ -75,3 +75,23 @@ def test_a_wide_file_gets_a_model_floor_from_the_wide_solve(monkeypatch):
     assert "proven to lie in" in model.basis
     why = floor_fields(c, floors, 0.6, None)["why_not_zero"]
     assert "not at this data size" not in why and "no floor is known" not in why
+
+
+def test_a_solve_stopped_before_its_bound_rose_claims_no_model_floor(monkeypatch):
+    # Stop pressed as the run's wait began: the wide solve had no step done, its lower end the targets' entropy.
+    import numpy as np
+
+    from aegui.core.config.config import RunConfig, with_changes
+    from aegui.core.floors import floors as floors_mod
+    from aegui.core.floors.floors import FloorName, find, floors_for
+    from aegui.core.floors.summary import floor_fields
+    x = np.random.default_rng(0).random((600, 300))
+    c = with_changes(RunConfig(), **{"loss.kind": "bce", "model.output": "sigmoid", "data.features": 300})
+    real = floors_mod.wide_bracket
+    monkeypatch.setattr(floors_mod, "wide_bracket", lambda x, stop=None: real(x, stop=lambda: True))
+    floors = floors_for(c, x, stop=lambda: True)
+    assert find(floors, FloorName.MODEL) is None  # nothing proven beyond the data's entropy
+    reached = find(floors, FloorName.REACHED)
+    assert reached is not None and reached.value > find(floors, FloorName.DATA).value
+    why = floor_fields(c, floors, 0.6, None)["why_not_zero"]
+    assert "a proven bound" not in why and "e-1" not in why
