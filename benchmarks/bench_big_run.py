@@ -63,7 +63,6 @@ def select_rounds(folder: str, run_id: int, rounds: int) -> dict[str, list[float
     """Per round: the GUI thread's longest stall (ms) and the time to the curve shown (s), selecting the big run;
     and the reference: the whole curve read on the GUI thread (ms)."""
     from _window import app
-    from PySide6 import QtCore
 
     from aegui.core.store.store import RunStore
     from aegui.gui.plots.comparison_plot import ComparisonPlot
@@ -86,26 +85,11 @@ def select_rounds(folder: str, run_id: int, rounds: int) -> dict[str, list[float
         del losses
         stored.show([])  # an empty selection between rounds
         qa.processEvents()
-        ticks: list[float] = []
-        loop = QtCore.QEventLoop()
-        timer = QtCore.QTimer(interval=5)
-        timer.timeout.connect(lambda t=ticks: t.append(time.perf_counter()))
-        shown: list = []
-        stored.sigShown.connect(loop.quit)
-        stored.sigShown.connect(lambda s=shown: s.append(1))
-        timer.start()
-        t0 = time.perf_counter()
-        stored.show([run_id])  # a run small enough to read at once is shown before this returns
-        QtCore.QTimer.singleShot(600_000, loop.quit)
-        if not shown:
-            loop.exec()
-        plot.grab()  # the paint of the curve shown
-        t1 = time.perf_counter()
-        timer.stop()
+        # A run small enough to read at once is shown before show() returns; then the paint of the curve shown.
+        stall, seconds = stalled_until(stored.sigShown, lambda: stored.show([run_id]), after=plot.grab)
         stored.sigShown.disconnect()
-        marks = [t0] + [t for t in ticks if t0 <= t <= t1] + [t1]
-        out["stall"].append(max(b - a for a, b in zip(marks, marks[1:])) * 1000)
-        out["shown"].append(t1 - t0)
+        out["stall"].append(stall)
+        out["shown"].append(seconds)
         assert not getattr(plot.runs[0][1], "pending", False) and stored.error is None
     stored.shutdown()
     store.close()
@@ -117,7 +101,6 @@ def save_rounds(folder: str, run_id: int, rounds: int) -> dict[str, list[float]]
     comparison as a 1600 px PNG from the Save comparison dialog as the window makes it (its curve read in the
     background); and once, the reference: the same save with the curve read on the GUI thread (as before)."""
     from _window import app
-    from PySide6 import QtCore
 
     from aegui.core.store.store import RunStore
     from aegui.gui.figures.export import chunked_curve
@@ -131,33 +114,41 @@ def save_rounds(folder: str, run_id: int, rounds: int) -> dict[str, list[float]]
         reader = None if i == rounds else figure_envelopes  # the last round: the reference
         dialog = SaveComparisonDialog([chunked_curve(store, run_id)], view, reader=reader)
         dialog.path_edit.setText(str(Path(folder) / f"save{i}.png"))
-        ticks: list[float] = []
-        loop = QtCore.QEventLoop()
-        timer = QtCore.QTimer(interval=5)
-        timer.timeout.connect(lambda t=ticks: t.append(time.perf_counter()))
-        saved: list = []
-        dialog.sigSaved.connect(loop.quit)
-        dialog.sigSaved.connect(lambda _p, s=saved: s.append(1))
-        timer.start()
-        t0 = time.perf_counter()
-        dialog.save()
-        QtCore.QTimer.singleShot(600_000, loop.quit)
-        if not saved:
-            loop.exec()
-        t1 = time.perf_counter()
-        timer.stop()
-        assert saved, "the save did not finish"
-        marks = [t0] + [t for t in ticks if t0 <= t <= t1] + [t1]
-        stall = max(b - a for a, b in zip(marks, marks[1:])) * 1000
+        stall, seconds = stalled_until(dialog.sigSaved, dialog.save)
         if reader is None:
             out["reference"].append(stall)
         else:
             out["stall"].append(stall)
-            out["saved"].append(t1 - t0)
+            out["saved"].append(seconds)
         dialog.deleteLater()
         qa.processEvents()
     store.close()
     return out
+
+
+def stalled_until(signal, start, after=None) -> tuple[float, float]:
+    """Call start(), run the event loop until signal is emitted (then after(), if given), and return the GUI
+    thread's longest stall (ms: the longest gap between 5 ms QTimer ticks) and the seconds it all took."""
+    from PySide6 import QtCore
+    ticks: list[float] = []
+    done: list = []
+    loop = QtCore.QEventLoop()
+    timer = QtCore.QTimer(interval=5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    signal.connect(lambda *_: (done.append(1), loop.quit()))
+    timer.start()
+    t0 = time.perf_counter()
+    start()
+    QtCore.QTimer.singleShot(600_000, loop.quit)
+    if not done:
+        loop.exec()
+    if after is not None:
+        after()
+    t1 = time.perf_counter()
+    timer.stop()
+    assert done, "it did not finish within 600 s"
+    marks = [t0] + [t for t in ticks if t0 <= t <= t1] + [t1]
+    return max(b - a for a, b in zip(marks, marks[1:])) * 1000, t1 - t0
 
 
 def idle_stall(qa, seconds: float) -> float:
