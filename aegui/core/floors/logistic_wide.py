@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .logistic import GAP_TOL, Bracket
+from .logistic import _binary_entropy as _entropy  # one definition of H for both solves
 
 WIDE_MAX_CELLS = 2e7     # rows × (columns + 1): at BYTES_PER_CELL, 2.4 GB (25,000 × 784 fits; MNIST's 60,000 not)
 NEWTON_CAP = 200         # a safety cap only: the solve stops on its certificate, or when its caller stops it
@@ -29,13 +30,6 @@ BYTES_PER_CELL = 120     # peak bytes per data value, measured: 72 at 50,000 × 
 def wide_cost_ok(x: np.ndarray) -> bool:
     """True when a wide solve of x fits its memory cap (WIDE_MAX_CELLS)."""
     return float(x.shape[0]) * (x.shape[1] + 1) <= WIDE_MAX_CELLS
-
-
-def _entropy(a):
-    """Elementwise binary entropy of a in [0, 1] (0·log 0 = 0), float64 torch."""
-    import torch
-    a = a.clamp(0.0, 1.0)
-    return -(torch.xlogy(a, a) + torch.xlogy(1 - a, 1 - a))
 
 
 def _losses(logits, t):
