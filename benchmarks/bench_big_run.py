@@ -183,6 +183,7 @@ def draw_rounds(rounds: int) -> dict[str, list[float]]:
     from bench_results import fill_store
 
     from aegui.core.store.store import RunStore
+    from aegui.gui.app import freeze_heap
     from aegui.gui.plots.comparison_plot import ComparisonPlot
     from aegui.gui.results_curves import StoredComparison
     qa = app()
@@ -197,6 +198,7 @@ def draw_rounds(rounds: int) -> dict[str, list[float]]:
     settle = time.perf_counter()
     while time.perf_counter() - settle < 1.5:  # the plot's idle preparation, as in the window
         qa.processEvents()
+    freeze_heap()  # as the window does once it is up
 
     def timed(selection) -> float:
         qa.processEvents()

@@ -202,3 +202,33 @@ def test_cancel_stops_a_save_that_is_still_reading(qtbot, big_store, tmp_path):
     qtbot.waitUntil(lambda: not any(t.name == "aegui-save-read" for t in threading.enumerate()), timeout=30_000)
     QtCore.QCoreApplication.processEvents()  # a queued outcome, had one been sent, arrives now
     assert not target.exists() and saved == []
+
+
+def test_the_legend_follows_each_selection_when_its_rows_are_reused(qtbot, tmp_path):
+    """Rows are pointed at the new curves in place: after 40, 2, 40 and 13 runs each row still names its own
+    curve, in its colour, and no row is left over or stacked on another."""
+    store = RunStore.open(tmp_path / "legend")
+    ids = [add_big_run(store, batches=300 + i, copies=1, loss="bce" if i % 2 else "mse", name=f"run{i:02d}", seed=i)
+           for i in range(45)]
+    plot, stored = shown_comparison(qtbot, store)
+    heights = {}
+    for selection in (ids[:40], ids[40:42], ids[3:43], ids[10:23], ids[:1], ids[:2], ids[5:45]):
+        stored.show(selection)
+        plot.legend.layout.activate()
+        heights.setdefault(len(plot.legend.items), set()).add(round(plot.legend.boundingRect().height()))
+        named = [(row, curve) for (row, _), curve in zip(plot.runs, plot.curves)][:12]
+        runs_rows = [(s, lab) for s, lab in plot.legend.items if s.item is not plot._more]
+        assert len(runs_rows) == len(named)
+        for (sample, label), (row, curve) in zip(runs_rows, named):
+            assert sample.item is curve and row.name in label.text
+            assert sample.item.opts["pen"].color() == curve.opts["pen"].color()
+        more = len(selection) - 12
+        assert (plot.legend.items[-1][1].text.startswith(f"and {more} more")) == (more > 0)
+        spots = [(round(lab.pos().x()), round(lab.pos().y())) for _, lab in plot.legend.items]
+        assert len(set(spots)) == len(spots)  # no two rows in one place
+        plot.legend.layout.activate()
+        assert plot.legend.layout.count() == 2 * len(plot.legend.items)
+        assert all(lab.isVisible() for _, lab in plot.legend.items)
+    assert all(len(h) == 1 for h in heights.values()), heights  # rows put away leave no empty rows behind
+    stored.shutdown()
+    store.close()

@@ -4,12 +4,20 @@ import os
 import stat
 
 import pytest
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from aegui.core.config.config import DataConfig, RunConfig, TrainingConfig
+from aegui.gui.figures.layout import FigureWidget
 from aegui.gui.figures.save_dialog import SaveComparisonDialog, with_suffix
 
 TINY = RunConfig(name="tiny", data=DataConfig(samples=512), training=TrainingConfig(batch_size=64, epochs=2, tol=0.0))
+
+
+def saved(qtbot, dialog) -> None:
+    """Save and wait for the file: the window's dialog draws its figure between events, then writes it in the
+    background."""
+    with qtbot.waitSignal(dialog.sigSaved, timeout=30_000):
+        assert not dialog.save()  # not written yet: it is being drawn
 
 
 def _one_run(qtbot, window):
@@ -37,7 +45,7 @@ def test_ctrl_s_saves_png_at_the_chosen_width_with_the_view_settings(qtbot, wind
     dialog.browse()
     assert dialog.path_edit.text() == str(target) + ".png" and dialog.width_spin.isEnabled()
     dialog.width_spin.setValue(900)
-    assert dialog.save()
+    saved(qtbot, dialog)
     image = QtGui.QImage(str(target) + ".png")
     assert image.width() == 900 and image.height() > 300
     assert window.last_message == f"Saved {target}.png"
@@ -51,7 +59,7 @@ def test_svg_carries_the_legend_and_csv_the_curve(qtbot, window, tmp_path, monke
                         staticmethod(lambda *a, **k: (str(tmp_path / "cmp"), "SVG image (*.svg)")))
     dialog.browse()
     assert not dialog.width_spin.isEnabled()
-    assert dialog.save()
+    saved(qtbot, dialog)
     text = (tmp_path / "cmp.svg").read_text(encoding="utf-8")
     assert "tiny" in text and 'id="aegui-runs"' in text
     window.acts.save.trigger()
@@ -113,11 +121,73 @@ def test_save_dialog_writes_a_column_pdf_and_a_column_png_at_its_dpi(qtbot, wind
     dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("column"))
     dialog.path_edit.setText(str(tmp_path / "col.pdf"))
     assert not dialog.width_spin.isEnabled()
-    assert dialog.save() and (tmp_path / "col.pdf").read_bytes().startswith(b"%PDF")
+    saved(qtbot, dialog)
+    assert (tmp_path / "col.pdf").read_bytes().startswith(b"%PDF")
     window.acts.save.trigger()
     dialog = window.files.save_dialog
     dialog.size_combo.setCurrentIndex(dialog.size_combo.findData("column"))
     dialog.dpi_spin.setValue(200)
     dialog.path_edit.setText(str(tmp_path / "col.png"))
-    assert dialog.dpi_spin.isEnabled() and dialog.save()
+    assert dialog.dpi_spin.isEnabled()
+    saved(qtbot, dialog)
     assert QtGui.QImage(str(tmp_path / "col.png")).width() == 700
+
+
+def test_the_window_draws_a_figure_between_events_and_cancel_stops_it(qtbot, window, tmp_path):
+    """A figure is drawn in steps with the event loop running between them, so the window never freezes for the
+    whole drawing; Cancel part-way writes nothing and leaves no figure widget behind."""
+    _one_run(qtbot, window)
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
+    dialog.path_edit.setText(str(tmp_path / "cmp.png"))
+    ticks: list[int] = []
+    timer = QtCore.QTimer(interval=0)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    steps_seen: list[int] = []  # the timer's ticks so far, at each step of the drawing
+    step = dialog._draw_step
+    dialog._draw_step = lambda: (steps_seen.append(len(ticks)), step())
+    with qtbot.waitSignal(dialog.sigSaved, timeout=30_000):
+        assert not dialog.save() and dialog.busy()
+        assert not dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).isEnabled()
+        assert not dialog.save()  # a second Save while one is under way is ignored
+    timer.stop()
+    assert len(steps_seen) >= 5 and steps_seen == sorted(set(steps_seen))  # other events ran between the steps
+    assert QtGui.QImage(str(tmp_path / "cmp.png")).width() == 1600 and not dialog.busy()
+
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
+    dialog.path_edit.setText(str(tmp_path / "cancelled.png"))
+    def figures() -> list:
+        return [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, FigureWidget)]
+    assert figures() == []
+    dialog.save()
+    qtbot.waitUntil(lambda: figures() != [], timeout=10_000)
+    dialog.reject()  # part-way: the figure widget exists
+    qtbot.waitUntil(lambda: figures() == [], timeout=10_000)
+    assert not dialog.busy() and not (tmp_path / "cancelled.png").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
+
+
+def test_a_write_failing_in_the_background_is_shown(qtbot, window, tmp_path, monkeypatch):
+    from aegui.gui.figures import export
+    _one_run(qtbot, window)
+    window.acts.save.trigger()
+    dialog = window.files.save_dialog
+    dialog.path_edit.setText(str(tmp_path / "cmp.png"))
+    real = export.comparison_steps
+
+    def failing(*args, **kwargs):
+        finish = yield from real(*args, **kwargs)
+        del finish
+
+        def fail():
+            raise export.ExportError(f"cannot write {tmp_path / 'cmp.png'}: No space left on device", True)
+        return fail
+    monkeypatch.setattr(export, "comparison_steps", failing)
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.error_box is not None and dialog.error_box.isVisible(), timeout=30_000)
+    assert "No space left on device" in dialog.error_box.text()
+    assert dialog.isVisible() and not dialog.busy()
+    assert dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).isEnabled()
+    assert not (tmp_path / "cmp.png").exists()

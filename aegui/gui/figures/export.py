@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 from ...core.floors.summary import row_summary
 from ...core.config import config as config_mod
 from ...core.config import config_io
 from .atomic import ExportError
-from .layout import SIZES, build_figure
-from .render import DEFAULT_WIDTH, META_KEY, check_width, save_figure
+from .layout import SIZES, figure_steps, run_steps
+from .render import DEFAULT_WIDTH, META_KEY, check_width, figure_file_steps
 from ...core.config import safe_json
 
 FIGURE_SCHEMA = 1
@@ -131,10 +132,6 @@ def figure_configs(path) -> list:
 
 # ---------------------------------------------------------------- figures
 
-def _figure_widget(rows_and_losses, view: dict | None, size: str | None = None, width: int | None = None):
-    return build_figure(rows_and_losses, view, size, width)
-
-
 def save_comparison(rows_and_losses, path, width: int = DEFAULT_WIDTH, view: dict | None = None, size: str | None = None,
                     dpi: int = DEFAULT_DPI) -> Path:
     """Save the comparison as PNG, SVG or PDF (format from the suffix), runs embedded, atomically.
@@ -142,6 +139,13 @@ def save_comparison(rows_and_losses, path, width: int = DEFAULT_WIDTH, view: dic
     size: 'column' (3.5 in) or 'two-column' (7.2 in), laid out at that width with 8–9 pt text, a PNG at dpi;
     None: the screen layout, a PNG `width` px wide.
     """
+    return run_steps(comparison_steps(rows_and_losses, path, width, view, size, dpi))()
+
+
+def comparison_steps(rows_and_losses, path, width: int = DEFAULT_WIDTH, view: dict | None = None,
+                     size: str | None = None, dpi: int = DEFAULT_DPI) -> Generator[None, None, Callable[[], Path]]:
+    """save_comparison in steps for the GUI thread (render.figure_file_steps): its arguments are checked now,
+    and the generator returns finish(), which writes the file on any thread."""
     if not rows_and_losses:
         raise ExportError(f"cannot write {path}: no runs to draw")
     if size is not None and size not in SIZES:
@@ -150,10 +154,10 @@ def save_comparison(rows_and_losses, path, width: int = DEFAULT_WIDTH, view: dic
     if png and size is None:
         check_width(width)  # before the figure is built
     layout_width = width if png and size is None else None
-    return save_figure(path, lambda: _figure_widget(rows_and_losses, view, size, layout_width),
-                       figure_json(rows_and_losses), width if size is None else None, "aegui loss comparison",
-                       "; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses),
-                       dpi=dpi if size is not None else None)
+    return figure_file_steps(path, lambda: figure_steps(rows_and_losses, view, size, layout_width),
+                             figure_json(rows_and_losses), width if size is None else None, "aegui loss comparison",
+                             "; ".join(f"#{r.run_id} {r.name}" for r, _ in rows_and_losses),
+                             dpi=dpi if size is not None else None)
 
 
 class StoredLosses:

@@ -7,6 +7,7 @@ Every number the caption prints comes through fig3; its floor sentence comes fro
 from __future__ import annotations
 
 import html
+from collections.abc import Generator
 import math
 import re
 
@@ -399,68 +400,93 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     size: a SIZES preset laid out at its physical width; else the screen layout, width px wide at most
     LOGICAL_WIDTH (a narrower PNG is laid out narrower, so its text keeps its size).
     """
+    return run_steps(figure_steps(rows_and_losses, view, size, width))
+
+
+def run_steps(steps: Generator):
+    """Run a generator of steps to its end; what it returns."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def figure_steps(rows_and_losses, view: dict | None, size: str | None = None,
+                 width: int | None = None) -> Generator[None, None, FigureWidget]:
+    """build_figure in steps, for the GUI thread: it yields between pieces of work of tens of ms each (a panel,
+    a layout pass) and returns the figure widget; the window saves a figure so without freezing 200 ms."""
     style = figure_style(size)
     fig = FigureWidget()
-    fig.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
-    fig.setStyleSheet("background: white;")
-    if FIGURE_FONT in QtGui.QFontDatabase.families():
-        fig.setFont(QtGui.QFont(FIGURE_FONT, style.caption_pt))
-    logical = style.width_px(fig.logicalDpiX())
-    if size is None and width:
-        logical = min(logical, max(int(width), MIN_LAYOUT))
-    m = style.margin
-    layout = QtWidgets.QVBoxLayout(fig)
-    layout.setContentsMargins(m, m, m, m)
-    inner = logical - 2 * m
-    title_font = QtGui.QFont(fig.font())
-    title_font.setPointSizeF(style.title_pt)
-    title_font.setBold(True)
-    # Broken at spaces here, not by QLabel's wrap: it broke a run name at its hyphen ("…-bce-" / "uniform").
-    title = QtWidgets.QLabel("\n".join(wrap_text(figure_title(rows_and_losses), QtGui.QFontMetricsF(title_font),
-                                                 inner - 2)))
-    title.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-    title.setFixedWidth(inner)
-    title.setStyleSheet(f"color: {INK}; font-size: {style.title_pt}pt; font-weight: bold;")
-    layout.addWidget(title)
-    groups = unit_groups(rows_and_losses)
-    ratio, least = (0.56, 0.32) if size != "column" else (0.75, 0.5)
-    panel_h = max(int(logical * ratio / len(groups)), int(logical * least))
-    legend_row = round(style.legend_pt * fig.logicalDpiY() / 72 * (1.9 if style.inches is None else 1.5))
-    plots = []
-    for g, (unit, indices) in enumerate(groups):
-        plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1, style)
-        plot.setFixedWidth(inner)  # the page's width: nothing inside may widen a panel past it
-        rows_of_legend = -(-len(indices) // style.legend_columns)
-        plot.setFixedHeight(panel_h + legend_row * rows_of_legend)  # room for its legend rows; refit below
-        plots.append(plot)
-        layout.addWidget(plot)
-    smoothing, excess = plots[0].smoothing, plots[0].excess
-    caption = QtWidgets.QLabel(caption_html(rows_and_losses, smoothing, excess, compact=style.inches is not None))
-    caption.setWordWrap(True)
-    caption.setFixedWidth(inner)
-    caption.setStyleSheet(f"color: {INK}; font-size: {style.caption_pt}pt;")
-    layout.addWidget(caption)
+    try:
+        fig.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on screen
+        fig.setStyleSheet("background: white;")
+        if FIGURE_FONT in QtGui.QFontDatabase.families():
+            fig.setFont(QtGui.QFont(FIGURE_FONT, style.caption_pt))
+        logical = style.width_px(fig.logicalDpiX())
+        if size is None and width:
+            logical = min(logical, max(int(width), MIN_LAYOUT))
+        m = style.margin
+        layout = QtWidgets.QVBoxLayout(fig)
+        layout.setContentsMargins(m, m, m, m)
+        inner = logical - 2 * m
+        title_font = QtGui.QFont(fig.font())
+        title_font.setPointSizeF(style.title_pt)
+        title_font.setBold(True)
+        # Broken at spaces here, not by QLabel's wrap: it broke a run name at its hyphen ("…-bce-" / "uniform").
+        title = QtWidgets.QLabel("\n".join(wrap_text(figure_title(rows_and_losses), QtGui.QFontMetricsF(title_font),
+                                                     inner - 2)))
+        title.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        title.setFixedWidth(inner)
+        title.setStyleSheet(f"color: {INK}; font-size: {style.title_pt}pt; font-weight: bold;")
+        layout.addWidget(title)
+        groups = unit_groups(rows_and_losses)
+        ratio, least = (0.56, 0.32) if size != "column" else (0.75, 0.5)
+        panel_h = max(int(logical * ratio / len(groups)), int(logical * least))
+        legend_row = round(style.legend_pt * fig.logicalDpiY() / 72 * (1.9 if style.inches is None else 1.5))
+        plots = []
+        for g, (unit, indices) in enumerate(groups):
+            plot = _panel(fig, rows_and_losses, indices, unit, view, g == len(groups) - 1, style)
+            plot.setFixedWidth(inner)  # the page's width: nothing inside may widen a panel past it
+            rows_of_legend = -(-len(indices) // style.legend_columns)
+            plot.setFixedHeight(panel_h + legend_row * rows_of_legend)  # room for its legend rows; refit below
+            plots.append(plot)
+            layout.addWidget(plot)
+            yield
+        smoothing, excess = plots[0].smoothing, plots[0].excess
+        caption = QtWidgets.QLabel(caption_html(rows_and_losses, smoothing, excess, compact=style.inches is not None))
+        caption.setWordWrap(True)
+        caption.setFixedWidth(inner)
+        caption.setStyleSheet(f"color: {INK}; font-size: {style.caption_pt}pt;")
+        layout.addWidget(caption)
 
-    def settle() -> None:
-        height = (title.sizeHint().height() + sum(p.height() for p in plots)
-                  + caption.heightForWidth(inner) + 2 * m + 8 * (len(plots) + 2))
-        fig.resize(logical, height)
-        QtWidgets.QApplication.processEvents()  # layout, then the ViewBoxes' auto-range
-        _align(plots)
+        def settle() -> None:
+            height = (title.sizeHint().height() + sum(p.height() for p in plots)
+                      + caption.heightForWidth(inner) + 2 * m + 8 * (len(plots) + 2))
+            fig.resize(logical, height)
+            QtWidgets.QApplication.processEvents()  # layout, then the ViewBoxes' auto-range
+            _align(plots)
 
-    settle()
-    fig.show()
-    settle()
-    # The legends wrap to the room under the view box, known now that the left axes share one width.
-    for plot in plots:
-        fit_legend(plot, style, plot._legend_room())
-        legend_h = plot.legend.layout.preferredHeight()
-        plot.setFixedHeight(panel_h + max(round(legend_h) + legend_row // 2, legend_row))
-    settle()
-    settle()  # again, now that the axes' widths are settled
-    fig.panels = plots
-    fig.paper_style = style
-    return fig
+        settle()
+        yield
+        fig.show()
+        settle()
+        yield
+        # The legends wrap to the room under the view box, known now that the left axes share one width.
+        for plot in plots:
+            fit_legend(plot, style, plot._legend_room())
+            legend_h = plot.legend.layout.preferredHeight()
+            plot.setFixedHeight(panel_h + max(round(legend_h) + legend_row // 2, legend_row))
+        settle()
+        yield
+        settle()  # again, now that the axes' widths are settled
+        fig.panels = plots
+        fig.paper_style = style
+        return fig
+    except BaseException:  # stopped part-way (a cancelled save) or failed: the widget goes too
+        fig.close()
+        fig.deleteLater()
+        raise
 
 
 MIN_LAYOUT = 336  # px: a one-column figure's width; narrower PNGs are this layout scaled down

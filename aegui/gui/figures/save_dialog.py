@@ -9,7 +9,8 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from . import export
-from .render import DEFAULT_WIDTH, MAX_DPI, MAX_WIDTH, MIN_DPI, MIN_WIDTH
+from .atomic import check_out
+from .render import DEFAULT_WIDTH, FIGURE_SUFFIXES, MAX_DPI, MAX_WIDTH, MIN_DPI, MIN_WIDTH
 from ..file_dialogs import ask_save, default_path, overwrite_box, remember_folder
 
 FORMATS = (("PNG image (*.png)", ".png"), ("SVG image (*.svg)", ".svg"), ("PDF document (*.pdf)", ".pdf"),
@@ -31,17 +32,23 @@ class SaveComparisonDialog(QtWidgets.QDialog):
 
     sigSaved = QtCore.Signal(str)
     _sigRead = QtCore.Signal(object)  # a background read's outcome, delivered to the GUI thread
+    _sigWritten = QtCore.Signal(object)  # a background write's outcome (the path, or an error), likewise
 
     def __init__(self, rows_and_losses, view: dict, parent=None, reader=None):
         """reader(rows_and_losses, view, cancel) -> rows_and_losses, run in a background thread before a figure
         is drawn when some curve is read a chunk at a time (export.StoredLosses): it returns the curves as the
-        figure draws them (envelopes), so a long run's reading never freezes the window."""
+        figure draws them (envelopes), so a long run's reading never freezes the window.
+
+        With a reader (the window's dialog), a figure is also drawn in steps between events and its file written
+        in a background thread: Save returns False and sigSaved follows. Without one, Save writes at once."""
         super().__init__(parent)
         self.setWindowTitle("Save comparison")
         self.rows_and_losses, self.view = list(rows_and_losses), dict(view)
         self.reader = reader
         self.reading: threading.Event | None = None  # set to cancel the background read under way
         self._sigRead.connect(self._read_done)
+        self.drawing = None  # the figure's steps (a generator) while it is drawn between events
+        self._sigWritten.connect(self._written)
         self.error_box: QtWidgets.QMessageBox | None = None
         self.overwrite_box: QtWidgets.QMessageBox | None = None
         names = ", ".join(f"#{row.run_id}" for row, _ in self.rows_and_losses[:8])
@@ -142,15 +149,21 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         """Write the file (replacing any); on failure show why (no partial file is left).
 
         A figure of long runs is drawn once their envelopes are read in the background: False until then."""
+        if self.busy():
+            return False  # one save at a time: this one ends with sigSaved or an error
         if (self.reader is not None and Path(path).suffix.lower() != ".csv"
                 and any(isinstance(losses, export.StoredLosses) for _, losses in self.rows_and_losses)):
             self._read_then_write(path)
             return False
         return self._write_now(path)
 
+    def busy(self) -> bool:
+        """Whether a save is under way: its curves read, its figure drawn or its file written."""
+        return self.reading is not None or self.drawing is not None
+
     def _read_then_write(self, path: str) -> None:
-        if self.reading is not None:
-            return  # a read is under way already
+        if self.busy():
+            return  # a save is under way already
         self.reading = cancel = threading.Event()
         long_runs = sum(isinstance(losses, export.StoredLosses) for _, losses in self.rows_and_losses)
         self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setEnabled(False)
@@ -184,11 +197,75 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         except Exception as exc:  # noqa: BLE001 - in a queued slot it would reach no one: say it here
             self._show_error(f"Cannot save {outcome['path']}: {type(exc).__name__}: {exc}")
 
+    def _draw_in_steps(self, path: str) -> bool:
+        """Draw the figure a step at a time between events (each tens of ms: a panel, a layout pass, the paint),
+        then write its file in a background thread: drawn at once, a 1600 px PNG froze the window 200 ms."""
+        try:
+            check_out(path, FIGURE_SUFFIXES)  # a folder missing or locked is said now, not after drawing
+            self.drawing = export.comparison_steps(self.rows_and_losses, path, self.width_spin.value(), self.view,
+                                                   self.paper_size(), self.dpi_spin.value())
+        except export.ExportError as exc:
+            self._show_error(str(exc))
+            return False
+        self.drawing_path = path
+        self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setEnabled(False)
+        self.hint.setText(f"Drawing the figure for {Path(path).name}… Cancel stops it.")
+        QtCore.QTimer.singleShot(0, self, self._draw_step)
+        return False
+
+    def _draw_step(self) -> None:
+        steps, path = self.drawing, self.drawing_path
+        if steps is None:
+            return  # cancelled
+        try:
+            next(steps)
+        except StopIteration as done:
+            self._write_in_background(path, done.value)
+            return
+        except Exception as exc:  # noqa: BLE001 - in a timer slot it would reach no one: say it here
+            self.drawing = None
+            self._update()
+            self._show_error(str(exc) if isinstance(exc, export.ExportError)
+                             else f"Cannot save {path}: {type(exc).__name__}: {exc}")
+            return
+        QtCore.QTimer.singleShot(0, self, self._draw_step)
+
+    def _write_in_background(self, path: str, finish) -> None:
+        self.hint.setText(f"Writing {Path(path).name}…")
+        steps, relay = self.drawing, self._sigWritten
+
+        def write() -> None:
+            try:
+                finish()
+                outcome: dict = {"steps": steps, "path": path}
+            except Exception as exc:  # noqa: BLE001 - told to the user
+                outcome = {"steps": steps, "path": path,
+                           "error": str(exc) if isinstance(exc, export.ExportError)
+                           else f"Cannot save {path}: {type(exc).__name__}: {exc}"}
+            try:
+                relay.emit(outcome)
+            except RuntimeError:  # the dialog is gone: nobody is waiting
+                pass
+        threading.Thread(target=write, name="aegui-save-write", daemon=True).start()
+
+    def _written(self, outcome: dict) -> None:
+        if self.drawing is not outcome["steps"]:
+            return  # cancelled meanwhile (the file, written whole, stays)
+        self.drawing = None
+        self._update()
+        if "error" in outcome:
+            self._show_error(outcome["error"])
+            return
+        self._saved(outcome["path"])
+
     def reject(self) -> None:
-        """Cancel: also stops a background read (at its next chunk)."""
+        """Cancel: also stops a background read (at its next chunk) or the figure being drawn."""
         reading, self.reading = self.reading, None
         if reading is not None:
             reading.set()
+        drawing, self.drawing = self.drawing, None
+        if drawing is not None:
+            drawing.close()  # the half-built figure widget goes with it
         super().reject()
 
     def _show_error(self, text: str) -> None:
@@ -197,6 +274,8 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         self.error_box.open()  # not exec(): tests and the event loop keep running
 
     def _write_now(self, path: str) -> bool:
+        if self.reader is not None and Path(path).suffix.lower() != ".csv":
+            return self._draw_in_steps(path)
         try:
             if Path(path).suffix.lower() == ".csv":
                 export.save_csv(self.rows_and_losses, path)
@@ -206,7 +285,10 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         except export.ExportError as exc:
             self._show_error(str(exc))
             return False
+        self._saved(path)
+        return True
+
+    def _saved(self, path: str) -> None:
         remember_folder(path)
         self.sigSaved.emit(path)
         self.accept()
-        return True

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from ...core.floors.floors import headline
 from .curves import curve_floors, thin_markers
 from .plot_base import (BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean,
-                        spread_labels)
+                        settle_layouts, spread_labels)
 from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_title, unit_groups, unit_of,
                         zero_note)
 
@@ -75,8 +75,10 @@ class ComparisonPlot(PlotBase):
         self.curves: list[pg.PlotDataItem] = []
         self.left_out = 0  # runs selected but not drawn (beyond MAX_CURVES)
         self._more = None
-        self._prepare_left, self._per_slice = 0, 4
+        self._todo: list = []  # what prepare() still has to make
+        self._per_slice = 4
         self._parked: dict = {}  # unit → a stacked panel not needed by this selection, kept with its items
+        self._spare_panel = None  # a stacked panel with its items, made while idle for the first second unit
         # The panels scroll when the pane is too short for each to keep MIN_PANEL px of plot: at 1280 × 800 (and
         # at 2×) two stacked units left the top panel 0 px and cut its y label to "SE)".
         self.stack.removeWidget(self.panel_box)
@@ -100,6 +102,8 @@ class ComparisonPlot(PlotBase):
         self.setUpdatesEnabled(False)  # one paint for the whole set, not one per layout change (7 seen)
         try:
             self._set_runs(rows_and_losses, colours, total)
+            if self.isVisible():  # a figure's panel is laid out by the figure, its legend first fitted to the page
+                settle_layouts()
         finally:
             self.setUpdatesEnabled(True)
 
@@ -117,7 +121,8 @@ class ComparisonPlot(PlotBase):
         self.unit = groups[0][0] if groups else None
         self.y_unit = UNITS.get(self.runs[0][0].config.loss.kind, "loss") if self.runs else "loss"
         self.keep_panels([u for u, _ in groups[1:]])
-        alive = {id(pi) for pi in self.panel_items()} | {id(w.getPlotItem()) for w in self._parked.values()}
+        kept = list(self._parked.values()) + ([self._spare_panel] if self._spare_panel is not None else [])
+        alive = {id(pi) for pi in self.panel_items()} | {id(w.getPlotItem()) for w in kept}
         self._pool = [s for s in self._pool if id(s.panel) in alive]  # a removed panel took its items with it
         self._floor_lines = {k: v for k, v in self._floor_lines.items() if k in alive}
         self._free = {}
@@ -136,34 +141,24 @@ class ComparisonPlot(PlotBase):
             if self._more is None:
                 self._more = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
             self._legend_rows.append((self._more, f"and {more:,} more{drawn}"))
-        self._set_legend(self._legend_rows)
+        self.legend.set_rows(self._legend_rows)
         self._changed()
         self._fit_heights()
 
-    def _set_legend(self, rows: list) -> None:
-        """The legend's rows (item, text): when the same items are listed again (reused curves), only their texts
-        change; remaking a row costs a label and a sample item each."""
-        legend = self.legend
-        if [sample.item for sample, _ in legend.items] == [item for item, _ in rows]:
-            for (_, label), (_, text) in zip(legend.items, rows):
-                if label.text != text:
-                    label.setText(text)
-            legend.updateSize()
-            legend.fit()
-            return
-        legend.clear()
-        for item, text in rows:
-            legend.addItem(item, text)
-
     def panel(self, unit: str | None) -> pg.PlotItem:
-        """The PlotItem for runs of `unit`; a parked panel of that unit comes back with its items."""
-        if unit is not None and self.unit is not None and unit != self.unit and unit not in self.extra_panels \
-                and unit in self._parked:
-            widget = self._parked.pop(unit)
-            widget.getPlotItem().setXLink(self.plot_item)
-            self.panel_layout.addWidget(widget, 2)
-            self.extra_panels[unit] = widget
-            self._update_labels()
+        """The PlotItem for runs of `unit`; a parked panel of that unit comes back with its items, and a new unit
+        takes the spare panel made while idle."""
+        if unit is not None and self.unit is not None and unit != self.unit and unit not in self.extra_panels:
+            widget = self._parked.pop(unit, None)
+            if widget is None and self._spare_panel is not None:
+                widget, self._spare_panel = self._spare_panel, None
+            if widget is not None:
+                pi = widget.getPlotItem()
+                pi.setLogMode(x=False, y=self.log)  # the log box may have changed while it was put away
+                pi.setXLink(self.plot_item)
+                self.panel_layout.addWidget(widget, 2)
+                self.extra_panels[unit] = widget
+                self._update_labels()
         return super().panel(unit)
 
     def keep_panels(self, units) -> None:
@@ -199,19 +194,39 @@ class ComparisonPlot(PlotBase):
                 widget.setMinimumHeight(MIN_PANEL + PANEL_CHROME)
 
     def prepare(self, count: int = MAX_CURVES, per_slice: int = 4) -> None:
-        """Make the main panel's items for `count` runs while the window is idle, a few at a time, so the first
-        big selection fills items instead of making them (40 runs: about 3 ms of items each)."""
-        self._prepare_left, self._per_slice = count - len(self._pool), per_slice
+        """Make, while the window is idle and a few at a time, what the first big selection would otherwise make:
+        the main panel's items for `count` runs, a spare stacked panel with items for half as many, and the
+        legend's rows. A first 40-run selection of two units spent 22 ms making its second panel, 15 ms on its
+        items and 15 ms on legend rows."""
+        self._todo = [self.plot_item] * (count - len(self._pool))
+        if self._spare_panel is None and not self.extra_panels and not self._parked:
+            self._todo += ["panel"] + ["spare"] * (count // 2) + ["legend"]
+        self._per_slice = per_slice
         self._prepare_slice()
 
     def _prepare_slice(self) -> None:
-        for _ in range(min(self._per_slice, self._prepare_left)):
-            made = RunItems(self.plot_item)
+        for _ in range(self._per_slice):
+            if not self._todo:
+                return
+            what = self._todo.pop(0)
+            if what == "panel":
+                self._spare_panel = self.new_panel()
+                self._spare_panel.setParent(self.panel_box)  # owned by the plot, as a parked panel is
+                self._spare_panel.hide()
+                break  # a slice of its own: it is the biggest piece
+            if what == "legend":
+                if not self.legend.items:  # not while a selection shows
+                    self.legend.set_rows([(pg.PlotDataItem(), "")] * (MAX_LEGEND + 1))
+                    self.legend.set_rows([])
+                break
+            if what == "spare" and self._spare_panel is None:
+                continue  # taken by a selection meanwhile
+            pi = self._spare_panel.getPlotItem() if what == "spare" else what
+            made = RunItems(pi)
             made.hide()
             self._pool.append(made)
-            self._free.setdefault(id(self.plot_item), []).append(made)
-            self._prepare_left -= 1
-        if self._prepare_left > 0:
+            self._free.setdefault(id(pi), []).append(made)
+        if self._todo:
             QtCore.QTimer.singleShot(20, self, self._prepare_slice)  # dropped if the plot is gone
 
     def _run_items(self, pi: pg.PlotItem) -> RunItems:
