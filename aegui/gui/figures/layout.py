@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Generator
+from typing import TypeVar
 import math
 import re
 
@@ -403,7 +404,10 @@ def build_figure(rows_and_losses, view: dict | None, size: str | None = None, wi
     return run_steps(figure_steps(rows_and_losses, view, size, width))
 
 
-def run_steps(steps: Generator):
+T = TypeVar("T")
+
+
+def run_steps(steps: Generator[None, None, T]) -> T:
     """Run a generator of steps to its end; what it returns."""
     while True:
         try:

@@ -4,6 +4,8 @@ and a PNG width or dpi; writes atomically, says why on failure."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
+from typing import Any
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -47,7 +49,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         self.reader = reader
         self.reading: threading.Event | None = None  # set to cancel the background read under way
         self._sigRead.connect(self._read_done)
-        self.drawing = None  # the figure's steps (a generator) while it is drawn between events
+        self.drawing: Generator[None, None, Any] | None = None  # the figure's steps (a generator) while it is drawn between events
         self._sigWritten.connect(self._written)
         self.error_box: QtWidgets.QMessageBox | None = None
         self.overwrite_box: QtWidgets.QMessageBox | None = None

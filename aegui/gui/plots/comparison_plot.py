@@ -78,7 +78,7 @@ class ComparisonPlot(PlotBase):
         self._todo: list = []  # what prepare() still has to make
         self._per_slice = 4
         self._parked: dict = {}  # unit → a stacked panel not needed by this selection, kept with its items
-        self._spare_panel = None  # a stacked panel with its items, made while idle for the first second unit
+        self._spare_panel: Any = None  # a stacked panel with its items, made while idle for the first second unit
         # The panels scroll when the pane is too short for each to keep MIN_PANEL px of plot: at 1280 × 800 (and
         # at 2×) two stacked units left the top panel 0 px and cut its y label to "SE)".
         self.stack.removeWidget(self.panel_box)
