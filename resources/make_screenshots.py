@@ -7,7 +7,8 @@ The window fills the screen. It drives the window the way a user does (preset, R
 toggles with Rerun on toggle, select runs, Grid) through the window's own slots, and grabs the screen
 from the X server, not from an offscreen render. At 1600 × 1000 it writes screenshot.png, the toggle
 session toggle-1-mse.png, toggle-2-bce.png, toggle-3-bernoulli.png (the live plot with the earlier runs'
-ghosts) and grid.png; on a smaller screen, screenshot-WIDTH.png.
+ghosts) and grid.png; on a smaller screen, screenshot-WIDTH.png. screenshot.png shows the Compare tab,
+the smaller one the live plot.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def main() -> int:
     wide = area.width() >= 1600
     toggle_session(app, window, keep=wide)
     window.results.select_runs([r.run_id for r in window.results.store.list_runs()])
+    if wide:  # the comparison of the session's runs; the smaller one shows the live plot
+        window.ui.tabs.setCurrentWidget(window.comparison)
     grab(app, HERE / ("screenshot.png" if wide else f"screenshot-{area.width()}.png"))
     if wide:
         from aegui.gui.grid.dialog import GridDialog

@@ -129,6 +129,7 @@ def _compare_mse_and_bce(window) -> list[int]:
            synthetic(store, tiny("bce", "bernoulli"), decaying(1200, 0.0, 2) + 1e-3, floor=0.0)]
     window.results.refresh()
     window.results.select_runs(ids)
+    window.ui.tabs.setCurrentWidget(window.comparison)
     return ids
 
 
@@ -157,8 +158,11 @@ def test_the_comparisons_unit_panels_keep_their_height_at_1280_by_800(qtbot, win
         assert not shown or width <= height + 1, label  # a label shows whole or not at all (it was cut to "SE)")
     assert [p[1] for p in panels] == ["loss (nats)", "loss (MSE)"]
     assert all(p[2] for p in panels)
-    scroll = window.comparison.panel_scroll  # the rest of a cramped pane is scrolled to, not squeezed
-    assert scroll.verticalScrollBar().maximum() > 0
+    # In its own tab both units' panels and the legend fit whole; beside the table they were scrolled to.
+    assert window.comparison.panel_scroll.verticalScrollBar().maximum() == 0
+    assert window.comparison.legend.isVisible()
+    legend = window.comparison.legend.sceneBoundingRect()
+    assert legend.bottom() <= window.comparison.plot_widget.height()
 
 
 SCALED = """
@@ -201,3 +205,36 @@ def test_at_2x_the_comparisons_unit_panels_keep_their_height(tmp_path):
     for height, _label, shown, width in seen["panels"]:
         assert height >= MIN_PANEL - 1, seen
         assert shown and width <= height + 1, seen
+
+
+def test_runs_picked_in_the_table_open_the_compare_tab_and_a_runs_end_does_not(qtbot, window):
+    """Ctrl-clicking a second run in the table shows the Compare tab (its label counts the runs, and the
+    reconstruction makes room); a selection the window makes itself leaves the live plot where it is."""
+    from PySide6 import QtCore
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    size_parts(window, 1280, 800)
+    store = window.results.store
+    for name in ("a", "b", "c"):
+        synthetic(store, tiny("mse", name=name), decaying(300, 0.0) + 1e-3, floor=0.0)
+    window.results.refresh()
+    tabs, view = window.ui.tabs, window.results.view
+    assert tabs.currentIndex() == 0
+    window.results.select_runs([r.run_id for r in store.list_runs()][:2])  # not the user's doing
+    assert tabs.currentIndex() == 0 and tabs.tabText(tabs.indexOf(window.comparison)) == "Compare (2)"
+    view.clearSelection()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+    def click(row: int, modifier=QtCore.Qt.KeyboardModifier.NoModifier) -> None:
+        rect = view.visualRect(view.model().index(row, 0))
+        qtbot.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, modifier, rect.center())
+    click(0)
+    assert tabs.currentIndex() == 0  # one run: perhaps to rename or delete it
+    click(2, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentWidget() is window.comparison and len(window.comparison.runs) == 2
+    assert tabs.tabText(tabs.currentIndex()) == "Compare (2)"
+    assert not window.ui.recon_tabs.isVisible()
+    tabs.setCurrentIndex(0)
+    assert window.ui.recon_tabs.isVisible()
+    view.clearSelection()
+    assert tabs.tabText(tabs.indexOf(window.comparison)) == "Compare"

@@ -1,4 +1,4 @@
-"""The main window's layout: panels | (live plot + grid tabs, reconstruction) over (results, comparison).
+"""The main window's layout: panels | (live loss, grid and compare tabs, reconstruction) over the results table.
 
 build_layout arranges the parts the window made and hands back what it built around them (tabs, banner
 labels, splitters) as a WindowLayout the window keeps. Also its default size and the settings that remember
@@ -25,7 +25,7 @@ from ..results import ResultsPane
 
 HINT_MIN = QSize(120, 80)
 CLAIM_LINES, WHY_LINES = 4, 2  # the banners' fixed heights: most texts fit at 1280 px, longer ones scroll
-SPLITTERS = ("main_split", "right_split", "top_split", "bottom_split")
+SPLITTERS = ("main_split", "right_split", "top_split")
 MAX_DEFAULT = (1600, 1000)
 LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
              "Dashed lines will show how low the loss can go: the lowest your data allows, and the "
@@ -33,7 +33,8 @@ LIVE_HINT = ("Choose a preset or set the panels, then Run (Ctrl+R).\n\n"
 # Plain words, no x̂: this font draws the combining hat over the wrong letter (seen under Xvfb).
 RECON_HINT = ("While a run trains, each input is drawn here joined to its reconstruction, "
               "a few times a second.\n\nWith a bottleneck, the codes show beside it.")
-COMPARE_HINT = "Select runs in the table to compare them\n(Ctrl- or Shift-click for several)."
+COMPARE_TAB = "Compare"
+COMPARE_HINT = "Select runs in the table below to compare them\n(Ctrl- or Shift-click for several)."
 WHY_STYLE = ("QLabel { background: #F6F6F2; color: " + INK + "; border: 1px solid #deded5; border-radius: 4px;"
              " padding: 5px 10px; font-size: 10.5pt; }")
 CLAIM_STYLE = ("QLabel { background: #EEF5FB; color: #1d3b53; border: 1px solid #c9dff0; border-radius: 4px;"
@@ -118,7 +119,7 @@ def _splitter(orientation, *widgets) -> QSplitter:
 class WindowLayout:
     """What build_layout made around the window's parts; the window keeps it as window.ui."""
 
-    tabs: QTabWidget  # Live loss | Grid
+    tabs: QTabWidget  # Live loss | Grid | Compare
     recon_tabs: QTabWidget
     recon_stack: QStackedWidget  # the reconstruction, or its hint before the first run
     claim: QLabel  # the claim banner above the live plot
@@ -127,7 +128,6 @@ class WindowLayout:
     main_split: QSplitter
     right_split: QSplitter
     top_split: QSplitter
-    bottom_split: QSplitter
 
 
 def build_layout(w: QMainWindow, panels: ConfigPanels, live: LivePlot, recon: ReconstructionView,
@@ -144,13 +144,19 @@ def build_layout(w: QMainWindow, panels: ConfigPanels, live: LivePlot, recon: Re
     tabs.setDocumentMode(True)
     tabs.addTab(_live_page(claim, live, why), "Live loss")
     tabs.addTab(grid_panel, "Grid")
+    # The comparison has a tab of its own: beside the table at 1280 × 800 it had 500 × 200 px, its second unit's
+    # panel and its legend were under a scroll bar, and the table lost its last columns.
+    tabs.addTab(comparison, COMPARE_TAB)
+    comparison.layout().setContentsMargins(0, 4, 8, 0)  # its x axis ended on the window's edge
+    tabs.setTabToolTip(tabs.indexOf(comparison), "The runs selected in the table below, overlaid: a panel per "
+                                                  "unit, seed bands, each run's floor. Selecting two or more runs "
+                                                  "opens it.")
     recon_stack = hinted_stack(recon, RECON_HINT)
     recon_tabs = QTabWidget()
     recon_tabs.setDocumentMode(True)
     recon_tabs.addTab(recon_stack, "Reconstruction")
     top_split = _splitter(Qt.Orientation.Horizontal, tabs, recon_tabs)
-    bottom_split = _splitter(Qt.Orientation.Horizontal, results, comparison)
-    right_split = _splitter(Qt.Orientation.Vertical, top_split, bottom_split)
+    right_split = _splitter(Qt.Orientation.Vertical, top_split, results)
     main_split = _splitter(Qt.Orientation.Horizontal, _panel_scroll(panels), right_split)
     main_split.setStretchFactor(1, 1)
     w.setCentralWidget(main_split)
@@ -162,7 +168,7 @@ def build_layout(w: QMainWindow, panels: ConfigPanels, live: LivePlot, recon: Re
     idle_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     w.statusBar().addWidget(idle_label, 1)  # hidden while a temporary message shows, back after
     return WindowLayout(tabs, recon_tabs, recon_stack, claim, why, idle_label,
-                        main_split, right_split, top_split, bottom_split)
+                        main_split, right_split, top_split)
 
 
 def default_geometry(w) -> None:
@@ -190,7 +196,6 @@ def size_parts(w, width: int, height: int) -> None:
     top = 0.71 if height < 900 else 0.64  # short screens: the banner and "Why not zero?" share the top with it
     ui.right_split.setSizes([int(height * top), int(height * (1 - top))])
     ui.top_split.setSizes([int(right * 0.70), int(right * 0.30)])
-    ui.bottom_split.setSizes([int(right * 0.5), int(right * 0.5)])  # the comparison stacks a panel per unit: it needs the room
 
 
 def restore_settings(w) -> None:

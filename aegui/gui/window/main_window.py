@@ -30,7 +30,7 @@ from ..plots.recon_view import ReconstructionView
 from ..results import ResultsPane
 from .actions import build_actions, build_menus
 from .files import FileCommands
-from .layout import COMPARE_HINT, build_layout, restore_settings, save_settings
+from .layout import COMPARE_HINT, COMPARE_TAB, build_layout, restore_settings, save_settings
 from ..run.run_queue import RunQueue
 from ..run.run_status import RunStatus
 from ..run.run_view import RunView
@@ -103,8 +103,9 @@ class MainWindow(QMainWindow):
         self.drops.sigFigureDropped.connect(self.files.open_figure)
 
     def _tab_changed(self, _index: int) -> None:
-        # The grid's small multiples need the width; the reconstruction belongs with the live plot.
-        self.ui.recon_tabs.setVisible(self.ui.tabs.currentWidget() is not self.grid_panel)
+        # The grid's small multiples and the comparison's panels need the width; the reconstruction belongs
+        # with the live plot.
+        self.ui.recon_tabs.setVisible(self.ui.tabs.currentIndex() == 0)
 
     def _restore_config(self) -> None:
         text = QSettings().value("config")
@@ -243,6 +244,12 @@ class MainWindow(QMainWindow):
         # one is read in the background (a 1,000,000-batch × 64-seed band froze the window 9.3 s).
         pairs = self.stored_comparison.show(list(run_ids)[:MAX_CURVES], total=len(run_ids))
         self.comparison.set_hint(None if pairs else COMPARE_HINT)
+        tabs = self.ui.tabs
+        tabs.setTabText(tabs.indexOf(self.comparison), f"{COMPARE_TAB} ({len(run_ids):,})" if run_ids else COMPARE_TAB)
+        # Two or more runs picked in the table are picked to be compared: show them. Not on a selection the
+        # window makes itself (a run's end, a refresh), which must not take the live plot away.
+        if len(run_ids) >= 2 and self.results.view.hasFocus():
+            tabs.setCurrentWidget(self.comparison)
 
     def on_warm_up(self, info: dict) -> None:
         """torch is imported (off the GUI thread): offer CUDA if it exists."""
