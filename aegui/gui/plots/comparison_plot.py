@@ -247,7 +247,9 @@ class ComparisonPlot(PlotBase):
         items = self._run_items(pi)
         items.colour = colour
         # Many curves at once: thin cosmetic lines (thick ones cost the most to draw, and hide each other).
-        items.curve.setPen(pen(colour, 2.0 if len(self.runs) <= THICK_UP_TO else 1.0))
+        line = pen(colour, 2.0 if len(self.runs) <= THICK_UP_TO else 1.0)
+        if items.curve.opts["pen"] != line:  # setPen redraws the item with the last selection's data
+            items.curve.setPen(line)
         items.curve.setVisible(True)
         for item in (items.lo, items.hi, items.band, items.clamped):
             if item is not None:
