@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+from ..core.engine.pace import rate_text
+
 
 class Progress:
     """Shows epoch, batches/s, recent and epoch loss while a run trains."""
@@ -37,12 +39,12 @@ class Progress:
         done = epoch / max(self.epochs, 1)
         bar = "█" * int(done * 24) + "·" * (24 - int(done * 24))
         self.stream.write(f"\r{self.label} [{bar}] epoch {epoch + 1}/{self.epochs}  "
-                          f"{self._rate():,.0f} batches/s  loss {loss:.4g}   ")
+                          f"{rate_text(self._rate())}  loss {loss:.4g}   ")
         self.stream.flush()
 
     def epoch(self, epoch: int, epoch_mean: float, recent_mean: float) -> None:
         """One line per finished epoch, the seed's printout."""
-        line = (f"epoch {epoch + 1}/{self.epochs}  {self._rate():,.0f} batches/s  "
+        line = (f"epoch {epoch + 1}/{self.epochs}  {rate_text(self._rate())}  "
                 f"recent loss {recent_mean:.6g}  epoch loss {epoch_mean:.6g}")
         if self.tty:
             self.stream.write("\r" + " " * 100 + "\r")

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6 import QtWidgets
 
 from aegui.core.engine.records import LossChunk
 from aegui.core.floors.floors import Floor
@@ -233,3 +234,27 @@ def test_a_new_run_draws_at_full_rate_after_a_slow_paced_one(make_live_plot, qtb
     assert plot.pacing.timer.interval() == REDRAW_MS
     qtbot.waitUntil(lambda: len(plot.raw_curve.getData()[0] if plot.raw_curve.getData()[0] is not None else [])
                     == 3, timeout=REDRAW_MS * 5)
+
+
+def test_a_seed_bands_legend_stays_on_the_plot_in_a_narrow_live_pane(qtbot):
+    """The live pane at 1280 × 800 is about 700 px wide: a 4-seed run's longer legend names (the band's
+    included) take fewer columns, and every entry stays inside the plot; the third ran off its right edge."""
+    plot = LivePlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 330)
+    plot.show()
+    plot.start_run({"floor": 0.5, "floor_exact": True, "label": "bce 4 seeds", "name": "bce 4 seeds",
+                    "batches_per_epoch": 10, "copies": 4})
+    block = np.array([[0.6, 0.55, 0.7, 0.65]] * 40) * np.linspace(1, 0.8, 40)[:, None]
+    plot.append_chunk(LossChunk(np.arange(40), np.median(block, 1), np.linspace(0, 1, 40),
+                                np.zeros(40, dtype=np.int64), copy_losses=block))
+    plot.add_epoch(0, float(block.mean()), float(block.mean()), 39, 1.0)
+    plot.redraw()
+    QtWidgets.QApplication.processEvents()
+    texts = [label.text for _, label in plot.legend.items]
+    assert any("median of 4 seeds, shaded min–max" in t for t in texts)  # the band is named
+    assert plot.legend.layout.preferredWidth() <= plot._legend_room()
+    view = plot.plot_widget.rect()
+    for _, label in plot.legend.items:
+        box = plot.plot_widget.mapFromScene(label.sceneBoundingRect()).boundingRect()
+        assert view.contains(box), (label.text, box, view)

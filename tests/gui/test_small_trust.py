@@ -128,3 +128,11 @@ def test_inline_errors_get_their_full_height(qtbot, window):
     field.widget.setValue(0)
     qtbot.waitUntil(lambda: field.error.isVisible())
     qtbot.waitUntil(lambda: field.error.height() >= field.error.heightForWidth(field.error.width()))
+
+
+def test_a_slow_pace_reads_right():
+    from aegui.core.engine.pace import rate_text
+    assert rate_text(4431.2) == "4,431 batches/s" and rate_text(12.4) == "12 batches/s"
+    assert rate_text(1.0) == "1.0 batches/s"  # was "1 batches/s"
+    assert rate_text(0.25) == "4.0 s/batch"  # was "0 batches/s"
+    assert rate_text(0.0) == "" and rate_text(float("nan")) == ""

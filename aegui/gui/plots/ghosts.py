@@ -282,10 +282,9 @@ def _curve_points(pi, exclude, per_curve: int = 150) -> list:
 
 def ghost_button(plot):
     """'Earlier runs ▾': show, pin or clear the ghosts of earlier runs."""
-    button = QtWidgets.QToolButton()
-    button.setText("Earlier runs")
+    # A push button leaves room for its menu arrow; a tool button drew it over the "s" of "runs".
+    button = QtWidgets.QPushButton("Earlier runs")
     button.setToolTip("The last runs stay in the plot as faint labelled curves; pin one to keep it.")
-    button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
     menu = QtWidgets.QMenu(button)
     button.setMenu(menu)
     menu.aboutToShow.connect(lambda: fill_ghost_menu(menu, plot.ghosts))

@@ -88,7 +88,9 @@ class LivePlot(PlotBase):
         copies = int(info.get("copies", 1) or 1)
         # The run's name heads its legend entry, not a title row: that row's height is plot height at 1280 × 800.
         self.run_name = str(info.get("name") or info.get("label", ""))
-        self.raw_curve.opts["name"] = f"batch loss (median of {copies} seeds)" if copies > 1 else "batch loss"
+        # The shaded band has no legend row of its own: its sample could not hide it. The curve it surrounds says it.
+        self.raw_curve.opts["name"] = (f"batch loss: median of {copies} seeds, shaded min–max" if copies > 1
+                                       else "batch loss")
         floors = info.get("floors")
         if floors is None and info.get("floor") is not None:  # a bare floor (tests, older callers): one unnamed line
             floors = [{"name": "", "value": info["floor"], "basis": "",
@@ -341,6 +343,7 @@ class LivePlot(PlotBase):
 
     def _relabel_legend(self) -> None:
         # setText relayouts the legend, which costs the whole plot another paint: only when the text changes.
+        changed = False
         for sample, label in self.legend.items:
             if sample.item in (self.recent_curve, self.raw_curve):
                 text = sample.item.opts["name"]
@@ -350,6 +353,10 @@ class LivePlot(PlotBase):
                 continue
             if label.text != text:
                 label.setText(text)
+                changed = True
+        if changed:  # a longer name may need fewer columns and another row: the legend ran off the plot's edge
+            self.legend.updateSize()
+            self.legend.fit()
 
     def hover_text(self, x: float, y: float) -> str:
         """Nearest held batch to the mouse: its step, epoch and loss."""

@@ -8,6 +8,8 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
+from ...core.engine.pace import rate_text
+
 FIRST_ETA_S = 2.0  # no ETA before this much training: the first chunks' rate includes start-up (seen: 13:49)
 STATUS_MS = 250  # ≤ 4 status updates a second: each relayouts the bar, and chunks arrive up to 30 times a second
 
@@ -125,7 +127,7 @@ class RunStatus:
         # The epoch being trained, from 1: "epoch 0 of 4" read as nothing started.
         self.progress.setFormat(f"epoch {min(batches // self.batches_per_epoch + 1, self.epochs)} of {self.epochs}")
         rate = batches / seconds if seconds > 0 else float("nan")
-        self.rate.setText(f"{rate:,.0f} batches/s" if math.isfinite(rate) else "")
+        self.rate.setText(rate_text(rate))
         self.elapsed.setText(f"elapsed {clock(seconds)}")
         if self._paused_at is not None:
             self.eta.setText("paused")

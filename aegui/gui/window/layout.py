@@ -147,7 +147,9 @@ def build_layout(w: QMainWindow, panels: ConfigPanels, live: LivePlot, recon: Re
     # The comparison has a tab of its own: beside the table at 1280 × 800 it had 500 × 200 px, its second unit's
     # panel and its legend were under a scroll bar, and the table lost its last columns.
     tabs.addTab(comparison, COMPARE_TAB)
-    comparison.layout().setContentsMargins(0, 4, 8, 0)  # its x axis ended on the window's edge
+    box = comparison.layout()
+    assert box is not None  # PlotBase lays itself out
+    box.setContentsMargins(0, 4, 8, 0)  # its x axis ended on the window's edge
     tabs.setTabToolTip(tabs.indexOf(comparison), "The runs selected in the table below, overlaid: a panel per "
                                                   "unit, seed bands, each run's floor. Selecting two or more runs "
                                                   "opens it.")
