@@ -48,6 +48,14 @@ class UsageError(Exception):
     """Invalid input: each line of the message is one problem, printed without a traceback."""
 
 
+def _read(text, typ):
+    """text as typ (a flag's number), or text itself when it is not one."""
+    try:
+        return typ(text)
+    except ValueError:
+        return text
+
+
 def config_from_args(args: argparse.Namespace):
     """The run config: defaults, then the preset, then the config file, then explicit flags."""
     from ..core.config import config as c
@@ -60,7 +68,9 @@ def config_from_args(args: argparse.Namespace):
         base = PRESETS[args.preset].config
     if args.config:
         base = load(args.config)
-    changes = {path: getattr(args, flag) for flag, (path, _) in RUN_FLAGS.items()
+    # A number that does not read as one goes in as the text typed: the config's check names it beside every
+    # other bad value (argparse stopped at the first, so `--epochs abc --lr -1` never mentioned the rate).
+    changes = {path: _read(getattr(args, flag), typ) for flag, (path, typ) in RUN_FLAGS.items()
                if getattr(args, flag, None) is not None}
     if changes.get("data.file") and "data.kind" not in changes:
         changes["data.kind"] = "file"

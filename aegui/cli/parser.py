@@ -36,13 +36,13 @@ def add_run_flags(p: argparse.ArgumentParser, grid: bool = False) -> None:
         if title and title not in groups:
             groups[title] = p.add_argument_group(title)
         target = groups[title] if title else p
-        path, typ = RUN_FLAGS[f.dest]
+        path = RUN_FLAGS[f.dest][0]
         help_text = (f.help or f.tip).replace("%", "%%")  # argparse %-formats help
         kind: dict[str, Any]
         if f.kind == "choice" and not (grid and path in _GRID_LISTS):
             kind = {"choices": f.choices}
-        else:
-            kind = {"type": typ, "metavar": f.metavar or f.dest.upper()}
+        else:  # numbers are read when the config is built (config_from_args), so every bad one is named at once
+            kind = {"metavar": f.metavar or f.dest.upper()}
         if grid and path in _GRID_LISTS:
             help_text = "comma-separated, one grid line per value, of: " + ", ".join(f.choices)
         target.add_argument(f.flag, dest=f.dest, help=help_text, **kind)

@@ -48,7 +48,7 @@ def test_config_file_then_flags(capsys, data_dir, tmp_path):
     (["--loss", "bce"], "model.output = 'identity'"),
     (["--preset", "nope"], "--preset = 'nope'"),
     (["--loss", "hinge"], "invalid choice"),
-    (["--epochs", "many"], "invalid int value"),
+    (["--epochs", "many"], "training.epochs = 'many': must be a whole number"),
     (["--config", "/nonexistent.json"], "cannot be read"),
     (["--data", "file", "--file", "/nonexistent.csv"], "no such file"),
     (["--seeds", "0"], "--seeds = 0"),
@@ -59,6 +59,18 @@ def test_invalid_input_exits_2_with_a_clear_line(capsys, data_dir, argv, needle)
     assert needle in err and "Traceback" not in err
     assert not (data_dir / "runs.sqlite").exists() or main(["runs", "--json"]) == 0 and \
         json.loads(capsys.readouterr().out) == []
+
+
+def test_every_bad_number_is_named_at_once(capsys, data_dir):
+    """Numbers that do not read as numbers are named beside every other bad value (argparse stopped at the
+    first: `--epochs abc` hid that --batch-size and --lr were wrong too)."""
+    assert main(["run", "--epochs", "abc", "--batch-size", "x", "--lr", "-1", "--encoding-dim", "1_0"]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    for needle in ("training.epochs = 'abc'", "training.batch_size = 'x'", "optimizer.lr = -1.0",
+                   "model.encoding_dim = '1_0'"):
+        assert sum(needle in line for line in lines) == 1, (needle, err)
+    assert len(lines) == 4 and "Traceback" not in err
 
 
 def test_every_problem_gets_its_own_line(capsys, data_dir):

@@ -9,8 +9,8 @@ from aegui.core.data import data as data_mod
 
 
 @pytest.mark.parametrize("argv,needle", [
-    (["run", "--epochs", "1_0"], "--epochs: invalid int value: '1_0'"),
-    (["run", "--lr", "1_0.5"], "--lr: invalid float value: '1_0.5'"),
+    (["run", "--epochs", "1_0"], "training.epochs = '1_0': must be a whole number"),
+    (["run", "--lr", "1_0.5"], "optimizer.lr = '1_0.5': must be a finite number"),
     (["run", "--seeds", "1_0"], "--seeds: invalid int value: '1_0'"),
     (["show", "1_0"], "run_id: invalid int value: '1_0'"),
 ])
