@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from PySide6 import QtGui
+from PySide6 import QtGui, QtWidgets
 
 from aegui.core.store.store import RunStore
 from aegui.gui.figures import export
@@ -302,3 +302,51 @@ def test_log_tick_labels_use_one_format_per_axis():
     labels = log_labels(decades, 1.0, (-6.2, 0.1))
     assert labels == ["10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻²", "10⁰"]  # not 0.0001 beside 10⁻⁶
     assert log_labels([-4.0, -2.0, 0.0, np.log10(0.5)], 1.0, (-4.05, 0.2)) == ["0.0001", "0.01", "1", "0.5"]
+
+
+def test_a_plot_left_wider_than_its_panel_is_fitted_back_to_the_page(qapp, tmp_path):
+    """Saved from the window after toggling the Compare tab (under X), the column figure's top plot kept the
+    width it had before its legend wrapped: 374 px on a 328 px panel, and its last 90 of 705 batches were cut
+    off. The figure fits each plot to its view again before it aligns them; here a stale width is forced."""
+    from PySide6 import QtCore
+    from aegui.gui.figures.layout import figure_steps, run_steps
+    store = RunStore(tmp_path / "runs.sqlite")
+    band = np.stack([decaying(705) * (1 + 0.01 * k) for k in range(4)], axis=1)
+    ids = [synthetic(store, tiny("bce", name="bce 4 seeds"), band, 0.5054),
+           synthetic(store, tiny("mse", name="linear mse uniform"), decaying(705, 0.0) + 1e-9, 0.0)]
+    pairs = [(store.get_run(i), store.losses(i)) for i in ids]
+    steps = figure_steps(pairs, None, size="column")
+    next(steps)  # the first panel is made
+    fig = next(w for w in QtWidgets.QApplication.topLevelWidgets() if hasattr(w, "paper_style"))
+    for _ in range(3):
+        next(steps)
+        for plot in fig.findChildren(QtWidgets.QWidget):
+            if hasattr(plot, "plot_item") and plot.plot_widget.width() > 0:
+                geometry = plot.plot_item.geometry()
+                plot.plot_item.setGeometry(QtCore.QRectF(0, 0, plot.plot_widget.width() + 46, geometry.height()))
+
+    def check(fig):
+        for plot in fig.panels:
+            vb = plot.plot_item.vb
+            assert plot.plot_item.geometry().width() <= plot.plot_widget.width() + 0.5
+            assert vb.mapRectToScene(vb.boundingRect()).right() <= plot.width() + 1
+    with_widget(lambda: run_steps(steps), check)
+    store.close()
+
+
+@pytest.mark.parametrize("size", [None, "column"])
+def test_an_excess_figure_names_each_panels_unit(qapp, tmp_path, size):
+    """In excess mode 'loss − model floor (mean squared error)' did not fit the MSE panel, which then had no y
+    label at all: a shorter form keeps the unit."""
+    store = RunStore(tmp_path / "runs.sqlite")
+    ids = [synthetic(store, tiny("bce", name="bce"), decaying(705), 0.5054),
+           synthetic(store, tiny("mse", name="mse"), decaying(705, 0.0) + 1e-9, 0.0)]
+    pairs = [(store.get_run(i), store.losses(i)) for i in ids]
+
+    def check(fig):
+        for plot, units in zip(fig.panels, (("(nats)",), ("(MSE)", "(mean squared error)"))):
+            axis = plot.plot_item.getAxis("left")
+            assert axis.label.isVisible() and axis.labelText.endswith(units), axis.labelText
+    with_widget(lambda: build_figure(pairs, {"log": True, "excess": True, "x_axis": "batch", "smoothing": 1}, size),
+                check)
+    store.close()

@@ -238,3 +238,18 @@ def test_runs_picked_in_the_table_open_the_compare_tab_and_a_runs_end_does_not(q
     assert window.ui.recon_tabs.isVisible()
     view.clearSelection()
     assert tabs.tabText(tabs.indexOf(window.comparison)) == "Compare"
+
+
+def test_in_excess_mode_each_panels_y_label_shows_whole_with_its_unit(qtbot, window):
+    """At 1280 × 800 the stacked panels cut '− model floor (nats)' to '− model floor (na': a label that does not
+    fit takes a shorter form that keeps the unit, or none at all."""
+    from aegui.gui.plots.plot_base import LABEL_ENDS_PX
+    size_parts(window, 1280, 800)
+    _compare_mse_and_bce(window)
+    window.comparison.set_excess(True)
+    qtbot.waitUntil(lambda: len(window.comparison.panel_items()) == 2)
+    QtWidgets.QApplication.processEvents()
+    panels = _panels(window)
+    for (height, label, shown, width), unit in zip(panels, ("(nats)", "(MSE)")):
+        assert shown and label.endswith(unit), panels
+        assert width + LABEL_ENDS_PX <= height + 1, panels

@@ -13,6 +13,7 @@ import math
 import re
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.floors.summary import floor_fields
@@ -324,7 +325,7 @@ def fit_legend(plot, style, room: float) -> None:
 
 
 def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
-    from ..plots.plot_base import INK, style_axes
+    from ..plots.plot_base import INK, shorter_labels, style_axes
     plot = panel_class()(fig, controls=False)
     plot.floor_lines = []
     for key, setter in (("log", plot.set_log), ("excess", plot.set_excess), ("x_axis", plot.set_x_axis),
@@ -348,8 +349,9 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
     left = axis_label(shown, plot.excess, plot.floor_titles.get(unit))
     # Registered with the plot's fitting label too: alone, setLabel was reset to the screen's 11 pt on the next
     # resize; and set here as well, since the fitting label keeps the old style when the text is unchanged.
-    plot._fit_left(plot.plot_item, (left,), labels)
     plot.plot_item.setLabel("left", left, **labels)
+    # A shorter form that keeps the unit where the whole one does not fit: an excess figure's MSE panel had none.
+    plot._fit_left(plot.plot_item, (left, *shorter_labels(unit, plot.excess, plot.floor_titles.get(unit))), labels)
     plot.plot_item.setLabel("bottom", "" if not last else plot.x_axis, **labels)  # panels share x: one label
     style_axes(plot.plot_item, style.tick_pt)
     draw_floors(plot, rows, colours, style)
@@ -498,6 +500,12 @@ MIN_LAYOUT = 336  # px: a one-column figure's width; narrower PNGs are this layo
 
 def _align(plots) -> None:
     """One left-axis width for every panel, so their x scales line up, and one x range: 0 to the longest run."""
+    for p in plots:
+        # The plot fills its view again: the view fits it only when the view is resized, and a plot laid out
+        # while its legend was still unwrapped kept that width (374 px on a 328 px panel: the right cut off).
+        view = p.plot_widget
+        pg.GraphicsView.setRange(view, QtCore.QRectF(0, 0, view.width(), view.height()), padding=0,
+                                 disableAutoPixel=False)  # the view's own, not the plot's setRange
     axes = [p.plot_item.getAxis("left") for p in plots]
     width = max(a.width() for a in axes)
     for a in axes:

@@ -112,12 +112,21 @@ LABEL_GAP_PX = 12  # between floor labels set side by side along the x axis
 LABEL_LANES = (BELOW_LINE, [(0, 1), (0, 1)], [(0, -1), (0, -1)], [(0, 2), (0, 2)])
 
 
-def settle_layouts(rounds: int = 4) -> None:
-    """Run the pending layout passes now (each may resize a panel and ask for another), so a plot set while its
-    updates are off is painted once at its final size: a 40-run selection was painted twice per panel, at the
-    old legend's height and then at the new one, 120 ms of paint where 50 suffice."""
+def settle_layouts(root: QtWidgets.QWidget, rounds: int = 4) -> None:
+    """Run root's pending layout passes now (each may resize a panel and ask for another), so a plot set while
+    its updates are off is painted once at its final size: a 40-run selection was painted twice per panel, at
+    the old legend's height and then at the new one, 120 ms of paint where 50 suffice.
+
+    Only root's own widgets and graphics items: flushing every pending layout in the app laid out a saved
+    figure being built meanwhile before its widths were fixed, and its top panel ran past the page's edge."""
+    layout_request = QtCore.QEvent.Type.LayoutRequest
     for _ in range(rounds):
-        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+        targets: list = [root, *root.findChildren(QtWidgets.QWidget)]
+        for view in root.findChildren(QtWidgets.QGraphicsView):
+            if view.scene() is not None:
+                targets += [i for i in view.scene().items() if isinstance(i, QtWidgets.QGraphicsWidget)]
+        for target in targets:
+            QtCore.QCoreApplication.sendPostedEvents(target, layout_request)
 
 
 def spread_labels(lines, vb, start: float = 0.02) -> None:
@@ -536,8 +545,7 @@ class PlotBase(QtWidgets.QWidget):
         if self.unit is None:  # a saved figure's panel: its own label, never shortened
             texts = (left,)
         else:
-            short = axis_label(self.unit, self.excess, self.floor_titles.get(self.unit), short=True)
-            texts = (left, short, short.replace("loss − ", "− ").replace("loss (", "("))
+            texts = (left, *shorter_labels(self.unit, self.excess, self.floor_titles.get(self.unit)))
         self._fit_left(self.plot_item, texts, style)
         bottom = {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis]
         self.plot_item.setLabel("bottom", "" if self.extra_panels else bottom, **style)  # shared x: named once, last
@@ -565,8 +573,7 @@ class PlotBase(QtWidgets.QWidget):
     def _label_panel(self, pi: pg.PlotItem, unit: str) -> None:
         style = {"color": INK, "font-size": "9.5pt"}  # a low panel: 11 pt labels were cut off
         # A stacked panel is low: its unit's short name fits where 'mean squared error' was cut off.
-        short = axis_label(unit, self.excess, self.floor_titles.get(unit), short=True)
-        self._fit_left(pi, (short, short.replace("loss − ", "− ").replace("loss (", "(")), style)
+        self._fit_left(pi, shorter_labels(unit, self.excess, self.floor_titles.get(unit)), style)
         pi.setLabel("bottom", {"seconds": "seconds", "epoch": "epoch", "batch": "batch"}[self.x_axis], **style)
 
     def transform(self, y: np.ndarray, floor: float | None, tiny: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -655,6 +662,20 @@ class PlotBase(QtWidgets.QWidget):
         """Push data to the items (subclasses)."""
 
 
+def shorter_labels(unit: str, excess: bool, floor: str | None) -> tuple[str, ...]:
+    """A low panel's y labels, longest first, each keeping the unit: 'loss (MSE)', '(MSE)'; in excess mode
+    'loss − model floor (MSE)', '− model floor (MSE)', 'excess (MSE)' (at 1280 × 800 the stacked panels cut
+    '− model floor (nats)' to '− model floor (na')."""
+    short = axis_label(unit, excess, floor, short=True)
+    texts = [short, short.replace("loss − ", "− ").replace("loss (", "(")]
+    if excess:
+        texts.append(axis_label(unit, False, None, short=True).replace("loss", "excess", 1))
+    return tuple(texts)
+
+
+LABEL_ENDS_PX = 16  # a y label's text box is this much longer than its text (the HTML item's margins)
+
+
 def _set_fitting_label(pi: pg.PlotItem, texts, style: dict) -> None:
     """The left label: the first of texts (longest first) that fits the panel's height, else the last. A low
     panel, at 2× or in the narrow comparison pane, cut 'loss (nats)' to 'loss (nat'."""
@@ -664,7 +685,7 @@ def _set_fitting_label(pi: pg.PlotItem, texts, style: dict) -> None:
     font.setPointSizeF(float(str(style.get("font-size", "11pt")).rstrip("pt")))
     metrics = QtGui.QFontMetricsF(font)
     room = pi.vb.height() if pi.vb.height() > 0 else float("inf")
-    text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), None)
+    text = next((t for t in texts if metrics.horizontalAdvance(t) + LABEL_ENDS_PX <= room), None)
     axis = pi.getAxis("left")
     if text is None:  # not even the shortest fits: no label rather than a cut one ("SE)" for "(MSE)")
         if axis.label.isVisible():
