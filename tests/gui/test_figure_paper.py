@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtGui
 
 from aegui.core.store.store import RunStore
 from aegui.gui.figures import export
