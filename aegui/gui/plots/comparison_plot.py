@@ -103,7 +103,7 @@ class ComparisonPlot(PlotBase):
         try:
             self._set_runs(rows_and_losses, colours, total)
             if self.isVisible():  # a figure's panel is laid out by the figure, its legend first fitted to the page
-                settle_layouts(self)
+                settle_layouts()
         finally:
             self.setUpdatesEnabled(True)
 

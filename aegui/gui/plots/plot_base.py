@@ -112,21 +112,13 @@ LABEL_GAP_PX = 12  # between floor labels set side by side along the x axis
 LABEL_LANES = (BELOW_LINE, [(0, 1), (0, 1)], [(0, -1), (0, -1)], [(0, 2), (0, 2)])
 
 
-def settle_layouts(root: QtWidgets.QWidget, rounds: int = 4) -> None:
-    """Run root's pending layout passes now (each may resize a panel and ask for another), so a plot set while
-    its updates are off is painted once at its final size: a 40-run selection was painted twice per panel, at
-    the old legend's height and then at the new one, 120 ms of paint where 50 suffice.
-
-    Only root's own widgets and graphics items: flushing every pending layout in the app laid out a saved
-    figure being built meanwhile before its widths were fixed, and its top panel ran past the page's edge."""
-    layout_request = QtCore.QEvent.Type.LayoutRequest
+def settle_layouts(rounds: int = 4) -> None:
+    """Run the pending layout passes now (each may resize a panel and ask for another), so a plot set while its
+    updates are off is painted once at its final size: a 40-run selection was painted twice per panel, at the
+    old legend's height and then at the new one, 120 ms of paint where 50 suffice. (All of the app's: sent to
+    each of the plot's scene items instead, it woke items whose Python side was gone, and cost more.)"""
     for _ in range(rounds):
-        targets: list = [root, *root.findChildren(QtWidgets.QWidget)]
-        for view in root.findChildren(QtWidgets.QGraphicsView):
-            if view.scene() is not None:
-                targets += [i for i in view.scene().items() if isinstance(i, QtWidgets.QGraphicsWidget)]
-        for target in targets:
-            QtCore.QCoreApplication.sendPostedEvents(target, layout_request)
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
 
 
 def spread_labels(lines, vb, start: float = 0.02) -> None:
