@@ -141,3 +141,28 @@ def test_the_comparisons_labels_of_close_floors_never_print_over_each_other(qtbo
     assert len(rects) == 3
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:]), [r.getRect() for r in rects]
     store.close()
+
+
+def test_a_floor_at_the_bottom_of_a_linear_axis_keeps_its_label_in_the_view(qtbot, tmp_path):
+    """Log y off, a floor of 0 is the view's bottom edge: its label hung under the x axis, cut in half."""
+    from aegui.core.store.store import RunStore
+    from aegui.gui.plots.comparison_plot import ComparisonPlot
+    from aegui.gui.plots.curves import stored_curve
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    store = RunStore.open(tmp_path / "zero")
+    ids = [synthetic(store, tiny("mse", name="to zero"), decaying(300, 0.0) + 1e-3, floor=0.0)]
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 450)
+    plot.show()
+    plot.set_runs([stored_curve(store, i) for i in ids])
+    plot.set_log(False)
+    qtbot.waitUntil(lambda: plot.plot_item.vb.width() > 300)
+    plot.grab()
+    lines = [line for lines in plot._floor_lines.values() for line in lines if hasattr(line, "label")
+             and line.isVisible()]
+    assert lines
+    view = plot.plot_item.vb.sceneBoundingRect()
+    for rect in _label_rects(lines):
+        assert view.top() <= rect.top() and rect.bottom() <= view.bottom() + 1, (rect.getRect(), view.getRect())
+    store.close()

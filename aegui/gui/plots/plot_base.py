@@ -124,7 +124,7 @@ def settle_layouts(rounds: int = 4) -> None:
 def spread_labels(lines, vb, start: float = 0.02) -> None:
     """Place the labels of these horizontal lines so that none prints over another: each at the first free spot,
     from the left or right after a label already placed, in the first lane that has one (LABEL_LANES: below its
-    line, above it, then a label's height further off). Floors close in value (a bound and the value reached,
+    line, above it, then a label's height further off) and inside the view. Floors close in value (a bound and the value reached,
     0.0814 and 0.0816) printed their labels over each other at fixed shares of the width, the later label's
     white box hiding the other's words. vb: the lines' view box. Nothing is moved while neither the view nor the
     lines changed (a live plot asks at every redraw; placing costs ~0.8 ms, a third of a redraw)."""
@@ -148,12 +148,19 @@ def spread_labels(lines, vb, start: float = 0.02) -> None:
         w = label.boundingRect().width()
         starts = sorted({start * width} | {r.right() - view.left() + LABEL_GAP_PX for r in placed})
         spot = None
-        for anchors in LABEL_LANES:
-            label.anchors = anchors
-            for x in (x for x in starts if x + w <= width):
-                label.setPosition(x / width)
-                if not any(label.sceneBoundingRect().intersects(r) for r in placed):
-                    spot = x
+        # First a spot inside the view (a floor at the bottom edge, 0 on a linear axis, hung its label under the
+        # x axis), then any free one.
+        for inside in (True, False):
+            for anchors in LABEL_LANES:
+                label.anchors = anchors
+                for x in (x for x in starts if x + w <= width):
+                    label.setPosition(x / width)
+                    here = label.sceneBoundingRect()
+                    if (not inside or view.top() <= here.top() and here.bottom() <= view.bottom() + 1) and \
+                            not any(here.intersects(r) for r in placed):
+                        spot = x
+                        break
+                if spot is not None:
                     break
             if spot is not None:
                 break
