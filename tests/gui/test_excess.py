@@ -160,3 +160,26 @@ def test_run_curve_is_a_pair(store):
     curve = RunCurve("row", np.ones(3), np.zeros(3))
     row, losses = curve
     assert row == "row" and len(curve) == 2 and curve.floors is not None
+
+
+def test_the_comparison_names_its_clamp_markers_while_any_show(qtbot, tmp_path):
+    """On a log axis in excess mode, batches at or under their floor are drawn on a flat row at the axis' foot:
+    the legend says so while any are shown (it read as 'excess reaches 4e-8'), and not otherwise."""
+    store = RunStore.open(tmp_path / "clamp")
+    rng = np.random.default_rng(0)
+    noisy = 0.5 + np.abs(decaying(400, 0.0)) * 0.2 + rng.normal(0, 1e-3, 400)  # dips under its floor 0.5
+    run_id = synthetic(store, tiny("mse", name="noisy"), noisy, floor=0.5)
+    plot = ComparisonPlot(smoothing=1)
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.set_runs([stored_curve(store, run_id)])
+
+    def texts():
+        return [label.text for _, label in plot.legend.items]
+    assert not any("clamped" in t for t in texts())
+    plot.set_excess(True)
+    assert plot._runs_items[0].clamped.isVisible()
+    assert any(t.startswith("≤ floor, clamped") for t in texts())
+    plot.set_log(False)  # a linear axis draws them as they are: nothing clamped
+    assert not any("clamped" in t for t in texts())
+    store.close()

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...core.floors.floors import headline
 from .curves import curve_floors, thin_markers
-from .plot_base import (BELOW_LINE, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean,
+from .plot_base import (BELOW_LINE, MUTED, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean,
                         settle_layouts, spread_labels)
 from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_title, unit_groups, unit_of,
                         zero_note)
@@ -78,6 +78,7 @@ class ComparisonPlot(PlotBase):
         self._todo: list = []  # what prepare() still has to make
         self._per_slice = 4
         self._parked: dict = {}  # unit → a stacked panel not needed by this selection, kept with its items
+        self._clamp_key: Any = None  # the clamp markers' legend sample, made when first needed
         self._spare_panel: Any = None  # a stacked panel with its items, made while idle for the first second unit
         # The panels scroll when the pane is too short for each to keep MIN_PANEL px of plot: at 1280 × 800 (and
         # at 2×) two stacked units left the top panel 0 px and cut its y label to "SE)".
@@ -322,7 +323,21 @@ class ComparisonPlot(PlotBase):
                 # At the batch itself: a reduced curve's points are not one a batch.
                 marker.setVisible(True)
                 marker.setPos(float(run_x(row, n, self.x_axis, at=marker.zero_at)))
+        self._legend_clamped()
         self.refit()
+
+    def _legend_clamped(self) -> None:
+        """A legend row for the clamp markers while any run shows them: on a log axis in excess mode, a batch at
+        or under its floor is drawn on a flat row at the axis' foot, which read as "excess reaches 4e-8"."""
+        rows = list(getattr(self, "_legend_rows", []))
+        if any(items.clamped is not None and items.clamped.isVisible() for items in self._runs_items):
+            if self._clamp_key is None:  # the legend's sample only: a grey marker like the runs' own
+                self._clamp_key = pg.PlotDataItem(pen=None, symbol="t", symbolSize=6, symbolPen=pg.mkPen(MUTED),
+                                                  symbolBrush=pg.mkBrush(MUTED))
+            rows.append((self._clamp_key, "≤ floor, clamped to the axis' foot" if self.excess
+                         else "≤ 0, clamped to the axis' foot"))
+        if [(s.item, lab.text) for s, lab in self.legend.items] != rows:
+            self.legend.set_rows(rows)
 
     def _draw_floors(self, series) -> None:
         """One dashed line per floor value and panel, in the colour of the first run with it: runs sharing a floor
