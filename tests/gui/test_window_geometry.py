@@ -253,3 +253,7 @@ def test_in_excess_mode_each_panels_y_label_shows_whole_with_its_unit(qtbot, win
     for (height, label, shown, width), unit in zip(panels, ("(nats)", "(MSE)")):
         assert shown and label.endswith(unit), panels
         assert width + LABEL_ENDS_PX <= height + 1, panels
+    for pi in window.comparison.panel_items():  # and drawn where it fits: centred on its panel, not where a
+        text = pi.getAxis("left").label          # longer text was
+        box, view = text.mapRectToScene(text.boundingRect()), pi.vb.sceneBoundingRect()
+        assert view.top() - 6 <= box.top() and box.bottom() <= view.bottom() + 6, (box.getRect(), view.getRect())

@@ -228,7 +228,7 @@ def panel_class():
         def place_floor(self, line, value, x=None) -> None:
             line.setVisible(False)  # one line per floor value, from draw_floors
 
-        def _label_floor(self, line, row, labelled) -> None:
+        def _label_floor(self, line, key, text, labelled) -> None:
             return
 
     def _chunks(losses, floors=None):

@@ -14,10 +14,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ...core.floors.floors import headline
+from ...core.config.vocab import Claim
 from .curves import curve_floors, thin_markers
-from .plot_base import (BELOW_LINE, MUTED, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean,
-                        settle_layouts, spread_labels)
+from .plot_base import (BELOW_LINE, CLAIM_STYLES, MUTED, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen,
+                        rolling_mean, settle_layouts, spread_labels)
 from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_title, unit_groups, unit_of,
                         zero_note)
 
@@ -340,30 +340,31 @@ class ComparisonPlot(PlotBase):
             self.legend.set_rows(rows)
 
     def _draw_floors(self, series) -> None:
-        """One dashed line per floor value and panel, in the colour of the first run with it: runs sharing a floor
-        (same data, same loss) drew 40 lines on top of each other, and making them cost most of a selection."""
+        """One dashed line per floor and panel (the data's and the model's, as the live plot and a saved figure
+        draw them), in the colour of the first run with it, styled by its claim: runs sharing a floor (same
+        data, same loss) drew 40 lines on top of each other, and making them cost most of a selection."""
+        from ..figures.layout import run_floors
         used: dict[int, int] = {}
         labelled: set = set()
         drawn: dict = {}
         for (row, _), items, s in zip(self.runs, self._runs_items, series):
-            if row.floor is None or not math.isfinite(row.floor):
-                continue
-            key = (id(items.panel), round(row.floor, 6))
-            if key in drawn:
-                continue
-            lines = self._floor_lines.setdefault(id(items.panel), [])
-            k = used.get(id(items.panel), 0)
-            used[id(items.panel)] = k + 1
-            if k == len(lines):
-                lines.append(self.floor_line(items.colour, None, pi=items.panel))
-            line = drawn[key] = lines[k]
-            if getattr(line, "colour", None) != items.colour or getattr(line, "labelled_as", None) != key[1]:
-                line.setPen(_floor_pen(items.colour))
-                line.colour = items.colour
-                _drop_label(line)
-            self.place_floor(line, row.floor, s[0])
-            self._label_floor(line, row, labelled)
-            line.labelled_as = key[1] if hasattr(line, "label") else None
+            for name, value, claim in run_floors(row):
+                key = (id(items.panel), name, round(value, 6), claim)
+                if key in drawn:
+                    continue
+                lines = self._floor_lines.setdefault(id(items.panel), [])
+                k = used.get(id(items.panel), 0)
+                used[id(items.panel)] = k + 1
+                if k == len(lines):
+                    lines.append(self.floor_line(items.colour, None, pi=items.panel))
+                line = drawn[key] = lines[k]
+                if getattr(line, "colour", None) != items.colour or getattr(line, "labelled_as", None) != key[1:]:
+                    line.setPen(_floor_pen(items.colour, claim))
+                    line.colour = items.colour
+                    _drop_label(line)
+                self.place_floor(line, value, s[0])
+                self._label_floor(line, key, floor_text(value, claim == Claim.EXACT, name, claim), labelled)
+                line.labelled_as = key[1:] if hasattr(line, "label") else None
         for pid, lines in self._floor_lines.items():
             for line in lines[used.get(pid, 0):]:
                 line.setVisible(False)
@@ -433,16 +434,12 @@ class ComparisonPlot(PlotBase):
         lo, hi = (float(np.interp(v, before, after)) for v in x_range)
         return (lo, hi) if hi > lo else None
 
-    def _label_floor(self, line: pg.InfiniteLine, row, labelled: set) -> None:
-        # Several runs often share a floor (same data, same loss): label it once, not in a pile.
-        key = None if row.floor is None else (unit_of(row), round(row.floor, 6))
-        if key is None or key in labelled or not line.isVisible():
+    def _label_floor(self, line: pg.InfiniteLine, key, text: str, labelled: set) -> None:
+        # Each floor labelled once per panel, not in a pile; only while its line shows.
+        if key in labelled or not line.isVisible():
             return
         labelled.add(key)
         if not hasattr(line, "label"):
-            top = headline(row.floors)
-            text = floor_text(top.value, top.claim == "exact", top.name, top.claim) if top else \
-                floor_text(row.floor, row.floor_exact)
             line.label = pg.InfLineLabel(line, text=text, position=0.02,  # spread_labels sets it apart
                                          anchors=BELOW_LINE, color=line.pen.color(),
                                          fill=pg.mkBrush(255, 255, 255, 200))
@@ -470,10 +467,10 @@ def run_x(row, n: int, axis: str, at=None) -> np.ndarray:
     return i
 
 
-def _floor_pen(colour: str):
-    """A run's floor line: dashed, in its colour (as PlotBase.floor_line draws it)."""
+def _floor_pen(colour: str, claim: str = Claim.EXACT):
+    """A run's floor line: in its colour, dashed or dotted by its claim (as PlotBase.floor_line draws it)."""
     p = pen(colour, 1.4)
-    p.setStyle(QtCore.Qt.PenStyle.DashLine)
+    p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES[Claim.EXACT])[1])
     return p
 
 

@@ -672,7 +672,7 @@ def shorter_labels(unit: str, excess: bool, floor: str | None) -> tuple[str, ...
     return tuple(texts)
 
 
-LABEL_ENDS_PX = 16  # a y label's text box is this much longer than its text (the HTML item's margins)
+LABEL_ENDS_PX = 4  # slack beside a y label's text: its glyphs overhang their advance a little
 
 
 def _set_fitting_label(pi: pg.PlotItem, texts, style: dict) -> None:
@@ -692,3 +692,6 @@ def _set_fitting_label(pi: pg.PlotItem, texts, style: dict) -> None:
         return
     if axis.labelText != text or not axis.label.isVisible():
         pi.setLabel("left", text, **style)
+        # pyqtgraph centres the label on its axis only when the axis is resized: a shorter text kept the place
+        # of the longer one, and at 1280 × 800 ran off the panel's top ('− model floor (na').
+        axis.resizeEvent()
