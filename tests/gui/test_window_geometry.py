@@ -257,3 +257,13 @@ def test_in_excess_mode_each_panels_y_label_shows_whole_with_its_unit(qtbot, win
         text = pi.getAxis("left").label          # longer text was
         box, view = text.mapRectToScene(text.boundingRect()), pi.vb.sceneBoundingRect()
         assert view.top() - 6 <= box.top() and box.bottom() <= view.bottom() + 6, (box.getRect(), view.getRect())
+
+
+def test_the_standing_hint_to_select_runs_goes_once_runs_are_selected(qtbot, window):
+    from aegui.gui.run.run_view import COMPARE_IDLE_HINT
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    window.idle("Finished: 3 epochs; final loss 0.5." + COMPARE_IDLE_HINT)
+    run_id = synthetic(window.results.store, tiny("mse", name="a"), decaying(100, 0.0) + 1e-3, floor=0.0)
+    window.results.refresh()
+    window.results.select_runs([run_id])
+    assert window.ui.idle_label.text() == "Finished: 3 epochs; final loss 0.5."

@@ -19,6 +19,8 @@ from ...core.floors.summary import floor_fields
 from .run_status import end_words
 
 
+COMPARE_IDLE_HINT = " Select runs in the table to compare them; Ctrl+S saves the comparison."
+
 class RunView:
     """Where the RunController's records land (in the GUI thread): each updates the parts that show the run."""
 
@@ -107,7 +109,8 @@ class RunView:
         self.status.end(short, end.batches)
         text = f"{sentence}; final loss {end.final_loss:.4g}"
         self.say(text)
-        self.idle(text + ". Select runs in the table to compare them; Ctrl+S saves the comparison.")
+        # What to do next, only while nothing is compared yet (the window drops it once runs are selected).
+        self.idle(text + "." + ("" if self.results.selected_run_ids() else COMPARE_IDLE_HINT))
         self.explain(end)
 
     def _on_failed(self, failed: RunFailed) -> None:

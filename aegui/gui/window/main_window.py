@@ -33,7 +33,7 @@ from .files import FileCommands
 from .layout import COMPARE_HINT, COMPARE_TAB, build_layout, restore_settings, save_settings
 from ..run.run_queue import RunQueue
 from ..run.run_status import RunStatus
-from ..run.run_view import RunView
+from ..run.run_view import COMPARE_IDLE_HINT, RunView
 from ..run.runner import RunController
 from .toggles import sync_toggles, toggled_config
 from .wheel_guard import guard_wheel
@@ -244,6 +244,9 @@ class MainWindow(QMainWindow):
         # one is read in the background (a 1,000,000-batch × 64-seed band froze the window 9.3 s).
         pairs = self.stored_comparison.show(list(run_ids)[:MAX_CURVES], total=len(run_ids))
         self.comparison.set_hint(None if pairs else COMPARE_HINT)
+        standing = self.ui.idle_label.text()
+        if run_ids and standing.endswith(COMPARE_IDLE_HINT):  # done: it would stand beside the compared runs
+            self.ui.idle_label.setText(standing[: -len(COMPARE_IDLE_HINT)])
         tabs = self.ui.tabs
         tabs.setTabText(tabs.indexOf(self.comparison), f"{COMPARE_TAB} ({len(run_ids):,})" if run_ids else COMPARE_TAB)
         # Two or more runs picked in the table are picked to be compared: show them. Not on a selection the
