@@ -48,8 +48,8 @@ class UsageError(Exception):
     """Invalid input: each line of the message is one problem, printed without a traceback."""
 
 
-def _read(text, typ):
-    """text as typ (a flag's number), or text itself when it is not one."""
+def flag_value(text, typ):
+    """A config flag's text as typ (its number), or the text itself when it is not one (the check names it)."""
     try:
         return typ(text)
     except ValueError:
@@ -70,7 +70,7 @@ def config_from_args(args: argparse.Namespace):
         base = load(args.config)
     # A number that does not read as one goes in as the text typed: the config's check names it beside every
     # other bad value (argparse stopped at the first, so `--epochs abc --lr -1` never mentioned the rate).
-    changes = {path: _read(getattr(args, flag), typ) for flag, (path, typ) in RUN_FLAGS.items()
+    changes = {path: flag_value(getattr(args, flag), typ) for flag, (path, typ) in RUN_FLAGS.items()
                if getattr(args, flag, None) is not None}
     if changes.get("data.file") and "data.kind" not in changes:
         changes["data.kind"] = "file"

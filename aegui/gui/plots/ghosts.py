@@ -282,9 +282,13 @@ def _curve_points(pi, exclude, per_curve: int = 150) -> list:
 
 def ghost_button(plot):
     """'Earlier runs ▾': show, pin or clear the ghosts of earlier runs."""
-    # A push button leaves room for its menu arrow; a tool button drew it over the "s" of "runs".
-    button = QtWidgets.QPushButton("Earlier runs")
+    button = QtWidgets.QToolButton()
+    # The arrow in the text: the style's own menu arrow was drawn over the "s" of "runs" (and a push button,
+    # which leaves it room, is taller and took the live plot's height at 1280 × 800).
+    button.setText("Earlier runs ▾")
+    button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
     button.setToolTip("The last runs stay in the plot as faint labelled curves; pin one to keep it.")
+    button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
     menu = QtWidgets.QMenu(button)
     button.setMenu(menu)
     menu.aboutToShow.connect(lambda: fill_ghost_menu(menu, plot.ghosts))

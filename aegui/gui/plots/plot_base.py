@@ -460,7 +460,7 @@ class PlotBase(QtWidgets.QWidget):
         row.addStretch(1)
         self.controls_row = row
         row.addWidget(self.readout)
-        row.set_filler(self.readout, 120)  # the rest of the last line: hovering never moves the controls
+        row.set_filler(self.readout, 100)  # the rest of the last line: hovering never moves the controls
         return row
 
     def _sync_controls(self) -> None:
