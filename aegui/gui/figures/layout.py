@@ -17,10 +17,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.floors.summary import floor_fields
-from ...core.config.vocab import Claim, claim_of, claim_words, floor_title
+from ...core.config.vocab import Claim, claim_words, floor_title
 from ..palette import INK
 from ..plots.plot_base import PALETTE
-from ..plots.view_rule import SHORT_UNIT, axis_label, unit_groups, unit_of, zero_note
+from ..plots.view_rule import SHORT_UNIT, axis_label, run_floors, unit_groups, unit_of, zero_note
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
 FIGURE_FONT = "DejaVu Sans"  # the first family of the SVG's CSS stack: Qt lays text out in its metrics
@@ -236,16 +236,6 @@ def panel_class():
         return source() if source else chunks_of(np.asarray(losses), floors)
 
     return FigurePlot
-
-
-def run_floors(row) -> list[tuple[str, float, str]]:
-    """(name, value, claim) of each floor a run has, the data's and the model's; one floor from older runs."""
-    floors = getattr(row, "floors", None) or []
-    if floors:
-        return [(f.name, float(f.value), f.claim) for f in floors if f.value is not None and math.isfinite(f.value)]
-    if row.floor is None or not math.isfinite(row.floor):
-        return []
-    return [("", float(row.floor), claim_of(bool(row.floor_exact)))]
 
 
 def floor_label(name: str, value: float, claim: str) -> str:

@@ -18,8 +18,8 @@ from ...core.config.vocab import Claim
 from .curves import curve_floors, thin_markers
 from .plot_base import (BELOW_LINE, CLAIM_STYLES, MUTED, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen,
                         rolling_mean, settle_layouts, spread_labels)
-from .view_rule import (batch_floor_offset, first_zero, run_floor, shared_floor_title, unit_groups, unit_of,
-                        zero_note)
+from .view_rule import (batch_floor_offset, first_zero, run_floor, run_floors, shared_floor_title, unit_groups,
+                        unit_of, zero_note)
 
 MAX_CURVES = 40   # curves drawn at once; a selection of thousands draws the first ones and says how many more
 MAX_LEGEND = 12   # legend rows of runs; the rest are summed up as "and N more"
@@ -343,7 +343,6 @@ class ComparisonPlot(PlotBase):
         """One dashed line per floor and panel (the data's and the model's, as the live plot and a saved figure
         draw them), in the colour of the first run with it, styled by its claim: runs sharing a floor (same
         data, same loss) drew 40 lines on top of each other, and making them cost most of a selection."""
-        from ..figures.layout import run_floors
         used: dict[int, int] = {}
         labelled: set = set()
         drawn: dict = {}

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ...core.floors.floors import Floor, find, headline
+from ...core.config.vocab import claim_of
 from ...core.config.vocab import floor_title as vocab_floor_title
 from ...core.config.losses import LOSSES
 
@@ -131,3 +132,13 @@ def first_zero(y) -> int | None:
 def zero_note(batch: int) -> str:
     """'reached 0 at batch 1,234': how a run that reached 0 is marked."""
     return f"reached 0 at batch {batch:,}"
+
+
+def run_floors(row) -> list[tuple[str, float, str]]:
+    """(name, value, claim) of each floor a run has, the data's and the model's; one floor from older runs."""
+    floors = getattr(row, "floors", None) or []
+    if floors:
+        return [(f.name, float(f.value), f.claim) for f in floors if f.value is not None and math.isfinite(f.value)]
+    if row.floor is None or not math.isfinite(row.floor):
+        return []
+    return [("", float(row.floor), claim_of(bool(row.floor_exact)))]
