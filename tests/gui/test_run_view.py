@@ -25,7 +25,8 @@ def test_a_run_is_shown_and_explained_from_its_records(qtbot):
     ui.recon_stack.addWidget(QLabel())
     ui.recon_stack.addWidget(QLabel())
     said = []
-    results = SimpleNamespace(refresh=lambda: None, mark_paused=lambda *a: None, selected_run_ids=lambda: [])  # no store to read back from
+    # No store to read back from, and nothing selected.
+    results = SimpleNamespace(refresh=lambda: None, mark_paused=lambda *a: None, selected_run_ids=lambda: [])
     view = RunView(ui, live, SimpleNamespace(), RunStatus(QStatusBar(host)), results, say=said.append,
                    idle=said.append, warn=lambda *a: said.append(a), progress=lambda n: None)
     data = Floor("data", 0.5, "exact", "the targets' entropy")

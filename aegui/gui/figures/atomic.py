@@ -69,6 +69,18 @@ def sweep_parts(folder, older_than: float = STALE_PART_SECONDS) -> list[str]:
     return gone
 
 
+def _read_umask() -> int:
+    """The process's umask (reading it means setting it: done once, at import, before any thread writes)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+# Read once: the window writes figures from a background thread, and a umask set to 0 there for a moment
+# would give any file another thread made meanwhile mode 0666.
+_UMASK = _read_umask()
+
+
 def atomic_write(path, write) -> Path:
     """Call write(tmp_path) on a temporary file beside path, then rename it over path; no partial file on error."""
     path = Path(path)
@@ -82,9 +94,7 @@ def atomic_write(path, write) -> Path:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}", exc.errno in ENVIRONMENT_ERRNOS) from None
     os.close(fd)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make shared figures unreadable to others
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would make shared figures unreadable to others
         write(tmp)
         os.replace(tmp, path)
     except OSError as exc:

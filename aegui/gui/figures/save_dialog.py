@@ -49,7 +49,8 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         self.reader = reader
         self.reading: threading.Event | None = None  # set to cancel the background read under way
         self._sigRead.connect(self._read_done)
-        self.drawing: Generator[None, None, Any] | None = None  # the figure's steps (a generator) while it is drawn between events
+        self.drawing: Generator[None, None, Any] | None = None  # the figure's steps while it is drawn
+        self.drawing_path = ""  # where that figure goes
         self._sigWritten.connect(self._written)
         self.error_box: QtWidgets.QMessageBox | None = None
         self.overwrite_box: QtWidgets.QMessageBox | None = None

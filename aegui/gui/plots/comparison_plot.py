@@ -78,6 +78,7 @@ class ComparisonPlot(PlotBase):
         self._todo: list = []  # what prepare() still has to make
         self._per_slice = 4
         self._parked: dict = {}  # unit → a stacked panel not needed by this selection, kept with its items
+        self._legend_rows: list = []  # (curve, text) of the runs named in the legend
         self._clamp_key: Any = None  # the clamp markers' legend sample, made when first needed
         self._spare_panel: Any = None  # a stacked panel with its items, made while idle for the first second unit
         # The panels scroll when the pane is too short for each to keep MIN_PANEL px of plot: at 1280 × 800 (and
@@ -115,7 +116,7 @@ class ComparisonPlot(PlotBase):
         for marker in self._markers:
             if marker.scene() is not None:
                 marker.panel.removeItem(marker)
-        self._legend_rows: list = []
+        self._legend_rows = []
         self.curves, self._runs_items, self.zero_markers, self._markers = [], [], {}, []
         groups = unit_groups(self.runs)
         # The first run's unit owns the main panel; each other unit gets a panel of its own, stacked under it.
@@ -142,8 +143,7 @@ class ComparisonPlot(PlotBase):
             if self._more is None:
                 self._more = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))
             self._legend_rows.append((self._more, f"and {more:,} more{drawn}"))
-        self.legend.set_rows(self._legend_rows)
-        self._changed()
+        self._changed()  # its redraw sets the legend's rows (_set_legend)
         self._fit_heights()
 
     def panel(self, unit: str | None) -> pg.PlotItem:
@@ -323,13 +323,14 @@ class ComparisonPlot(PlotBase):
                 # At the batch itself: a reduced curve's points are not one a batch.
                 marker.setVisible(True)
                 marker.setPos(float(run_x(row, n, self.x_axis, at=marker.zero_at)))
-        self._legend_clamped()
+        self._set_legend()
         self.refit()
 
-    def _legend_clamped(self) -> None:
-        """A legend row for the clamp markers while any run shows them: on a log axis in excess mode, a batch at
-        or under its floor is drawn on a flat row at the axis' foot, which read as "excess reaches 4e-8"."""
-        rows = list(getattr(self, "_legend_rows", []))
+    def _set_legend(self) -> None:
+        """The runs' legend rows, and one for the clamp markers while any run shows them: on a log axis in excess
+        mode, a batch at or under its floor is drawn on a flat row at the axis' foot, which read as "excess
+        reaches 4e-8". Set only when they change (a redraw asks at every view change)."""
+        rows = list(self._legend_rows)
         if any(items.clamped is not None and items.clamped.isVisible() for items in self._runs_items):
             if self._clamp_key is None:  # the legend's sample only: a grey marker like the runs' own
                 self._clamp_key = pg.PlotDataItem(pen=None, symbol="t", symbolSize=6, symbolPen=pg.mkPen(MUTED),
