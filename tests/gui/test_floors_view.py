@@ -134,7 +134,7 @@ def test_the_comparisons_labels_of_close_floors_never_print_over_each_other(qtbo
     plot.resize(700, 450)
     plot.show()
     plot.set_runs([stored_curve(store, i) for i in ids])
-    qtbot.waitUntil(lambda: plot.plot_item.vb.width() > 300)
+    qtbot.waitUntil(lambda: plot.plot_item.vb.width() > 300 and plot.updatesEnabled())
     plot.grab()  # a real paint: the y range settles, and the labels are set where it puts the lines
     lines = [line for lines in plot._floor_lines.values() for line in lines if hasattr(line, "label")]
     rects = _label_rects(lines)

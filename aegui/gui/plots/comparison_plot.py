@@ -26,6 +26,7 @@ MAX_LEGEND = 12   # legend rows of runs; the rest are summed up as "and N more"
 THICK_UP_TO = 8   # more runs than this are drawn with 1 px lines
 MIN_PANEL = 110   # px of plot each unit's panel keeps (logical px: the same at 2×); less and the panels scroll
 PANEL_CHROME = 48  # px of a panel beside its plot: the x axis' ticks and label
+FLOORS_MADE_AHEAD = 4  # floor lines a panel makes while idle (a first 40-run selection made 4, for 12 ms)
 SAMPLED_FROM = 8192  # points from which a curve is clipped to the view and peak-downsampled as it is drawn
 
 
@@ -68,6 +69,8 @@ class ComparisonPlot(PlotBase):
         self._runs_items: list[RunItems] = []  # per drawn run
         self._floor_lines: dict[int, list] = {}  # panel → its floor lines, one per floor value, reused
         self._used_floor_lines: dict[int, int] = {}  # panel → how many of them the selection draws
+        self._spread_held = False  # while a selection is set: its labels are placed once, at the end
+        self._unit_panels: dict = {}  # unit → its panel, for the selection being set
         self.plot_item.vb.sigResized.connect(self._spread_floor_labels)  # stacked panels share its width
         self.plot_item.vb.sigRangeChanged.connect(self._spread_floor_labels)  # which labels meet depends on y
         self._markers: list = []
@@ -103,11 +106,33 @@ class ComparisonPlot(PlotBase):
         """
         self.setUpdatesEnabled(False)  # one paint for the whole set, not one per layout change (7 seen)
         try:
-            self._set_runs(rows_and_losses, colours, total)
-            if self.isVisible():  # a figure's panel is laid out by the figure, its legend first fitted to the page
-                settle_layouts()
+            # Auto-range once, at the panels' final sizes: fitted before the layout settled, each panel's range
+            # was fitted again at its paint (a resize queues it), 11 ms more at 40 runs.
+            held, self._refit_held, self._spread_held = self._refit_held, True, True
+            try:
+                self._set_runs(rows_and_losses, colours, total)
+                if self.isVisible():  # a figure's panel is laid out by the figure, its legend first fitted
+                    settle_layouts()
+            finally:
+                self._refit_held = held
+            self.refit()
         finally:
+            self._spread_held = False
+            self._spread_floor_labels()
+            self._paint_later()
+
+    def _paint_later(self) -> None:
+        """Turn updates back on once the events already waiting have run: the selection's work (~40 ms at 40
+        runs) and its paint (~40 ms more) then block the GUI thread in two turns, not one; until then the
+        panels keep showing the last selection, whole. A plot not shown (a figure's) paints when asked."""
+        if not self.isVisible():
             self.setUpdatesEnabled(True)
+            return
+        # 1 ms, not 0: a 0 ms single shot is a posted call, run before the timers and input already waiting.
+        QtCore.QTimer.singleShot(1, self, self._resume_painting)
+
+    def _resume_painting(self) -> None:
+        self.setUpdatesEnabled(True)
 
     def _set_runs(self, rows_and_losses, colours, total) -> None:
         pairs = list(rows_and_losses)
@@ -132,6 +157,7 @@ class ComparisonPlot(PlotBase):
             self._free.setdefault(id(s.panel), []).append(s)
         self.floor_titles = {unit: shared_floor_title(run_floor(self.runs[i][0].floors, self.runs[i][0].floor)[1]
                                                       for i in idx) for unit, idx in groups}
+        self._unit_panels = {unit: self.panel(unit) for unit, _ in groups}  # once a unit, not once a run (4 ms)
         for i, (row, losses) in enumerate(self.runs):
             self._add_run_items(row, losses, colours[i] if colours else PALETTE[i % len(PALETTE)], i < MAX_LEGEND)
         for spare in self._free.values():
@@ -200,8 +226,9 @@ class ComparisonPlot(PlotBase):
         legend's rows. A first 40-run selection of two units spent 22 ms making its second panel, 15 ms on its
         items and 15 ms on legend rows."""
         self._todo = [self.plot_item] * (count - len(self._pool))
+        self._todo += ["floor"] * (FLOORS_MADE_AHEAD - len(self._floor_lines.get(id(self.plot_item), [])))
         if self._spare_panel is None and not self.extra_panels and not self._parked:
-            self._todo += ["panel"] + ["spare"] * (count // 2) + ["legend"]
+            self._todo += ["panel"] + ["spare"] * (count // 2) + ["spare floor"] * FLOORS_MADE_AHEAD + ["legend"]
         self._per_slice = per_slice
         self._prepare_slice()
 
@@ -220,8 +247,16 @@ class ComparisonPlot(PlotBase):
                     self.legend.set_rows([(pg.PlotDataItem(), "")] * (MAX_LEGEND + 1))
                     self.legend.set_rows([])
                 break
-            if what == "spare" and self._spare_panel is None:
+            if what in ("spare", "spare floor") and self._spare_panel is None:
                 continue  # taken by a selection meanwhile
+            if what in ("floor", "spare floor"):
+                pi = self.plot_item if what == "floor" else self._spare_panel.getPlotItem()
+                lines = self._floor_lines.setdefault(id(pi), [])
+                if len(lines) < FLOORS_MADE_AHEAD and not any(line.isVisible() for line in lines):
+                    line = self.floor_line(MUTED, None, pi=pi)
+                    self.place_floor(line, None)  # hidden, with its auto-range anchor made
+                    lines.append(line)
+                continue
             pi = self._spare_panel.getPlotItem() if what == "spare" else what
             made = RunItems(pi)
             made.hide()
@@ -240,7 +275,8 @@ class ComparisonPlot(PlotBase):
         return made
 
     def _add_run_items(self, row, losses, colour: str, named: bool) -> None:
-        pi = self.panel(unit_of(row))
+        unit = unit_of(row)
+        pi = self._unit_panels.get(unit) or self.panel(unit)
         zero = self._first_zero(losses)
         name = legend_name(row) + (f" · {zero_note(zero)}" if zero is not None else "")
         if getattr(losses, "pending", False):
@@ -376,7 +412,10 @@ class ComparisonPlot(PlotBase):
         self._spread_floor_labels()
 
     def _spread_floor_labels(self, *_) -> None:
-        """Each panel's floor labels one after another along its lines (plot_base.spread_labels)."""
+        """Each panel's floor labels one after another along its lines (plot_base.spread_labels); once, at the
+        end, while a selection is set (its range and size change several times on the way: 5 ms more)."""
+        if self._spread_held:
+            return
         used = self._used_floor_lines
         for pid, lines in self._floor_lines.items():
             if lines:

@@ -511,11 +511,11 @@ class PlotBase(QtWidgets.QWidget):
     def _changed(self, keep_x: bool = False) -> None:
         self._sync_controls()
         self._update_labels()
-        self._refit_held = True  # refit once, below, after auto-range is set (each costs 6-19 ms at 40 runs)
-        try:
+        held, self._refit_held = self._refit_held, True  # refit once, below, after auto-range is set (each
+        try:                                                # costs 6-19 ms at 40 runs); a caller may hold it on
             self.redraw()
         finally:
-            self._refit_held = False
+            self._refit_held = held
         if keep_x:
             self.plot_item.enableAutoRange(x=False, y=True)
         else:
