@@ -32,6 +32,27 @@ def app():
     return qapp
 
 
+def wait_painted(plot) -> None:
+    """Run the event loop until the plot's panels next paint, and that paint has ended. A selection's paint comes
+    a turn after it is set (ComparisonPlot._paint_later), so a grab() straight after it would paint nothing."""
+    from PySide6 import QtCore
+    loop = QtCore.QEventLoop()
+
+    class Watch(QtCore.QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt API)
+            if event.type() == QtCore.QEvent.Type.Paint:
+                QtCore.QTimer.singleShot(0, loop.quit)  # runs once this paint pass (every dirty panel) is over
+            return False
+    watch = Watch()
+    views = [plot.plot_widget.viewport()] + [w.viewport() for w in plot.extra_panels.values()]
+    for view in views:
+        view.installEventFilter(watch)
+    QtCore.QTimer.singleShot(10_000, loop.quit)
+    loop.exec()
+    for view in views:
+        view.removeEventFilter(watch)
+
+
 def open_window(data_dir: str | Path | None = None):
     """A shown MainWindow over a fresh (or the given) data folder."""
     from aegui.gui.window.main_window import MainWindow

@@ -63,7 +63,7 @@ def build(folder: str, batches: int, copies: int) -> tuple[int, int]:
 def select_rounds(folder: str, run_id: int, rounds: int) -> dict[str, list[float]]:
     """Per round: the GUI thread's longest stall (ms) and the time to the curve shown (s), selecting the big run;
     and the reference: the whole curve read on the GUI thread (ms)."""
-    from _window import app
+    from _window import app, wait_painted
 
     from aegui.core.store.store import RunStore
     from aegui.gui.plots.comparison_plot import ComparisonPlot
@@ -95,6 +95,7 @@ def select_rounds(folder: str, run_id: int, rounds: int) -> dict[str, list[float
         assert not getattr(plot.runs[0][1], "pending", False) and stored.error is None
     stored.shutdown()
     store.close()
+    plot.close()  # a window left open kept the next benchmark's plot from being painted (offscreen)
     return out
 
 
@@ -179,31 +180,10 @@ def export_rss(folder: str, run_id: int, suffix: str) -> tuple[float, int]:
     return kb / 1024.0, out.stat().st_size
 
 
-def wait_painted(plot) -> None:
-    """Run the event loop until the plot's panels next paint, and that paint has ended. A selection's paint comes
-    a turn after it is set (ComparisonPlot._paint_later), so a grab() straight after it would paint nothing."""
-    from PySide6 import QtCore
-    loop = QtCore.QEventLoop()
-
-    class Watch(QtCore.QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 (Qt API)
-            if event.type() == QtCore.QEvent.Type.Paint:
-                QtCore.QTimer.singleShot(0, loop.quit)  # runs once this paint pass (every dirty panel) is over
-            return False
-    watch = Watch()
-    views = [plot.plot_widget.viewport()] + [w.viewport() for w in plot.extra_panels.values()]
-    for view in views:
-        view.installEventFilter(watch)
-    QtCore.QTimer.singleShot(10_000, loop.quit)
-    loop.exec()
-    for view in views:
-        view.removeEventFilter(watch)
-
-
 def draw_rounds(rounds: int) -> dict[str, list[float]]:
     """The GUI thread's longest stall (ms) from setting a selection of 40 stored runs of two units to its paint
     (and of one run, the reference), and the time (ms) to that paint."""
-    from _window import app
+    from _window import app, wait_painted
     from bench_results import fill_store
 
     from aegui.core.store.store import RunStore
@@ -240,6 +220,7 @@ def draw_rounds(rounds: int) -> dict[str, list[float]]:
         timed("forty", ids[i % 2 * 8:i % 2 * 8 + 40])
     stored.shutdown()
     store.close()
+    plot.close()
     return out
 
 

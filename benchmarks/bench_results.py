@@ -74,7 +74,7 @@ def timed(qa, action) -> float:
 
 def measure(runs: int, rounds: int = 5) -> dict[str, list[float]]:
     """Each action's blocked milliseconds, `rounds` times, on a store of `runs` runs; and the comparison's draw."""
-    from _window import app
+    from _window import app, wait_painted
     from PySide6 import QtCore
 
     from aegui.core.config.config import RunConfig
@@ -138,7 +138,7 @@ def measure(runs: int, rounds: int = 5) -> dict[str, list[float]]:
     for i in range(rounds):
         sent = forties[-1 - i % 2]
         add("comparison plot draws what select all sends (views' part)",
-            timed(qa, lambda s=sent: (plot.set_runs(s), qa.processEvents(), plot.grab())))
+            timed(qa, lambda s=sent: (plot.set_runs(s), wait_painted(plot))))
     p.close_store()
     p.close()
     plot.close()

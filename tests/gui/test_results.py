@@ -347,3 +347,40 @@ def test_a_run_stored_by_another_process_shows_without_a_click(qtbot, pane, stor
     other.close()
     qtbot.waitUntil(lambda: pane.proxy.rowCount() == before + 1, timeout=10_000)
     assert new in pane.model.ids
+
+
+def test_a_selections_paint_waits_for_the_events_already_due(qtbot, tmp_path):
+    # A 40-run selection's work and its paint each block the GUI thread ~40 ms; in one turn they made the
+    # window deaf for ~100 ms. A timer due while the selection is set must run before the plot paints it.
+    store = RunStore(_many(tmp_path, 40))
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 450)
+    plot.show()
+    qtbot.waitExposed(plot)
+    order: list[str] = []
+
+    def select():
+        order.append("set")
+        plot.set_runs([(store.get_run(i), store.losses(i)) for i in range(1, 41)])
+        plot.plot_widget.paint_s = -1.0  # the next paint sets it (TimedPlotWidget)
+
+    def timer():
+        order.append("timer" if plot.plot_widget.paint_s == -1.0 else "timer after the paint")
+    QtCore.QTimer.singleShot(0, select)
+    QtCore.QTimer.singleShot(1, timer)  # falls due while the runs are set
+    qtbot.waitUntil(lambda: plot.plot_widget.paint_s != -1.0 and len(order) == 2)
+    assert order == ["set", "timer"]
+    assert plot.updatesEnabled() and len(plot.curves) == 40 and all(c.isVisible() for c in plot.curves)
+    store.close()
+
+
+def test_a_plot_not_shown_paints_when_asked(qtbot, tmp_path):
+    # A saved figure's panels are never shown: they must grab at once, with nothing to wait for.
+    store = RunStore(_many(tmp_path, 3))
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 450)
+    plot.set_runs([(store.get_run(i), store.losses(i)) for i in (1, 2)])
+    assert plot.updatesEnabled()
+    store.close()

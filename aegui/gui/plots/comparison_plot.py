@@ -133,6 +133,10 @@ class ComparisonPlot(PlotBase):
 
     def _resume_painting(self) -> None:
         self.setUpdatesEnabled(True)
+        # Painted now, not left to the update setUpdatesEnabled asks for: a plot that is its own window, set
+        # while its window's paint was already asked for, was never painted again (that request ran while
+        # updates were off, and Qt posted no other).
+        self.repaint()
 
     def _set_runs(self, rows_and_losses, colours, total) -> None:
         pairs = list(rows_and_losses)
