@@ -19,6 +19,7 @@ from .results_curves import SYNC_VALUES
 from .results_model import (
     COLUMNS,
     NAME_COLUMN,
+    NAME_MAX_WIDTH,
     NAME_WIDTH,
     RunTableModel,
     store_write,
@@ -98,6 +99,10 @@ class ResultsPane(QtWidgets.QWidget):
         self._header_selection = QtCore.QItemSelectionModel(self.model, self)
         header.setSelectionModel(self._header_selection)
         self._size_columns(view)
+        self._name_dragged = False  # once the user drags the name column's edge, its width is theirs
+        self._sizing_name = False
+        header.sectionResized.connect(self._name_resized)
+        view.viewport().installEventFilter(self)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         view.selectionModel().selectionChanged.connect(self._selection_changed)
         return view
@@ -113,6 +118,33 @@ class ResultsPane(QtWidgets.QWidget):
             word = max(head.horizontalAdvance(w) for w in column.title.split())
             width = max(word + 16, cell.horizontalAdvance(column.sample) + 10)
             header.resizeSection(i, NAME_WIDTH if i == NAME_COLUMN else width)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        """Fit the name column to the table's width as the table is resized."""
+        view = getattr(self, "view", None)  # the viewport may be resized before __init__ has kept the view
+        if event.type() == QtCore.QEvent.Type.Resize and view is not None and obj is view.viewport():
+            self._fit_name_column()
+        return super().eventFilter(obj, event)
+
+    def _fit_name_column(self) -> None:
+        """The name column takes a fifth of the table's width, NAME_WIDTH to NAME_MAX_WIDTH px, until the user
+        drags it: at 112 px, what a 418 px pane allowed, names such as "sigmoid bce, 4 seeds" were cut in a
+        table 1,000 px wide (the Compare tab gave it the window's width), with the numbers still far from the
+        edge."""
+        if self._name_dragged:
+            return
+        width = max(NAME_WIDTH, min(NAME_MAX_WIDTH, self.view.viewport().width() // 5))
+        header = self.view.horizontalHeader()
+        if header.sectionSize(NAME_COLUMN) != width:
+            self._sizing_name = True
+            try:
+                header.resizeSection(NAME_COLUMN, width)
+            finally:
+                self._sizing_name = False
+
+    def _name_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == NAME_COLUMN and not self._sizing_name:
+            self._name_dragged = True
 
     def _build_bar(self) -> QtWidgets.QHBoxLayout:
         bar = QtWidgets.QHBoxLayout()

@@ -136,6 +136,7 @@ RIGHT_ALIGNED = {TITLES.index(t) for t in ("final loss", "eval loss", "data floo
                                           "optimizer gap", "gap to floor", "seeds", "lr", "batches",
                                           "min loss", "duration")}
 NAME_WIDTH = 112  # long names are elided (full name in the tooltip) so the numbers stay in view
+NAME_MAX_WIDTH = 240  # the name column's widest while it follows the table's width (ResultsPane)
 
 
 class RunTableModel(QtCore.QAbstractTableModel):

@@ -384,3 +384,23 @@ def test_a_plot_not_shown_paints_when_asked(qtbot, tmp_path):
     plot.set_runs([(store.get_run(i), store.losses(i)) for i in (1, 2)])
     assert plot.updatesEnabled()
     store.close()
+
+
+def test_the_name_column_widens_with_the_table_until_the_user_sizes_it(qtbot, pane):
+    from PySide6 import QtGui
+    header = pane.view.horizontalHeader()
+    name = "sigmoid bce, 4 seeds, lr 0.01"
+    assert pane.model.setData(pane.model.index(0, column("name")), name)
+    pane.resize(418, 300)  # the pane beside the panels: the numbers first, the name elided
+    qtbot.waitUntil(lambda: header.sectionSize(column("name")) == 112)
+    pane.resize(1010, 300)  # the Compare tab's table at 1280 × 800
+    need = QtGui.QFontMetrics(pane.view.font()).horizontalAdvance(name) + 8
+    qtbot.waitUntil(lambda: header.sectionSize(column("name")) >= need)
+    width = pane.view.viewport().width()
+    for title in ("eval loss", "gap to floor", "data floor", "model floor", "optimizer gap"):
+        i = column(title)
+        assert header.sectionViewportPosition(i) + header.sectionSize(i) <= width, title
+    header.resizeSection(column("name"), 150)  # as a drag of its edge does
+    pane.resize(1200, 300)
+    qtbot.waitUntil(lambda: pane.view.viewport().width() > 1100)
+    assert header.sectionSize(column("name")) == 150
