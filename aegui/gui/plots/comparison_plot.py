@@ -18,8 +18,8 @@ from ...core.config.vocab import Claim
 from .curves import curve_floors, thin_markers
 from .plot_base import (BELOW_LINE, CLAIM_STYLES, MUTED, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen,
                         rolling_mean, settle_layouts, spread_labels)
-from .view_rule import (batch_floor_offset, first_zero, run_floor, run_floors, shared_floor_title, unit_groups,
-                        unit_of, zero_note)
+from .view_rule import (SHORT_UNIT, batch_floor_offset, first_zero, run_floor, run_floors, shared_floor_title,
+                        unit_groups, unit_of, zero_note)
 
 MAX_CURVES = 40   # curves drawn at once; a selection of thousands draws the first ones and says how many more
 MAX_LEGEND = 12   # legend rows of runs; the rest are summed up as "and N more"
@@ -45,6 +45,7 @@ class RunItems:
         self.band: Any = None
         self.clamped: Any = None
         self.colour: Any = None
+        self.hover: Any = None  # (x, y, floor subtracted in excess mode) as last drawn
 
     def items(self) -> list:
         """The items made so far."""
@@ -337,6 +338,7 @@ class ComparisonPlot(PlotBase):
             items = self._runs_items[i]
             level = tiny.get(unit_of(row))
             y, low = self.transform(mid, shift, level)
+            items.hover = (x, mid, shift)  # what the readout reads at the mouse: the value, not its clamp
             _sampling(items.curve, len(x))
             items.curve.setData(x, y)
             marks = thin_markers(x, y, low)
@@ -365,6 +367,57 @@ class ComparisonPlot(PlotBase):
                 marker.setPos(float(run_x(row, n, self.x_axis, at=marker.zero_at)))
         self._set_legend()
         self.refit()
+
+    def new_panel(self):
+        """A stacked panel whose hover readout names the run under the mouse, as the main panel's does."""
+        widget = super().new_panel()
+        pi = widget.getPlotItem()
+        widget.mouse_proxy = pg.SignalProxy(widget.scene().sigMouseMoved, rateLimit=30,
+                                            slot=lambda event, pi=pi: self._on_panel_mouse(pi, event))
+        widget.installEventFilter(self)  # leaving it clears the readout
+        return widget
+
+    def _on_mouse(self, event) -> None:
+        self._on_panel_mouse(self.plot_item, event)
+
+    def _on_panel_mouse(self, pi: pg.PlotItem, event) -> None:
+        if pi.vb is None or not pi.sceneBoundingRect().contains(event[0]):
+            self.clear_readout()
+            return
+        p = pi.vb.mapSceneToView(event[0])
+        self.readout.setText(self.run_at(pi, p.x(), p.y()) or self.hover_text(p.x(), 10 ** p.y() if self.log else p.y()))
+
+    def run_at(self, pi: pg.PlotItem, x: float, y_view: float) -> str | None:
+        """The readout for the mouse at view (x, y) on panel pi: the run drawn nearest it (by height on the
+        screen, at that x), its batch (or epoch, or seconds) and its value there with the unit; None when no run
+        spans that x. A bare 'batch 1234.5 · loss 0.51' named no run, and no unit."""
+        y_lo, y_hi = pi.vb.viewRange()[1]
+        span = (y_hi - y_lo) or 1.0
+        best = None
+        for (row, _), items in zip(self.runs, self._runs_items):
+            if items.panel is not pi or items.hover is None or not items.curve.isVisible():
+                continue
+            xs, ys, shift = items.hover
+            if not len(xs) or not xs[0] <= x <= xs[-1]:
+                continue
+            i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            value = float(self.shifted(ys[i:i + 1], shift)[0])
+            if not math.isfinite(value):
+                continue
+            drawn = (math.log10(value) if value > 0 else y_lo) if self.log else value  # ≤ 0: at the axis' foot
+            gap = abs(drawn - y_view) / span
+            if best is None or gap < best[0]:
+                best = (gap, row, float(xs[i]), value)
+        if best is None:
+            return None
+        _, row, at, value = best
+        where = {"epoch": f"epoch {at:.4g}", "seconds": f"{at:.4g} s"}.get(self.x_axis, f"batch {round(at):,}")
+        unit = unit_of(row)
+        what = ("median " if getattr(row, "copies", 1) > 1 else "") + ("excess" if self.excess else "loss")
+        smooth = f", mean of {self.smoothing} batches" if self.smoothing > 1 else ""
+        return f"#{row.run_id} {row.name} · {where} · {what} {value:.5g} {SHORT_UNIT.get(unit, unit)}{smooth}"
 
     def _set_legend(self) -> None:
         """The runs' legend rows, and one for the clamp markers while any run shows them: on a log axis in excess

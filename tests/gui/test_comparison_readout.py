@@ -1,0 +1,46 @@
+"""The comparison's hover readout names the run under the mouse, on every panel, with its unit."""
+
+import math
+
+from PySide6 import QtCore
+
+
+def _point_on(plot, pi, run_index: int, at: int):
+    """Viewport coordinates (of pi's widget) of run_index's drawn point `at`."""
+    xs, ys, shift = plot._runs_items[run_index].hover
+    y = float(plot.shifted(ys[at:at + 1], shift)[0])
+    scene = pi.vb.mapViewToScene(QtCore.QPointF(float(xs[at]), math.log10(y) if plot.log else y))
+    widget = plot.plot_widget if pi is plot.plot_item else next(
+        w for w in plot.extra_panels.values() if w.getPlotItem() is pi)
+    return widget, widget.mapFromScene(scene), float(xs[at]), y
+
+
+def test_the_readout_names_the_nearest_run_its_batch_and_unit_on_each_panel(qtbot, tmp_path):
+    from aegui.core.store.store import RunStore
+    from aegui.gui.plots.comparison_plot import ComparisonPlot
+    from aegui.gui.plots.curves import stored_curve
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    store = RunStore.open(tmp_path / "hover")
+    ids = [synthetic(store, tiny("mse", name="the mse run"), decaying(400, 0.0) + 1e-3, floor=0.0),
+           synthetic(store, tiny("bce", name="the bce run"), decaying(300, 0.5004) + 0.2, floor=0.5004),
+           synthetic(store, tiny("mse", name="a lower mse run"), decaying(400, 0.0, 1) * 0.01 + 1e-4, floor=0.0)]
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(800, 600)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_runs([stored_curve(store, i) for i in ids])
+    qtbot.waitUntil(lambda: plot.updatesEnabled() and len(plot.extra_panels) == 1)
+    bce_panel = next(iter(plot.extra_panels.values())).getPlotItem()
+    for index, pi, name, unit in ((0, plot.plot_item, "#1 the mse run", "MSE"),
+                                  (2, plot.plot_item, "#3 a lower mse run", "MSE"),
+                                  (1, bce_panel, "#2 the bce run", "nats")):
+        widget, pos, x, y = _point_on(plot, pi, index, 150)
+        qtbot.mouseMove(widget.viewport(), pos)
+        qtbot.waitUntil(lambda name=name: plot.readout.text().startswith(name))
+        text = plot.readout.text()
+        assert f"batch {round(x):,}" in text and unit in text, text
+        shown = float(text.split(" · loss ")[1].split()[0])
+        assert math.isclose(shown, y, rel_tol=1e-4), text  # its value at the mouse, not another run's
+    assert plot.run_at(bce_panel, 1e9, 0.0) is None  # past the end of every run: the plain x and y
+    store.close()
