@@ -166,3 +166,33 @@ def test_a_floor_at_the_bottom_of_a_linear_axis_keeps_its_label_in_the_view(qtbo
     for rect in _label_rects(lines):
         assert view.top() <= rect.top() and rect.bottom() <= view.bottom() + 1, (rect.getRect(), view.getRect())
     store.close()
+
+
+def test_a_comparisons_floor_label_keeps_clear_of_the_other_runs_curves(qtbot, tmp_path):
+    # 'model floor 0.5004' hangs under its line at the left, where a Bernoulli run's curve (floor 0) falls
+    # through: its white box hid that curve's first hundred batches.
+    from aegui.core.store.store import RunStore
+    from aegui.gui.plots.comparison_plot import ComparisonPlot
+    from aegui.gui.plots.curves import stored_curve
+    from aegui.gui.plots.plot_base import _crosses, _scene_segments
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    store = RunStore.open(tmp_path / "clear")
+    ids = [synthetic(store, tiny("bce", "bernoulli", name="falls through"), decaying(1200, 0.0, 2) + 1e-3, floor=0.0),
+           synthetic(store, tiny("bce", name="stays above"), decaying(2400, 0.5004), floor=0.5004)]
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(1000, 450)
+    plot.show()
+    plot.set_runs([stored_curve(store, i) for i in ids])
+    qtbot.waitUntil(lambda: plot.updatesEnabled() and plot.plot_item.vb.width() > 600)
+    plot.grab()
+    lines = [line for lines in plot._floor_lines.values() for line in lines
+             if line.isVisible() and hasattr(line, "label")]
+    assert lines and any("0.5004" in line.label.format for line in lines)
+    segments = _scene_segments(plot.curves, plot.plot_item.vb)
+    view = plot.plot_item.vb.sceneBoundingRect()
+    for line in lines:
+        rect = line.label.sceneBoundingRect()
+        assert not _crosses(rect, segments), (line.label.format, rect.getRect())
+        assert view.top() <= rect.top() and rect.bottom() <= view.bottom() + 1  # still inside the view
+    store.close()

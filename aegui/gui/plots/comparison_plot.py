@@ -475,8 +475,9 @@ class ComparisonPlot(PlotBase):
             return
         used = self._used_floor_lines
         for pid, lines in self._floor_lines.items():
-            if lines:
-                spread_labels(lines[:used.get(pid, 0)], lines[0].panel.vb)
+            if lines and used.get(pid, 0):
+                curves = [items.curve for items in self._runs_items if id(items.panel) == pid]
+                spread_labels(lines[:used[pid]], lines[0].panel.vb, avoid=curves)
 
     def _series(self, item) -> tuple:
         """x, smoothed median (or the curve), for seed bands smoothed min and max, and the floor still to subtract.

@@ -121,44 +121,56 @@ def settle_layouts(rounds: int = 4) -> None:
         QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
 
 
-def spread_labels(lines, vb, start: float = 0.02) -> None:
+def spread_labels(lines, vb, start: float = 0.02, avoid=()) -> None:
     """Place the labels of these horizontal lines so that none prints over another: each at the first free spot,
     from the left or right after a label already placed, in the first lane that has one (LABEL_LANES: below its
     line, above it, then a label's height further off), inside the view if it can. Floors close in value (a bound
     and the value reached, 0.0814 and 0.0816) printed their labels over each other at fixed shares of the width,
     the later label's white box hiding the other's words. vb: the lines' view box. Nothing is moved while neither
     the view nor the lines changed (a live plot asks at every redraw; placing costs ~0.8 ms, a third of a
-    redraw)."""
+    redraw).
+
+    avoid: curves (PlotDataItems) a label's white box should not hide: a spot clear of them is sought first, along
+    the whole width (the comparison's 'model floor 0.5004' hung over another run's curve at the left edge)."""
     view = vb.sceneBoundingRect()
     width = view.width()
     if width <= 0:
         return
+    curves = [c for c in avoid if c.isVisible()]
     # Where the lines are on screen now (their scene y follows the view's transform, which a range change
     # updates only at the next paint preparation), and what their labels say.
     key = (view.getRect(), start,
            tuple((id(line), line.isVisible(), round(line.scenePos().y(), 1), id(getattr(line, "label", None)),
-                  getattr(getattr(line, "label", None), "format", None)) for line in lines))
+                  getattr(getattr(line, "label", None), "format", None)) for line in lines),
+           tuple((id(c), id(c.yData)) for c in curves))
     if getattr(vb, "spread_key", None) == key:
         return
     vb.spread_key = key
+    segments = _scene_segments(curves, vb) if curves else None
+    # With curves to avoid, more places along the width to try: clear of the curves beats leftmost.
+    grid = sorted({start * width} | {f * width for f in (0.15, 0.3, 0.45, 0.6, 0.75)})
+    # (clear of the curves, inside the view): each pass asks less than the one before.
+    passes = ((True, True), (False, True), (False, False)) if segments is not None else ((False, True), (False, False))
     placed: list = []
     for line in lines:
         label = getattr(line, "label", None)
         if label is None or not line.isVisible():
             continue
         w = label.boundingRect().width()
-        starts = sorted({start * width} | {r.right() - view.left() + LABEL_GAP_PX for r in placed})
+        after = {r.right() - view.left() + LABEL_GAP_PX for r in placed}
         spot = None
         # First a spot inside the view (a floor at the bottom edge, 0 on a linear axis, hung its label under the
         # x axis), then any free one.
-        for inside in (True, False):
+        for clear, inside in passes:
+            starts = sorted(set(grid) | after) if clear else sorted({start * width} | after)
             for anchors in LABEL_LANES:
                 label.anchors = anchors
                 for x in (x for x in starts if x + w <= width):
                     label.setPosition(x / width)
                     here = label.sceneBoundingRect()
                     if (not inside or view.top() <= here.top() and here.bottom() <= view.bottom() + 1) and \
-                            not any(here.intersects(r) for r in placed):
+                            not any(here.intersects(r) for r in placed) and \
+                            not (clear and _crosses(here, segments)):
                         spot = x
                         break
                 if spot is not None:
@@ -169,6 +181,31 @@ def spread_labels(lines, vb, start: float = 0.02) -> None:
             label.anchors = BELOW_LINE
             label.setPosition(start)
         placed.append(label.sceneBoundingRect())
+
+
+def _scene_segments(curves, vb) -> np.ndarray:
+    """The drawn curves' line segments in scene coordinates, (n, 4): x0, y0, x1, y1 (NaN across gaps)."""
+    to_scene = vb.childTransform() * vb.sceneTransform()  # view → the box's own → scene (Qt: left first)
+    parts = []
+    for curve in curves:
+        x, y = curve.getData()  # as drawn: log-mapped, and clipped or thinned to the view where it is
+        if x is None or len(x) < 2:
+            continue
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        sx = to_scene.m11() * x + to_scene.m21() * y + to_scene.dx()
+        sy = to_scene.m12() * x + to_scene.m22() * y + to_scene.dy()
+        parts.append(np.column_stack((sx[:-1], sy[:-1], sx[1:], sy[1:])))
+    return np.concatenate(parts) if parts else np.empty((0, 4))
+
+
+def _crosses(rect, segments: np.ndarray | None) -> bool:
+    """True when a segment's bounding box meets rect (a steep segment between two points outside it counts)."""
+    if segments is None or not len(segments):
+        return False
+    x0, y0, x1, y1 = segments.T
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((np.fmax(x0, x1) >= rect.left()) & (np.fmin(x0, x1) <= rect.right())
+                           & (np.fmax(y0, y1) >= rect.top()) & (np.fmin(y0, y1) <= rect.bottom())))
 
 
 class TimedPlotWidget(pg.PlotWidget):
