@@ -44,3 +44,27 @@ def test_the_readout_names_the_nearest_run_its_batch_and_unit_on_each_panel(qtbo
         assert math.isclose(shown, y, rel_tol=1e-4), text  # its value at the mouse, not another run's
     assert plot.run_at(bce_panel, 1e9, 0.0) is None  # past the end of every run: the plain x and y
     store.close()
+
+
+def test_a_change_of_view_clears_the_readout(qtbot, tmp_path):
+    from aegui.core.store.store import RunStore
+    from aegui.gui.plots.comparison_plot import ComparisonPlot
+    from aegui.gui.plots.curves import stored_curve
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    store = RunStore.open(tmp_path / "stale")
+    run = synthetic(store, tiny("bce", name="a bce run"), decaying(300, 0.5004) + 0.01, floor=0.5004)
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(800, 500)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_runs([stored_curve(store, run)])
+    qtbot.waitUntil(plot.updatesEnabled)
+    widget, pos, _, _ = _point_on(plot, plot.plot_item, 0, 100)
+    qtbot.mouseMove(widget.viewport(), pos)
+    qtbot.waitUntil(lambda: " · loss " in plot.readout.text())
+    plot.set_excess(True)  # the value under the mouse is now another number: the old one must not stay
+    assert plot.readout.text().strip() == ""
+    qtbot.mouseMove(widget.viewport(), QtCore.QPoint(pos.x() + 1, pos.y()))
+    qtbot.waitUntil(lambda: " · excess " in plot.readout.text())
+    store.close()

@@ -548,6 +548,7 @@ class PlotBase(QtWidgets.QWidget):
     def _changed(self, keep_x: bool = False) -> None:
         self._sync_controls()
         self._update_labels()
+        self.clear_readout()  # it read the old view: 'loss 0.50147' stayed on show after Excess was ticked
         held, self._refit_held = self._refit_held, True  # refit once, below, after auto-range is set (each
         try:                                                # costs 6-19 ms at 40 runs); a caller may hold it on
             self.redraw()
