@@ -196,3 +196,34 @@ def test_a_comparisons_floor_label_keeps_clear_of_the_other_runs_curves(qtbot, t
         assert not _crosses(rect, segments), (line.label.format, rect.getRect())
         assert view.top() <= rect.top() and rect.bottom() <= view.bottom() + 1  # still inside the view
     store.close()
+
+
+def test_a_floor_label_stays_beside_its_line_when_a_curve_runs_along_it(qtbot, tmp_path):
+    # A run that trains to its floor runs along the line with its noise: no spot beside the line is clear of it.
+    # The label must still sit against its line (a label a lane off was read as another value, 0.03 for 0.5).
+    from PySide6 import QtCore
+
+    from aegui.core.store.store import RunStore
+    from aegui.gui.plots.comparison_plot import ComparisonPlot
+    from aegui.gui.plots.curves import stored_curve
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    store = RunStore.open(tmp_path / "along")
+    hugging = 0.5054 + np.random.default_rng(3).normal(0, 0.004, 2000) + 0.3 * np.exp(-np.arange(2000) / 30)
+    ids = [synthetic(store, tiny("bce", "bernoulli", name="to zero"), decaying(2000, 0.0, 2) + 1e-4, floor=0.0),
+           synthetic(store, tiny("bce", name="along its floor"), hugging, floor=0.5054)]
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(1000, 450)
+    plot.show()
+    plot.set_runs([stored_curve(store, i) for i in ids])
+    qtbot.waitUntil(lambda: plot.updatesEnabled() and plot.plot_item.vb.width() > 600)
+    plot.grab()
+    vb = plot.plot_item.vb
+    lines = [line for lines in plot._floor_lines.values() for line in lines
+             if line.isVisible() and hasattr(line, "label") and line.label.isVisible()]
+    assert lines
+    for line in lines:
+        y = vb.mapViewToScene(QtCore.QPointF(0, line.value())).y()
+        rect = line.label.sceneBoundingRect()
+        assert rect.top() - 2 <= y <= rect.bottom() + 2, (line.label.format, y, rect.getRect())
+    store.close()

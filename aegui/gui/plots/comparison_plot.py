@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from ...core.config.vocab import Claim
 from .curves import curve_floors, thin_markers
 from .plot_base import (BELOW_LINE, CLAIM_STYLES, MUTED, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen,
-                        rolling_mean, settle_layouts, spread_labels)
+                        rolling_mean, set_log_mode, settle_layouts, spread_labels)
 from .view_rule import (SHORT_UNIT, batch_floor_offset, first_zero, run_floor, run_floors, shared_floor_title,
                         unit_groups, unit_of, zero_note)
 
@@ -186,7 +186,7 @@ class ComparisonPlot(PlotBase):
                 widget, self._spare_panel = self._spare_panel, None
             if widget is not None:
                 pi = widget.getPlotItem()
-                pi.setLogMode(x=False, y=self.log)  # the log box may have changed while it was put away
+                set_log_mode(pi, self.log, stacked=True)  # the log box may have changed while it was put away
                 pi.setXLink(self.plot_item)
                 self.panel_layout.addWidget(widget, 2)
                 self.extra_panels[unit] = widget

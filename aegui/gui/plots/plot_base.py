@@ -112,6 +112,16 @@ LABEL_GAP_PX = 12  # between floor labels set side by side along the x axis
 LABEL_LANES = (BELOW_LINE, [(0, 1), (0, 1)], [(0, -1), (0, -1)], [(0, 2), (0, 2)])
 
 
+def set_log_mode(pi: pg.PlotItem, log: bool, stacked: bool = False) -> None:
+    """Log or linear y on panel pi. pyqtgraph's setLogMode turns auto-range on for both axes: a stacked panel
+    then fitted x to its own runs and, linked, pulled the main panel's range with it (unticking Log y cut a
+    3,000-batch run at the 300 batches of the MSE run below it). A stacked panel's x follows the main panel,
+    whose range covers every panel's runs."""
+    pi.setLogMode(x=False, y=log)
+    if stacked:
+        pi.vb.enableAutoRange(x=False)
+
+
 def settle_layouts(rounds: int = 4) -> None:
     """Run the pending layout passes now (each may resize a panel and ask for another), so a plot set while its
     updates are off is painted once at its final size: a 40-run selection was painted twice per panel, at the
@@ -163,7 +173,9 @@ def spread_labels(lines, vb, start: float = 0.02, avoid=()) -> None:
         # x axis), then any free one.
         for clear, inside in passes:
             starts = sorted(set(grid) | after) if clear else sorted({start * width} | after)
-            for anchors in LABEL_LANES:
+            # Clear of the curves only right beside the line: a label a lane further off read as another value
+            # (a curve that runs along its own floor left no clear spot beside it, and the label went 30 px off).
+            for anchors in LABEL_LANES[:2] if clear else LABEL_LANES:
                 label.anchors = anchors
                 for x in (x for x in starts if x + w <= width):
                     label.setPosition(x / width)
@@ -397,8 +409,7 @@ class PlotBase(QtWidgets.QWidget):
         widget = TimedPlotWidget(background="w", axisItems={"left": LossAxis("left")})
         pi = widget.getPlotItem()
         self._style_item(pi)
-        pi.setLogMode(x=False, y=self.log)
-        pi.vb.enableAutoRange(x=False)  # x follows the main panel, whose range covers every panel's runs
+        set_log_mode(pi, self.log, stacked=True)
         return widget
 
     def keep_panels(self, units) -> None:
@@ -515,7 +526,7 @@ class PlotBase(QtWidgets.QWidget):
         """Log (True) or linear (False) y axis."""
         self.log = bool(on)
         for pi in self.panel_items():
-            pi.setLogMode(x=False, y=self.log)
+            set_log_mode(pi, self.log, stacked=pi is not self.plot_item)
         self._changed()
 
     def set_excess(self, on: bool) -> None:
