@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...core.floors.summary import floor_fields
 from ...core.config.vocab import Claim, claim_words, floor_title
 from ..palette import INK
-from ..plots.plot_base import PALETTE
+from ..plots.plot_base import run_colours
 from ..plots.view_rule import SHORT_UNIT, axis_label, run_floors, unit_groups, unit_of, zero_note
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
@@ -111,7 +111,8 @@ def caption_html(rows_and_losses, smoothing: int, excess: bool = False, compact:
     """Caption listing each run's config and result, each in its curve's colour, numbers in 3 significant digits;
     compact (a journal column): the result and floors only, the config being the paper's to state."""
     if compact:
-        return "<br>".join(f"<span style='color:{PALETTE[i % len(PALETTE)]}'>■</span> "
+        colours = run_colours([row for row, _ in rows_and_losses])
+        return "<br>".join(f"<span style='color:{colours[i]}'>■</span> "
                            + html.escape(f"{row.name}: {row.config.loss.kind} on {row.config.data.kind}, "
                                          f"{seeds_text(row)}, final {fig3(row.final_loss)}; "
                                          + "; ".join(floor_label(*f) for f in run_floors(row)))
@@ -119,8 +120,9 @@ def caption_html(rows_and_losses, smoothing: int, excess: bool = False, compact:
     shown = "y: loss − each run's floor" if excess else "dashed: each run's floors, labelled with their claims"
     lines = [f"<span style='color:#666'>aegui · curves: rolling mean over {smoothing} batch"
              f"{'es' if smoothing != 1 else ''} · {shown}</span>"]
+    colours = run_colours([row for row, _ in rows_and_losses])  # as the window's comparison colours them
     for i, (row, _) in enumerate(rows_and_losses):
-        c, colour = row.config, PALETTE[i % len(PALETTE)]
+        c, colour = row.config, colours[i]
         # The learning rate is a setting, exact as typed: trailing zeros ("0.00100") would claim a measurement.
         parts = [f"data {c.data.kind} ×{c.data.features}, {c.data.samples:,} samples",
                  f"model {c.model.kind} {c.data.features}→{c.encoding_dim} ({c.model.output} output)",
@@ -322,7 +324,8 @@ def _panel(fig, rows_and_losses, indices, unit, view, last: bool, style):
                         ("smoothing", plot.set_smoothing)):
         if view and key in view:
             setter(view[key])
-    colours = [PALETTE[i % len(PALETTE)] for i in indices]
+    every = run_colours([row for row, _ in rows_and_losses])  # each run's colour, as in the window
+    colours = [every[i] for i in indices]
     rows = [rows_and_losses[i][0] for i in indices]
     plot.set_runs([rows_and_losses[i] for i in indices], colours=colours)
     for i, ((_, label), row) in enumerate(zip(plot.legend.items, rows)):

@@ -16,8 +16,8 @@ from PySide6 import QtCore, QtWidgets
 
 from ...core.config.vocab import Claim
 from .curves import curve_floors, thin_markers
-from .plot_base import (BELOW_LINE, CLAIM_STYLES, MUTED, PALETTE, UNITS, PlotBase, clamp_level, floor_text, pen,
-                        rolling_mean, set_log_mode, settle_layouts, spread_labels)
+from .plot_base import (BELOW_LINE, CLAIM_STYLES, MUTED, UNITS, PlotBase, clamp_level, floor_text, pen, rolling_mean,
+                        run_colours, set_log_mode, settle_layouts, spread_labels)
 from .view_rule import (SHORT_UNIT, batch_floor_offset, first_zero, run_floor, run_floors, shared_floor_title,
                         unit_groups, unit_of, zero_note)
 
@@ -163,8 +163,9 @@ class ComparisonPlot(PlotBase):
         self.floor_titles = {unit: shared_floor_title(run_floor(self.runs[i][0].floors, self.runs[i][0].floor)[1]
                                                       for i in idx) for unit, idx in groups}
         self._unit_panels = {unit: self.panel(unit) for unit, _ in groups}  # once a unit, not once a run (4 ms)
+        colours = colours or run_colours([row for row, _ in self.runs])
         for i, (row, losses) in enumerate(self.runs):
-            self._add_run_items(row, losses, colours[i] if colours else PALETTE[i % len(PALETTE)], i < MAX_LEGEND)
+            self._add_run_items(row, losses, colours[i], i < MAX_LEGEND)
         for spare in self._free.values():
             for s in spare:
                 s.hide()

@@ -20,6 +20,26 @@ from ..palette import BAND_ALPHA, ERROR_RED, INK  # noqa: F401 - plot_base.INK a
 # Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
 MUTED, GRID_ALPHA = "#8a8a8a", 0.18
+
+
+def run_colours(rows) -> list[str]:
+    """One palette colour per run, which a run keeps whatever is selected with it and however the table is
+    sorted: its id picks it (run #1 the first colour), and when two runs would share one the later id takes the
+    next free colour (colours repeat only past the palette's size). By place in the list, a re-sorted table
+    swapped every run's colour. A row without an id (a live run) counts by its place."""
+    n = len(PALETTE)
+    ids = [getattr(row, "run_id", None) for row in rows]
+    wanted = [(i - 1) % n if isinstance(i, int) else k % n for k, i in enumerate(ids)]
+    out: list[str] = [""] * len(rows)
+    taken: set[int] = set()
+    for k in sorted(range(len(rows)), key=lambda k: (ids[k] if isinstance(ids[k], int) else float("inf"), k)):
+        colour = wanted[k]
+        if len(taken) < n:
+            while colour in taken:
+                colour = (colour + 1) % n
+        taken.add(colour)
+        out[k] = PALETTE[colour]
+    return out
 CLAMP_COLOUR = ERROR_RED  # a value the log axis cannot show
 X_AXES = ("batch", "epoch", "seconds")
 # kind → axis label, from the one view rule (view_rule.py): an axis names exactly one unit.
