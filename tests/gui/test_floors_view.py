@@ -222,6 +222,8 @@ def test_a_floor_label_stays_beside_its_line_when_a_curve_runs_along_it(qtbot, t
     lines = [line for lines in plot._floor_lines.values() for line in lines
              if line.isVisible() and hasattr(line, "label") and line.label.isVisible()]
     assert lines
+    # And the run along the line is drawn over it: under the dashed line it looked missing.
+    assert all(line.zValue() < curve.zValue() for line in lines for curve in plot.curves)
     for line in lines:
         y = vb.mapViewToScene(QtCore.QPointF(0, line.value())).y()
         rect = line.label.sceneBoundingRect()

@@ -252,6 +252,7 @@ def test_in_excess_mode_each_panels_y_label_shows_whole_with_its_unit(qtbot, win
     panels = _panels(window)
     for (height, label, shown, width), unit in zip(panels, ("(nats)", "(MSE)")):
         assert shown and label.endswith(unit), panels
+        assert not label.startswith("−"), panels  # '− model floor (nats)' read as a negative floor
         assert width + LABEL_ENDS_PX <= height + 1, panels
     for pi in window.comparison.panel_items():  # and drawn where it fits: centred on its panel, not where a
         text = pi.getAxis("left").label          # longer text was

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...core.floors.summary import floor_fields
 from ...core.config.vocab import Claim, claim_words, floor_title
 from ..palette import INK
-from ..plots.plot_base import run_colours
+from ..plots.plot_base import FLOOR_Z, run_colours
 from ..plots.view_rule import SHORT_UNIT, axis_label, run_floors, unit_groups, unit_of, zero_note
 
 LOGICAL_WIDTH = 1000  # layout width in px: fonts keep their size, the image is scaled to the width asked
@@ -273,6 +273,7 @@ def draw_floors(plot, rows, colours, style) -> None:
         opts = {"position": 0.03 + 0.31 * ((k // 2) % 3), "color": colour,
                 "anchors": BELOW_LINE if below else [(0, 1), (0, 1)]}
         line = pg.InfiniteLine(angle=0, pen=p, movable=False, label=floor_label(name, value, claim), labelOpts=opts)
+        line.setZValue(FLOOR_Z)  # under the curves, as in the window
         font = QtGui.QFont(line.label.textItem.font())
         font.setPointSizeF(style.floor_pt)
         line.label.setFont(font)

@@ -20,6 +20,9 @@ from ..palette import BAND_ALPHA, ERROR_RED, INK  # noqa: F401 - plot_base.INK a
 # Okabe–Ito, reordered so the first colours stay apart on white; yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933")
 MUTED, GRID_ALPHA = "#8a8a8a", 0.18
+# Floor lines under the curves (seed bands' fills are at -1): a run trained to its floor ran along the dashed
+# line, which was drawn over it, and two of five runs in a comparison looked missing.
+FLOOR_Z = -0.5
 
 
 def run_colours(rows) -> list[str]:
@@ -674,6 +677,7 @@ class PlotBase(QtWidgets.QWidget):
         p = pen(colour, 1.4)
         p.setStyle(CLAIM_STYLES.get(claim, CLAIM_STYLES[Claim.EXACT])[1])
         line = pg.InfiniteLine(angle=0, pen=p, movable=False, label=label, labelOpts=opts if label else None)
+        line.setZValue(FLOOR_Z)
         (pi or self.plot_item).addItem(line, ignoreBounds=True)
         line.panel = pi or self.plot_item
         return line
@@ -733,13 +737,14 @@ class PlotBase(QtWidgets.QWidget):
 
 def shorter_labels(unit: str, excess: bool, floor: str | None) -> tuple[str, ...]:
     """A low panel's y labels, longest first, each keeping the unit: 'loss (MSE)', '(MSE)'; in excess mode
-    'loss − model floor (MSE)', '− model floor (MSE)', 'excess (MSE)' (at 1280 × 800 the stacked panels cut
+    'loss − model floor (MSE)', 'loss − floor (MSE)', 'excess (MSE)' (at 1280 × 800 the stacked panels cut
     '− model floor (nats)' to '− model floor (na')."""
     short = axis_label(unit, excess, floor, short=True)
-    texts = [short, short.replace("loss − ", "− ").replace("loss (", "(")]
-    if excess:
-        texts.append(axis_label(unit, False, None, short=True).replace("loss", "excess", 1))
-    return tuple(texts)
+    plain = axis_label(unit, False, None, short=True)  # 'loss (MSE)'
+    if not excess:
+        return short, plain.replace("loss (", "(")
+    # Not '− model floor (MSE)': read alone, it looked like a negative floor, not the loss minus one.
+    return short, plain.replace("loss", "loss − floor", 1), plain.replace("loss", "excess", 1)
 
 
 # Slack beside a y label's text: an 11 pt "(MSE)" is drawn 12.8 px longer than its advance, 8 of them its text
