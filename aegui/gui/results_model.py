@@ -97,7 +97,8 @@ COLUMNS = (
     Column("eval loss", lambda r: _num(r.eval_loss), "eval_loss",
            "The final model's loss on every row of the data, in float64: the number the floors are held against"),
     Column("gap to floor", lambda r: _num(r.gap), "gap",
-           "eval loss − the tightest exact or lower-bound floor: how far the final model sits above what is possible"),
+           "eval loss − the tightest exact or lower-bound floor: how far the final model sits above what is possible",
+           "-1.234e-05"),  # float32 rounding takes a gap a hair under 0: '-0.0001…' was cut
     Column("data floor", lambda r: _num(r.floor_value("data")), "data_floor",
            "The lowest loss this data allows any model (BCE: the targets' entropy; MSE, L1: 0). A lower bound"),
     Column("model floor", _model_floor, "model_floor",
@@ -105,7 +106,8 @@ COLUMNS = (
            "'—' for models no floor is solved for"),
     Column("optimizer gap", _optimizer_gap, "optimizer_gap",
            "eval loss − model floor: what the optimizer left on the table; 'round-off' where saturated sigmoid "
-           "outputs (exactly 0 or 1 in float32, zero gradient) hold it there, which no optimizer can move"),
+           "outputs (exactly 0 or 1 in float32, zero gradient) hold it there, which no optimizer can move",
+           "49.96 (round-off)"),  # the marker whole: it showed as '49.96 (r…'
     Column("status", lambda r: r.status, "status",
            "running, paused, finished, cancelled (Stop), interrupted (the app or machine went away) or failed",
            "interrupted"),

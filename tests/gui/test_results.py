@@ -404,3 +404,11 @@ def test_the_name_column_widens_with_the_table_until_the_user_sizes_it(qtbot, pa
     pane.resize(1200, 300)
     qtbot.waitUntil(lambda: pane.view.viewport().width() > 1100)
     assert header.sectionSize(column("name")) == 150
+
+
+def test_a_negative_gap_and_the_round_off_mark_show_whole(pane):
+    from PySide6 import QtGui
+    metrics = QtGui.QFontMetrics(pane.view.font())
+    header = pane.view.horizontalHeader()
+    for title, text in (("gap to floor", "-1.644e-05"), ("optimizer gap", "49.96 (round-off)")):
+        assert header.sectionSize(column(title)) >= metrics.horizontalAdvance(text) + 6, (title, text)
