@@ -339,7 +339,7 @@ class ResultsPane(QtWidgets.QWidget):
     def close_store(self) -> None:
         """Close the store connection (call when the pane goes away)."""
         self._watch.stop()
-        self.model.stop_index()
+        self.model.forget()  # before the store closes: the table's next paint must not read it
         self.store.close()
 
     def mark_paused(self, run_id: int | None, paused: bool) -> None:

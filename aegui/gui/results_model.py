@@ -240,6 +240,13 @@ class RunTableModel(QtCore.QAbstractTableModel):
         """Stop building the filter index (the store is closing); filters then ask SQLite."""
         self._index_timer.stop()
 
+    def forget(self) -> None:
+        """List nothing (the store is closing): a paint after it closed read the closed store."""
+        self._index_timer.stop()
+        self.beginResetModel()
+        self.ids, self.cache = [], {}
+        self.endResetModel()
+
     def _index_update(self, changed: list[int]) -> None:
         for run_id in self.search_text.keys() - self.stamps.keys():
             del self.search_text[run_id]
@@ -308,7 +315,10 @@ class RunTableModel(QtCore.QAbstractTableModel):
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.ForegroundRole):
             return None
-        row = self.row(index.row())
+        try:
+            row = self.row(index.row())
+        except sqlite3.Error:  # a store closed or failing under a paint: a blank cell, never an exception out of a
+            return None       # Qt virtual (PySide crashed printing one: SIGSEGV in PepException_GetArgs)
         if row is None:  # deleted by another process since the listing
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):

@@ -136,8 +136,8 @@ def test_refresh_lists_a_thousand_runs_quickly(qtbot, tmp_path):
     t0 = time.perf_counter()
     pane.refresh()
     elapsed = time.perf_counter() - t0
-    pane.close_store()
     assert pane.proxy.rowCount() == 1000
+    pane.close_store()
     print(f"listed 1,000 runs in {elapsed:.3f} s")
     assert elapsed <= 0.5, f"listing 1,000 runs took {elapsed:.3f} s (target 0.5 s)"
 
@@ -412,3 +412,22 @@ def test_a_negative_gap_and_the_round_off_mark_show_whole(pane):
     header = pane.view.horizontalHeader()
     for title, text in (("gap to floor", "-1.644e-05"), ("optimizer gap", "49.96 (round-off)")):
         assert header.sectionSize(column(title)) >= metrics.horizontalAdvance(text) + 6, (title, text)
+
+
+def test_the_table_never_reads_a_closed_store(qtbot, pane):
+    # A paint after close_store read the closed store, and PySide crashed (SIGSEGV) printing the exception.
+    pane.refresh()
+    pane.close_store()
+    pane.view.viewport().repaint()
+    assert pane.model.rowCount() == 0
+
+
+def test_a_store_failing_under_a_paint_leaves_a_blank_cell(qtbot, pane, monkeypatch):
+    import sqlite3
+
+    def fail(*_):
+        raise sqlite3.OperationalError("disk I/O error")
+    pane.model.cache.clear()
+    monkeypatch.setattr(pane.store, "rows_by_id", fail)
+    assert pane.model.data(pane.model.index(0, column("eval loss"))) is None
+    pane.view.viewport().repaint()
