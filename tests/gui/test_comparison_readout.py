@@ -68,3 +68,26 @@ def test_a_change_of_view_clears_the_readout(qtbot, tmp_path):
     qtbot.mouseMove(widget.viewport(), QtCore.QPoint(pos.x() + 1, pos.y()))
     qtbot.waitUntil(lambda: " · excess " in plot.readout.text())
     store.close()
+
+
+def test_away_from_every_run_the_readout_says_so_in_whole_batches_and_the_unit(qtbot, tmp_path):
+    from aegui.core.store.store import RunStore
+    from aegui.gui.plots.comparison_plot import ComparisonPlot
+    from aegui.gui.plots.curves import stored_curve
+    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    store = RunStore.open(tmp_path / "away")
+    ids = [synthetic(store, tiny("mse", name="short"), decaying(100, 0.0) + 1e-3, floor=0.0),
+           synthetic(store, tiny("bce", name="long"), decaying(400, 0.5004) + 0.01, floor=0.5004)]
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(800, 600)
+    plot.show()
+    plot.set_runs([stored_curve(store, i) for i in ids])
+    qtbot.waitUntil(plot.updatesEnabled)
+    below = next(iter(plot.extra_panels.values())).getPlotItem()  # nats: the first run's MSE has the main one
+    text = plot._plain_at(plot.plot_item, 250.4, -1.0)  # the MSE panel, past its 100-batch run
+    assert text.startswith("batch 250 · loss 0.1 MSE") and "no run" in text, text
+    assert plot.run_at(plot.plot_item, 250.4, -1.0) is None
+    assert plot.run_at(below, 250.4, -1.0).startswith("#2 long")  # the 400-batch run below spans it
+    assert plot._plain_at(plot.plot_item, -33.9, 0.0).strip() == ""  # left of the first batch: nothing
+    store.close()

@@ -386,7 +386,19 @@ class ComparisonPlot(PlotBase):
             self.clear_readout()
             return
         p = pi.vb.mapSceneToView(event[0])
-        self.readout.setText(self.run_at(pi, p.x(), p.y()) or self.hover_text(p.x(), 10 ** p.y() if self.log else p.y()))
+        self.readout.setText(self.run_at(pi, p.x(), p.y()) or self._plain_at(pi, p.x(), p.y()))
+
+    def _plain_at(self, pi: pg.PlotItem, x: float, y_view: float) -> str:
+        """The readout where no run is drawn: the axes' values, in whole batches and with the panel's unit
+        ('batch -33.93 · loss 0.672' had neither); nothing left of the first batch."""
+        if x < 0 or (x == 0 and self.x_axis != "batch"):
+            return " "
+        unit = self.unit if pi is self.plot_item else next(
+            (u for u, w in self.extra_panels.items() if w.getPlotItem() is pi), None)
+        where = {"epoch": f"epoch {x:.4g}", "seconds": f"{x:.4g} s"}.get(self.x_axis, f"batch {round(x):,}")
+        value = 10 ** y_view if self.log else y_view
+        unit_text = f" {SHORT_UNIT.get(unit, unit)}" if unit else ""
+        return f"{where} · {'excess' if self.excess else 'loss'} {value:.4g}{unit_text} (no run here)"
 
     def run_at(self, pi: pg.PlotItem, x: float, y_view: float) -> str | None:
         """The readout for the mouse at view (x, y) on panel pi: the run drawn nearest it (by height on the
