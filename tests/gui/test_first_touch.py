@@ -129,6 +129,29 @@ def test_at_1280x800_the_live_plot_gets_700x300(qtbot, window):
     qtbot.waitUntil(lambda: area.width() >= 700 and area.height() >= 300)
 
 
+def test_at_1280x800_the_why_not_zero_answer_shows_whole(qtbot, window):
+    # The answer is what the app is for: at 2 lines its third ('…is left to / the optimizer') was under a scroll bar.
+    from aegui.gui.window.layout import size_parts
+    size_parts(window, 1280, 800)
+    run_to_end(qtbot, window, TINY)
+    why = window.ui.why
+    box = why.parentWidget().parentWidget()  # the scroll area that holds it at a fixed height
+    metrics = why.fontMetrics()
+    width = why.contentsRect().width()
+    words = ("Of 0.5054 nats, 0.5004 is the data's entropy (no model can do better), 0.004957 is what an affine "
+             "+ sigmoid model cannot fit, and 5.337e-05 is left to the optimizer. " * 4).split()
+    text = "Why not zero?"
+    for word in words:  # the answer as long as three lines of this label hold, whatever the font
+        longer = f"{text} {word}"
+        if metrics.boundingRect(0, 0, width, 10_000, int(QtCore.Qt.TextFlag.TextWordWrap), longer).height() > \
+                3 * metrics.lineSpacing():
+            break
+        text = longer
+    why.setText(text)
+    qtbot.waitUntil(lambda: box.viewport().height() >= why.heightForWidth(why.width()))  # no part under a scroll
+    assert window.live.stack.height() >= 300
+
+
 def test_the_reconstruction_header_wraps_instead_of_being_cut(qtbot, window):
     window.recon.show_reconstruction(np.random.rand(50, 2), np.random.rand(50, 2), None, "bce")
     label = window.recon.readout
