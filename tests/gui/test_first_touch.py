@@ -239,3 +239,15 @@ def test_the_banner_says_features_and_plurals_in_words():
     assert "1 factor fit" in banner_html(one) and "factor(s)" not in banner_html(one)
     zero = with_changes(RunConfig(), **{"training.tol": 0.0})
     assert "stops the run there" not in banner_html(zero)
+
+
+def test_a_log_axis_under_a_decade_labels_at_least_two_ticks(make_live_plot):
+    # A stacked nats panel of 0.45 to 0.92 labelled only '0.5': no scale to read a value by.
+    plot = make_live_plot({"floor": 0.5, "floor_exact": True, "label": "short", "batches_per_epoch": 10})
+    axis = plot.plot_item.getAxis("left")
+    axis.resize(60, 110)
+    axis.setRange(np.log10(0.45), np.log10(0.92))
+    values = np.log10([0.5, 0.6, 0.7, 0.8, 0.9])
+    shown = [s for s in axis.logTickStrings(values, 1.0, None) if s]
+    room = 110 / (2 * QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont()).height())
+    assert 2 <= len(shown) <= max(2, int(room)), shown

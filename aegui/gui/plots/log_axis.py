@@ -63,7 +63,7 @@ class LossAxis(pg.AxisItem):
         sets = ([None] if span <= 1.2 else []) + [(1, 2, 5), (1,)]
         for keep in sets:
             kept = [text if keep is None or m in keep else "" for text, m in zip(strings, mantissa)]
-            if 0 < sum(bool(k) for k in kept) <= room:
+            if 2 <= sum(bool(k) for k in kept) <= room:  # one label alone ('0.5') gives no scale to read by
                 return kept
         # Less than a decade or two in view and still too many: every k-th label, so some always show.
         idx = [i for i, text in enumerate(strings) if text]
