@@ -15,6 +15,9 @@ from .atomic import check_out
 from .render import DEFAULT_WIDTH, FIGURE_SUFFIXES, MAX_DPI, MAX_WIDTH, MIN_DPI, MIN_WIDTH
 from ..file_dialogs import ask_save, default_path, overwrite_box, remember_folder
 
+# Between two drawing steps: 1 ms, not 0. A 0 ms single shot is a posted call, run before the timers and input
+# already waiting, so a step could follow a step with nothing between (seen in CI: two steps, no other event).
+STEP_GAP_MS = 1
 FORMATS = (("PNG image (*.png)", ".png"), ("SVG image (*.svg)", ".svg"), ("PDF document (*.pdf)", ".pdf"),
            ("CSV curves (*.csv)", ".csv"))
 SIZE_CHOICES = (("Screen (PNG width below)", None), ("One column: 3.5 in / 89 mm, 8–9 pt text", "column"),
@@ -213,7 +216,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
         self.drawing_path = path
         self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.hint.setText(f"Drawing the figure for {Path(path).name}… Cancel stops it.")
-        QtCore.QTimer.singleShot(0, self, self._draw_step)
+        QtCore.QTimer.singleShot(STEP_GAP_MS, self, self._draw_step)
         return False
 
     def _draw_step(self) -> None:
@@ -231,7 +234,7 @@ class SaveComparisonDialog(QtWidgets.QDialog):
             self._show_error(str(exc) if isinstance(exc, export.ExportError)
                              else f"Cannot save {path}: {type(exc).__name__}: {exc}")
             return
-        QtCore.QTimer.singleShot(0, self, self._draw_step)
+        QtCore.QTimer.singleShot(STEP_GAP_MS, self, self._draw_step)
 
     def _write_in_background(self, path: str, finish) -> None:
         self.hint.setText(f"Writing {Path(path).name}…")
