@@ -49,3 +49,18 @@ def decaying(n: int = 400, floor: float = 0.5, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     steps = np.arange(n)
     return floor + 0.4 * np.exp(-steps / (n / 5)) + rng.normal(0, 0.004, n)
+
+
+def shown_comparison(qtbot, store: RunStore, run_ids, width: int = 900, height: int = 600):
+    """A shown ComparisonPlot of these stored runs, once the selection's deferred paint has run."""
+    from aegui.gui.plots.comparison_plot import ComparisonPlot
+    from aegui.gui.plots.curves import stored_curve
+    plot = ComparisonPlot()
+    qtbot.addWidget(plot)
+    plot.resize(width, height)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_runs([stored_curve(store, i) for i in run_ids])
+    qtbot.waitUntil(lambda: plot.updatesEnabled() and plot.plot_item.vb.width() > width // 2)
+    plot.grab()  # a real paint: pyqtgraph settles auto-range as it prepares one, and the labels follow
+    return plot

@@ -7,20 +7,13 @@ import pytest
 def three_runs(qtbot, tmp_path):
     """A shown comparison of a 16-batch BCE run, a 300-batch MSE run and a 3,000-batch BCE run (two panels)."""
     from aegui.core.store.store import RunStore
-    from aegui.gui.plots.comparison_plot import ComparisonPlot
-    from aegui.gui.plots.curves import stored_curve
-    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    from tests.gui.fixtures_runs import decaying, shown_comparison, synthetic, tiny
     store = RunStore.open(tmp_path / "ranges")
     ids = [synthetic(store, tiny("bce", name="short bce"), decaying(16, 0.5004) + 0.2, floor=0.5004),
            synthetic(store, tiny("mse", name="mse 300"), decaying(300, 0.0) + 0.04, floor=0.0),
            synthetic(store, tiny("bce", name="long bce"), decaying(3000, 0.5004) + 0.01, floor=0.5004)]
-    plot = ComparisonPlot()
-    qtbot.addWidget(plot)
-    plot.resize(900, 600)
-    plot.show()
-    qtbot.waitExposed(plot)
-    plot.set_runs([stored_curve(store, i) for i in ids])
-    qtbot.waitUntil(lambda: plot.updatesEnabled() and len(plot.extra_panels) == 1)
+    plot = shown_comparison(qtbot, store, ids)
+    assert len(plot.extra_panels) == 1
     yield plot
     store.close()
 

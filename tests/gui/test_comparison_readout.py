@@ -17,20 +17,12 @@ def _point_on(plot, pi, run_index: int, at: int):
 
 def test_the_readout_names_the_nearest_run_its_batch_and_unit_on_each_panel(qtbot, tmp_path):
     from aegui.core.store.store import RunStore
-    from aegui.gui.plots.comparison_plot import ComparisonPlot
-    from aegui.gui.plots.curves import stored_curve
-    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    from tests.gui.fixtures_runs import decaying, shown_comparison, synthetic, tiny
     store = RunStore.open(tmp_path / "hover")
     ids = [synthetic(store, tiny("mse", name="the mse run"), decaying(400, 0.0) + 1e-3, floor=0.0),
            synthetic(store, tiny("bce", name="the bce run"), decaying(300, 0.5004) + 0.2, floor=0.5004),
            synthetic(store, tiny("mse", name="a lower mse run"), decaying(400, 0.0, 1) * 0.01 + 1e-4, floor=0.0)]
-    plot = ComparisonPlot()
-    qtbot.addWidget(plot)
-    plot.resize(800, 600)
-    plot.show()
-    qtbot.waitExposed(plot)
-    plot.set_runs([stored_curve(store, i) for i in ids])
-    qtbot.waitUntil(lambda: plot.updatesEnabled() and len(plot.extra_panels) == 1)
+    plot = shown_comparison(qtbot, store, ids, 800, 600)
     bce_panel = next(iter(plot.extra_panels.values())).getPlotItem()
     for index, pi, name, unit in ((0, plot.plot_item, "#1 the mse run", "MSE"),
                                   (2, plot.plot_item, "#3 a lower mse run", "MSE"),
@@ -48,18 +40,10 @@ def test_the_readout_names_the_nearest_run_its_batch_and_unit_on_each_panel(qtbo
 
 def test_a_change_of_view_clears_the_readout(qtbot, tmp_path):
     from aegui.core.store.store import RunStore
-    from aegui.gui.plots.comparison_plot import ComparisonPlot
-    from aegui.gui.plots.curves import stored_curve
-    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    from tests.gui.fixtures_runs import decaying, shown_comparison, synthetic, tiny
     store = RunStore.open(tmp_path / "stale")
     run = synthetic(store, tiny("bce", name="a bce run"), decaying(300, 0.5004) + 0.01, floor=0.5004)
-    plot = ComparisonPlot()
-    qtbot.addWidget(plot)
-    plot.resize(800, 500)
-    plot.show()
-    qtbot.waitExposed(plot)
-    plot.set_runs([stored_curve(store, run)])
-    qtbot.waitUntil(plot.updatesEnabled)
+    plot = shown_comparison(qtbot, store, [run], 800, 500)
     widget, pos, _, _ = _point_on(plot, plot.plot_item, 0, 100)
     qtbot.mouseMove(widget.viewport(), pos)
     qtbot.waitUntil(lambda: " · loss " in plot.readout.text())
@@ -72,18 +56,11 @@ def test_a_change_of_view_clears_the_readout(qtbot, tmp_path):
 
 def test_away_from_every_run_the_readout_says_so_in_whole_batches_and_the_unit(qtbot, tmp_path):
     from aegui.core.store.store import RunStore
-    from aegui.gui.plots.comparison_plot import ComparisonPlot
-    from aegui.gui.plots.curves import stored_curve
-    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    from tests.gui.fixtures_runs import decaying, shown_comparison, synthetic, tiny
     store = RunStore.open(tmp_path / "away")
     ids = [synthetic(store, tiny("mse", name="short"), decaying(100, 0.0) + 1e-3, floor=0.0),
            synthetic(store, tiny("bce", name="long"), decaying(400, 0.5004) + 0.01, floor=0.5004)]
-    plot = ComparisonPlot()
-    qtbot.addWidget(plot)
-    plot.resize(800, 600)
-    plot.show()
-    plot.set_runs([stored_curve(store, i) for i in ids])
-    qtbot.waitUntil(plot.updatesEnabled)
+    plot = shown_comparison(qtbot, store, ids, 800, 600)
     below = next(iter(plot.extra_panels.values())).getPlotItem()  # nats: the first run's MSE has the main one
     text = plot._plain_at(plot.plot_item, 250.4, -1.0)  # the MSE panel, past its 100-batch run
     assert text.startswith("batch 250 · loss 0.1 MSE") and "no run" in text, text

@@ -172,20 +172,12 @@ def test_a_comparisons_floor_label_keeps_clear_of_the_other_runs_curves(qtbot, t
     # 'model floor 0.5004' hangs under its line at the left, where a Bernoulli run's curve (floor 0) falls
     # through: its white box hid that curve's first hundred batches.
     from aegui.core.store.store import RunStore
-    from aegui.gui.plots.comparison_plot import ComparisonPlot
-    from aegui.gui.plots.curves import stored_curve
     from aegui.gui.plots.plot_base import _crosses, _scene_segments
-    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    from tests.gui.fixtures_runs import decaying, shown_comparison, synthetic, tiny
     store = RunStore.open(tmp_path / "clear")
     ids = [synthetic(store, tiny("bce", "bernoulli", name="falls through"), decaying(1200, 0.0, 2) + 1e-3, floor=0.0),
            synthetic(store, tiny("bce", name="stays above"), decaying(2400, 0.5004), floor=0.5004)]
-    plot = ComparisonPlot()
-    qtbot.addWidget(plot)
-    plot.resize(1000, 450)
-    plot.show()
-    plot.set_runs([stored_curve(store, i) for i in ids])
-    qtbot.waitUntil(lambda: plot.updatesEnabled() and plot.plot_item.vb.width() > 600)
-    plot.grab()
+    plot = shown_comparison(qtbot, store, ids, 1000, 450)
     lines = [line for lines in plot._floor_lines.values() for line in lines
              if line.isVisible() and hasattr(line, "label")]
     assert lines and any("0.5004" in line.label.format for line in lines)
@@ -204,20 +196,12 @@ def test_a_floor_label_stays_beside_its_line_when_a_curve_runs_along_it(qtbot, t
     from PySide6 import QtCore
 
     from aegui.core.store.store import RunStore
-    from aegui.gui.plots.comparison_plot import ComparisonPlot
-    from aegui.gui.plots.curves import stored_curve
-    from tests.gui.fixtures_runs import decaying, synthetic, tiny
+    from tests.gui.fixtures_runs import decaying, shown_comparison, synthetic, tiny
     store = RunStore.open(tmp_path / "along")
     hugging = 0.5054 + np.random.default_rng(3).normal(0, 0.004, 2000) + 0.3 * np.exp(-np.arange(2000) / 30)
     ids = [synthetic(store, tiny("bce", "bernoulli", name="to zero"), decaying(2000, 0.0, 2) + 1e-4, floor=0.0),
            synthetic(store, tiny("bce", name="along its floor"), hugging, floor=0.5054)]
-    plot = ComparisonPlot()
-    qtbot.addWidget(plot)
-    plot.resize(1000, 450)
-    plot.show()
-    plot.set_runs([stored_curve(store, i) for i in ids])
-    qtbot.waitUntil(lambda: plot.updatesEnabled() and plot.plot_item.vb.width() > 600)
-    plot.grab()
+    plot = shown_comparison(qtbot, store, ids, 1000, 450)
     vb = plot.plot_item.vb
     lines = [line for lines in plot._floor_lines.values() for line in lines
              if line.isVisible() and hasattr(line, "label") and line.label.isVisible()]

@@ -102,7 +102,7 @@ class ComparisonPlot(PlotBase):
     def set_runs(self, rows_and_losses, colours=None, total: int | None = None) -> None:
         """Show these (RunRow, losses) pairs (RunCurves carry BCE batch floors); losses (n,) or (n, copies).
 
-        colours: one per run (a figure's panels keep each run's colour); the palette in order by default.
+        colours: one per run (a figure's panels keep each run's colour); by default each run's own (run_colours).
         total: how many runs were selected, when the caller passes only the first MAX_CURVES of them.
         """
         self.setUpdatesEnabled(False)  # one paint for the whole set, not one per layout change (7 seen)
@@ -395,10 +395,14 @@ class ComparisonPlot(PlotBase):
             return " "
         unit = self.unit if pi is self.plot_item else next(
             (u for u, w in self.extra_panels.items() if w.getPlotItem() is pi), None)
-        where = {"epoch": f"epoch {x:.4g}", "seconds": f"{x:.4g} s"}.get(self.x_axis, f"batch {round(x):,}")
+        where = self._x_text(x)
         value = 10 ** y_view if self.log else y_view
         unit_text = f" {SHORT_UNIT.get(unit, unit)}" if unit else ""
         return f"{where} · {'excess' if self.excess else 'loss'} {value:.4g}{unit_text} (no run here)"
+
+    def _x_text(self, x: float) -> str:
+        """x as the readout says it: a whole batch, or an epoch or seconds to 4 digits."""
+        return {"epoch": f"epoch {x:.4g}", "seconds": f"{x:.4g} s"}.get(self.x_axis, f"batch {round(x):,}")
 
     def run_at(self, pi: pg.PlotItem, x: float, y_view: float) -> str | None:
         """The readout for the mouse at view (x, y) on panel pi: the run drawn nearest it (by height on the
@@ -426,7 +430,7 @@ class ComparisonPlot(PlotBase):
         if best is None:
             return None
         _, row, at, value = best
-        where = {"epoch": f"epoch {at:.4g}", "seconds": f"{at:.4g} s"}.get(self.x_axis, f"batch {round(at):,}")
+        where = self._x_text(at)
         unit = unit_of(row)
         what = ("median " if getattr(row, "copies", 1) > 1 else "") + ("excess" if self.excess else "loss")
         smooth = f", mean of {self.smoothing} batches" if self.smoothing > 1 else ""
