@@ -100,3 +100,67 @@ def test_no_trained_affine_sigmoid_map_goes_under_the_lower_bound():
         trained = float(torch.nn.functional.binary_cross_entropy_with_logits(lin(t), t))
     assert b.lower <= trained and b.lower <= b.upper
     assert b.lower > float(-(torch.xlogy(t, t) + torch.xlogy(1 - t, 1 - t)).mean()) - 1e-12
+
+
+def _strokes(n, side, seed):
+    """Stroke images as MNIST's: anti-aliased lines, mostly exact 0s (the benchmark's own maker)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_floors_wide import strokes
+    return strokes(n, side, seed).astype(np.float64)
+
+
+def test_near_separable_images_are_certified_exact_by_both_solves_and_they_agree():
+    # Stroke images: most outputs sit near 0 on most rows, where the Newton point's projection used to leave
+    # [0, 1] (the wide solve never certified them), and where charging the residual at the current |w| let the
+    # formed-Hessian solve certify a value 2e-9 above a loss the wide one then reached.
+    x = _strokes(150, 8, 1)
+    wide, narrow = wide_bracket(x), logistic_bracket(x)
+    assert wide.converged and narrow.converged
+    assert wide.lower <= narrow.upper + 1e-12 and narrow.lower <= wide.upper + 1e-12
+
+
+def test_the_dense_bound_is_proven_and_its_newton_step_lowers_the_loss():
+    from aegui.core.floors.dual import Projector, binary_entropy, dense_bounds
+    x = _strokes(150, 8, 2)
+    t = torch.from_numpy(x)
+    keep = t.amax(dim=0) > t.amin(dim=0)
+    t = t[:, keep]
+    z = torch.cat([t, torch.ones(len(t), 1, dtype=torch.float64)], dim=1)
+    w = torch.zeros(z.shape[1], t.shape[1], dtype=torch.float64)
+    loss = torch.nn.functional.softplus(z @ w).mean(dim=0) - (t * (z @ w)).mean(dim=0)
+    bounds, u = dense_bounds(z, z.float(), t, torch.sigmoid(z @ w), Projector(z), len(t),
+                             torch.full((t.shape[1],), 1e-3, dtype=torch.float64))
+    # An affine + sigmoid map trained outside the solve (L-BFGS in float64) never goes under an output's bound.
+    lin = torch.nn.Linear(t.shape[1], t.shape[1]).double()
+    opt = torch.optim.LBFGS(lin.parameters(), max_iter=500, tolerance_grad=1e-12, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        value = torch.nn.functional.binary_cross_entropy_with_logits(lin(t), t)
+        value.backward()
+        return value
+    opt.step(closure)
+    with torch.no_grad():
+        trained = torch.nn.functional.binary_cross_entropy_with_logits(lin(t), t, reduction="none").mean(dim=0)
+    found = torch.isfinite(bounds)
+    assert int(found.sum()) >= t.shape[1] // 2
+    assert bool((bounds[found] <= trained[found] + 1e-12).all())
+    assert bool((bounds[found] >= binary_entropy(t).mean(dim=0)[found] - 1e-12).all())
+    stepped = w + u.nan_to_num()
+    new = torch.nn.functional.softplus(z @ stepped).mean(dim=0) - (t * (z @ stepped)).mean(dim=0)
+    made = ~torch.isnan(u).any(dim=0)
+    assert bool(made.any()) and bool((new[made] < loss[made]).all())
+
+
+def test_the_starting_fit_is_never_worse_than_zero_weights():
+    from aegui.core.floors.dual import Projector
+    from aegui.core.floors.logistic_wide import _start
+    for x in list(_cases().values()) + [_strokes(200, 8, 3)]:
+        t = torch.from_numpy(x)
+        t = t[:, t.amax(dim=0) > t.amin(dim=0)]
+        z = torch.cat([t, torch.ones(len(t), 1, dtype=torch.float64)], dim=1)
+        w, logits, loss = _start(z, t, Projector(z))
+        assert bool((loss <= np.log(2) + 1e-15).all())
+        assert torch.allclose(logits, z @ w)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .dual import FEASIBLE, HOLD_SHARE, Projector, binary_entropy, dense_bounds
+
 if TYPE_CHECKING:
     import torch
 
@@ -87,35 +89,60 @@ class Bracket:
         return self.upper - self.lower < GAP_TOL
 
 
-def _binary_entropy(a: torch.Tensor) -> torch.Tensor:
-    """Elementwise binary entropy of a in [0, 1] (0·log 0 = 0)."""
-    import torch
-    a = a.clamp(0.0, 1.0)
-    xlogx = torch.where(a > 0, a * torch.log(a.clamp_min(1e-300)), torch.zeros_like(a))
-    ylogy = torch.where(a < 1, (1 - a) * torch.log1p(-a.clamp_max(1 - 1e-16)), torch.zeros_like(a))
-    return -(xlogx + ylogy)
-
-
 def _dual_bound(z: torch.Tensor, t: torch.Tensor, params: torch.Tensor, step: torch.Tensor,
-                floor: torch.Tensor) -> torch.Tensor:
-    """Each output's lower bound (d,), from the maximum-entropy dual of soft-target logistic regression.
+                floor: torch.Tensor, proj: Projector) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each output's lower bound (d,), from the maximum-entropy dual of soft-target logistic regression, and
+    whether its Newton point counted (d,).
 
     softplus(u) = max over a ∈ [0, 1] of a·u + H(a), so for any α ∈ [0, 1]ⁿ and any w,
     f(w) = mean softplus(z·w) − t·(z·w) ≥ mean H(α) + w·r with r = Zᵀ(α − t)/n: where Zᵀα = Zᵀt (r = 0),
     mean H(α) bounds the minimum. α = t is one (the targets' entropy, `floor`); a sharper one is σ(z·w)
     moved by the Newton step's linearisation, α = p − p(1−p)·(z·Δw), for which r is zero up to the solve's
-    round-off. That round-off is charged at |w|₁·max|r| (the current w standing in for the optimum's), and an
-    α outside [0, 1] counts not at all.
+    round-off; the projector removes that too (charging it at the current |w| instead once certified a value
+    2e-9 above a loss the wide solve then reached). An α outside [0, 1], or still off its equations, counts
+    not at all: near-separable targets at 0 with outputs near it push it out, and dual.dense_bounds is then
+    asked.
     """
     import torch
     n = z.shape[0]
     p = torch.sigmoid(z @ params.T)                     # (n, d)
-    alpha = p - p * (1 - p) * (z @ step.T)              # Zᵀα = Zᵀp − ZᵀWZΔw = Zᵀt
-    inside = ((alpha >= 0) & (alpha <= 1)).all(dim=0)
-    r = ((alpha - t).T @ z) / n                         # (d, d+1): the equality's residual
-    slack = params.abs().sum(dim=1) * r.abs().amax(dim=1)
-    bound = _binary_entropy(alpha).mean(dim=0) - slack
-    return torch.where(inside & torch.isfinite(bound), torch.maximum(bound, floor), floor)
+    alpha = p - p * (1 - p) * (z @ step.T)              # Zᵀα = Zᵀp − ZᵀWZΔw = Zᵀt, up to round-off
+    alpha = alpha - z @ proj.solve(z.T @ (alpha - t))
+    inside = ((alpha >= -FEASIBLE) & (alpha <= 1 + FEASIBLE)).all(dim=0)
+    fits = (z.T @ (alpha - t)).abs().amax(dim=0) / n <= FEASIBLE
+    bound = binary_entropy(alpha).mean(dim=0)
+    ok = inside & fits & torch.isfinite(bound)
+    return torch.where(ok, torch.maximum(bound, floor), floor), ok
+
+
+def _dense_where_needed(z, t, params, proj, loss, lower, counted, block: int = 16) -> None:
+    """For each output whose Newton point did not count and whose bracket is still open, a block at a time (it
+    holds a block's (d+1)² matrices): raises `lower` by dual.dense_bounds, and takes its Newton step over the
+    free rows where that lowers the loss (params and loss change in place). Near-separable outputs crawl under
+    the full Newton step, whose rows at 0 make the Hessian all but singular; this one converges."""
+    import torch
+    todo = (~counted & (loss - lower >= GAP_TOL)).nonzero().flatten()
+    if not len(todo):
+        return
+    z32 = z.to(torch.float32)
+    for start in range(0, len(todo), block):
+        cols = todo[start:start + block]
+        p = torch.sigmoid(z @ params[cols].T)
+        bounds, u = dense_bounds(z, z32, t[:, cols], p, proj, z.shape[0], HOLD_SHARE * (loss[cols] - lower[cols]))
+        lower[cols] = torch.maximum(lower[cols], bounds)
+        made = ~torch.isnan(u).any(dim=0)
+        step = torch.where(made, u, torch.zeros_like(u)).T  # (b, d+1)
+        scale = torch.ones(len(cols), dtype=params.dtype)
+        pending = made.clone()
+        for _ in range(8):  # backtrack as _line_search does
+            if not bool(pending.any()):
+                break
+            trial = params[cols] + scale[:, None] * step
+            new = _losses(z, t[:, cols], trial)
+            better = pending & (new < loss[cols])
+            params[cols[better]], loss[cols[better]] = trial[better], new[better]
+            pending = pending & ~better
+            scale = torch.where(pending, scale * 0.5, scale)
 
 
 def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS,
@@ -132,6 +159,7 @@ def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS,
     params = torch.zeros(d, d + 1, dtype=torch.float64)
     floor = _entropy(t)
     lower = floor.clone()
+    proj = Projector(z)
     done_at = max_iterations
     with torch.no_grad():
         loss = _losses(z, t, params)
@@ -141,7 +169,9 @@ def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS,
                 done_at = i
                 break
             step, _ = newton
-            lower = torch.maximum(lower, _dual_bound(z, t, params, step, floor))
+            bound, counted = _dual_bound(z, t, params, step, floor, proj)
+            lower = torch.maximum(lower, bound)
+            _dense_where_needed(z, t, params, proj, loss, lower, counted)
             done = loss - lower < GAP_TOL
             if bool(done.all()) or i == max_iterations or (stop is not None and stop()):
                 done_at = i
