@@ -144,10 +144,14 @@ def test_the_dense_bound_is_proven_and_its_newton_step_lowers_the_loss():
     opt.step(closure)
     with torch.no_grad():
         trained = torch.nn.functional.binary_cross_entropy_with_logits(lin(t), t, reduction="none").mean(dim=0)
-    found = torch.isfinite(bounds)
-    assert int(found.sum()) >= t.shape[1] // 2
-    assert bool((bounds[found] <= trained[found] + 1e-12).all())
-    assert bool((bounds[found] >= binary_entropy(t).mean(dim=0)[found] - 1e-12).all())
+        near, _ = dense_bounds(z, z.float(), t, torch.sigmoid(lin(t)), Projector(z), len(t),
+                               trained - binary_entropy(t).mean(dim=0))
+    for b in (bounds, near):
+        found = torch.isfinite(b)
+        assert bool((b[found] <= trained[found] + 1e-12).all())
+    # From near the optimum it proves something: above the targets' entropy (the bound without it) on a good
+    # share of outputs (28 of 58 here from L-BFGS's point, measured; from w = 0, none).
+    assert int((near > binary_entropy(t).mean(dim=0) + 1e-6).sum()) >= t.shape[1] // 3
     stepped = w + u.nan_to_num()
     new = torch.nn.functional.softplus(z @ stepped).mean(dim=0) - (t * (z @ stepped)).mean(dim=0)
     made = ~torch.isnan(u).any(dim=0)

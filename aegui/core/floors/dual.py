@@ -54,7 +54,7 @@ def held_rows(t, p, budget):
     near = ((t == 0) | (t == 1)) & ((p - t).abs() < HELD)
     cost = torch.where(near, binary_entropy(p), torch.full_like(p, torch.inf))
     order = torch.argsort(cost, dim=0)
-    spent = torch.cumsum(torch.gather(cost, 0, order).nan_to_num(posinf=torch.inf), dim=0)
+    spent = torch.cumsum(torch.gather(cost, 0, order), dim=0)
     held = torch.zeros_like(near)
     held.scatter_(0, order, spent <= budget[None, :])
     return held & near
@@ -125,3 +125,22 @@ def dense_bounds(z, z32, t, p, proj, n, give_up):
             held[rows, col] = True
             todo[col] = True
     return bounds, newton
+
+
+def backtrack(loss_at, current, made):
+    """Each output's step scale (1, ½, ¼, … eight times) at which its loss first drops below `current`, and
+    that loss: scale 0 and the current loss where none does or no step was `made`. loss_at(scale) gives the
+    block's losses at per-output scales (b,)."""
+    import torch
+    scale = torch.ones_like(current)
+    taken, best = torch.zeros_like(current), current.clone()
+    pending = made.clone()
+    for _ in range(8):
+        if not bool(pending.any()):
+            break
+        new = loss_at(scale)
+        better = pending & (new < current)  # a NaN is never better
+        taken, best = torch.where(better, scale, taken), torch.where(better, new, best)
+        pending = pending & ~better
+        scale = torch.where(pending, scale * 0.5, scale)
+    return taken, best

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .dual import FEASIBLE, HOLD_SHARE, Projector, binary_entropy, dense_bounds
+from .dual import FEASIBLE, HOLD_SHARE, Projector, backtrack, binary_entropy, dense_bounds
 
 if TYPE_CHECKING:
     import torch
@@ -132,17 +132,10 @@ def _dense_where_needed(z, t, params, proj, loss, lower, counted, block: int = 1
         lower[cols] = torch.maximum(lower[cols], bounds)
         made = ~torch.isnan(u).any(dim=0)
         step = torch.where(made, u, torch.zeros_like(u)).T  # (b, d+1)
-        scale = torch.ones(len(cols), dtype=params.dtype)
-        pending = made.clone()
-        for _ in range(8):  # backtrack as _line_search does
-            if not bool(pending.any()):
-                break
-            trial = params[cols] + scale[:, None] * step
-            new = _losses(z, t[:, cols], trial)
-            better = pending & (new < loss[cols])
-            params[cols[better]], loss[cols[better]] = trial[better], new[better]
-            pending = pending & ~better
-            scale = torch.where(pending, scale * 0.5, scale)
+        p_cols, t_cols = params[cols], t[:, cols]
+        taken, loss[cols] = backtrack(lambda scale, p0=p_cols, s=step, tc=t_cols: _losses(z, tc, p0 + scale[:, None] * s),
+                                      loss[cols], made)  # called here, so the defaults only satisfy the linter
+        params[cols] = p_cols + taken[:, None] * step
 
 
 def logistic_bracket(x: np.ndarray, max_iterations: int = MAX_ITERATIONS,

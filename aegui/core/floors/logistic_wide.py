@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .dual import FEASIBLE, HOLD_SHARE, Projector, dense_bounds
+from .dual import FEASIBLE, HOLD_SHARE, Projector, backtrack, dense_bounds
 from .dual import binary_entropy as _entropy  # one definition of H for both solves
 from .logistic import GAP_TOL, Bracket
 
@@ -194,20 +194,12 @@ def _dense_phase(z, z32, t, w, logits, loss, proj, n, best_lower, deadline: floa
                                   HOLD_SHARE * width[cols])
         best_lower[cols] = torch.maximum(best_lower[cols], bounds)
         made = ~torch.isnan(u).any(dim=0)
-        scale = torch.ones(len(cols), dtype=torch.float64)
-        pending = made.clone()
-        for _ in range(8):  # backtrack as _line_search does
-            if not bool(pending.any()):
-                break
-            trial = w[:, cols] + torch.where(made, u, torch.zeros_like(u)) * scale
-            trial_logits = z @ trial
-            new = _losses(trial_logits, t[:, cols])
-            better = pending & (new < loss[cols])
-            if bool(better.any()):
-                keep = cols[better]
-                w[:, keep], logits[:, keep], loss[keep] = trial[:, better], trial_logits[:, better], new[better]
-            pending = pending & ~better
-            scale = torch.where(pending, scale * 0.5, scale)
+        u = torch.where(made, u, torch.zeros_like(u))
+        w_cols, t_cols = w[:, cols], t[:, cols]
+        taken, loss[cols] = backtrack(lambda scale, w0=w_cols, u=u, tc=t_cols: _losses(z @ (w0 + u * scale), tc),
+                                      loss[cols], made)  # called here, so the defaults only satisfy the linter
+        w[:, cols] = w_cols + u * taken
+        logits[:, cols] = z @ w[:, cols]
     return False
 
 
